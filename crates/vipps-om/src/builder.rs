@@ -1,0 +1,340 @@
+//! [`ReceiptBuilder`]: build a receipt from what a shop knows (unit price,
+//! quantity, tax rate, discount) and let the crate compute the amounts the
+//! API wants, with one rounding rule.
+//!
+//! **Rounding rule.** For each line:
+//! 1. `gross = round(unitPrice × quantity) − discount`
+//! 2. `totalAmountExcludingTax = round(gross × 10000 / (10000 + taxRate))`
+//! 3. `totalTaxAmount = gross − totalAmountExcludingTax`
+//!
+//! where `round` is half away from zero to a whole minor unit. Step 3 makes
+//! `totalAmount = totalAmountExcludingTax + totalTaxAmount` exact, and the
+//! tax is always within `(1 + rate) / 2` minor units of `excl × rate` (never
+//! more than one), inside the tolerance [`crate::validate`] allows.
+//!
+//! ```
+//! use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+//! use vipps_om::{Amount, Currency, TaxRate};
+//!
+//! let receipt = ReceiptBuilder::new(Currency::Nok)
+//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
+//!     .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+//!     .receipt_number("10042")
+//!     .expect_payment(Amount(39_700))
+//!     .build()
+//!     .expect("valid receipt");
+//! assert_eq!(receipt.order_lines[0].total_tax_amount, Amount(5_960));
+//! ```
+
+use crate::enums::{BarcodeFormat, Currency, QuantityUnit};
+use crate::models::{Barcode, BottomLine, OrderLine, PaymentSources, Receipt, UnitInfo};
+use crate::money::{Amount, TaxRate, div_round_half_away};
+use crate::validate::{Quantity, Validate, ValidationReport};
+
+/// One line to be computed.
+#[derive(Debug, Clone)]
+pub struct LineBuilder {
+    id: String,
+    name: String,
+    unit_price: Amount,
+    quantity: String,
+    unit: Option<QuantityUnit>,
+    tax_rate: TaxRate,
+    discount: Amount,
+    product_url: Option<String>,
+    is_return: bool,
+    is_shipping: bool,
+}
+
+impl LineBuilder {
+    /// A line of 1 piece at price 0, tax 0 %.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        LineBuilder {
+            id: id.into(),
+            name: name.into(),
+            unit_price: Amount::ZERO,
+            quantity: "1".into(),
+            unit: None,
+            tax_rate: TaxRate(0),
+            discount: Amount::ZERO,
+            product_url: None,
+            is_return: false,
+            is_shipping: false,
+        }
+    }
+
+    /// Price per unit, including tax, before discount.
+    pub fn unit_price(mut self, price: Amount) -> Self {
+        self.unit_price = price;
+        self
+    }
+
+    /// Quantity in the API's format (`"2"`, `"0.822"`).
+    pub fn quantity(mut self, quantity: impl Into<String>) -> Self {
+        self.quantity = quantity.into();
+        self
+    }
+
+    /// Unit of the quantity (default: pieces).
+    pub fn unit(mut self, unit: QuantityUnit) -> Self {
+        self.unit = Some(unit);
+        self
+    }
+
+    /// Tax rate of the line.
+    pub fn tax_rate(mut self, rate: TaxRate) -> Self {
+        self.tax_rate = rate;
+        self
+    }
+
+    /// Discount on the whole line, including tax.
+    pub fn discount(mut self, discount: Amount) -> Self {
+        self.discount = discount;
+        self
+    }
+
+    /// Link to the product.
+    pub fn product_url(mut self, url: impl Into<String>) -> Self {
+        self.product_url = Some(url.into());
+        self
+    }
+
+    /// Marks the line as a returned item (it counts negative in the sums).
+    pub fn returned(mut self) -> Self {
+        self.is_return = true;
+        self
+    }
+
+    /// Marks the line as shipping.
+    pub fn shipping(mut self) -> Self {
+        self.is_shipping = true;
+        self
+    }
+
+    /// The API line with computed amounts. A quantity that does not parse
+    /// counts as 1 here and is reported by validation of the result.
+    fn compute(&self) -> OrderLine {
+        let quantity = Quantity::parse(&self.quantity);
+        let gross = quantity
+            .map(|q| q.times(self.unit_price))
+            .unwrap_or(self.unit_price)
+            - self.discount;
+        let (excl, tax) = split_tax(gross, self.tax_rate);
+        OrderLine {
+            name: self.name.clone(),
+            id: self.id.clone(),
+            total_amount: gross,
+            total_amount_excluding_tax: excl,
+            total_tax_amount: tax,
+            tax_rate: Some(i64::from(self.tax_rate.basis())),
+            tax_percentage: None,
+            unit_info: Some(UnitInfo {
+                unit_price: Some(self.unit_price),
+                quantity: self.quantity.clone(),
+                quantity_unit: self.unit.clone(),
+            }),
+            discount: (self.discount != Amount::ZERO).then_some(self.discount),
+            product_url: self.product_url.clone(),
+            is_return: self.is_return.then_some(true),
+            is_shipping: self.is_shipping.then_some(true),
+        }
+    }
+}
+
+/// Splits an amount including tax into (excluding tax, tax) by the rule in
+/// the module docs.
+pub fn split_tax(gross: Amount, rate: TaxRate) -> (Amount, Amount) {
+    let excl = div_round_half_away(
+        i128::from(gross.minor_units()) * 10_000,
+        10_000 + i128::from(rate.basis()),
+    );
+    let excl = Amount(i64::try_from(excl).unwrap_or(gross.minor_units()));
+    (excl, gross - excl)
+}
+
+/// Builds a [`Receipt`] line by line.
+#[derive(Debug, Clone)]
+pub struct ReceiptBuilder {
+    lines: Vec<LineBuilder>,
+    bottom_line: BottomLine,
+    expected_payment: Option<Amount>,
+}
+
+impl ReceiptBuilder {
+    /// An empty receipt in `currency`.
+    pub fn new(currency: Currency) -> Self {
+        ReceiptBuilder {
+            lines: Vec::new(),
+            bottom_line: BottomLine::new(currency),
+            expected_payment: None,
+        }
+    }
+
+    /// Adds a line.
+    pub fn line(mut self, line: LineBuilder) -> Self {
+        self.lines.push(line);
+        self
+    }
+
+    /// Adds a shipping line of `price` (including tax).
+    pub fn shipping(self, name: impl Into<String>, price: Amount, rate: TaxRate) -> Self {
+        let line = LineBuilder::new("shipping", name)
+            .unit_price(price)
+            .tax_rate(rate)
+            .shipping();
+        self.line(line)
+    }
+
+    /// Sets the tip.
+    pub fn tip(mut self, tip: Amount) -> Self {
+        self.bottom_line.tip_amount = Some(tip);
+        self
+    }
+
+    /// Sets the POS terminal id.
+    pub fn pos_id(mut self, pos_id: impl Into<String>) -> Self {
+        self.bottom_line.pos_id = Some(pos_id.into());
+        self
+    }
+
+    /// Sets the receipt number.
+    pub fn receipt_number(mut self, number: impl Into<String>) -> Self {
+        self.bottom_line.receipt_number = Some(number.into());
+        self
+    }
+
+    /// Sets the barcode.
+    pub fn barcode(mut self, format: BarcodeFormat, data: impl Into<String>) -> Self {
+        self.bottom_line.barcode = Some(Barcode {
+            format,
+            data: Some(data.into()),
+        });
+        self
+    }
+
+    /// Sets how the payment was made.
+    pub fn payment_sources(mut self, sources: PaymentSources) -> Self {
+        self.bottom_line.payment_sources = Some(sources);
+        self
+    }
+
+    /// Requires the receipt (lines plus tip) to add up to the payment amount.
+    pub fn expect_payment(mut self, amount: Amount) -> Self {
+        self.expected_payment = Some(amount);
+        self
+    }
+
+    /// The receipt, or every problem found in it. Warnings are dropped;
+    /// use [`ReceiptBuilder::build_with_report`] to see them.
+    pub fn build(self) -> Result<Receipt, ValidationReport> {
+        self.build_with_report().map(|(receipt, _)| receipt)
+    }
+
+    /// The receipt and its warnings, or every problem found in it.
+    pub fn build_with_report(self) -> Result<(Receipt, ValidationReport), ValidationReport> {
+        let receipt = Receipt {
+            order_lines: self.lines.iter().map(LineBuilder::compute).collect(),
+            bottom_line: self.bottom_line,
+        };
+        let mut report = receipt.validate();
+        if let Some(payment) = self.expected_payment {
+            report.merge(receipt.check_against_payment(payment));
+        }
+        report.into_result().map(|warnings| (receipt, warnings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn computes_the_spec_example_lines() {
+        let r = ReceiptBuilder::new(Currency::Nok)
+            .line(
+                LineBuilder::new("line_item_1", "socks")
+                    .unit_price(Amount(400))
+                    .quantity("2.5")
+                    .unit(QuantityUnit::Kg)
+                    .tax_rate(TaxRate(2500)),
+            )
+            .line(
+                LineBuilder::new("line_item_2", "flip-flops")
+                    .unit_price(Amount(2500))
+                    .quantity("3")
+                    .tax_rate(TaxRate(2500))
+                    .discount(Amount(2500)),
+            )
+            .build()
+            .unwrap();
+        let amounts: Vec<_> = r
+            .order_lines
+            .iter()
+            .map(|l| {
+                (
+                    l.total_amount.0,
+                    l.total_amount_excluding_tax.0,
+                    l.total_tax_amount.0,
+                )
+            })
+            .collect();
+        assert_eq!(amounts, vec![(1000, 800, 200), (5000, 4000, 1000)]);
+    }
+
+    #[test]
+    fn returns_and_shipping_are_flagged_and_summed() {
+        let r = ReceiptBuilder::new(Currency::Nok)
+            .line(
+                LineBuilder::new("a", "Jacket")
+                    .unit_price(Amount(100_000))
+                    .tax_rate(TaxRate(2500)),
+            )
+            .line(
+                LineBuilder::new("b", "Returned cap")
+                    .unit_price(Amount(20_000))
+                    .tax_rate(TaxRate(2500))
+                    .returned(),
+            )
+            .shipping("Home delivery", Amount(4_900), TaxRate(2500))
+            .expect_payment(Amount(84_900))
+            .build()
+            .unwrap();
+        assert_eq!(r.total(), Amount(84_900));
+        assert_eq!(r.order_lines[1].is_return, Some(true));
+        assert_eq!(r.order_lines[2].is_shipping, Some(true));
+    }
+
+    #[test]
+    fn payment_mismatch_and_bad_quantity_are_reported_together() {
+        let err = ReceiptBuilder::new(Currency::Nok)
+            .line(
+                LineBuilder::new("a", "Coffee")
+                    .unit_price(Amount(4_500))
+                    .quantity("1,5")
+                    .tax_rate(TaxRate(1500)),
+            )
+            .expect_payment(Amount(1))
+            .build()
+            .unwrap_err();
+        let paths: Vec<_> = err.errors().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, vec!["orderLines[0].unitInfo.quantity", "orderLines"]);
+    }
+
+    proptest! {
+        /// Whatever the shop sends, the built line adds up and its tax is
+        /// within (1 + rate) / 2 minor units of excl × rate.
+        #[test]
+        fn built_lines_are_consistent(price in 0i64..100_000_000, qty in 1u32..1000, rate in 0u32..=10_000) {
+            let r = ReceiptBuilder::new(Currency::Nok)
+                .line(LineBuilder::new("x", "X").unit_price(Amount(price)).quantity(qty.to_string()).tax_rate(TaxRate(rate)))
+                .build();
+            let r = r.map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let l = &r.order_lines[0];
+            prop_assert_eq!(l.total_amount, l.total_amount_excluding_tax + l.total_tax_amount);
+            let exact2 = i128::from(l.total_amount_excluding_tax.0) * i128::from(rate) * 2;
+            prop_assert!((i128::from(l.total_tax_amount.0) * 20_000 - exact2).abs() <= 10_000 + i128::from(rate));
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! A typed, validated async client for the Vipps MobilePay **Order
+//! Management API**: attach order details (receipts), a category link with
+//! an image, and read them back, for payments shown in the Vipps and
+//! MobilePay apps.
+//!
+//! ```no_run
+//! use vipps_om::{Client, Credentials, MerchantSerialNumber, OrderId, PaymentType};
+//! use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+//! use vipps_om::{Amount, Currency, TaxRate};
+//!
+//! # async fn run() -> Result<(), vipps_om::Error> {
+//! let client = Client::builder()
+//!     .base_url("http://127.0.0.1:8080") // the simulator; production is the default
+//!     .credentials(Credentials::new(
+//!         "demo-client-id",
+//!         "demo-client-secret",
+//!         "demo-subscription-key",
+//!         MerchantSerialNumber::new("123456")?,
+//!     ))
+//!     .build()?;
+//!
+//! let receipt = ReceiptBuilder::new(Currency::Nok)
+//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
+//!     .build()
+//!     .map_err(vipps_om::Error::Validation)?;
+//! let order = OrderId::new("order-1001")?;
+//! client.receipts().add(&PaymentType::Ecom, &order, &receipt).await?;
+//! let shown = client.orders().get(&PaymentType::Ecom, &order).await?;
+//! println!("{} lines", shown.receipt.map(|r| r.order_lines.len()).unwrap_or(0));
+//! # Ok(()) }
+//! ```
+//! (`?` on an id error works because [`IdError`] converts into [`Error`].)
+//!
+//! # Layout
+//! - [`models`]: every schema of the spec, exact wire names; [`enums`]:
+//!   open enums that survive values added later; [`ids`]: validated id
+//!   newtypes; [`money`]: integer minor units and their display.
+//! - [`validate`]: all local rules, reporting every problem with its field
+//!   path; [`parse`]: JSON files to receipts with paths in every error;
+//!   [`builder`]: receipts computed from unit price, quantity and tax rate;
+//!   [`image`]: PNG/JPEG facts read from bytes.
+//! - [`Client`] ([`client`]): headers, token lifecycle, retries, tracing;
+//!   the endpoints are in [`api`] ([`Client::images`],
+//!   [`Client::categories`], [`Client::receipts`], [`Client::orders`]).
+//! - [`Error`]: typed outcomes, each with a staff message (`Display`), a
+//!   customer message and [`Error::is_retryable`].
+//!
+//! # Behaviour worth knowing
+//! - Every request carries `Merchant-Serial-Number`,
+//!   `Ocp-Apim-Subscription-Key` and the four `Vipps-System-*` headers; API
+//!   calls add `Authorization: Bearer`.
+//! - One token is shared by all calls of a client (and its clones), fetched
+//!   by a single request however many calls wait for it, renewed before it
+//!   expires, and refreshed once transparently after a 401.
+//! - Retries follow a per-endpoint [`retry::RetryPolicy`]; a 409 on a
+//!   receipt or image after a retry is [`Delivered::AlreadyPresent`].
+//! - Secrets are held in [`secrecy`] types; `Debug` output and logs never
+//!   contain them.
+
+pub mod api;
+pub mod builder;
+pub mod client;
+pub mod config;
+pub mod enums;
+pub mod error;
+pub mod ids;
+pub mod image;
+pub mod models;
+pub mod money;
+pub mod parse;
+pub mod retry;
+mod token;
+pub mod validate;
+
+pub use api::Delivered;
+pub use client::{Client, ClientBuilder, TokenInfo};
+pub use config::{Credentials, Environment, SystemInfo};
+pub use enums::{BarcodeFormat, CategoryType, Currency, ImageEncoding, PaymentType, QuantityUnit};
+pub use error::{AuthFailure, Error};
+pub use ids::{CategoryId, IdError, ImageId, MerchantSerialNumber, OrderId};
+pub use models::{
+    AddCategoryRequest, Barcode, BottomLine, Category, CategoryV3, Image, OrderLine,
+    OrderV2Response, PaymentSources, ProblemDetails, Receipt, UnitInfo,
+};
+pub use money::{Amount, TaxRate};
+pub use retry::{Endpoint, RetryPolicies, RetryPolicy};
+pub use validate::{Problem, Severity, Validate, ValidationReport};
+
+impl From<IdError> for Error {
+    fn from(e: IdError) -> Self {
+        let mut report = ValidationReport::new();
+        report.error(e.kind(), e.to_string());
+        Error::Validation(report)
+    }
+}
