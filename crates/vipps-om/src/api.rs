@@ -136,7 +136,7 @@ fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 
 /// Maps a non-2xx reply that is not special to the endpoint.
 fn failure(reply: &Reply, not_found: impl FnOnce() -> String) -> Error {
-    let problem = ProblemDetails::parse(&reply.body);
+    let problem = ProblemDetails::parse_boxed(&reply.body);
     match reply.status.as_u16() {
         400 => Error::BadRequest { problem },
         403 => Error::Forbidden {
@@ -182,7 +182,7 @@ impl Images<'_> {
             409 if reply.after_ambiguous_failure => Ok(Delivered::AlreadyPresent),
             409 => Err(Error::ImageAlreadyExists {
                 image_id: image.image_id.to_string(),
-                problem: ProblemDetails::parse(&reply.body),
+                problem: ProblemDetails::parse_boxed(&reply.body),
             }),
             _ => Err(failure(&reply, || format!("image {}", image.image_id))),
         }
@@ -342,7 +342,7 @@ impl Receipts<'_> {
             409 => Err(Error::ReceiptAlreadyExists {
                 order_id: order_id.to_string(),
                 payment_type: payment_type.to_string(),
-                problem: ProblemDetails::parse(&reply.body),
+                problem: ProblemDetails::parse_boxed(&reply.body),
             }),
             _ => Err(failure(&reply, || describe_order(payment_type, order_id))),
         }

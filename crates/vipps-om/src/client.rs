@@ -422,7 +422,7 @@ impl Client {
             }),
             status => Err(Error::Api {
                 status,
-                problem: ProblemDetails::parse(&reply.body),
+                problem: ProblemDetails::parse_boxed(&reply.body),
             }),
         }
     }
@@ -491,7 +491,7 @@ impl Client {
                         } else {
                             Error::Api {
                                 status: status.as_u16(),
-                                problem: ProblemDetails::parse(&body),
+                                problem: ProblemDetails::parse_boxed(&body),
                             }
                         };
                         Failed {

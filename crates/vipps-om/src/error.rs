@@ -44,7 +44,7 @@ pub enum Error {
         /// Its payment type.
         payment_type: String,
         /// The API's body, when it sent one.
-        problem: Option<ProblemDetails>,
+        problem: Option<Box<ProblemDetails>>,
     },
 
     /// An image with this id was uploaded before (409); images cannot be
@@ -56,7 +56,7 @@ pub enum Error {
         /// The id.
         image_id: String,
         /// The API's body, when it sent one.
-        problem: Option<ProblemDetails>,
+        problem: Option<Box<ProblemDetails>>,
     },
 
     /// The order, category or image was not found (404).
@@ -65,14 +65,14 @@ pub enum Error {
         /// What was looked for, e.g. "ECOM order 123".
         what: String,
         /// The API's body, when it sent one.
-        problem: Option<ProblemDetails>,
+        problem: Option<Box<ProblemDetails>>,
     },
 
     /// The API refused the request's content (400).
     #[error("Vipps MobilePay rejected the request{}{}", problem_suffix(.problem), params_suffix(.problem))]
     BadRequest {
         /// The API's body, with every rejected field.
-        problem: Option<ProblemDetails>,
+        problem: Option<Box<ProblemDetails>>,
     },
 
     /// Authentication failed (401).
@@ -107,7 +107,7 @@ pub enum Error {
         /// HTTP status.
         status: u16,
         /// The API's body, when it sent one.
-        problem: Option<ProblemDetails>,
+        problem: Option<Box<ProblemDetails>>,
     },
 
     /// No answer in time (after all retries).
@@ -144,14 +144,14 @@ pub enum Error {
     Config(String),
 }
 
-fn problem_suffix(problem: &Option<ProblemDetails>) -> String {
-    match problem.as_ref().map(ProblemDetails::summary) {
+fn problem_suffix(problem: &Option<Box<ProblemDetails>>) -> String {
+    match problem.as_deref().map(ProblemDetails::summary) {
         Some(s) if !s.is_empty() => format!(": {s}"),
         _ => String::new(),
     }
 }
 
-fn params_suffix(problem: &Option<ProblemDetails>) -> String {
+fn params_suffix(problem: &Option<Box<ProblemDetails>>) -> String {
     let Some(problem) = problem else {
         return String::new();
     };
@@ -252,7 +252,7 @@ impl Error {
             | Error::ImageAlreadyExists { problem, .. }
             | Error::NotFound { problem, .. }
             | Error::BadRequest { problem }
-            | Error::Api { problem, .. } => problem.as_ref(),
+            | Error::Api { problem, .. } => problem.as_deref(),
             _ => None,
         }
     }
@@ -304,7 +304,7 @@ mod tests {
     #[test]
     fn bad_request_lists_every_invalid_param_and_the_trace_id() {
         let e = Error::BadRequest {
-            problem: Some(ProblemDetails {
+            problem: Some(Box::new(ProblemDetails {
                 title: "One or more validation errors occurred.".into(),
                 detail: "BadRequest".into(),
                 instance: "00-abc-01".into(),
@@ -319,7 +319,7 @@ mod tests {
                     },
                 ],
                 ..Default::default()
-            }),
+            })),
         };
         let text = e.to_string();
         assert!(
@@ -378,10 +378,10 @@ mod tests {
     fn customer_messages_do_not_leak_details() {
         let e = Error::Api {
             status: 500,
-            problem: Some(ProblemDetails {
+            problem: Some(Box::new(ProblemDetails {
                 detail: "NullReferenceException".into(),
                 ..Default::default()
-            }),
+            })),
         };
         assert!(!e.customer_message().contains("Null"));
         assert!(e.customer_message().contains("shortly"));

@@ -57,6 +57,8 @@
 //! - Secrets are held in [`secrecy`] types; `Debug` output and logs never
 //!   contain them.
 
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
 pub mod api;
 pub mod builder;
 pub mod client;

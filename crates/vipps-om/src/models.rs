@@ -460,6 +460,11 @@ impl ProblemDetails {
         recognised.then_some(problem)
     }
 
+    /// [`ProblemDetails::parse`], boxed (as [`crate::Error`] keeps it).
+    pub fn parse_boxed(body: &[u8]) -> Option<Box<ProblemDetails>> {
+        Self::parse(body).map(Box::new)
+    }
+
     /// The most informative one-line summary of the problem.
     pub fn summary(&self) -> String {
         match (self.title.trim(), self.detail.trim()) {

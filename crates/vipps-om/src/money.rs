@@ -60,7 +60,7 @@ impl Amount {
         let minor = abs % 100;
         let mut grouped = String::with_capacity(major.len() + major.len() / 3);
         for (i, ch) in major.chars().enumerate() {
-            if i > 0 && (major.len() - i) % 3 == 0 {
+            if i > 0 && (major.len() - i).is_multiple_of(3) {
                 grouped.push(' ');
             }
             grouped.push(ch);
@@ -129,7 +129,7 @@ impl fmt::Display for TaxRate {
         let frac = self.0 % 100;
         if frac == 0 {
             write!(f, "{whole} %")
-        } else if frac % 10 == 0 {
+        } else if frac.is_multiple_of(10) {
             write!(f, "{whole},{} %", frac / 10)
         } else {
             write!(f, "{whole},{frac:02} %")

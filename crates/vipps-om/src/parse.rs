@@ -6,11 +6,19 @@
 //! first mistake *per line* for shape errors such as a missing field or a
 //! string where a number belongs), then runs every [`Validate`] rule on a
 //! receipt that parsed.
+//!
+//! [`category_from_json`] (v2 `Order`), [`add_category_request_from_json`]
+//! (v3) and [`image_from_json`] read every field on its own, so each
+//! missing or malformed field is reported with its name, and then run the
+//! [`Validate`] rules. The simulator answers 400 with these problems, so
+//! they are worded for the person who wrote the body.
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::models::{BottomLine, OrderLine, Receipt};
+use crate::enums::{CategoryType, ImageEncoding, PaymentType};
+use crate::ids::{ImageId, OrderId};
+use crate::models::{AddCategoryRequest, BottomLine, Category, Image, OrderLine, Receipt};
 use crate::validate::{Validate, ValidationReport};
 
 /// The receipt and its warnings, or every problem found.
@@ -85,6 +93,200 @@ pub fn receipt_from_json(bytes: &[u8]) -> Result<(Receipt, ValidationReport), Va
         }
         _ => Err(report),
     }
+}
+
+/// A v2 category body (`PUT /v2/{paymentType}/categories/{orderId}`, the
+/// spec's `Order`) and its warnings, or every problem found. `imageId` may
+/// be `null` (the spec marks it nullable there).
+pub fn category_from_json(bytes: &[u8]) -> Result<(Category, ValidationReport), ValidationReport> {
+    let mut report = ValidationReport::new();
+    let object = object_of(
+        bytes,
+        "the category must be a JSON object with \"category\" and \"orderDetailsUrl\"",
+        &mut report,
+    )?;
+    let category = required::<CategoryType>(&object, "category", TEXT, &mut report);
+    let url = required::<String>(&object, "orderDetailsUrl", TEXT, &mut report);
+    let image_id = optional::<ImageId>(&object, "imageId", Nulls::Allowed, &mut report);
+    match (category, url, image_id) {
+        (Some(category), Some(order_details_url), Some(image_id)) if !report.has_errors() => {
+            finish(
+                Category {
+                    category,
+                    order_details_url,
+                    image_id,
+                },
+                report,
+            )
+        }
+        _ => Err(report),
+    }
+}
+
+/// A v3 category body (`POST /v3/categories`, the spec's
+/// `AddCategoryRequest`) and its warnings, or every problem found. Unlike
+/// v2, `imageId` may not be `null` (the spec does not mark it nullable).
+pub fn add_category_request_from_json(
+    bytes: &[u8],
+) -> Result<(AddCategoryRequest, ValidationReport), ValidationReport> {
+    let mut report = ValidationReport::new();
+    let object = object_of(
+        bytes,
+        "the category must be a JSON object with \"orderId\", \"paymentType\", \"type\" and \"url\"",
+        &mut report,
+    )?;
+    let order_id = required::<OrderId>(&object, "orderId", TEXT, &mut report);
+    let payment_type = required::<PaymentType>(&object, "paymentType", TEXT, &mut report);
+    let category_type = required::<CategoryType>(&object, "type", TEXT, &mut report);
+    let url = required::<String>(&object, "url", TEXT, &mut report);
+    let image_id = optional::<ImageId>(&object, "imageId", Nulls::Refused, &mut report);
+    match (order_id, payment_type, category_type, url, image_id) {
+        (Some(order_id), Some(payment_type), Some(category_type), Some(url), Some(image_id))
+            if !report.has_errors() =>
+        {
+            finish(
+                AddCategoryRequest {
+                    order_id,
+                    payment_type,
+                    category_type,
+                    url,
+                    image_id,
+                },
+                report,
+            )
+        }
+        _ => Err(report),
+    }
+}
+
+/// An image upload body (`POST /v1/images`) and its warnings, or every
+/// problem found: fields first, then the decoded file itself (PNG or JPEG,
+/// height, size; see [`crate::validate::validate_image_bytes`]).
+pub fn image_from_json(bytes: &[u8]) -> Result<(Image, ValidationReport), ValidationReport> {
+    let mut report = ValidationReport::new();
+    let object = object_of(
+        bytes,
+        "the image must be a JSON object with \"imageId\", \"src\" and \"type\"",
+        &mut report,
+    )?;
+    let image_id = required::<ImageId>(&object, "imageId", TEXT, &mut report);
+    let src = required::<String>(&object, "src", TEXT, &mut report);
+    let encoding = required::<ImageEncoding>(&object, "type", TEXT, &mut report);
+    match (image_id, src, encoding) {
+        (Some(image_id), Some(src), Some(encoding)) if !report.has_errors() => finish(
+            Image {
+                image_id,
+                src,
+                encoding,
+            },
+            report,
+        ),
+        _ => Err(report),
+    }
+}
+
+/// What a text field holds, for "wrong kind of value" messages.
+const TEXT: &str = "a string";
+
+/// Whether an optional field may be `null`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nulls {
+    Allowed,
+    Refused,
+}
+
+fn object_of(
+    bytes: &[u8],
+    shape: &str,
+    report: &mut ValidationReport,
+) -> Result<Map<String, Value>, ValidationReport> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => {
+            report.error("", shape);
+            Err(std::mem::take(report))
+        }
+        Err(e) => {
+            report.error(
+                "",
+                format!(
+                    "the body is not valid JSON (line {}, column {}): {}",
+                    e.line(),
+                    e.column(),
+                    plain(&e)
+                ),
+            );
+            Err(std::mem::take(report))
+        }
+    }
+}
+
+fn required<T: DeserializeOwned>(
+    object: &Map<String, Value>,
+    name: &str,
+    kind: &str,
+    report: &mut ValidationReport,
+) -> Option<T> {
+    match object.get(name) {
+        None | Some(Value::Null) => {
+            report.error(name, format!("{name} is missing; it is required"));
+            None
+        }
+        Some(value) => field(value, name, kind, report),
+    }
+}
+
+/// `Some(None)` when absent (or an allowed `null`), `None` on a problem.
+fn optional<T: DeserializeOwned>(
+    object: &Map<String, Value>,
+    name: &str,
+    nulls: Nulls,
+    report: &mut ValidationReport,
+) -> Option<Option<T>> {
+    match object.get(name) {
+        None => Some(None),
+        Some(Value::Null) if nulls == Nulls::Allowed => Some(None),
+        Some(Value::Null) => {
+            report.error(
+                name,
+                format!("{name} is null; leave it out or give a value"),
+            );
+            None
+        }
+        Some(value) => field(value, name, TEXT, report).map(Some),
+    }
+}
+
+fn field<T: DeserializeOwned>(
+    value: &Value,
+    name: &str,
+    kind: &str,
+    report: &mut ValidationReport,
+) -> Option<T> {
+    match T::deserialize(value) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let message = e.to_string();
+            let message = match message.strip_prefix("invalid type: ") {
+                Some(rest) => format!(
+                    "wrong kind of value ({}); {name} must be {kind}",
+                    rest.split(", expected").next().unwrap_or(rest)
+                ),
+                None => message,
+            };
+            report.error(name, message);
+            None
+        }
+    }
+}
+
+/// Runs the [`Validate`] rules on a body whose fields all parsed.
+fn finish<T: Validate>(
+    value: T,
+    mut report: ValidationReport,
+) -> Result<(T, ValidationReport), ValidationReport> {
+    report.merge(value.validate());
+    report.into_result().map(|warnings| (value, warnings))
 }
 
 /// Parses one part, adding its first shape error (with path) to `report`.
@@ -179,5 +381,94 @@ mod tests {
     fn broken_json_says_where() {
         let report = receipt_from_json(b"{\"orderLines\": [").unwrap_err();
         assert!(report.problems()[0].message.contains("line 1"), "{report}");
+    }
+
+    fn error_paths(report: &ValidationReport) -> Vec<&str> {
+        report.errors().map(|p| p.path.as_str()).collect()
+    }
+
+    #[test]
+    fn category_reports_every_bad_field_by_name() {
+        let report =
+            category_from_json(br#"{"category":"receipt","imageId":"no spaces allowed"}"#)
+                .unwrap_err();
+        assert_eq!(error_paths(&report), vec!["orderDetailsUrl", "imageId"]);
+        assert!(report.problems()[0].message.contains("missing"), "{report}");
+        assert!(report.problems()[1].message.contains("' '"), "{report}");
+
+        // Fields that parse but break a rule are reported by `Validate`.
+        let report =
+            category_from_json(br#"{"category":"receipt","orderDetailsUrl":"not a url"}"#)
+                .unwrap_err();
+        assert_eq!(error_paths(&report), vec!["category", "orderDetailsUrl"]);
+    }
+
+    #[test]
+    fn category_accepts_the_spec_example_and_a_null_image() {
+        let (category, warnings) = category_from_json(
+            br#"{"category":"GENERAL","orderDetailsUrl":"https://example.com","imageId":"socks-orange-123"}"#,
+        )
+        .unwrap();
+        assert_eq!(category.category, CategoryType::General);
+        assert_eq!(category.image_id.unwrap().as_str(), "socks-orange-123");
+        assert!(warnings.is_empty(), "{warnings}");
+        let (category, _) = category_from_json(
+            br#"{"category":"TICKET","orderDetailsUrl":"https://example.com","imageId":null}"#,
+        )
+        .unwrap();
+        assert!(category.image_id.is_none());
+    }
+
+    #[test]
+    fn v3_category_reports_wrong_kinds_and_refuses_a_null_image() {
+        let report = add_category_request_from_json(
+            br#"{"orderId":"a b","paymentType":5,"type":"RECEIPT","url":"https://x.example","imageId":null}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error_paths(&report), vec!["orderId", "paymentType", "imageId"]);
+        assert!(
+            report.problems()[1].message.contains("must be a string"),
+            "{report}"
+        );
+        let (request, _) = add_category_request_from_json(
+            br#"{"orderId":"PaymentReference123","paymentType":"ECOM","type":"RECEIPT","url":"https://www.example.com"}"#,
+        )
+        .unwrap();
+        assert_eq!(request.payment_type, PaymentType::Ecom);
+        assert_eq!(request.order_id.as_str(), "PaymentReference123");
+    }
+
+    #[test]
+    fn image_is_decoded_and_inspected() {
+        use crate::image::fixtures::png;
+        let good = Image::from_bytes(ImageId::new("logo-1").unwrap(), &png(200, 200));
+        let json = serde_json::to_vec(&good).unwrap();
+        let (image, warnings) = image_from_json(&json).unwrap();
+        assert_eq!(image, good);
+        assert!(warnings.is_empty(), "{warnings}");
+
+        let small = Image::from_bytes(ImageId::new("logo-2").unwrap(), &png(200, 100));
+        let report = image_from_json(&serde_json::to_vec(&small).unwrap()).unwrap_err();
+        assert_eq!(error_paths(&report), vec!["src"]);
+        assert!(report.problems()[0].message.contains("167"), "{report}");
+
+        let report =
+            image_from_json(br#"{"imageId":"","src":"%%%","type":"url"}"#).unwrap_err();
+        assert_eq!(error_paths(&report), vec!["imageId"]);
+        let report = image_from_json(br#"{"imageId":"ok","src":"%%%","type":"url"}"#).unwrap_err();
+        assert_eq!(error_paths(&report), vec!["type", "src"]);
+    }
+
+    #[test]
+    fn bodies_that_are_not_objects_are_one_problem_at_the_root() {
+        for body in [&b"[]"[..], b"\"x\"", b"{", b""] {
+            for report in [
+                category_from_json(body).unwrap_err(),
+                add_category_request_from_json(body).unwrap_err(),
+                image_from_json(body).unwrap_err(),
+            ] {
+                assert_eq!(error_paths(&report), vec![""], "{report}");
+            }
+        }
     }
 }

@@ -99,10 +99,10 @@ impl TokenCache {
         }
         {
             let state = self.lock();
-            if let Some((attempt, error)) = &state.last_failure {
-                if *attempt > seen_attempts {
-                    return Err(error.clone());
-                }
+            if let Some((attempt, error)) = &state.last_failure
+                && *attempt > seen_attempts
+            {
+                return Err(error.clone());
             }
         }
         let generation = self.lock().attempts + 1;

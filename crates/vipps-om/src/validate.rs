@@ -335,16 +335,16 @@ fn validate_unit_info(
     path: &str,
     report: &mut ValidationReport,
 ) {
-    if let Some(price) = info.unit_price {
-        if price.is_negative() {
-            report.error(
-                format!("{path}.unitPrice"),
-                format!(
-                    "unitPrice {} is negative; send the price per unit including tax",
-                    price.minor_units()
-                ),
-            );
-        }
+    if let Some(price) = info.unit_price
+        && price.is_negative()
+    {
+        report.error(
+            format!("{path}.unitPrice"),
+            format!(
+                "unitPrice {} is negative; send the price per unit including tax",
+                price.minor_units()
+            ),
+        );
     }
     let quantity = Quantity::parse(&info.quantity);
     if quantity.is_none() {
@@ -396,16 +396,16 @@ fn validate_bottom_line(bottom: &BottomLine, total: Amount, report: &mut Validat
             ),
         );
     }
-    if let Some(tip) = bottom.tip_amount {
-        if tip.is_negative() {
-            report.error(
-                format!("{path}.tipAmount"),
-                format!(
-                    "tipAmount {} is negative; send 0 or leave it out",
-                    tip.minor_units()
-                ),
-            );
-        }
+    if let Some(tip) = bottom.tip_amount
+        && tip.is_negative()
+    {
+        report.error(
+            format!("{path}.tipAmount"),
+            format!(
+                "tipAmount {} is negative; send 0 or leave it out",
+                tip.minor_units()
+            ),
+        );
     }
     if let Some(sources) = &bottom.payment_sources {
         for (name, amount) in sources.entries() {
