@@ -389,17 +389,15 @@ mod tests {
 
     #[test]
     fn category_reports_every_bad_field_by_name() {
-        let report =
-            category_from_json(br#"{"category":"receipt","imageId":"no spaces allowed"}"#)
-                .unwrap_err();
+        let report = category_from_json(br#"{"category":"receipt","imageId":"no spaces allowed"}"#)
+            .unwrap_err();
         assert_eq!(error_paths(&report), vec!["orderDetailsUrl", "imageId"]);
         assert!(report.problems()[0].message.contains("missing"), "{report}");
         assert!(report.problems()[1].message.contains("' '"), "{report}");
 
         // Fields that parse but break a rule are reported by `Validate`.
-        let report =
-            category_from_json(br#"{"category":"receipt","orderDetailsUrl":"not a url"}"#)
-                .unwrap_err();
+        let report = category_from_json(br#"{"category":"receipt","orderDetailsUrl":"not a url"}"#)
+            .unwrap_err();
         assert_eq!(error_paths(&report), vec!["category", "orderDetailsUrl"]);
     }
 
@@ -425,7 +423,10 @@ mod tests {
             br#"{"orderId":"a b","paymentType":5,"type":"RECEIPT","url":"https://x.example","imageId":null}"#,
         )
         .unwrap_err();
-        assert_eq!(error_paths(&report), vec!["orderId", "paymentType", "imageId"]);
+        assert_eq!(
+            error_paths(&report),
+            vec!["orderId", "paymentType", "imageId"]
+        );
         assert!(
             report.problems()[1].message.contains("must be a string"),
             "{report}"
@@ -452,8 +453,7 @@ mod tests {
         assert_eq!(error_paths(&report), vec!["src"]);
         assert!(report.problems()[0].message.contains("167"), "{report}");
 
-        let report =
-            image_from_json(br#"{"imageId":"","src":"%%%","type":"url"}"#).unwrap_err();
+        let report = image_from_json(br#"{"imageId":"","src":"%%%","type":"url"}"#).unwrap_err();
         assert_eq!(error_paths(&report), vec!["imageId"]);
         let report = image_from_json(br#"{"imageId":"ok","src":"%%%","type":"url"}"#).unwrap_err();
         assert_eq!(error_paths(&report), vec!["type", "src"]);
