@@ -95,3 +95,9 @@ impl From<IdError> for Error {
         Error::Validation(report)
     }
 }
+
+/// Compiles the README's code as a doctest, so the front page never shows
+/// code that does not build.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
