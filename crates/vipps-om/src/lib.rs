@@ -42,6 +42,8 @@
 //! - [`Client`] ([`client`]): headers, token lifecycle, retries, tracing;
 //!   the endpoints are in [`api`] ([`Client::images`],
 //!   [`Client::categories`], [`Client::receipts`], [`Client::orders`]).
+//! - [`summary`]: an order as the customer sees it (groups, totals per tax
+//!   rate), shared by every front end.
 //! - [`Error`]: typed outcomes, each with a staff message (`Display`), a
 //!   customer message and [`Error::is_retryable`].
 //!
@@ -71,6 +73,7 @@ pub mod models;
 pub mod money;
 pub mod parse;
 pub mod retry;
+pub mod summary;
 mod token;
 pub mod validate;
 
