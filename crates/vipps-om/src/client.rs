@@ -117,6 +117,16 @@ impl ClientBuilder {
         self
     }
 
+    /// The environment requests will go to.
+    pub fn environment_ref(&self) -> &Environment {
+        &self.environment
+    }
+
+    /// The `Vipps-System-*` values that will be sent.
+    pub fn system_ref(&self) -> &SystemInfo {
+        &self.system
+    }
+
     /// The sales unit's keys.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
