@@ -228,8 +228,12 @@ fn required<T: DeserializeOwned>(
     report: &mut ValidationReport,
 ) -> Option<T> {
     match object.get(name) {
-        None | Some(Value::Null) => {
+        None => {
             report.error(name, format!("{name} is missing; it is required"));
+            None
+        }
+        Some(Value::Null) => {
+            report.error(name, format!("{name} is null; it is required"));
             None
         }
         Some(value) => field(value, name, kind, report),

@@ -1,0 +1,161 @@
+//! Credentials, as the gateway and the token service check them.
+//!
+//! - `POST /accesstoken/get`: the subscription key (gateway, 401 in its
+//!   format) picks the merchant; `client_id` and `client_secret` must be
+//!   that merchant's (token service, 401 Azure AD style). Success issues
+//!   an opaque token bound to the merchant.
+//! - API calls: subscription key (401 gateway), then `Authorization:
+//!   Bearer <token>` with the scheme spelled exactly so (401 gateway); the
+//!   token must be valid and belong to the key's merchant (401). Then the
+//!   headers: `Merchant-Serial-Number` missing → 400, another merchant's →
+//!   403; a `Vipps-System-*` header over 100 characters → 400.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use vipps_om::models::{InvalidParam, TokenResponseBody};
+
+use crate::reply::{INVALID_SUBSCRIPTION_KEY, INVALID_TOKEN, MISSING_SUBSCRIPTION_KEY, Reply};
+use crate::state::{MerchantIx, SimState, TokenLookup};
+
+/// The optional headers the spec caps at 100 characters.
+pub(crate) const SYSTEM_HEADERS: [&str; 4] = [
+    "Vipps-System-Name",
+    "Vipps-System-Version",
+    "Vipps-System-Plugin-Name",
+    "Vipps-System-Plugin-Version",
+];
+/// The spec's `maxLength` for each `Vipps-System-*` header.
+pub(crate) const SYSTEM_HEADER_MAX: usize = 100;
+
+pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The merchant whose subscription key was sent, or the gateway's 401.
+pub(crate) fn subscription(state: &SimState, headers: &HeaderMap) -> Result<MerchantIx, Reply> {
+    match headers.get("ocp-apim-subscription-key") {
+        None => Err(Reply::gateway(
+            StatusCode::UNAUTHORIZED,
+            MISSING_SUBSCRIPTION_KEY,
+        )),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|key| state.merchant_by_key(key.trim()))
+            .ok_or_else(|| Reply::gateway(StatusCode::UNAUTHORIZED, INVALID_SUBSCRIPTION_KEY)),
+    }
+}
+
+/// `POST /accesstoken/get`.
+pub(crate) fn token(state: &SimState, headers: &HeaderMap) -> Reply {
+    let merchant_ix = match subscription(state, headers) {
+        Ok(m) => m,
+        Err(reply) => return reply,
+    };
+    let merchant = state.merchant_at(merchant_ix);
+    let client_id = header_text(headers, "client_id").map(str::trim);
+    let client_secret = header_text(headers, "client_secret").map(str::trim);
+    // Messages never repeat what was sent: a client id and secret swapped
+    // by mistake would otherwise print the secret.
+    let refused = match (client_id, client_secret) {
+        (None | Some(""), _) => Some((
+            900_144,
+            "The request must contain the following parameter: 'client_id' (send it in the client_id header).",
+        )),
+        (Some(id), _) if id != merchant.client_id() => Some((
+            700_016,
+            "Application with the given client_id was not found for this subscription. Check that client_id, client_secret and the subscription key all belong to the same sales unit.",
+        )),
+        (Some(_), None | Some("")) => Some((
+            900_144,
+            "The request must contain the following parameter: 'client_secret' (send it in the client_secret header).",
+        )),
+        (Some(_), Some(secret)) if secret != merchant.client_secret() => Some((
+            7_000_215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value of this client_id.",
+        )),
+        _ => None,
+    };
+    let msn = merchant.merchant_serial_number().to_string();
+    let mut store = state.lock();
+    store.count_token_request(&msn, refused.is_none());
+    if let Some((code, description)) = refused {
+        drop(store);
+        return Reply::token_error(code, description);
+    }
+    let ttl = state.token_ttl();
+    let access_token = store.issue_token(merchant_ix, ttl);
+    drop(store);
+    let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+    Reply::json(
+        StatusCode::OK,
+        &TokenResponseBody {
+            token_type: "Bearer".to_owned(),
+            expires_in: seconds.to_string(),
+            access_token,
+        },
+    )
+}
+
+/// The merchant an API call acts for, or the gateway's 401.
+pub(crate) fn authenticate(state: &SimState, headers: &HeaderMap) -> Result<MerchantIx, Reply> {
+    let key_merchant = subscription(state, headers)?;
+    let unauthorized = || Reply::gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN);
+    let token = header_text(headers, header::AUTHORIZATION.as_str())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(unauthorized)?;
+    match state.lock().lookup_token(token) {
+        TokenLookup::Valid(token_merchant) if token_merchant == key_merchant => Ok(token_merchant),
+        _ => Err(unauthorized()),
+    }
+}
+
+/// Header rules after authentication: the 400 problems found, or a 403
+/// when the Merchant-Serial-Number is another merchant's.
+pub(crate) fn check_headers(
+    state: &SimState,
+    merchant: MerchantIx,
+    headers: &HeaderMap,
+) -> Result<Vec<InvalidParam>, Reply> {
+    let mut problems = Vec::new();
+    let expected = state
+        .merchant_at(merchant)
+        .merchant_serial_number()
+        .as_str();
+    let sent = headers
+        .get("merchant-serial-number")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+        .filter(|v| !v.is_empty());
+    if sent.is_none() {
+        problems.push(InvalidParam {
+            name: "Merchant-Serial-Number".to_owned(),
+            reason: "The Merchant-Serial-Number header is required; send the MSN of the sales unit these API keys belong to.".to_owned(),
+        });
+    }
+    for name in SYSTEM_HEADERS {
+        if let Some(value) = headers.get(name) {
+            let length = String::from_utf8_lossy(value.as_bytes()).chars().count();
+            if length > SYSTEM_HEADER_MAX {
+                problems.push(InvalidParam {
+                    name: name.to_owned(),
+                    reason: format!(
+                        "The field {name} must be a string with a maximum length of {SYSTEM_HEADER_MAX} (it has {length} characters)."
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(sent) = sent {
+        if problems.is_empty() && sent != expected {
+            let shown: String = sent.chars().take(40).collect();
+            return Err(Reply::problem(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "The Merchant-Serial-Number {shown:?} does not belong to these API keys; send the MSN of the sales unit the subscription key and access token belong to."
+                ),
+            ));
+        }
+    }
+    Ok(problems)
+}

@@ -1,0 +1,544 @@
+//! What a simulator is started with: its [`Merchant`]s (the built-in demo
+//! merchant plus any from a TOML file), the token lifetime, the listen
+//! address and the size of the request log. [`Simulator`] is the checked
+//! configuration; [`SimulatorBuilder`] makes one.
+//!
+//! A merchants file holds `[[merchant]]` tables:
+//!
+//! ```toml
+//! [[merchant]]
+//! merchant_serial_number = "654321"   # a number works too
+//! client_id = "shop-two-client"
+//! client_secret = "shop-two-secret"
+//! subscription_key = "shop-two-key"
+//! ```
+//!
+//! A bad file is refused with a message naming the file, the line and the
+//! field; secrets are never part of a message.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use vipps_om::{Credentials, MerchantSerialNumber};
+
+/// The demo merchant's Merchant-Serial-Number.
+pub const DEMO_MSN: &str = "123456";
+/// The demo merchant's client id.
+pub const DEMO_CLIENT_ID: &str = "demo-client-id";
+/// The demo merchant's client secret (public: it only opens the simulator).
+pub const DEMO_CLIENT_SECRET: &str = "demo-client-secret";
+/// The demo merchant's subscription key (public: it only opens the simulator).
+pub const DEMO_SUBSCRIPTION_KEY: &str = "demo-subscription-key";
+/// Token lifetime when none is configured: one hour, as in the test environment.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
+/// Requests kept in the request log when no size is configured.
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 1000;
+
+/// A sales unit the simulator knows: its MSN and the three credentials.
+/// `Debug` never shows the secret or the subscription key.
+#[derive(Clone)]
+pub struct Merchant {
+    msn: MerchantSerialNumber,
+    client_id: String,
+    client_secret: SecretString,
+    subscription_key: SecretString,
+}
+
+impl Merchant {
+    /// A merchant; every value must be non-empty printable ASCII without
+    /// spaces (they travel in HTTP headers), the MSN digits only.
+    pub fn new(
+        merchant_serial_number: &str,
+        client_id: &str,
+        client_secret: &str,
+        subscription_key: &str,
+    ) -> Result<Merchant, ConfigError> {
+        let invalid = |message: String| ConfigError::Merchant { message };
+        let msn = MerchantSerialNumber::new(merchant_serial_number)
+            .map_err(|e| invalid(e.to_string()))?;
+        for (field, value) in [
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+            ("subscription_key", subscription_key),
+        ] {
+            if let Some(problem) = header_value_problem(value) {
+                return Err(invalid(format!("{field} {problem}")));
+            }
+        }
+        Ok(Merchant {
+            msn,
+            client_id: client_id.to_owned(),
+            client_secret: SecretString::from(client_secret.to_owned()),
+            subscription_key: SecretString::from(subscription_key.to_owned()),
+        })
+    }
+
+    /// The built-in demo merchant: MSN `123456`, `demo-client-id`,
+    /// `demo-client-secret`, `demo-subscription-key`.
+    pub fn demo() -> Merchant {
+        Merchant {
+            msn: MerchantSerialNumber::new(DEMO_MSN).expect("the demo MSN is digits"),
+            client_id: DEMO_CLIENT_ID.to_owned(),
+            client_secret: SecretString::from(DEMO_CLIENT_SECRET),
+            subscription_key: SecretString::from(DEMO_SUBSCRIPTION_KEY),
+        }
+    }
+
+    /// The Merchant-Serial-Number.
+    pub fn merchant_serial_number(&self) -> &MerchantSerialNumber {
+        &self.msn
+    }
+
+    /// The client id (not a secret).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The client secret, for building a client in tests.
+    pub fn client_secret(&self) -> &str {
+        self.client_secret.expose_secret()
+    }
+
+    /// The subscription key, for building a client in tests.
+    pub fn subscription_key(&self) -> &str {
+        self.subscription_key.expose_secret()
+    }
+
+    /// The merchant's credentials for [`vipps_om::Client`].
+    pub fn credentials(&self) -> Credentials {
+        Credentials::new(
+            self.client_id.clone(),
+            self.client_secret().to_owned(),
+            self.subscription_key().to_owned(),
+            self.msn.clone(),
+        )
+    }
+}
+
+impl fmt::Debug for Merchant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Merchant")
+            .field("merchant_serial_number", &self.msn.as_str())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("subscription_key", &"***")
+            .finish()
+    }
+}
+
+fn header_value_problem(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("is empty")
+    } else if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        Some("must be printable ASCII without spaces (it is sent in an HTTP header)")
+    } else {
+        None
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The merchants file could not be read.
+    #[error("cannot read the merchants file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The merchants file is not valid; the message names line and field.
+    #[error("{origin}: {message}")]
+    MerchantsFile {
+        /// The file, or `merchants TOML` for text given directly.
+        origin: String,
+        /// What is wrong, with the line.
+        message: String,
+    },
+    /// A merchant value is invalid.
+    #[error("invalid merchant: {message}")]
+    Merchant {
+        /// What is wrong.
+        message: String,
+    },
+    /// Two merchants share an MSN, client id or subscription key.
+    #[error("{message}")]
+    Duplicate {
+        /// Which value is shared.
+        message: String,
+    },
+    /// The token lifetime is zero.
+    #[error("the token lifetime must be more than zero")]
+    TokenTtl,
+}
+
+/// A checked simulator configuration. [`Simulator::default`] is the demo
+/// merchant only, tokens valid for an hour, listening on `127.0.0.1:0`.
+#[derive(Debug, Clone)]
+pub struct Simulator {
+    pub(crate) merchants: Vec<Merchant>,
+    pub(crate) token_ttl: Duration,
+    pub(crate) listen: SocketAddr,
+    pub(crate) request_log_capacity: usize,
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Simulator {
+            merchants: vec![Merchant::demo()],
+            token_ttl: DEFAULT_TOKEN_TTL,
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+        }
+    }
+}
+
+impl Simulator {
+    /// A builder starting from the defaults.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Every merchant, the demo merchant first.
+    pub fn merchants(&self) -> &[Merchant] {
+        &self.merchants
+    }
+
+    /// How long an access token lives.
+    pub fn token_ttl(&self) -> Duration {
+        self.token_ttl
+    }
+
+    /// The address to listen on (port 0: a free port).
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.listen
+    }
+}
+
+/// Builds a [`Simulator`]; [`SimulatorBuilder::build`] checks everything.
+#[derive(Debug, Default)]
+pub struct SimulatorBuilder {
+    merchants: Vec<Merchant>,
+    files: Vec<PathBuf>,
+    texts: Vec<String>,
+    token_ttl: Option<Duration>,
+    listen: Option<SocketAddr>,
+    request_log_capacity: Option<usize>,
+}
+
+impl SimulatorBuilder {
+    /// Adds a merchant beside the demo merchant.
+    pub fn merchant(mut self, merchant: Merchant) -> Self {
+        self.merchants.push(merchant);
+        self
+    }
+
+    /// Adds the merchants of a TOML file (read by [`Self::build`]).
+    pub fn merchants_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.files.push(path.as_ref().to_owned());
+        self
+    }
+
+    /// Adds the merchants of TOML text in the merchants-file format.
+    pub fn merchants_toml(mut self, text: impl Into<String>) -> Self {
+        self.texts.push(text.into());
+        self
+    }
+
+    /// How long access tokens live (default one hour). Sub-second values
+    /// are allowed for expiry tests; `expires_in` is rounded up to seconds.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = Some(ttl);
+        self
+    }
+
+    /// Where [`crate::spawn`] listens (default `127.0.0.1:0`).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = Some(addr);
+        self
+    }
+
+    /// How many requests the request log keeps; older ones are dropped
+    /// (default 1000).
+    pub fn request_log_capacity(mut self, capacity: usize) -> Self {
+        self.request_log_capacity = Some(capacity);
+        self
+    }
+
+    /// Reads the files and checks that no two merchants share an MSN, a
+    /// client id or a subscription key.
+    pub fn build(self) -> Result<Simulator, ConfigError> {
+        let mut simulator = Simulator::default();
+        for path in &self.files {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let origin = path.display().to_string();
+            let merchants = parse_merchants(&text, &origin)?;
+            add_all(&mut simulator.merchants, merchants, &origin)?;
+        }
+        for text in &self.texts {
+            let merchants = parse_merchants(text, "merchants TOML")?;
+            add_all(&mut simulator.merchants, merchants, "merchants TOML")?;
+        }
+        for merchant in self.merchants {
+            add_all(
+                &mut simulator.merchants,
+                vec![(0, merchant)],
+                "the configuration",
+            )?;
+        }
+        if let Some(ttl) = self.token_ttl {
+            if ttl.is_zero() {
+                return Err(ConfigError::TokenTtl);
+            }
+            simulator.token_ttl = ttl;
+        }
+        if let Some(listen) = self.listen {
+            simulator.listen = listen;
+        }
+        if let Some(capacity) = self.request_log_capacity {
+            simulator.request_log_capacity = capacity;
+        }
+        Ok(simulator)
+    }
+}
+
+/// Adds `(line, merchant)` pairs, refusing any shared identity.
+fn add_all(
+    known: &mut Vec<Merchant>,
+    new: Vec<(usize, Merchant)>,
+    origin: &str,
+) -> Result<(), ConfigError> {
+    for (line, merchant) in new {
+        let at = if line > 0 {
+            format!("{origin}, line {line}")
+        } else {
+            origin.to_owned()
+        };
+        for other in known.iter() {
+            let clash = if other.msn == merchant.msn {
+                Some(format!(
+                    "merchant_serial_number {} is used twice",
+                    merchant.msn
+                ))
+            } else if other.client_id == merchant.client_id {
+                Some(format!("client_id {:?} is used twice", merchant.client_id))
+            } else if other.subscription_key() == merchant.subscription_key() {
+                Some(format!(
+                    "the subscription_key of merchant {} is also the key of merchant {}",
+                    merchant.msn, other.msn
+                ))
+            } else {
+                None
+            };
+            if let Some(clash) = clash {
+                let demo = if other.msn.as_str() == DEMO_MSN && other.client_id == DEMO_CLIENT_ID {
+                    " (the built-in demo merchant has MSN 123456, demo-client-id and demo-subscription-key)"
+                } else {
+                    ""
+                };
+                return Err(ConfigError::Duplicate {
+                    message: format!("{at}: {clash}{demo}; every merchant needs its own"),
+                });
+            }
+        }
+        known.push(merchant);
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MerchantsFile {
+    #[serde(default)]
+    merchant: Vec<toml::Spanned<MerchantEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MerchantEntry {
+    merchant_serial_number: toml::Spanned<MsnValue>,
+    client_id: toml::Spanned<String>,
+    client_secret: toml::Spanned<String>,
+    subscription_key: toml::Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MsnValue {
+    Number(u64),
+    Text(String),
+}
+
+/// Parses a merchants file into `(line, merchant)` pairs.
+fn parse_merchants(text: &str, origin: &str) -> Result<Vec<(usize, Merchant)>, ConfigError> {
+    let fail = |message: String| ConfigError::MerchantsFile {
+        origin: origin.to_owned(),
+        message,
+    };
+    let file: MerchantsFile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| format!("line {}: ", line_of(text, span.start)))
+            .unwrap_or_default();
+        fail(format!("{line}{}", e.message().trim_end()))
+    })?;
+    if file.merchant.is_empty() {
+        return Err(fail(
+            "no [[merchant]] tables; add one per merchant with merchant_serial_number, client_id, client_secret and subscription_key".to_owned(),
+        ));
+    }
+    let mut merchants = Vec::with_capacity(file.merchant.len());
+    for entry in &file.merchant {
+        let entry_line = line_of(text, entry.span().start);
+        let entry = entry.get_ref();
+        let msn_line = line_of(text, entry.merchant_serial_number.span().start);
+        let msn = match entry.merchant_serial_number.get_ref() {
+            MsnValue::Number(n) => n.to_string(),
+            MsnValue::Text(s) => s.clone(),
+        };
+        let msn = MerchantSerialNumber::new(&msn)
+            .map_err(|e| fail(format!("line {msn_line}: merchant_serial_number: {e}")))?;
+        for (field, value) in [
+            ("client_id", &entry.client_id),
+            ("client_secret", &entry.client_secret),
+            ("subscription_key", &entry.subscription_key),
+        ] {
+            if let Some(problem) = header_value_problem(value.get_ref()) {
+                return Err(fail(format!(
+                    "line {}: {field} {problem}",
+                    line_of(text, value.span().start)
+                )));
+            }
+        }
+        let merchant = Merchant::new(
+            msn.as_str(),
+            entry.client_id.get_ref(),
+            entry.client_secret.get_ref(),
+            entry.subscription_key.get_ref(),
+        )
+        .map_err(|e| fail(format!("line {entry_line}: {e}")))?;
+        merchants.push((entry_line, merchant));
+    }
+    Ok(merchants)
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map(|before| before.matches('\n').count() + 1)
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &str = r#"
+[[merchant]]
+merchant_serial_number = "654321"
+client_id = "two-id"
+client_secret = "two-secret"
+subscription_key = "two-key"
+
+[[merchant]]
+merchant_serial_number = 777777
+client_id = "three-id"
+client_secret = "three-secret"
+subscription_key = "three-key"
+"#;
+
+    fn error(text: &str) -> String {
+        Simulator::builder()
+            .merchants_toml(text)
+            .build()
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_merchants_file_adds_merchants_after_the_demo() {
+        let sim = Simulator::builder().merchants_toml(TWO).build().unwrap();
+        let msns: Vec<&str> = sim
+            .merchants()
+            .iter()
+            .map(|m| m.merchant_serial_number().as_str())
+            .collect();
+        assert_eq!(msns, vec!["123456", "654321", "777777"]);
+        assert_eq!(sim.merchants()[2].client_id(), "three-id");
+    }
+
+    #[test]
+    fn a_bad_field_is_named_with_its_line() {
+        let text = TWO.replace(
+            "merchant_serial_number = 777777",
+            "merchant_serial_number = \"77a\"",
+        );
+        let message = error(&text);
+        assert!(message.contains("line 9"), "{message}");
+        assert!(message.contains("merchant_serial_number"), "{message}");
+
+        let text = TWO.replace(
+            "client_secret = \"two-secret\"",
+            "client-secret = \"two-secret\"",
+        );
+        let message = error(&text);
+        assert!(message.contains("client-secret"), "{message}");
+        assert!(message.contains("line "), "{message}");
+
+        let text = TWO.replace(
+            "subscription_key = \"three-key\"",
+            "subscription_key = \"\"",
+        );
+        let message = error(&text);
+        assert!(
+            message.contains("line 12: subscription_key is empty"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn missing_fields_and_empty_files_are_explained() {
+        let message = error("[[merchant]]\nclient_id = \"x\"\n");
+        assert!(message.contains("missing field"), "{message}");
+        assert!(error("").contains("no [[merchant]] tables"));
+        assert!(error("[[merchant]\n").contains("line 1"));
+    }
+
+    #[test]
+    fn shared_identities_are_refused_without_printing_secrets() {
+        let text = TWO.replace("three-key", "two-key");
+        let message = error(&text);
+        assert!(message.contains("line 8"), "{message}");
+        assert!(message.contains("subscription_key"), "{message}");
+        assert!(!message.contains("two-key"), "{message}");
+
+        let text = TWO.replace("654321", "123456");
+        assert!(error(&text).contains("demo merchant"));
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let merchant = Merchant::new("1", "id", "s3cret", "k3y").unwrap();
+        let shown = format!("{merchant:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("k3y"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn zero_token_lifetime_is_refused() {
+        assert!(matches!(
+            Simulator::builder().token_ttl(Duration::ZERO).build(),
+            Err(ConfigError::TokenTtl)
+        ));
+    }
+}

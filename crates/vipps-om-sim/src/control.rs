@@ -1,0 +1,96 @@
+//! The control API under `/_sim/`: a path prefix the real API never uses,
+//! no authentication, JSON in and out, and never recorded in the request
+//! log or counters (so tests see only what their client sent).
+//!
+//! | Operation | Answer |
+//! |---|---|
+//! | `POST /_sim/reset` | 204; orders, images, tokens, faults, log and counters are cleared |
+//! | `POST /_sim/faults` | 201 with the fault; 400 `{"error"}` when it is invalid |
+//! | `GET /_sim/faults` | 200 `{"faults": [...]}` with uses left |
+//! | `DELETE /_sim/faults` | 204 |
+//! | `GET /_sim/requests` | 200 `{"requests": [...]}`, secrets masked |
+//! | `DELETE /_sim/requests` | 204 |
+//! | `GET /_sim/counters` | 200 `{"tokenRequests", "tokensIssued", "requests"}` |
+//! | `GET /_sim/orders` | 200 `{"orders": [...]}` |
+//! | `GET /_sim/images` | 200 `{"images": [...]}` |
+//! | `DELETE /_sim/tokens` | 204; every token is revoked |
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde_json::json;
+
+use crate::faults::{Fault, FaultSpec};
+use crate::reply::Reply;
+use crate::state::SimState;
+
+/// The `/_sim/` routes.
+pub(crate) fn routes() -> Router<SimState> {
+    Router::new()
+        .route("/_sim/reset", post(reset))
+        .route(
+            "/_sim/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route("/_sim/requests", get(requests).delete(clear_requests))
+        .route("/_sim/counters", get(counters))
+        .route("/_sim/orders", get(orders))
+        .route("/_sim/images", get(images))
+        .route("/_sim/tokens", delete(revoke_tokens))
+}
+
+async fn reset(State(state): State<SimState>) -> StatusCode {
+    state.reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn add_fault(State(state): State<SimState>, body: Bytes) -> Response {
+    let added = Fault::from_json(&body).and_then(|fault| {
+        let spec = fault.to_spec();
+        state.inject_fault(fault).map(|()| spec)
+    });
+    match added {
+        Ok(spec) => Reply::json(StatusCode::CREATED, &json!({ "fault": spec })),
+        Err(e) => Reply::json(StatusCode::BAD_REQUEST, &json!({ "error": e.to_string() })),
+    }
+    .into_response()
+}
+
+async fn list_faults(State(state): State<SimState>) -> Response {
+    let faults: Vec<FaultSpec> = state.faults().iter().map(Fault::to_spec).collect();
+    Reply::json(StatusCode::OK, &json!({ "faults": faults })).into_response()
+}
+
+async fn clear_faults(State(state): State<SimState>) -> StatusCode {
+    state.clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+async fn requests(State(state): State<SimState>) -> Response {
+    Reply::json(StatusCode::OK, &json!({ "requests": state.requests() })).into_response()
+}
+
+async fn clear_requests(State(state): State<SimState>) -> StatusCode {
+    state.clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+async fn counters(State(state): State<SimState>) -> Response {
+    Reply::json(StatusCode::OK, &state.counters()).into_response()
+}
+
+async fn orders(State(state): State<SimState>) -> Response {
+    Reply::json(StatusCode::OK, &json!({ "orders": state.orders() })).into_response()
+}
+
+async fn images(State(state): State<SimState>) -> Response {
+    Reply::json(StatusCode::OK, &json!({ "images": state.images() })).into_response()
+}
+
+async fn revoke_tokens(State(state): State<SimState>) -> StatusCode {
+    state.revoke_tokens();
+    StatusCode::NO_CONTENT
+}

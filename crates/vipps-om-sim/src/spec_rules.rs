@@ -1,0 +1,169 @@
+//! Spec constraints that the client library's models are lenient about on
+//! purpose (they read what the API *sends* tolerantly), checked on the raw
+//! JSON of a request so that the simulator refuses every body the spec's
+//! schema refuses:
+//! - `unitInfo.unitPrice`, `shippingInfo`'s four fields: required even
+//!   though nullable (a missing key is not the same as `null`);
+//! - `unitInfo`, `paymentSources`, `barcode`, `shippingInfo`: objects that
+//!   the spec does not mark nullable, so `null` is refused;
+//! - the deprecated bottom-line amounts keep their `minimum: 0`, and
+//!   `shippingInfo.taxPercentage` its 0–100;
+//! - v3 `paymentType` is the spec's enum exactly, `ECOM` or `RECURRING`
+//!   (the library also reads `ecom` and `ePayment`).
+
+use serde_json::Value;
+use vipps_om::ValidationReport;
+
+/// Rules for a receipt body (`POST /v2/{paymentType}/receipts/{orderId}`).
+pub(crate) fn receipt(body: &Value) -> ValidationReport {
+    let mut report = ValidationReport::new();
+    if let Some(Value::Array(lines)) = body.get("orderLines") {
+        for (i, line) in lines.iter().enumerate() {
+            let path = format!("orderLines[{i}].unitInfo");
+            match line.get("unitInfo") {
+                Some(Value::Null) => not_null(&mut report, &path, "unitInfo"),
+                Some(Value::Object(info)) if !info.contains_key("unitPrice") => report.error(
+                    format!("{path}.unitPrice"),
+                    "unitPrice is missing; it is required (write null when there is no unit price)",
+                ),
+                _ => {}
+            }
+        }
+    }
+    let Some(Value::Object(bottom)) = body.get("bottomLine") else {
+        return report;
+    };
+    for field in ["paymentSources", "barcode", "shippingInfo"] {
+        if let Some(Value::Null) = bottom.get(field) {
+            not_null(&mut report, &format!("bottomLine.{field}"), field);
+        }
+    }
+    for field in [
+        "giftCardAmount",
+        "totalTax",
+        "totalDiscount",
+        "shippingAmount",
+    ] {
+        non_negative(
+            &mut report,
+            bottom.get(field),
+            &format!("bottomLine.{field}"),
+        );
+    }
+    if let Some(Value::Object(barcode)) = bottom.get("barcode") {
+        if !barcode.contains_key("data") {
+            report.error(
+                "bottomLine.barcode.data",
+                "data is missing; it is required (the value the barcode encodes)",
+            );
+        }
+    }
+    if let Some(Value::Object(shipping)) = bottom.get("shippingInfo") {
+        for field in ["amount", "amountExcludingTax", "taxAmount", "taxPercentage"] {
+            let path = format!("bottomLine.shippingInfo.{field}");
+            match shipping.get(field) {
+                None => report.error(
+                    path,
+                    format!("{field} is missing; shippingInfo needs amount, amountExcludingTax, taxAmount and taxPercentage (or better: send shipping as an order line with isShipping)"),
+                ),
+                Some(value) if field == "taxPercentage" => {
+                    if let Some(pct) = value.as_i64().filter(|p| !(0..=100).contains(p)) {
+                        report.error(
+                            path,
+                            format!("taxPercentage {pct} is out of range; use 0 to 100"),
+                        );
+                    }
+                }
+                value => non_negative(&mut report, value, &path),
+            }
+        }
+    }
+    report
+}
+
+/// Rules for a v3 category body (`POST /v3/categories`).
+pub(crate) fn add_category(body: &Value) -> ValidationReport {
+    let mut report = ValidationReport::new();
+    if let Some(Value::String(payment_type)) = body.get("paymentType") {
+        if payment_type != "ECOM" && payment_type != "RECURRING" {
+            report.error(
+                "paymentType",
+                format!("{payment_type:?} is not a payment type; write \"ECOM\" (eCom and ePayment payments) or \"RECURRING\", in capitals as the spec does"),
+            );
+        }
+    }
+    report
+}
+
+fn not_null(report: &mut ValidationReport, path: &str, field: &str) {
+    report.error(
+        path,
+        format!("{field} is null; leave it out or give an object"),
+    );
+}
+
+fn non_negative(report: &mut ValidationReport, value: Option<&Value>, path: &str) {
+    let negative = value.and_then(Value::as_f64).filter(|v| *v < 0.0).is_some();
+    if negative {
+        let field = path.rsplit('.').next().unwrap_or(path);
+        report.error(
+            path,
+            format!("{field} is negative; amounts are never negative"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn paths(report: &ValidationReport) -> Vec<&str> {
+        report.errors().map(|p| p.path.as_str()).collect()
+    }
+
+    #[test]
+    fn receipts_follow_required_and_nullable_exactly() {
+        let body = json!({
+            "orderLines": [
+                {"unitInfo": {"quantity": "1"}},
+                {"unitInfo": null},
+                {"unitInfo": {"unitPrice": null, "quantity": "1"}}
+            ],
+            "bottomLine": {
+                "barcode": {"format": "EAN-13"},
+                "paymentSources": null,
+                "giftCardAmount": -1,
+                "totalAmount": -1,
+                "shippingInfo": {"amount": -5, "taxAmount": 0, "taxPercentage": 101}
+            }
+        });
+        assert_eq!(
+            paths(&receipt(&body)),
+            vec![
+                "orderLines[0].unitInfo.unitPrice",
+                "orderLines[1].unitInfo",
+                "bottomLine.paymentSources",
+                "bottomLine.giftCardAmount",
+                "bottomLine.barcode.data",
+                "bottomLine.shippingInfo.amount",
+                "bottomLine.shippingInfo.amountExcludingTax",
+                "bottomLine.shippingInfo.taxPercentage",
+            ]
+        );
+    }
+
+    #[test]
+    fn v3_payment_type_is_the_exact_enum() {
+        for ok in ["ECOM", "RECURRING"] {
+            assert!(add_category(&json!({"paymentType": ok})).is_empty());
+        }
+        for bad in ["ecom", "ePayment", "Recurring"] {
+            assert_eq!(
+                paths(&add_category(&json!({"paymentType": bad}))),
+                vec!["paymentType"]
+            );
+        }
+    }
+}

@@ -1,0 +1,714 @@
+//! All simulator state and the control operations on it.
+//!
+//! [`SimState`] is a cheap handle (an `Arc`) shared by the server and by
+//! tests. Everything that changes lives in one [`Store`] behind one
+//! `std::sync::Mutex`: a std mutex rather than Tokio's because every
+//! critical section is a few map operations and none spans an `.await`, so
+//! requests never wait on each other for long, and "exactly one of many
+//! identical receipt POSTs wins" is a plain check-and-insert under the lock.
+//!
+//! Data is keyed by merchant first: orders by (merchant, payment type,
+//! orderId), images by (merchant, imageId), categories by id with their
+//! owner remembered, so one merchant can never see another's data.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use uuid::Uuid;
+use vipps_om::image::{ImageFacts, ImageFormat};
+use vipps_om::{CategoryId, CategoryType, CategoryV3, ImageId, OrderId, PaymentType, Receipt};
+
+use crate::config::{Merchant, Simulator};
+use crate::faults::{Fault, FaultAction, FaultError};
+use crate::observe::{Counters, LoggedRequest};
+use crate::routes::Route;
+
+/// Index of a merchant in the configuration.
+pub(crate) type MerchantIx = usize;
+
+/// The two payment types the API knows, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Kind {
+    Ecom,
+    Recurring,
+}
+
+impl Kind {
+    /// From a v2 path segment: `ecom` or `recurring` in any case, nothing
+    /// else (not even the client library's `ePayment` alias).
+    pub(crate) fn from_path(segment: &str) -> Option<Kind> {
+        if segment.eq_ignore_ascii_case("ecom") {
+            Some(Kind::Ecom)
+        } else if segment.eq_ignore_ascii_case("recurring") {
+            Some(Kind::Recurring)
+        } else {
+            None
+        }
+    }
+
+    /// The spec's spelling, `ECOM` or `RECURRING`.
+    pub(crate) fn wire(self) -> &'static str {
+        match self {
+            Kind::Ecom => "ECOM",
+            Kind::Recurring => "RECURRING",
+        }
+    }
+
+    pub(crate) fn payment_type(self) -> PaymentType {
+        match self {
+            Kind::Ecom => PaymentType::Ecom,
+            Kind::Recurring => PaymentType::Recurring,
+        }
+    }
+
+    fn from_payment_type(payment_type: &PaymentType) -> Option<Kind> {
+        match payment_type {
+            PaymentType::Ecom => Some(Kind::Ecom),
+            PaymentType::Recurring => Some(Kind::Recurring),
+            _ => None,
+        }
+    }
+}
+
+/// Which order: one merchant's payment of one type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct OrderKey {
+    pub(crate) merchant: MerchantIx,
+    pub(crate) kind: Kind,
+    pub(crate) order_id: Box<str>,
+}
+
+/// A stored category (v2 and v3 share them).
+#[derive(Debug, Clone)]
+pub(crate) struct CategoryRecord {
+    pub(crate) id: Uuid,
+    /// Global insertion order, so "latest" and list order are well defined.
+    pub(crate) seq: u64,
+    pub(crate) category_type: CategoryType,
+    pub(crate) url: Box<str>,
+    pub(crate) image_id: Option<ImageId>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ReceiptRecord {
+    pub(crate) id: Uuid,
+    /// The receipt as the API returns it, serialized once at POST time:
+    /// compact to keep, and GET copies it out without re-encoding.
+    pub(crate) json: Box<str>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OrderRecord {
+    /// Oldest first; the last one is what GET v2 shows.
+    pub(crate) categories: Vec<CategoryRecord>,
+    pub(crate) receipt: Option<ReceiptRecord>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ImageRecord {
+    pub(crate) facts: ImageFacts,
+    seq: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TokenRecord {
+    merchant: MerchantIx,
+    expires_at: Instant,
+}
+
+/// Everything that changes, behind the one mutex.
+#[derive(Default)]
+pub(crate) struct Store {
+    tokens: HashMap<Box<str>, TokenRecord>,
+    images: HashMap<(MerchantIx, Box<str>), ImageRecord>,
+    pub(crate) orders: HashMap<OrderKey, OrderRecord>,
+    /// categoryId → the order holding it.
+    category_index: HashMap<Uuid, OrderKey>,
+    next_seq: u64,
+    faults: Vec<Fault>,
+    log: VecDeque<LoggedRequest>,
+    next_log_id: u64,
+    counters: Counters,
+}
+
+/// What a bearer token turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenLookup {
+    Valid(MerchantIx),
+    Invalid,
+}
+
+impl Store {
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    pub(crate) fn issue_token(&mut self, merchant: MerchantIx, ttl: Duration) -> String {
+        let now = Instant::now();
+        // Expired tokens are swept when tokens are issued, so a long run
+        // that fetches tokens forever stays bounded.
+        if self.tokens.len() >= 1024 {
+            self.tokens.retain(|_, t| t.expires_at > now);
+        }
+        let token = format!("sim-{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        self.tokens.insert(
+            token.clone().into_boxed_str(),
+            TokenRecord {
+                merchant,
+                expires_at: now + ttl,
+            },
+        );
+        token
+    }
+
+    pub(crate) fn lookup_token(&self, token: &str) -> TokenLookup {
+        match self.tokens.get(token) {
+            Some(t) if t.expires_at > Instant::now() => TokenLookup::Valid(t.merchant),
+            _ => TokenLookup::Invalid,
+        }
+    }
+
+    pub(crate) fn has_image(&self, merchant: MerchantIx, image_id: &str) -> bool {
+        self.images.contains_key(&(merchant, Box::from(image_id)))
+    }
+
+    /// Stores an image; `false` when the merchant already has this id.
+    pub(crate) fn add_image(
+        &mut self,
+        merchant: MerchantIx,
+        image_id: &str,
+        facts: ImageFacts,
+    ) -> bool {
+        let key = (merchant, Box::from(image_id));
+        if self.images.contains_key(&key) {
+            return false;
+        }
+        let seq = self.seq();
+        self.images.insert(key, ImageRecord { facts, seq });
+        true
+    }
+
+    fn new_category(
+        &mut self,
+        category_type: CategoryType,
+        url: String,
+        image_id: Option<ImageId>,
+    ) -> CategoryRecord {
+        CategoryRecord {
+            id: Uuid::new_v4(),
+            seq: self.seq(),
+            category_type,
+            url: url.into_boxed_str(),
+            image_id,
+        }
+    }
+
+    /// v2 PUT: the order's categories become this one.
+    pub(crate) fn replace_category(
+        &mut self,
+        key: OrderKey,
+        category_type: CategoryType,
+        url: String,
+        image_id: Option<ImageId>,
+    ) -> Uuid {
+        let record = self.new_category(category_type, url, image_id);
+        let id = record.id;
+        let order = self.orders.entry(key.clone()).or_default();
+        let old = std::mem::replace(&mut order.categories, vec![record]);
+        for gone in old {
+            self.category_index.remove(&gone.id);
+        }
+        self.category_index.insert(id, key);
+        id
+    }
+
+    /// v3 POST: one more category for the order.
+    pub(crate) fn add_category(
+        &mut self,
+        key: OrderKey,
+        category_type: CategoryType,
+        url: String,
+        image_id: Option<ImageId>,
+    ) -> Uuid {
+        let record = self.new_category(category_type, url, image_id);
+        let id = record.id;
+        self.orders
+            .entry(key.clone())
+            .or_default()
+            .categories
+            .push(record);
+        self.category_index.insert(id, key);
+        id
+    }
+
+    /// A category of `merchant` by id.
+    pub(crate) fn category(
+        &self,
+        merchant: MerchantIx,
+        id: Uuid,
+    ) -> Option<(&OrderKey, &CategoryRecord)> {
+        let key = self.category_index.get(&id)?;
+        if key.merchant != merchant {
+            return None;
+        }
+        let record = self
+            .orders
+            .get(key)?
+            .categories
+            .iter()
+            .find(|c| c.id == id)?;
+        Some((key, record))
+    }
+
+    /// Deletes a category of `merchant`; `false` when there is none.
+    pub(crate) fn delete_category(&mut self, merchant: MerchantIx, id: Uuid) -> bool {
+        let Some(key) = self.category_index.get(&id).cloned() else {
+            return false;
+        };
+        if key.merchant != merchant {
+            return false;
+        }
+        self.category_index.remove(&id);
+        if let Some(order) = self.orders.get_mut(&key) {
+            order.categories.retain(|c| c.id != id);
+            if order.categories.is_empty() && order.receipt.is_none() {
+                self.orders.remove(&key);
+            }
+        }
+        true
+    }
+
+    /// All categories of a merchant's orderId, both payment types, oldest
+    /// first.
+    pub(crate) fn categories_of(
+        &self,
+        merchant: MerchantIx,
+        order_id: &str,
+    ) -> Vec<(Kind, &CategoryRecord)> {
+        let mut found: Vec<(Kind, &CategoryRecord)> = [Kind::Ecom, Kind::Recurring]
+            .into_iter()
+            .filter_map(|kind| {
+                let key = OrderKey {
+                    merchant,
+                    kind,
+                    order_id: Box::from(order_id),
+                };
+                self.orders
+                    .get(&key)
+                    .map(|o| o.categories.iter().map(move |c| (kind, c)))
+            })
+            .flatten()
+            .collect();
+        found.sort_by_key(|(_, c)| c.seq);
+        found
+    }
+
+    /// Stores a receipt; `None` when the order already has one.
+    pub(crate) fn add_receipt(&mut self, key: OrderKey, json: String) -> Option<Uuid> {
+        let order = self.orders.entry(key).or_default();
+        if order.receipt.is_some() {
+            return None;
+        }
+        let id = Uuid::new_v4();
+        order.receipt = Some(ReceiptRecord {
+            id,
+            json: json.into_boxed_str(),
+        });
+        Some(id)
+    }
+
+    /// Takes one use of the first fault matching `route`.
+    pub(crate) fn take_fault(&mut self, route: Route) -> Option<FaultAction> {
+        let index = self.faults.iter().position(|f| f.matches(route))?;
+        let action = self.faults[index].take();
+        if self.faults[index].count() == 0 {
+            self.faults.remove(index);
+        }
+        Some(action)
+    }
+
+    pub(crate) fn count_token_request(&mut self, msn: &str, issued: bool) {
+        *self
+            .counters
+            .token_requests
+            .entry(msn.to_owned())
+            .or_default() += 1;
+        if issued {
+            *self
+                .counters
+                .tokens_issued
+                .entry(msn.to_owned())
+                .or_default() += 1;
+        }
+    }
+}
+
+/// The shared simulator state: a cheap handle to clone into servers and
+/// tests. Every control operation of the `/_sim/` API is a method here.
+#[derive(Clone)]
+pub struct SimState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    merchants: Vec<Merchant>,
+    /// Subscription key → merchant. The keys are secrets: this map is never
+    /// printed (`SimState`'s `Debug` shows only MSNs).
+    by_subscription_key: HashMap<String, MerchantIx>,
+    token_ttl: Duration,
+    log_capacity: usize,
+    store: Mutex<Store>,
+}
+
+impl fmt::Debug for SimState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let msns: Vec<&str> = self
+            .inner
+            .merchants
+            .iter()
+            .map(|m| m.merchant_serial_number().as_str())
+            .collect();
+        f.debug_struct("SimState")
+            .field("merchants", &msns)
+            .field("token_ttl", &self.inner.token_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An order as stored, for tests and `GET /_sim/orders`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredOrder {
+    /// Whose order.
+    pub merchant_serial_number: String,
+    /// `ECOM` or `RECURRING`.
+    pub payment_type: PaymentType,
+    /// The orderId.
+    pub order_id: String,
+    /// Its categories, oldest first (v2 and v3 alike).
+    pub categories: Vec<CategoryV3>,
+    /// Its receipt, if one was posted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
+    /// The id the receipt POST answered with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_id: Option<Uuid>,
+}
+
+/// An uploaded image as stored (facts only; the bytes are not kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredImage {
+    /// Whose image.
+    pub merchant_serial_number: String,
+    /// Its id.
+    pub image_id: String,
+    /// `PNG` or `JPEG`.
+    pub format: &'static str,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// File size in bytes.
+    pub bytes: usize,
+}
+
+impl SimState {
+    /// Fresh, empty state for `config`'s merchants.
+    pub fn new(config: &Simulator) -> SimState {
+        let by_subscription_key = config
+            .merchants
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.subscription_key().to_owned(), i))
+            .collect();
+        SimState {
+            inner: Arc::new(Inner {
+                merchants: config.merchants.clone(),
+                by_subscription_key,
+                token_ttl: config.token_ttl,
+                log_capacity: config.request_log_capacity,
+                store: Mutex::new(Store::default()),
+            }),
+        }
+    }
+
+    /// Every merchant, the demo merchant first.
+    pub fn merchants(&self) -> &[Merchant] {
+        &self.inner.merchants
+    }
+
+    /// The built-in demo merchant.
+    pub fn demo_merchant(&self) -> &Merchant {
+        &self.inner.merchants[0]
+    }
+
+    /// The merchant with this MSN.
+    pub fn merchant(&self, msn: &str) -> Option<&Merchant> {
+        self.inner
+            .merchants
+            .iter()
+            .find(|m| m.merchant_serial_number().as_str() == msn)
+    }
+
+    /// How long tokens live.
+    pub fn token_ttl(&self) -> Duration {
+        self.inner.token_ttl
+    }
+
+    pub(crate) fn merchant_at(&self, ix: MerchantIx) -> &Merchant {
+        &self.inner.merchants[ix]
+    }
+
+    pub(crate) fn merchant_by_key(&self, key: &str) -> Option<MerchantIx> {
+        self.inner.by_subscription_key.get(key).copied()
+    }
+
+    fn merchant_ix(&self, msn: &str) -> Option<MerchantIx> {
+        self.inner
+            .merchants
+            .iter()
+            .position(|m| m.merchant_serial_number().as_str() == msn)
+    }
+
+    /// The store, locked. A panic while locked cannot leave the maps
+    /// half-updated in a way that matters more than a crash would, so a
+    /// poisoned lock is simply taken over.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets all orders, images, tokens, faults, logged requests and
+    /// counters. Merchants stay.
+    pub fn reset(&self) {
+        *self.lock() = Store::default();
+    }
+
+    /// Revokes every issued token: the next API call with one gets 401, as
+    /// after expiry.
+    pub fn revoke_tokens(&self) {
+        self.lock().tokens.clear();
+    }
+
+    /// Queues a fault after checking it ([`Fault::check`]).
+    pub fn inject_fault(&self, fault: Fault) -> Result<(), FaultError> {
+        fault.check()?;
+        self.lock().faults.push(fault);
+        Ok(())
+    }
+
+    /// The faults still waiting, with their uses left.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.lock().faults.clone()
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// The request log, oldest first (secrets masked).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.lock().log.iter().cloned().collect()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.lock().log.clear();
+    }
+
+    /// The traffic counters.
+    pub fn counters(&self) -> Counters {
+        self.lock().counters.clone()
+    }
+
+    pub(crate) fn record(&self, mut entry: LoggedRequest, counter_key: &str) {
+        let capacity = self.inner.log_capacity;
+        let mut store = self.lock();
+        *store
+            .counters
+            .requests
+            .entry(counter_key.to_owned())
+            .or_default()
+            .entry(entry.status)
+            .or_default() += 1;
+        store.next_log_id += 1;
+        entry.id = store.next_log_id;
+        if capacity > 0 {
+            if store.log.len() >= capacity {
+                store.log.pop_front();
+            }
+            store.log.push_back(entry);
+        }
+    }
+
+    /// Every stored order of every merchant, by MSN, orderId and type.
+    pub fn orders(&self) -> Vec<StoredOrder> {
+        let store = self.lock();
+        let mut keys: Vec<&OrderKey> = store.orders.keys().collect();
+        keys.sort_by(|a, b| {
+            (a.merchant, &a.order_id, a.kind).cmp(&(b.merchant, &b.order_id, b.kind))
+        });
+        keys.into_iter()
+            .filter_map(|key| {
+                let order = store.orders.get(key)?;
+                Some(self.stored_order(key, order))
+            })
+            .collect()
+    }
+
+    /// One order, by MSN, payment type and orderId.
+    pub fn order(
+        &self,
+        msn: &str,
+        payment_type: &PaymentType,
+        order_id: &str,
+    ) -> Option<StoredOrder> {
+        let key = OrderKey {
+            merchant: self.merchant_ix(msn)?,
+            kind: Kind::from_payment_type(payment_type)?,
+            order_id: Box::from(order_id),
+        };
+        let store = self.lock();
+        let order = store.orders.get(&key)?;
+        Some(self.stored_order(&key, order))
+    }
+
+    /// The receipt stored for an order, if any.
+    pub fn receipt(
+        &self,
+        msn: &str,
+        payment_type: &PaymentType,
+        order_id: &str,
+    ) -> Option<Receipt> {
+        self.order(msn, payment_type, order_id)?.receipt
+    }
+
+    fn stored_order(&self, key: &OrderKey, order: &OrderRecord) -> StoredOrder {
+        StoredOrder {
+            merchant_serial_number: self
+                .merchant_at(key.merchant)
+                .merchant_serial_number()
+                .to_string(),
+            payment_type: key.kind.payment_type(),
+            order_id: key.order_id.to_string(),
+            categories: order
+                .categories
+                .iter()
+                .filter_map(|c| category_v3(key.kind, &key.order_id, c))
+                .collect(),
+            receipt: order
+                .receipt
+                .as_ref()
+                .and_then(|r| serde_json::from_str(&r.json).ok()),
+            receipt_id: order.receipt.as_ref().map(|r| r.id),
+        }
+    }
+
+    /// Every uploaded image, in upload order.
+    pub fn images(&self) -> Vec<StoredImage> {
+        let store = self.lock();
+        let mut images: Vec<(&(MerchantIx, Box<str>), &ImageRecord)> =
+            store.images.iter().collect();
+        images.sort_by_key(|(_, record)| record.seq);
+        images
+            .into_iter()
+            .map(|((merchant, id), record)| StoredImage {
+                merchant_serial_number: self
+                    .merchant_at(*merchant)
+                    .merchant_serial_number()
+                    .to_string(),
+                image_id: id.to_string(),
+                format: match record.facts.format {
+                    ImageFormat::Png => "PNG",
+                    ImageFormat::Jpeg => "JPEG",
+                },
+                width: record.facts.width,
+                height: record.facts.height,
+                bytes: record.facts.bytes,
+            })
+            .collect()
+    }
+}
+
+/// A stored category in the v3 `Category` shape.
+pub(crate) fn category_v3(kind: Kind, order_id: &str, c: &CategoryRecord) -> Option<CategoryV3> {
+    Some(CategoryV3 {
+        category_id: CategoryId::from_uuid(c.id),
+        order_id: OrderId::new(order_id).ok()?,
+        payment_type: kind.payment_type(),
+        category_type: c.category_type.clone(),
+        url: c.url.to_string(),
+        image_id: c.image_id.clone(),
+    })
+}
+
+impl From<&Simulator> for SimState {
+    fn from(config: &Simulator) -> Self {
+        SimState::new(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(merchant: MerchantIx, order_id: &str) -> OrderKey {
+        OrderKey {
+            merchant,
+            kind: Kind::Ecom,
+            order_id: order_id.into(),
+        }
+    }
+
+    #[test]
+    fn payment_type_segments_are_case_insensitive_but_strict() {
+        for s in ["ecom", "eCom", "ECOM"] {
+            assert_eq!(Kind::from_path(s), Some(Kind::Ecom));
+        }
+        assert_eq!(Kind::from_path("Recurring"), Some(Kind::Recurring));
+        assert_eq!(Kind::from_path("ePayment"), None);
+        assert_eq!(Kind::from_path(""), None);
+    }
+
+    #[test]
+    fn replacing_a_category_forgets_the_old_ids() {
+        let mut store = Store::default();
+        let first =
+            store.add_category(key(0, "o"), CategoryType::General, "https://a".into(), None);
+        let second =
+            store.replace_category(key(0, "o"), CategoryType::Ticket, "https://b".into(), None);
+        assert!(store.category(0, first).is_none());
+        assert!(store.category(0, second).is_some());
+        assert!(store.category(1, second).is_none(), "another merchant's");
+        assert!(!store.delete_category(1, second));
+        assert!(store.delete_category(0, second));
+        assert!(store.orders.is_empty(), "empty orders are dropped");
+    }
+
+    #[test]
+    fn a_receipt_is_stored_once() {
+        let mut store = Store::default();
+        assert!(store.add_receipt(key(0, "o"), "{}".into()).is_some());
+        assert!(store.add_receipt(key(0, "o"), "{}".into()).is_none());
+        assert!(store.add_receipt(key(1, "o"), "{}".into()).is_some());
+    }
+
+    #[test]
+    fn tokens_expire() {
+        let mut store = Store::default();
+        let token = store.issue_token(0, Duration::from_millis(1));
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(store.lookup_token(&token), TokenLookup::Invalid);
+        let token = store.issue_token(0, Duration::from_secs(60));
+        assert_eq!(store.lookup_token(&token), TokenLookup::Valid(0));
+        assert_eq!(store.lookup_token("nope"), TokenLookup::Invalid);
+    }
+}
