@@ -1,0 +1,102 @@
+//! The whole Order Management flow in one page: image, category, receipt,
+//! read back.
+//!
+//! Runs against the embedded simulator unless `VIPPS_BASE_URL` is set, in
+//! which case the `VIPPS_*` environment variables configure the client
+//! (e.g. start `vipps-om sim` in another terminal and point at it).
+//!
+//! ```sh
+//! cargo run --example quickstart -p vipps-om
+//! ```
+
+use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+use vipps_om::{
+    Amount, Category, CategoryType, Client, Currency, Delivered, Error, Image, OrderId,
+    PaymentType, TaxRate,
+};
+
+/// A 200×200 PNG header is all the size check reads; the simulator stores
+/// the bytes as sent.
+fn logo() -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend_from_slice(&13u32.to_be_bytes());
+    v.extend_from_slice(b"IHDR");
+    v.extend_from_slice(&200u32.to_be_bytes());
+    v.extend_from_slice(&200u32.to_be_bytes());
+    v.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    v
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (client, sim) = if std::env::var_os("VIPPS_BASE_URL").is_some() {
+        (Client::from_env()?, None)
+    } else {
+        let sim = vipps_om_sim::spawn_default().await?;
+        println!("embedded simulator at {}", sim.base_url());
+        (sim.demo_client()?, Some(sim))
+    };
+
+    let order = OrderId::new(format!("quickstart-{}", std::process::id()))?;
+    let payment_type = PaymentType::Ecom;
+
+    // 1. An image, with an id derived from its bytes: re-running is safe.
+    let image = Image::from_bytes_with_content_id(&logo());
+    match client.images().upload(&image).await {
+        Ok(Delivered::Created(_)) | Ok(Delivered::AlreadyPresent) => {
+            println!("image {}", image.image_id)
+        }
+        Err(Error::ImageAlreadyExists { .. }) => {
+            println!("image {} (uploaded earlier)", image.image_id)
+        }
+        Err(e) => return Err(e.into()),
+    }
+
+    // 2. The link button on the payment.
+    let category = Category {
+        category: CategoryType::Receipt,
+        order_details_url: format!("https://shop.example/orders/{order}"),
+        image_id: Some(image.image_id.clone()),
+    };
+    client
+        .categories()
+        .set(&payment_type, &order, &category)
+        .await?;
+    println!("category set: [{}]", category.category.button_label());
+
+    // 3. Order details, computed from unit prices and tax rates.
+    let receipt = ReceiptBuilder::new(Currency::Nok)
+        .line(
+            LineBuilder::new("sku-1", "Wool socks")
+                .unit_price(Amount(14_900))
+                .quantity("2")
+                .tax_rate(TaxRate::from_percent(25)),
+        )
+        .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+        .expect_payment(Amount(39_700))
+        .build()
+        .map_err(Error::Validation)?;
+    client
+        .receipts()
+        .add(&payment_type, &order, &receipt)
+        .await?;
+    println!("receipt sent: {}", receipt.total().display(&Currency::Nok));
+
+    // 4. Read back what the app shows.
+    let shown = client.orders().get(&payment_type, &order).await?;
+    let lines = shown.receipt.map(|r| r.order_lines.len()).unwrap_or(0);
+    println!(
+        "order {order}: category {:?}, {lines} order lines",
+        shown.category.map(|c| c.category.to_string())
+    );
+
+    // 5. A second receipt for the same payment is refused, with a clear message.
+    if let Err(e) = client.receipts().add(&payment_type, &order, &receipt).await {
+        println!("second receipt: {e}");
+    }
+
+    if let Some(sim) = sim {
+        sim.shutdown().await?;
+    }
+    Ok(())
+}
