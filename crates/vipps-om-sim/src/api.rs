@@ -185,13 +185,13 @@ impl Call<'_> {
 
     /// A referenced image must be this merchant's.
     fn check_image(&mut self, image_id: Option<&ImageId>) {
-        if let Some(id) = image_id {
-            if !self.state.lock().has_image(self.merchant, id.as_str()) {
-                self.problems.add(
-                    "imageId",
-                    format!("no image with this id ({id}); upload it first with POST /v1/images"),
-                );
-            }
+        if let Some(id) = image_id
+            && !self.state.lock().has_image(self.merchant, id.as_str())
+        {
+            self.problems.add(
+                "imageId",
+                format!("no image with this id ({id}); upload it first with POST /v1/images"),
+            );
         }
     }
 

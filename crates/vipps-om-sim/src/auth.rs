@@ -63,7 +63,7 @@ pub(crate) fn token(state: &SimState, headers: &HeaderMap) -> Reply {
         )),
         (Some(id), _) if id != merchant.client_id() => Some((
             700_016,
-            "Application with the given client_id was not found for this subscription. Check that client_id, client_secret and the subscription key all belong to the same sales unit.",
+            "Application with the given client_id was not found for these API keys. Check that client_id and client_secret belong to the same sales unit as the Ocp-Apim-Subscription-Key header.",
         )),
         (Some(_), None | Some("")) => Some((
             900_144,
@@ -146,16 +146,17 @@ pub(crate) fn check_headers(
             }
         }
     }
-    if let Some(sent) = sent {
-        if problems.is_empty() && sent != expected {
-            let shown: String = sent.chars().take(40).collect();
-            return Err(Reply::problem(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "The Merchant-Serial-Number {shown:?} does not belong to these API keys; send the MSN of the sales unit the subscription key and access token belong to."
-                ),
-            ));
-        }
+    if let Some(sent) = sent
+        && problems.is_empty()
+        && sent != expected
+    {
+        let shown: String = sent.chars().take(40).collect();
+        return Err(Reply::problem(
+            StatusCode::FORBIDDEN,
+            format!(
+                "The Merchant-Serial-Number {shown:?} does not belong to these API keys; send the MSN of the sales unit the subscription key and access token belong to."
+            ),
+        ));
     }
     Ok(problems)
 }

@@ -19,9 +19,14 @@ pub(crate) fn receipt(body: &Value) -> ValidationReport {
     let mut report = ValidationReport::new();
     if let Some(Value::Array(lines)) = body.get("orderLines") {
         for (i, line) in lines.iter().enumerate() {
+            if !line.is_object() {
+                not_an_object(&mut report, &format!("orderLines[{i}]"));
+                continue;
+            }
             let path = format!("orderLines[{i}].unitInfo");
             match line.get("unitInfo") {
                 Some(Value::Null) => not_null(&mut report, &path, "unitInfo"),
+                Some(value) if !value.is_object() => not_an_object(&mut report, &path),
                 Some(Value::Object(info)) if !info.contains_key("unitPrice") => report.error(
                     format!("{path}.unitPrice"),
                     "unitPrice is missing; it is required (write null when there is no unit price)",
@@ -30,12 +35,20 @@ pub(crate) fn receipt(body: &Value) -> ValidationReport {
             }
         }
     }
-    let Some(Value::Object(bottom)) = body.get("bottomLine") else {
-        return report;
+    let bottom = match body.get("bottomLine") {
+        Some(Value::Object(bottom)) => bottom,
+        Some(_) => {
+            not_an_object(&mut report, "bottomLine");
+            return report;
+        }
+        None => return report,
     };
     for field in ["paymentSources", "barcode", "shippingInfo"] {
-        if let Some(Value::Null) = bottom.get(field) {
-            not_null(&mut report, &format!("bottomLine.{field}"), field);
+        let path = format!("bottomLine.{field}");
+        match bottom.get(field) {
+            Some(Value::Null) => not_null(&mut report, &path, field),
+            Some(value) if !value.is_object() => not_an_object(&mut report, &path),
+            _ => {}
         }
     }
     for field in [
@@ -50,13 +63,13 @@ pub(crate) fn receipt(body: &Value) -> ValidationReport {
             &format!("bottomLine.{field}"),
         );
     }
-    if let Some(Value::Object(barcode)) = bottom.get("barcode") {
-        if !barcode.contains_key("data") {
-            report.error(
-                "bottomLine.barcode.data",
-                "data is missing; it is required (the value the barcode encodes)",
-            );
-        }
+    if let Some(Value::Object(barcode)) = bottom.get("barcode")
+        && !barcode.contains_key("data")
+    {
+        report.error(
+            "bottomLine.barcode.data",
+            "data is missing; it is required (the value the barcode encodes)",
+        );
     }
     if let Some(Value::Object(shipping)) = bottom.get("shippingInfo") {
         for field in ["amount", "amountExcludingTax", "taxAmount", "taxPercentage"] {
@@ -84,15 +97,22 @@ pub(crate) fn receipt(body: &Value) -> ValidationReport {
 /// Rules for a v3 category body (`POST /v3/categories`).
 pub(crate) fn add_category(body: &Value) -> ValidationReport {
     let mut report = ValidationReport::new();
-    if let Some(Value::String(payment_type)) = body.get("paymentType") {
-        if payment_type != "ECOM" && payment_type != "RECURRING" {
-            report.error(
-                "paymentType",
-                format!("{payment_type:?} is not a payment type; write \"ECOM\" (eCom and ePayment payments) or \"RECURRING\", in capitals as the spec does"),
-            );
-        }
+    if let Some(Value::String(payment_type)) = body.get("paymentType")
+        && payment_type != "ECOM"
+        && payment_type != "RECURRING"
+    {
+        report.error(
+            "paymentType",
+            format!("{payment_type:?} is not a payment type; write \"ECOM\" (eCom and ePayment payments) or \"RECURRING\", in capitals as the spec does"),
+        );
     }
     report
+}
+
+/// serde reads a struct from a JSON array too (`[500, "2"]` as a
+/// `UnitInfo`); the spec wants objects.
+fn not_an_object(report: &mut ValidationReport, path: &str) {
+    report.error(path, "must be a JSON object ({...})");
 }
 
 fn not_null(report: &mut ValidationReport, path: &str, field: &str) {
@@ -151,6 +171,27 @@ mod tests {
                 "bottomLine.shippingInfo.amountExcludingTax",
                 "bottomLine.shippingInfo.taxPercentage",
             ]
+        );
+    }
+
+    #[test]
+    fn objects_written_as_arrays_are_refused() {
+        let body = json!({
+            "orderLines": [[1, 2], {"unitInfo": [500, "2"]}],
+            "bottomLine": {"paymentSources": [], "barcode": ["EAN-13", "1"]}
+        });
+        assert_eq!(
+            paths(&receipt(&body)),
+            vec![
+                "orderLines[0]",
+                "orderLines[1].unitInfo",
+                "bottomLine.paymentSources",
+                "bottomLine.barcode"
+            ]
+        );
+        assert_eq!(
+            paths(&receipt(&json!({"bottomLine": ["NOK"]}))),
+            vec!["bottomLine"]
         );
     }
 

@@ -77,10 +77,10 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
             Matched::Route(route, _) => state.lock().take_fault(*route),
             _ => None,
         };
-        if let Some(FaultAction { delay, .. }) = fault {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
+        if let Some(FaultAction { delay, .. }) = fault
+            && !delay.is_zero()
+        {
+            tokio::time::sleep(delay).await;
         }
         let reply = match (&matched, fault) {
             (

@@ -108,19 +108,14 @@ pub fn category_from_json(bytes: &[u8]) -> Result<(Category, ValidationReport), 
     let category = required::<CategoryType>(&object, "category", TEXT, &mut report);
     let url = required::<String>(&object, "orderDetailsUrl", TEXT, &mut report);
     let image_id = optional::<ImageId>(&object, "imageId", Nulls::Allowed, &mut report);
-    match (category, url, image_id) {
-        (Some(category), Some(order_details_url), Some(image_id)) if !report.has_errors() => {
-            finish(
-                Category {
-                    category,
-                    order_details_url,
-                    image_id,
-                },
-                report,
-            )
-        }
-        _ => Err(report),
-    }
+    finish(
+        Category {
+            category: category.unwrap_or(CategoryType::General),
+            order_details_url: url.unwrap_or_default(),
+            image_id: image_id.flatten(),
+        },
+        report,
+    )
 }
 
 /// A v3 category body (`POST /v3/categories`, the spec's
@@ -140,23 +135,19 @@ pub fn add_category_request_from_json(
     let category_type = required::<CategoryType>(&object, "type", TEXT, &mut report);
     let url = required::<String>(&object, "url", TEXT, &mut report);
     let image_id = optional::<ImageId>(&object, "imageId", Nulls::Refused, &mut report);
-    match (order_id, payment_type, category_type, url, image_id) {
-        (Some(order_id), Some(payment_type), Some(category_type), Some(url), Some(image_id))
-            if !report.has_errors() =>
-        {
-            finish(
-                AddCategoryRequest {
-                    order_id,
-                    payment_type,
-                    category_type,
-                    url,
-                    image_id,
-                },
-                report,
-            )
-        }
-        _ => Err(report),
-    }
+    let Some(order_id) = order_id.or_else(|| OrderId::new("stand-in").ok()) else {
+        return Err(report);
+    };
+    finish(
+        AddCategoryRequest {
+            order_id,
+            payment_type: payment_type.unwrap_or(PaymentType::Ecom),
+            category_type: category_type.unwrap_or(CategoryType::General),
+            url: url.unwrap_or_default(),
+            image_id: image_id.flatten(),
+        },
+        report,
+    )
 }
 
 /// An image upload body (`POST /v1/images`) and its warnings, or every
@@ -172,17 +163,17 @@ pub fn image_from_json(bytes: &[u8]) -> Result<(Image, ValidationReport), Valida
     let image_id = required::<ImageId>(&object, "imageId", TEXT, &mut report);
     let src = required::<String>(&object, "src", TEXT, &mut report);
     let encoding = required::<ImageEncoding>(&object, "type", TEXT, &mut report);
-    match (image_id, src, encoding) {
-        (Some(image_id), Some(src), Some(encoding)) if !report.has_errors() => finish(
-            Image {
-                image_id,
-                src,
-                encoding,
-            },
-            report,
-        ),
-        _ => Err(report),
-    }
+    let Some(image_id) = image_id.or_else(|| ImageId::new("stand-in").ok()) else {
+        return Err(report);
+    };
+    finish(
+        Image {
+            image_id,
+            src: src.unwrap_or_default(),
+            encoding: encoding.unwrap_or(ImageEncoding::Base64),
+        },
+        report,
+    )
 }
 
 /// What a text field holds, for "wrong kind of value" messages.
@@ -284,13 +275,26 @@ fn field<T: DeserializeOwned>(
     }
 }
 
-/// Runs the [`Validate`] rules on a body whose fields all parsed.
+/// Runs the [`Validate`] rules. When some fields did not parse, `value`
+/// holds stand-ins for them and only the problems of the *other* fields
+/// are kept, so one answer names every bad field.
 fn finish<T: Validate>(
     value: T,
     mut report: ValidationReport,
 ) -> Result<(T, ValidationReport), ValidationReport> {
-    report.merge(value.validate());
-    report.into_result().map(|warnings| (value, warnings))
+    if !report.has_errors() {
+        report.merge(value.validate());
+        return report.into_result().map(|warnings| (value, warnings));
+    }
+    let failed: Vec<String> = report.errors().map(|p| p.path.clone()).collect();
+    let mut others = ValidationReport::new();
+    for problem in value.validate().errors() {
+        if !failed.contains(&problem.path) {
+            others.error(problem.path.clone(), problem.message.clone());
+        }
+    }
+    report.merge(others);
+    Err(report)
 }
 
 /// Parses one part, adding its first shape error (with path) to `report`.
@@ -395,7 +399,10 @@ mod tests {
     fn category_reports_every_bad_field_by_name() {
         let report = category_from_json(br#"{"category":"receipt","imageId":"no spaces allowed"}"#)
             .unwrap_err();
-        assert_eq!(error_paths(&report), vec!["orderDetailsUrl", "imageId"]);
+        assert_eq!(
+            error_paths(&report),
+            vec!["orderDetailsUrl", "imageId", "category"]
+        );
         assert!(report.problems()[0].message.contains("missing"), "{report}");
         assert!(report.problems()[1].message.contains("' '"), "{report}");
 
@@ -435,6 +442,12 @@ mod tests {
             report.problems()[1].message.contains("must be a string"),
             "{report}"
         );
+        // A field that does not parse does not hide rule problems elsewhere.
+        let report = add_category_request_from_json(
+            br#"{"orderId":"a b","paymentType":"ECOM","type":"NOPE","url":""}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error_paths(&report), vec!["orderId", "type", "url"]);
         let (request, _) = add_category_request_from_json(
             br#"{"orderId":"PaymentReference123","paymentType":"ECOM","type":"RECEIPT","url":"https://www.example.com"}"#,
         )
@@ -458,7 +471,7 @@ mod tests {
         assert!(report.problems()[0].message.contains("167"), "{report}");
 
         let report = image_from_json(br#"{"imageId":"","src":"%%%","type":"url"}"#).unwrap_err();
-        assert_eq!(error_paths(&report), vec!["imageId"]);
+        assert_eq!(error_paths(&report), vec!["imageId", "type", "src"]);
         let report = image_from_json(br#"{"imageId":"ok","src":"%%%","type":"url"}"#).unwrap_err();
         assert_eq!(error_paths(&report), vec!["type", "src"]);
     }

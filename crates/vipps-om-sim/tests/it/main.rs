@@ -1,1 +1,16 @@
+//! Integration tests of the simulator, one module per topic. Most go
+//! through real HTTP against a simulator spawned on a free port; the
+//! generated-request test calls the router in-process.
 
+mod auth;
+mod categories;
+mod client;
+mod conformance;
+mod control;
+mod faults;
+mod generated;
+mod images;
+mod isolation;
+mod receipts;
+mod support;
+mod validation;
