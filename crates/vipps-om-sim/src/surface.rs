@@ -222,7 +222,7 @@ fn finish(
         route = counter_key,
         status = entry.status,
         latency_ms = millis(started.elapsed()),
-        msn = entry.merchant_serial_number.as_deref().unwrap_or("-"),
+        msn = %entry.merchant_serial_number.as_deref().unwrap_or("-"),
         "request"
     );
     state.record(entry, counter_key);

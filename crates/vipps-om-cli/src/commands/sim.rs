@@ -7,7 +7,7 @@
 //! secrets). Logs, one structured line per request, go to standard error
 //! (filter with `RUST_LOG`, default `info`).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -113,6 +113,7 @@ fn init_logging() {
     // A second initialisation (never expected in the binary) is harmless.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
