@@ -88,6 +88,11 @@
 //!   (PNG/JPEG, ≥ 167 px high, ≤ 2 MiB), and `null` refused for `category`,
 //!   `type`, `currency` and barcode `format` although the spec marks those
 //!   enums nullable. orderIds longer than 128 characters are refused.
+//! - **Spec exactness** the library's models are lenient about:
+//!   `unitInfo.unitPrice` and the four `shippingInfo` fields must be
+//!   present (nullable is not optional); `unitInfo`, `paymentSources`,
+//!   `barcode` and `shippingInfo` may not be `null` or arrays; deprecated
+//!   bottom-line amounts keep their `minimum: 0`.
 //! - **Body format**: a body must be sent as `application/json` (or
 //!   `+json`); another content type is a 400 naming `Content-Type`, not a
 //!   415. Bodies over 8 MiB get 413.

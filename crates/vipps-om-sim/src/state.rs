@@ -1,7 +1,7 @@
 //! All simulator state and the control operations on it.
 //!
 //! [`SimState`] is a cheap handle (an `Arc`) shared by the server and by
-//! tests. Everything that changes lives in one [`Store`] behind one
+//! tests. Everything that changes lives in one `Store` behind one
 //! `std::sync::Mutex`: a std mutex rather than Tokio's because every
 //! critical section is a few map operations and none spans an `.await`, so
 //! requests never wait on each other for long, and "exactly one of many

@@ -328,9 +328,23 @@ fn explain(serde_message: &str) -> String {
     }
     if let Some(rest) = serde_message.strip_prefix("invalid type: ") {
         let rest = rest.split(" at line").next().unwrap_or(rest);
-        return format!(
-            "wrong kind of value ({rest}); amounts are whole numbers of øre/cents, e.g. 1000 for 10.00"
-        );
+        // The amounts hint only where a whole number was expected: a
+        // `null` currency is not a money problem.
+        let wants_integer = [
+            "expected i64",
+            "expected u64",
+            "expected u32",
+            "expected i32",
+        ]
+        .iter()
+        .any(|e| rest.ends_with(e));
+        return if wants_integer {
+            format!(
+                "wrong kind of value ({rest}); amounts are whole numbers of øre/cents, e.g. 1000 for 10.00"
+            )
+        } else {
+            format!("wrong kind of value ({rest})")
+        };
     }
     serde_message
         .split(" at line")
@@ -383,6 +397,19 @@ mod tests {
         let bad_rule = br#"{"orderLines":[{"name":"a","id":"1","totalAmount":1000,"totalAmountExcludingTax":800,"totalTaxAmount":100,"taxRate":2500}],
             "bottomLine":{"currency":"NOK"}}"#;
         assert!(receipt_from_json(bad_rule).unwrap_err().has_errors());
+    }
+
+    #[test]
+    fn only_number_fields_get_the_amounts_hint() {
+        let json = br#"{"orderLines":[{"name":"a","id":"1","totalAmount":1.5,"totalAmountExcludingTax":8,"totalTaxAmount":2,"taxRate":2500}],
+            "bottomLine":{"currency":null}}"#;
+        let report = receipt_from_json(json).unwrap_err();
+        assert!(
+            report.problems()[0].message.contains("whole numbers"),
+            "{report}"
+        );
+        assert_eq!(report.problems()[1].path, "bottomLine.currency");
+        assert!(!report.problems()[1].message.contains("øre"), "{report}");
     }
 
     #[test]

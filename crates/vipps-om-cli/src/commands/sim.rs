@@ -22,7 +22,7 @@ pub(crate) struct SimArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
 
-    /// TOML file with more merchants ([[merchant]] tables with
+    /// TOML file with more merchants (`[[merchant]]` tables with
     /// merchant_serial_number, client_id, client_secret, subscription_key).
     #[arg(long, value_name = "FILE")]
     merchants: Option<PathBuf>,
