@@ -160,3 +160,36 @@ pub(crate) fn check_headers(
     }
     Ok(problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::http::HeaderValue;
+
+    use super::*;
+    use crate::config::Simulator;
+
+    #[test]
+    fn sub_second_lifetimes_are_announced_rounded_up() {
+        let config = Simulator::builder()
+            .token_ttl(Duration::from_millis(1500))
+            .build()
+            .unwrap();
+        let state = SimState::new(&config);
+        let mut headers = HeaderMap::new();
+        headers.insert("client_id", HeaderValue::from_static("demo-client-id"));
+        headers.insert(
+            "client_secret",
+            HeaderValue::from_static("demo-client-secret"),
+        );
+        headers.insert(
+            "ocp-apim-subscription-key",
+            HeaderValue::from_static("demo-subscription-key"),
+        );
+        let reply = token(&state, &headers);
+        let body: serde_json::Value =
+            serde_json::from_slice(reply.body.as_deref().unwrap_or_default()).unwrap();
+        assert_eq!(body["expires_in"], "2");
+    }
+}

@@ -86,9 +86,8 @@ async fn a_delay_without_status_delays_then_answers_normally() {
     );
     assert_eq!(resp.status, 201);
     assert_eq!(resp.header("x-sim-fault"), None);
-    let started = Instant::now();
+    assert!(api.sim.faults().is_empty(), "the delay was used up");
     assert_eq!(api.post_json(RECEIPT, &receipt()).await.status, 409);
-    assert!(started.elapsed() < Duration::from_millis(300));
 }
 
 #[tokio::test]
@@ -104,13 +103,18 @@ async fn a_delayed_request_is_handled_even_when_the_client_gives_up() {
         .send()
         .await;
     assert!(impatient.is_err(), "the client timed out");
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert!(
-        api.sim
-            .receipt("123456", &vipps_om::PaymentType::Ecom, "order-1")
-            .is_some(),
-        "stored although the client left"
-    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while api
+        .sim
+        .receipt("123456", &vipps_om::PaymentType::Ecom, "order-1")
+        .is_none()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "never stored after the client left"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(api.post_json(RECEIPT, &receipt()).await.status, 409);
 }
 
