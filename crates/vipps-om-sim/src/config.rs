@@ -221,7 +221,8 @@ impl Simulator {
 }
 
 /// Builds a [`Simulator`]; [`SimulatorBuilder::build`] checks everything.
-#[derive(Debug, Default)]
+/// `Debug` shows no merchant data (TOML text holds secrets).
+#[derive(Default)]
 pub struct SimulatorBuilder {
     merchants: Vec<Merchant>,
     files: Vec<PathBuf>,
@@ -229,6 +230,19 @@ pub struct SimulatorBuilder {
     token_ttl: Option<Duration>,
     listen: Option<SocketAddr>,
     request_log_capacity: Option<usize>,
+}
+
+impl fmt::Debug for SimulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimulatorBuilder")
+            .field("merchants", &self.merchants)
+            .field("files", &self.files)
+            .field("toml_texts", &self.texts.len())
+            .field("token_ttl", &self.token_ttl)
+            .field("listen", &self.listen)
+            .field("request_log_capacity", &self.request_log_capacity)
+            .finish()
+    }
 }
 
 impl SimulatorBuilder {
@@ -530,6 +544,16 @@ subscription_key = "three-key"
         let shown = format!("{merchant:?}");
         assert!(
             !shown.contains("s3cret") && !shown.contains("k3y"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn builder_debug_hides_merchant_toml() {
+        let builder = Simulator::builder().merchants_toml(TWO);
+        let shown = format!("{builder:?}");
+        assert!(
+            !shown.contains("two-secret") && !shown.contains("two-key"),
             "{shown}"
         );
     }

@@ -5,7 +5,8 @@
 //! Masking happens when a request is recorded, so a secret never reaches
 //! the log at all: `Authorization` keeps only its scheme (`Bearer ***`),
 //! `Ocp-Apim-Subscription-Key`, `client_secret` and any header whose name
-//! contains `secret`, `password` or `token` become `***`. Long strings in
+//! contains `secret`, `password` or `token` become `***`, and so do query
+//! parameters named like `*key*`, `*secret*`, `*token*`. Long strings in
 //! bodies (an image's base64 `src`) are shortened so the log stays small.
 
 use std::collections::BTreeMap;
@@ -91,6 +92,27 @@ fn mask(name: &str, value: &str) -> String {
     } else {
         value.to_owned()
     }
+}
+
+/// A query string as logged: values of parameters named like a secret
+/// (the gateway also takes `subscription-key` as a query parameter) masked.
+pub(crate) fn masked_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_secret_name(&name.to_ascii_lowercase()) => {
+                format!("{name}={MASK}")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn is_secret_name(lower: &str) -> bool {
+    ["secret", "password", "token", "key"]
+        .iter()
+        .any(|word| lower.contains(word))
 }
 
 /// A body as logged: JSON with long strings shortened, else text.
@@ -191,6 +213,14 @@ mod tests {
 
         headers.insert("authorization", HeaderValue::from_static("abc.def"));
         assert_eq!(masked_headers(&headers)["authorization"], "***");
+    }
+
+    #[test]
+    fn secret_query_parameters_are_masked() {
+        assert_eq!(
+            masked_query("orderId=o-1&subscription-key=k&x"),
+            "orderId=o-1&subscription-key=***&x"
+        );
     }
 
     #[test]

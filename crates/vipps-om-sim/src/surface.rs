@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::{self, ApiRequest};
 use crate::faults::FaultAction;
-use crate::observe::{LoggedRequest, logged_body, masked_headers};
+use crate::observe::{LoggedRequest, logged_body, masked_headers, masked_query};
 use crate::reply::{INVALID_TOKEN, Reply};
 use crate::routes::{Matched, match_request};
 use crate::state::SimState;
@@ -196,7 +196,7 @@ fn entry(
         id: 0,
         method: parts.method.to_string(),
         path: path.to_owned(),
-        query: query.clone(),
+        query: query.as_deref().map(masked_query),
         route: match matched {
             Matched::Route(route, _) => Some(route.template().to_owned()),
             _ => None,
