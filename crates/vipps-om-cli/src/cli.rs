@@ -1,0 +1,237 @@
+//! The command line: every subcommand, flag and its help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use vipps_om::PaymentType;
+
+/// Vipps MobilePay Order Management: attach and read order details,
+/// categories and images, check a go-live, and run a local simulator.
+///
+/// Exit codes: 0 ok, 1 the API refused the request, 2 usage, configuration
+/// or local validation, 3 network/timeout/rate limit/5xx after retries,
+/// 4 authentication or access (401/403).
+#[derive(Debug, Parser)]
+#[command(
+    name = "vipps-om",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    /// Print results and errors as JSON (stable shapes, see the README).
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+
+    /// More logging on stderr: -v for each call, -vv for everything.
+    /// Secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Where to connect and as whom. Flags win over `VIPPS_*` environment
+/// variables, which win over the profile in the config file.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct Connection {
+    /// Profile in the config file (default: its `default_profile`).
+    #[arg(long, global = true, env = "VIPPS_OM_PROFILE")]
+    pub(crate) profile: Option<String>,
+
+    /// `production`, `test`, or a base URL such as http://127.0.0.1:8080.
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+
+    /// Client id of the sales unit.
+    #[arg(long, global = true)]
+    pub(crate) client_id: Option<String>,
+
+    /// Client secret (prefer VIPPS_CLIENT_SECRET or a profile: flags show up in `ps`).
+    #[arg(long, global = true, hide = true)]
+    pub(crate) client_secret: Option<String>,
+
+    /// Subscription key (prefer VIPPS_SUBSCRIPTION_KEY or a profile).
+    #[arg(long, global = true, hide = true)]
+    pub(crate) subscription_key: Option<String>,
+
+    /// Merchant-Serial-Number of the sales unit.
+    #[arg(long = "msn", global = true, value_name = "MSN")]
+    pub(crate) merchant_serial_number: Option<String>,
+}
+
+/// The payment API that created the payment.
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub(crate) enum PaymentTypeArg {
+    /// eCom or ePayment payment.
+    #[default]
+    Ecom,
+    /// Recurring charge.
+    Recurring,
+}
+
+impl From<PaymentTypeArg> for PaymentType {
+    fn from(value: PaymentTypeArg) -> Self {
+        match value {
+            PaymentTypeArg::Ecom => PaymentType::Ecom,
+            PaymentTypeArg::Recurring => PaymentType::Recurring,
+        }
+    }
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the whole merchant flow on an embedded simulator (no credentials, no network).
+    Demo,
+    /// Read orders.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Send or check order details (receipts).
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+    /// Set or manage the category link button.
+    #[command(subcommand)]
+    Category(CategoryCommand),
+    /// Upload images.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Fetch an access token and show when it expires.
+    Token {
+        /// Also print the token itself.
+        #[arg(long)]
+        show_secret: bool,
+    },
+    /// Check a configuration before going live: a pass/fail list with what to do.
+    Doctor,
+    /// Run the local simulator.
+    Sim(crate::commands::sim::SimArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `order` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrderCommand {
+    /// Show an order as the customer sees it in the app.
+    Get {
+        /// The orderId (eCom/Recurring) or reference (ePayment).
+        order_id: String,
+        /// Which payment API created the payment.
+        #[arg(long, value_enum, default_value_t)]
+        payment_type: PaymentTypeArg,
+    },
+}
+
+/// `receipt` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReceiptCommand {
+    /// Send order details for one payment (`--file`), or many (`--bulk`).
+    Add(ReceiptAddArgs),
+    /// Check a receipt file offline; lists every problem with its field path.
+    Validate {
+        /// The receipt JSON, or `-` for stdin.
+        #[arg(long, short)]
+        file: PathBuf,
+    },
+}
+
+/// `receipt add` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct ReceiptAddArgs {
+    /// The orderId or reference of the payment (not with --bulk).
+    #[arg(required_unless_present = "bulk", conflicts_with = "bulk")]
+    pub(crate) order_id: Option<String>,
+    /// The receipt JSON, or `-` for stdin.
+    #[arg(long, short, required_unless_present = "bulk", conflicts_with = "bulk")]
+    pub(crate) file: Option<PathBuf>,
+    /// Which payment API created the payment.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) payment_type: PaymentTypeArg,
+    /// JSON Lines: one `{"orderId": .., "paymentType": .., "receipt": {..}}` per line.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub(crate) bulk: Option<PathBuf>,
+    /// Receipts sent at the same time with --bulk.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: u16,
+    /// Where --bulk writes the lines that failed, with reasons (default: FILE.failed.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) failed_out: Option<PathBuf>,
+    /// Send without local validation (the API still validates).
+    #[arg(long)]
+    pub(crate) no_validate: bool,
+}
+
+/// `category` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CategoryCommand {
+    /// Set the link button of a payment (v2; replaces the previous one).
+    Set {
+        /// The orderId or reference.
+        order_id: String,
+        /// GENERAL, RECEIPT, ORDER_CONFIRMATION, DELIVERY, TICKET or BOOKING.
+        #[arg(long)]
+        category: String,
+        /// Where the button leads (https).
+        #[arg(long)]
+        url: String,
+        /// An uploaded image to show with it.
+        #[arg(long)]
+        image_id: Option<String>,
+        /// Which payment API created the payment.
+        #[arg(long, value_enum, default_value_t)]
+        payment_type: PaymentTypeArg,
+    },
+    /// Add a category (v3).
+    Add {
+        /// The orderId or reference.
+        order_id: String,
+        /// GENERAL, RECEIPT, ORDER_CONFIRMATION, DELIVERY, TICKET or BOOKING.
+        #[arg(long = "type", value_name = "TYPE")]
+        category_type: String,
+        /// Where the button leads (https).
+        #[arg(long)]
+        url: String,
+        /// An uploaded image to show with it.
+        #[arg(long)]
+        image_id: Option<String>,
+        /// Which payment API created the payment.
+        #[arg(long, value_enum, default_value_t)]
+        payment_type: PaymentTypeArg,
+    },
+    /// List the categories of an order (v3).
+    List {
+        /// The orderId or reference.
+        order_id: String,
+    },
+    /// Show one category (v3).
+    Get {
+        /// The category id (a UUID).
+        category_id: String,
+    },
+    /// Delete a category (v3).
+    Delete {
+        /// The category id (a UUID).
+        category_id: String,
+    },
+}
+
+/// `image` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImageCommand {
+    /// Upload a PNG or JPEG (checked locally first).
+    Upload {
+        /// The image file.
+        file: PathBuf,
+        /// The image id (default: derived from the content, so re-running is safe).
+        #[arg(long)]
+        id: Option<String>,
+    },
+}

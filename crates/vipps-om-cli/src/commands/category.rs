@@ -1,0 +1,153 @@
+//! `vipps-om category set|add|list|get|delete`: the link button (v2) and
+//! the category list (v3).
+
+use serde_json::json;
+use vipps_om::{
+    AddCategoryRequest, Category, CategoryId, CategoryType, CategoryV3, ImageId, PaymentType,
+};
+
+use super::{Context, order_id};
+use crate::cli::{CategoryCommand, PaymentTypeArg};
+use crate::failure::Failure;
+use crate::style::{Style, clean};
+
+/// Runs a `category` subcommand.
+pub(crate) async fn run(ctx: &Context, command: &CategoryCommand) -> Result<(), Failure> {
+    match command {
+        CategoryCommand::Set {
+            order_id: raw,
+            category,
+            url,
+            image_id,
+            payment_type,
+        } => set(ctx, raw, category, url, image_id.as_deref(), *payment_type).await,
+        CategoryCommand::Add {
+            order_id: raw,
+            category_type,
+            url,
+            image_id,
+            payment_type,
+        } => {
+            let request = AddCategoryRequest {
+                order_id: order_id(raw)?,
+                payment_type: PaymentType::from(*payment_type),
+                category_type: category_type_arg(category_type)?,
+                url: url.clone(),
+                image_id: image_id_arg(image_id.as_deref())?,
+            };
+            let id = ctx.client()?.categories().add(&request).await?;
+            ctx.emit(
+                |style| {
+                    format!(
+                        "{} {id} ({}) for order {}\n",
+                        style.ok("✓ Category added:"),
+                        request.category_type,
+                        request.order_id
+                    )
+                },
+                || json!({"categoryId": id, "orderId": request.order_id}),
+            );
+            Ok(())
+        }
+        CategoryCommand::List { order_id: raw } => {
+            let order_id = order_id(raw)?;
+            let categories = ctx.client()?.categories().list(&order_id).await?;
+            ctx.emit(
+                |style| {
+                    if categories.is_empty() {
+                        return format!("No v3 categories for order {order_id}\n");
+                    }
+                    categories.iter().map(|c| describe(c, style)).collect()
+                },
+                || json!({"orderId": order_id, "categories": categories}),
+            );
+            Ok(())
+        }
+        CategoryCommand::Get { category_id } => {
+            let id = category_id_arg(category_id)?;
+            let category = ctx.client()?.categories().get(&id).await?;
+            ctx.emit(|style| describe(&category, style), || json!(category));
+            Ok(())
+        }
+        CategoryCommand::Delete { category_id } => {
+            let id = category_id_arg(category_id)?;
+            ctx.client()?.categories().delete(&id).await?;
+            ctx.emit(
+                |style| format!("{} {id}\n", style.ok("✓ Category deleted:")),
+                || json!({"categoryId": id, "deleted": true}),
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn set(
+    ctx: &Context,
+    raw_order: &str,
+    category: &str,
+    url: &str,
+    image_id: Option<&str>,
+    payment_type: PaymentTypeArg,
+) -> Result<(), Failure> {
+    let order_id = order_id(raw_order)?;
+    let payment_type = PaymentType::from(payment_type);
+    let body = Category {
+        category: category_type_arg(category)?,
+        order_details_url: url.to_owned(),
+        image_id: image_id_arg(image_id)?,
+    };
+    let id = ctx
+        .client()?
+        .categories()
+        .set(&payment_type, &order_id, &body)
+        .await?;
+    ctx.emit(
+        |style| {
+            format!(
+                "{} {payment_type} order {order_id} now shows the button {} linking to {}\n",
+                style.ok("✓ Category set:"),
+                style.strong(&format!("[{}]", body.category.button_label())),
+                clean(&body.order_details_url)
+            )
+        },
+        || json!({"orderId": order_id, "paymentType": payment_type, "category": body, "id": id}),
+    );
+    Ok(())
+}
+
+fn describe(c: &CategoryV3, style: &Style) -> String {
+    let image = c
+        .image_id
+        .as_ref()
+        .map(|i| format!(", image {i}"))
+        .unwrap_or_default();
+    format!(
+        "{}  {} [{}] {} order {} → {}{image}\n",
+        c.category_id,
+        style.strong(c.category_type.as_str()),
+        c.category_type.button_label(),
+        c.payment_type,
+        c.order_id,
+        clean(&c.url)
+    )
+}
+
+fn category_type_arg(value: &str) -> Result<CategoryType, Failure> {
+    value
+        .trim()
+        .to_ascii_uppercase()
+        .parse::<CategoryType>()
+        .map_err(|e| Failure::usage(e.to_string()))
+}
+
+fn image_id_arg(value: Option<&str>) -> Result<Option<ImageId>, Failure> {
+    value
+        .map(|v| ImageId::new(v).map_err(|e| Failure::usage(e.to_string())))
+        .transpose()
+}
+
+fn category_id_arg(value: &str) -> Result<CategoryId, Failure> {
+    value
+        .parse()
+        .map_err(|e: vipps_om::IdError| Failure::usage(e.to_string()))
+}

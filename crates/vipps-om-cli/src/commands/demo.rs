@@ -1,0 +1,271 @@
+//! `vipps-om demo`: the whole merchant flow on an embedded simulator, step
+//! by step, ending with the order as the customer sees it and two things
+//! going wrong with their messages. Needs no credentials and no network.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+use vipps_om::summary::OrderSummary;
+use vipps_om::{
+    Amount, BarcodeFormat, Category, CategoryType, Client, Credentials, Currency, Delivered, Image,
+    ImageId, MerchantSerialNumber, OrderId, PaymentSources, PaymentType, QuantityUnit, TaxRate,
+};
+
+use super::Context;
+use crate::failure::Failure;
+use crate::render;
+use crate::style::Style;
+
+/// The demo's logo: a 256×256 PNG (Vipps orange with a ring).
+const LOGO: &[u8] = include_bytes!("../../assets/demo-logo.png");
+
+/// Runs the demo.
+pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
+    let sim = vipps_om_sim::spawn_default()
+        .await
+        .map_err(|e| Failure::usage(format!("could not start the embedded simulator: {e}")))?;
+    let result = flow(ctx, sim.base_url()).await;
+    if let Err(e) = sim.shutdown().await {
+        // The demo's work is done; a failed stop only matters to logs.
+        tracing::warn!(error = %e, "the embedded simulator did not stop cleanly");
+    }
+    result
+}
+
+struct Steps<'a> {
+    style: &'a Style,
+    json: bool,
+    log: Vec<Value>,
+    text: String,
+}
+
+impl Steps<'_> {
+    fn step(&mut self, n: usize, title: &str, detail: String, started: Instant) {
+        let ms = started.elapsed().as_millis();
+        if self.json {
+            self.log
+                .push(json!({"step": n, "title": title, "detail": detail, "ms": ms}));
+        } else {
+            let line = format!(
+                "{} {title} {}\n      {detail}\n",
+                self.style.ok(&format!("[{n}]")),
+                self.style.dim(&format!("({ms} ms)"))
+            );
+            print!("{line}");
+            self.text.push_str(&line);
+        }
+    }
+}
+
+async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
+    let style = ctx.style;
+    let mut steps = Steps {
+        style: &style,
+        json: ctx.json,
+        log: Vec::new(),
+        text: String::new(),
+    };
+    if !ctx.json {
+        println!(
+            "{}",
+            style.heading("Vipps MobilePay Order Management: demo on the embedded simulator")
+        );
+        println!("Simulator at {base_url}, demo merchant Merchant-Serial-Number 123456\n");
+    }
+    let msn = MerchantSerialNumber::new("123456").map_err(|e| Failure::usage(e.to_string()))?;
+    let client = Client::builder()
+        .base_url(base_url)
+        .credentials(Credentials::new(
+            "demo-client-id",
+            "demo-client-secret",
+            "demo-subscription-key",
+            msn,
+        ))
+        .build()?;
+    let payment_type = PaymentType::Ecom;
+    let order_id = OrderId::new(format!("demo-{}", std::process::id()))
+        .map_err(|e| Failure::usage(e.to_string()))?;
+
+    let t = Instant::now();
+    let token = client.token_info().await?;
+    steps.step(
+        1,
+        "Access token",
+        format!(
+            "fetched for MSN {}, valid {} s (the token itself is never printed)",
+            token.merchant_serial_number,
+            token.lifetime.as_secs()
+        ),
+        t,
+    );
+
+    let t = Instant::now();
+    let image_id = ImageId::from_content(LOGO);
+    let outcome = client
+        .images()
+        .upload(&Image::from_bytes(image_id.clone(), LOGO))
+        .await?;
+    let verb = if matches!(outcome, Delivered::Created(_)) {
+        "uploaded"
+    } else {
+        "already there"
+    };
+    steps.step(2, "Image", format!("256×256 PNG {verb} as {image_id}"), t);
+
+    let t = Instant::now();
+    let category = Category {
+        category: CategoryType::Receipt,
+        order_details_url: format!("https://shop.example/orders/{order_id}"),
+        image_id: Some(image_id),
+    };
+    client
+        .categories()
+        .set(&payment_type, &order_id, &category)
+        .await?;
+    steps.step(
+        3,
+        "Category",
+        format!(
+            "the payment now shows the button [{}] → {}",
+            category.category.button_label(),
+            category.order_details_url
+        ),
+        t,
+    );
+
+    let t = Instant::now();
+    let receipt = ReceiptBuilder::new(Currency::Nok)
+        .line(
+            LineBuilder::new("sku-socks", "Wool socks")
+                .unit_price(Amount(14_900))
+                .quantity("2")
+                .tax_rate(TaxRate::from_percent(25))
+                .product_url("https://shop.example/p/socks"),
+        )
+        .line(
+            LineBuilder::new("sku-coffee", "Coffee beans")
+                .unit_price(Amount(25_900))
+                .quantity("0.5")
+                .unit(QuantityUnit::Kg)
+                .tax_rate(TaxRate::from_percent(15)),
+        )
+        .line(
+            LineBuilder::new("sku-cap", "Cap (returned)")
+                .unit_price(Amount(19_900))
+                .tax_rate(TaxRate::from_percent(25))
+                .returned(),
+        )
+        .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+        .receipt_number("10042")
+        .barcode(BarcodeFormat::Code128, "10042")
+        .payment_sources(PaymentSources {
+            card: Some(Amount(32_750)),
+            ..PaymentSources::default()
+        })
+        .expect_payment(Amount(32_750))
+        .build()
+        .map_err(|report| Failure::invalid("the demo receipt", &report))?;
+    client
+        .receipts()
+        .add(&payment_type, &order_id, &receipt)
+        .await?;
+    steps.step(
+        4,
+        "Order details",
+        format!(
+            "{} lines sent, total {}",
+            receipt.order_lines.len(),
+            receipt.total().display(&Currency::Nok)
+        ),
+        t,
+    );
+
+    let t = Instant::now();
+    let order = client.orders().get(&payment_type, &order_id).await?;
+    let summary = OrderSummary::new(&order);
+    steps.step(
+        5,
+        "Read back",
+        "the order as the customer sees it in the app:".into(),
+        t,
+    );
+    if !ctx.json {
+        let rendered = render::order(&order_id, &payment_type, &summary, &style);
+        for line in rendered.lines() {
+            println!("      {line}");
+        }
+        println!();
+    }
+
+    // Two things going wrong, as staff would see them.
+    let t = Instant::now();
+    let mut broken = receipt.clone();
+    broken.order_lines[0].total_tax_amount = Amount(0);
+    if let Some(info) = broken.order_lines[1].unit_info.as_mut() {
+        info.quantity = "0,5".into();
+    }
+    broken.bottom_line.currency = Currency::Unknown("NKR".into());
+    let invalid_order =
+        OrderId::new(format!("{order_id}-b")).map_err(|e| Failure::usage(e.to_string()))?;
+    let local = client
+        .receipts()
+        .add(&payment_type, &invalid_order, &broken)
+        .await
+        .err();
+    let api = client
+        .receipts()
+        .without_validation()
+        .add(&payment_type, &invalid_order, &broken)
+        .await
+        .err();
+    let problems =
+        |e: &Option<vipps_om::Error>| e.as_ref().map(|e| e.field_problems()).unwrap_or_default();
+    steps.step(
+        6,
+        "An invalid receipt",
+        "stopped before sending (local validation), and what the API answers when sent anyway:"
+            .into(),
+        t,
+    );
+    if !ctx.json {
+        for (who, list) in [
+            ("local validation", problems(&local)),
+            ("API (400)", problems(&api)),
+        ] {
+            println!("      {}", style.strong(who));
+            for (path, reason) in list {
+                println!("        {} {path}: {reason}", style.fail("✗"));
+            }
+        }
+        println!();
+    }
+
+    let t = Instant::now();
+    let again = client
+        .receipts()
+        .add(&payment_type, &order_id, &receipt)
+        .await
+        .err();
+    let message = again
+        .as_ref()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "unexpectedly accepted".into());
+    steps.step(7, "A second receipt for the same order", message.clone(), t);
+    if !ctx.json {
+        if let Some(e) = &again {
+            println!("      customer sees: {}\n", e.customer_message());
+        }
+        println!("{}", style.ok("Done. Try it yourself: vipps-om sim, then vipps-om --base-url <URL> order get <ORDER_ID>"));
+    } else {
+        println!(
+            "{}",
+            json!({
+                "baseUrl": base_url, "orderId": order_id, "steps": steps.log, "order": order, "summary": summary,
+                "invalidReceipt": {"local": problems(&local), "api": problems(&api)},
+                "secondReceipt": message,
+            })
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! `vipps-om doctor`: the go-live check. Each check passes, warns or fails,
+//! and a failure says what to do.
+
+use serde::Serialize;
+use serde_json::json;
+use vipps_om::{AuthFailure, Environment, Error, OrderId, PaymentType, SystemInfo};
+
+use super::Context;
+use crate::failure::{ExitCode, Failure};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Serialize)]
+struct Check {
+    name: &'static str,
+    verdict: Verdict,
+    detail: String,
+}
+
+/// The order id used to probe Order Management access. Reading an order
+/// changes nothing; a 404 proves the keys may use the API.
+const PROBE_ORDER: &str = "vipps-om-doctor-probe";
+
+/// Runs every check and prints the list.
+pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
+    let mut checks = Vec::new();
+    let mut worst = ExitCode::Ok;
+    let mut fail = |checks: &mut Vec<Check>, name, detail: String, code: ExitCode| {
+        checks.push(Check {
+            name,
+            verdict: Verdict::Fail,
+            detail,
+        });
+        if worst == ExitCode::Ok {
+            worst = code;
+        }
+    };
+
+    let builder = match ctx.client_builder() {
+        Ok(b) => {
+            checks.push(Check {
+                name: "configuration",
+                verdict: Verdict::Pass,
+                detail: "client id, secret, subscription key and Merchant-Serial-Number are set"
+                    .into(),
+            });
+            Some(b)
+        }
+        Err(f) => {
+            fail(&mut checks, "configuration", f.message, ExitCode::Usage);
+            None
+        }
+    };
+    if let Some(builder) = builder {
+        let (verdict, detail) = match builder.environment_ref() {
+            Environment::Production => (Verdict::Pass, "production (https://api.vipps.no)".to_owned()),
+            Environment::Test => (
+                Verdict::Warn,
+                "the test environment has no Order Management API: calls will fail there; use production keys and https://api.vipps.no to go live".to_owned(),
+            ),
+            Environment::Custom(url) => (Verdict::Warn, format!("{url} is not Vipps MobilePay (fine for the simulator, not for going live)")),
+        };
+        checks.push(Check {
+            name: "base URL",
+            verdict,
+            detail,
+        });
+
+        let system = builder.system_ref().clone();
+        let (verdict, detail) = if system.name == SystemInfo::default().name {
+            (
+                Verdict::Warn,
+                "Vipps-System-Name/-Version are this tool's defaults; set VIPPS_SYSTEM_NAME, VIPPS_SYSTEM_VERSION, VIPPS_SYSTEM_PLUGIN_NAME and VIPPS_SYSTEM_PLUGIN_VERSION to your shop system (mandatory for partners and platforms)".to_owned(),
+            )
+        } else {
+            (
+                Verdict::Pass,
+                system
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        };
+        checks.push(Check {
+            name: "Vipps-System headers",
+            verdict,
+            detail,
+        });
+
+        match builder.build() {
+            Err(e) => fail(&mut checks, "client", e.to_string(), ExitCode::Usage),
+            Ok(client) => match client.token_info().await {
+                Err(e) => {
+                    let code = Failure::from(e.clone()).code;
+                    fail(&mut checks, "access token", e.to_string(), code);
+                }
+                Ok(info) => {
+                    checks.push(Check {
+                        name: "access token",
+                        verdict: Verdict::Pass,
+                        detail: format!("fetched; valid for {} s", info.lifetime.as_secs()),
+                    });
+                    let probe =
+                        OrderId::new(PROBE_ORDER).map_err(|e| Failure::usage(e.to_string()))?;
+                    match client.orders().get(&PaymentType::Ecom, &probe).await {
+                        Ok(_) | Err(Error::NotFound { .. }) => checks.push(Check {
+                            name: "Order Management access",
+                            verdict: Verdict::Pass,
+                            detail: "the keys and Merchant-Serial-Number belong together and may use Order Management".into(),
+                        }),
+                        Err(e @ Error::Forbidden { .. }) => fail(&mut checks, "Order Management access", e.to_string(), ExitCode::Auth),
+                        Err(e @ Error::Unauthorized { cause: AuthFailure::AccessToken, .. }) => fail(
+                            &mut checks,
+                            "Order Management access",
+                            format!("{e}. The subscription key and the Merchant-Serial-Number probably belong to different sales units"),
+                            ExitCode::Auth,
+                        ),
+                        Err(e) => {
+                            let code = Failure::from(e.clone()).code;
+                            fail(&mut checks, "Order Management access", e.to_string(), code)
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    ctx.emit(
+        |style| {
+            let mut out = String::new();
+            for c in &checks {
+                let mark = match c.verdict {
+                    Verdict::Pass => style.ok("✓ pass"),
+                    Verdict::Warn => style.warn("! warn"),
+                    Verdict::Fail => style.fail("✗ fail"),
+                };
+                out.push_str(&format!("{mark}  {:<26} {}\n", c.name, c.detail));
+            }
+            out
+        },
+        || json!({"ok": worst == ExitCode::Ok, "checks": checks}),
+    );
+    if worst == ExitCode::Ok {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: worst,
+            kind: "doctor",
+            message: "some go-live checks failed; see the list above".into(),
+            problems: Vec::new(),
+            status: None,
+        })
+    }
+}

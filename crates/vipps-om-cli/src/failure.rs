@@ -1,0 +1,153 @@
+//! How a failed command ends: a message for people (what happened, why,
+//! what to do, each rejected field), a JSON shape for scripts, and a
+//! documented exit code. Never a `Debug` dump, never a secret.
+
+use serde_json::json;
+use vipps_om::{Error, Severity, ValidationReport};
+
+use crate::style::{Style, clean};
+
+/// Exit codes (documented in the README and `vipps-om --help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitCode {
+    /// Success.
+    Ok = 0,
+    /// The API refused the request (400, 404, 409, other 4xx).
+    Refused = 1,
+    /// Wrong usage, configuration, or local validation failed.
+    Usage = 2,
+    /// Network failure, timeout, rate limit or 5xx after all retries.
+    Unavailable = 3,
+    /// Authentication or authorisation failed (401, 403).
+    Auth = 4,
+}
+
+/// A failure to report.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// The exit code.
+    pub(crate) code: ExitCode,
+    /// What happened and what to do.
+    pub(crate) message: String,
+    /// Every problem with its field path (validation or API `invalidParams`).
+    pub(crate) problems: Vec<(String, String, Severity)>,
+    /// HTTP status, when the API answered.
+    pub(crate) status: Option<u16>,
+    /// A short machine name for the kind of failure.
+    pub(crate) kind: &'static str,
+}
+
+impl Failure {
+    /// A usage or input problem.
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: ExitCode::Usage,
+            message: message.into(),
+            problems: Vec::new(),
+            status: None,
+            kind: "usage",
+        }
+    }
+
+    /// Local validation found problems.
+    pub(crate) fn invalid(what: &str, report: &ValidationReport) -> Self {
+        let errors = report.errors().count();
+        Failure {
+            code: ExitCode::Usage,
+            message: format!(
+                "{what} has {errors} problem(s); nothing was sent. Fix them and run the command again"
+            ),
+            problems: report
+                .problems()
+                .iter()
+                .map(|p| (p.path.clone(), p.message.clone(), p.severity))
+                .collect(),
+            status: None,
+            kind: "validation",
+        }
+    }
+
+    /// Prints the failure on stderr (text or JSON).
+    pub(crate) fn print(&self, json_output: bool) {
+        if json_output {
+            let problems: Vec<_> = self
+                .problems
+                .iter()
+                .map(|(path, message, severity)| json!({"path": path, "message": message, "severity": severity}))
+                .collect();
+            let body = json!({"error": {
+                "kind": self.kind, "message": self.message, "status": self.status,
+                "exitCode": self.code as i32, "problems": problems,
+            }});
+            eprintln!("{body}");
+            return;
+        }
+        let style = Style::stderr();
+        eprintln!(
+            "{} {}",
+            style.fail("error:"),
+            clean(&self.message).replace('\u{FFFD}', "\n")
+        );
+        for (path, message, severity) in &self.problems {
+            let label = match severity {
+                Severity::Error => style.fail("✗"),
+                Severity::Warning => style.warn("!"),
+            };
+            let path = if path.is_empty() {
+                "(document)".to_owned()
+            } else {
+                clean(path)
+            };
+            eprintln!("  {label} {}: {}", style.strong(&path), clean(message));
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let status = error.status();
+        let (code, kind) = match &error {
+            Error::Validation(_) | Error::Config(_) => (ExitCode::Usage, "validation"),
+            Error::Unauthorized { .. } | Error::Forbidden { .. } => (ExitCode::Auth, "auth"),
+            e if e.is_retryable() => (ExitCode::Unavailable, "unavailable"),
+            Error::ReceiptAlreadyExists { .. } | Error::ImageAlreadyExists { .. } => {
+                (ExitCode::Refused, "conflict")
+            }
+            Error::NotFound { .. } => (ExitCode::Refused, "not_found"),
+            _ => (ExitCode::Refused, "refused"),
+        };
+        if let Error::Validation(report) = &error {
+            return Failure::invalid("the request", report);
+        }
+        if let Error::Config(message) = &error {
+            return Failure {
+                kind: "config",
+                ..Failure::usage(message.clone())
+            };
+        }
+        let problems = error
+            .problem()
+            .map(|p| {
+                p.invalid_params
+                    .iter()
+                    .map(|ip| (ip.name.clone(), ip.reason.clone(), Severity::Error))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // The invalid params are listed one per line by `print`, so the
+        // message keeps only its first line.
+        let message = error
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        Failure {
+            code,
+            message,
+            problems,
+            status,
+            kind,
+        }
+    }
+}

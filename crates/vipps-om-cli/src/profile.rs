@@ -1,0 +1,173 @@
+//! Where the CLI's connection settings come from: flags, then `VIPPS_*`
+//! environment variables, then a named profile in the config file
+//! (`$XDG_CONFIG_HOME/vipps-om/config.toml`, or `VIPPS_OM_CONFIG`), in that
+//! order of precedence.
+//!
+//! ```toml
+//! default_profile = "shop-a"
+//!
+//! [profiles.shop-a]
+//! client_id = "..."
+//! client_secret = "..."
+//! subscription_key = "..."
+//! merchant_serial_number = "123456"
+//! base_url = "production"          # or "test", or a URL
+//! system_name = "acme"             # Vipps-System-Name, etc.
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use vipps_om::ClientBuilder;
+use vipps_om::client::env_vars;
+
+use crate::failure::Failure;
+
+/// One merchant's settings in the config file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Profile {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    subscription_key: Option<String>,
+    merchant_serial_number: Option<String>,
+    base_url: Option<String>,
+    system_name: Option<String>,
+    system_version: Option<String>,
+    system_plugin_name: Option<String>,
+    system_plugin_version: Option<String>,
+}
+
+impl Profile {
+    fn get(&self, var: &str) -> Option<&String> {
+        match var {
+            env_vars::CLIENT_ID => self.client_id.as_ref(),
+            env_vars::CLIENT_SECRET => self.client_secret.as_ref(),
+            env_vars::SUBSCRIPTION_KEY => self.subscription_key.as_ref(),
+            env_vars::MERCHANT_SERIAL_NUMBER => self.merchant_serial_number.as_ref(),
+            env_vars::BASE_URL => self.base_url.as_ref(),
+            env_vars::SYSTEM_NAME => self.system_name.as_ref(),
+            env_vars::SYSTEM_VERSION => self.system_version.as_ref(),
+            env_vars::SYSTEM_PLUGIN_NAME => self.system_plugin_name.as_ref(),
+            env_vars::SYSTEM_PLUGIN_VERSION => self.system_plugin_version.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfigFile {
+    default_profile: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+/// The config file's path: `VIPPS_OM_CONFIG`, else the user's config dir.
+pub(crate) fn config_path() -> Option<PathBuf> {
+    std::env::var_os("VIPPS_OM_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| dirs::config_dir().map(|d| d.join("vipps-om").join("config.toml")))
+}
+
+/// Reads the config file; `Ok(None)` when there is none. Warns (on stderr)
+/// when others can read it, since it holds secrets.
+pub(crate) fn load(path: &Path) -> Result<Option<ConfigFile>, Failure> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Failure::usage(format!(
+                "cannot read the config file {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    warn_if_readable_by_others(path);
+    toml::from_str(&text).map(Some).map_err(|e| {
+        Failure::usage(format!(
+            "the config file {} is not valid: {}",
+            path.display(),
+            e.message()
+        ))
+    })
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        eprintln!(
+            "warning: {} holds API secrets and can be read by other users; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
+
+/// Values given as flags, by the name of the environment variable they
+/// override.
+pub(crate) type Flags = BTreeMap<&'static str, String>;
+
+/// Builds the client configuration from flags, environment and profile.
+pub(crate) fn client_builder(
+    flags: &Flags,
+    profile_name: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ClientBuilder, Failure> {
+    let profile = match config_path() {
+        Some(path) => select_profile(load(&path)?, profile_name, &path)?,
+        None if profile_name.is_some() => {
+            return Err(Failure::usage(
+                "--profile was given but no config directory is known; set VIPPS_OM_CONFIG",
+            ));
+        }
+        None => Profile::default(),
+    };
+    let lookup = |var: &str| {
+        flags
+            .get(var)
+            .cloned()
+            .or_else(|| env(var).filter(|v| !v.trim().is_empty()))
+            .or_else(|| profile.get(var).cloned())
+    };
+    ClientBuilder::from_lookup(lookup).map_err(Failure::from)
+}
+
+fn select_profile(
+    file: Option<ConfigFile>,
+    wanted: Option<&str>,
+    path: &Path,
+) -> Result<Profile, Failure> {
+    let Some(file) = file else {
+        return match wanted {
+            Some(name) => Err(Failure::usage(format!(
+                "profile {name:?} not found: there is no config file at {}",
+                path.display()
+            ))),
+            None => Ok(Profile::default()),
+        };
+    };
+    let Some(name) = wanted.map(str::to_owned).or(file.default_profile.clone()) else {
+        return Ok(Profile::default());
+    };
+    file.profiles.get(&name).cloned().ok_or_else(|| {
+        let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+        Failure::usage(format!(
+            "profile {name:?} is not in {}; known profiles: {}",
+            path.display(),
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ))
+    })
+}

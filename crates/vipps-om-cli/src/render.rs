@@ -1,0 +1,209 @@
+//! Text rendering of an order for people: the category button, the lines
+//! grouped as the app groups them, totals per tax rate, and the receipt's
+//! details. The numbers come from [`vipps_om::summary::OrderSummary`], so
+//! the CLI and the support console never disagree.
+
+use std::fmt::Write as _;
+
+use vipps_om::summary::{LineSummary, OrderSummary, ReceiptSummary};
+use vipps_om::{Amount, Currency, OrderId, PaymentType};
+
+use crate::style::Style;
+
+/// Longest product name shown before it is shortened with `…`.
+const NAME_WIDTH: usize = 32;
+
+/// The whole order as text.
+pub(crate) fn order(
+    order_id: &OrderId,
+    payment_type: &PaymentType,
+    summary: &OrderSummary,
+    style: &Style,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        style.heading(&format!("Order {order_id} ({payment_type})"))
+    );
+    out.push('\n');
+    match &summary.category {
+        Some(button) => {
+            let _ = writeln!(
+                out,
+                "Category    {} ({})",
+                style.strong(&format!("[{}]", button.label)),
+                button.category
+            );
+            let _ = writeln!(out, "Link        {}", button.url);
+            if let Some(image) = &button.image_id {
+                let _ = writeln!(out, "Image       {image}");
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Category    {}",
+                style.dim("none: the payment shows no link button")
+            );
+        }
+    }
+    out.push('\n');
+    match &summary.receipt {
+        Some(receipt) => receipt_text(receipt, style, &mut out),
+        None => {
+            let _ = writeln!(
+                out,
+                "Receipt     {}",
+                style.dim("none: no order details were sent for this payment")
+            );
+        }
+    }
+    out
+}
+
+fn receipt_text(r: &ReceiptSummary, style: &Style, out: &mut String) {
+    let money = |a: Amount| a.display(&r.currency);
+    let _ = writeln!(out, "{}", style.strong("Order details"));
+    lines(&r.items, &r.currency, false, out);
+    if !r.shipping.is_empty() {
+        let _ = writeln!(out, "  {}", style.dim("Shipping"));
+        lines(&r.shipping, &r.currency, false, out);
+    }
+    if !r.returns.is_empty() {
+        let _ = writeln!(out, "  {}", style.dim("Returns"));
+        lines(&r.returns, &r.currency, true, out);
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "  {:<10} {:>16} {:>16} {:>16}",
+        "Tax rate", "Excl. tax", "Tax", "Total"
+    );
+    for t in &r.tax_totals {
+        let rate = t
+            .rate
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let _ = writeln!(
+            out,
+            "  {:<10} {:>16} {:>16} {:>16}",
+            rate,
+            money(t.excluding_tax),
+            money(t.tax),
+            money(t.total)
+        );
+    }
+    if r.total_discount != Amount::ZERO {
+        let _ = writeln!(
+            out,
+            "  {:<44} {:>16}",
+            "Discount included",
+            money(r.total_discount)
+        );
+    }
+    if let Some(tip) = r.tip.filter(|t| *t != Amount::ZERO) {
+        let _ = writeln!(out, "  {:<44} {:>16}", "Tip", money(tip));
+    }
+    let total = r.total + r.tip.unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {:<44} {:>16}",
+        style.strong("Total"),
+        style.strong(&money(total))
+    );
+    out.push('\n');
+    let mut details = Vec::new();
+    if let Some(n) = &r.receipt_number {
+        details.push(format!("Receipt number {n}"));
+    }
+    if let Some(pos) = &r.pos_id {
+        details.push(format!("POS {pos}"));
+    }
+    if let Some(b) = &r.barcode {
+        details.push(format!(
+            "Barcode {}: {}",
+            b.format,
+            b.data.as_deref().unwrap_or("").trim_end()
+        ));
+    }
+    for d in details {
+        let _ = writeln!(out, "{d}");
+    }
+    if let Some(sources) = &r.payment_sources {
+        let paid: Vec<String> = sources
+            .entries()
+            .map(|(name, amount)| {
+                let label = match name {
+                    "giftCard" => "gift card",
+                    other => other,
+                };
+                format!("{label} {}", money(amount))
+            })
+            .collect();
+        if !paid.is_empty() {
+            let _ = writeln!(out, "Paid with {}", paid.join(", "));
+        }
+    }
+}
+
+fn lines(lines: &[LineSummary], currency: &Currency, negative: bool, out: &mut String) {
+    for line in lines {
+        let qty = format!("{} {}", line.quantity, unit_label(line));
+        let unit_price = line
+            .unit_price
+            .map(|p| format!("à {}", p.display(currency)))
+            .unwrap_or_default();
+        let total = if negative { -line.total } else { line.total };
+        let rate = line.tax_rate.map(|r| r.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<w$} {:>16} {:>16} {:>8}",
+            qty,
+            shorten(&line.name),
+            unit_price,
+            total.display(currency),
+            rate,
+            w = NAME_WIDTH
+        );
+        if let Some(discount) = line.discount {
+            let _ = writeln!(
+                out,
+                "  {:<8} {:<w$} {:>16}",
+                "",
+                "discount",
+                format!("-{}", discount.display(currency)),
+                w = NAME_WIDTH
+            );
+        }
+    }
+}
+
+fn unit_label(line: &LineSummary) -> &'static str {
+    use vipps_om::QuantityUnit::*;
+    match line.unit {
+        Pcs => "pcs",
+        Kg => "kg",
+        Km => "km",
+        Minute => "min",
+        Litre => "l",
+        Kwh => "kWh",
+        _ => "",
+    }
+}
+
+fn shorten(name: &str) -> String {
+    // Control characters from the API must never move the cursor or
+    // change the terminal: they are replaced, not printed.
+    let clean: String = name
+        .chars()
+        .map(|c| if c.is_control() { '�' } else { c })
+        .collect();
+    if clean.chars().count() <= NAME_WIDTH {
+        clean
+    } else {
+        let mut s: String = clean.chars().take(NAME_WIDTH - 1).collect();
+        s.push('…');
+        s
+    }
+}
