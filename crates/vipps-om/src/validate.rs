@@ -435,6 +435,41 @@ fn validate_bottom_line(bottom: &BottomLine, total: Amount, report: &mut Validat
     if let Some(barcode) = &bottom.barcode {
         validate_barcode(barcode, &format!("{path}.barcode"), report);
     }
+    // The spec keeps `minimum: 0` on the deprecated amounts (totalAmount
+    // excepted), so a negative one is still refused by the API.
+    let shipping = bottom.shipping_info.as_ref();
+    let deprecated_amounts = [
+        ("giftCardAmount", bottom.gift_card_amount),
+        ("totalTax", bottom.total_tax),
+        ("totalDiscount", bottom.total_discount),
+        ("shippingAmount", bottom.shipping_amount),
+        ("shippingInfo.amount", shipping.and_then(|s| s.amount)),
+        (
+            "shippingInfo.amountExcludingTax",
+            shipping.and_then(|s| s.amount_excluding_tax),
+        ),
+        (
+            "shippingInfo.taxAmount",
+            shipping.and_then(|s| s.tax_amount),
+        ),
+    ];
+    for (field, amount) in deprecated_amounts {
+        if let Some(amount) = amount.filter(|a| a.is_negative()) {
+            report.error(
+                format!("{path}.{field}"),
+                format!("{field} {} is negative; the API refuses negative amounts here (better: leave this deprecated field out)", amount.minor_units()),
+            );
+        }
+    }
+    if let Some(pct) = shipping
+        .and_then(|s| s.tax_percentage)
+        .filter(|p| !(0..=100).contains(p))
+    {
+        report.error(
+            format!("{path}.shippingInfo.taxPercentage"),
+            format!("taxPercentage {pct} is out of range; use 0 to 100 (better: send shipping as an order line with isShipping)"),
+        );
+    }
     let ignored = [
         ("totalAmount", bottom.total_amount.is_some()),
         ("totalTax", bottom.total_tax.is_some()),

@@ -453,3 +453,24 @@ proptest! {
         let _ = Quantity::parse(&s);
     }
 }
+
+#[test]
+fn deprecated_bottom_line_amounts_must_not_be_negative() {
+    let mut r = receipt(vec![line(1000, 800, 200)]);
+    r.bottom_line.total_tax = Some(Amount(-1));
+    r.bottom_line.shipping_info = Some(crate::models::ShippingInfo {
+        amount: Some(Amount(-5)),
+        amount_excluding_tax: Some(Amount(0)),
+        tax_amount: Some(Amount(0)),
+        tax_percentage: Some(250),
+    });
+    let report = r.validate();
+    assert_eq!(
+        paths(&report, Severity::Error),
+        vec![
+            "bottomLine.totalTax",
+            "bottomLine.shippingInfo.amount",
+            "bottomLine.shippingInfo.taxPercentage"
+        ]
+    );
+}
