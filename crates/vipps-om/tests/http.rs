@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use vipps_om::builder::{LineBuilder, ReceiptBuilder};
 use vipps_om::{
-    AddCategoryRequest, Amount, AuthFailure, CategoryType, Client, Credentials, Currency,
-    Delivered, Endpoint, Error, Image, ImageId, MerchantSerialNumber, OrderId, PaymentType,
-    Receipt, RetryPolicies, RetryPolicy, SystemInfo, TaxRate,
+    AddCategoryRequest, Amount, AuthFailure, CategoryType, Client, ClientBuilder, Credentials,
+    Currency, Delivered, Endpoint, Error, Image, ImageId, MerchantSerialNumber, OrderId,
+    PaymentType, Receipt, RetryPolicies, RetryPolicy, SystemInfo, TaxRate,
 };
 use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -30,9 +30,11 @@ fn fast_retries() -> RetryPolicies {
     policies
 }
 
-fn client(server: &MockServer) -> Client {
+/// A client for `uri` with test credentials, named system headers, fast
+/// retries and a 2 s timeout; tests adjust what they need.
+fn builder(uri: &str) -> ClientBuilder {
     Client::builder()
-        .base_url(&server.uri())
+        .base_url(uri)
         .credentials(Credentials::new(
             "client-id",
             SECRET,
@@ -47,8 +49,10 @@ fn client(server: &MockServer) -> Client {
         })
         .retry_policies(fast_retries())
         .timeout(Duration::from_secs(2))
-        .build()
-        .unwrap()
+}
+
+fn client(server: &MockServer) -> Client {
+    builder(&server.uri()).build().unwrap()
 }
 
 async fn token_mock(server: &MockServer) {
@@ -568,15 +572,7 @@ async fn duplicate_image_is_already_exists_and_after_a_timeout_is_success() {
         .respond_with(ResponseTemplate::new(409))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(&server.uri())
-        .credentials(Credentials::new(
-            "id",
-            SECRET,
-            SUB_KEY,
-            MerchantSerialNumber::new("1").unwrap(),
-        ))
-        .retry_policies(fast_retries())
+    let client = builder(&server.uri())
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
@@ -594,14 +590,7 @@ async fn timeouts_become_timeout_errors() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(&server.uri())
-        .credentials(Credentials::new(
-            "id",
-            SECRET,
-            SUB_KEY,
-            MerchantSerialNumber::new("1").unwrap(),
-        ))
+    let client = builder(&server.uri())
         .retry_policies(RetryPolicies::uniform(RetryPolicy::never()))
         .timeout(Duration::from_millis(200))
         .build()
@@ -621,17 +610,7 @@ async fn connection_failures_are_transport_errors() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let uri = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let client = Client::builder()
-        .base_url(&uri)
-        .credentials(Credentials::new(
-            "id",
-            SECRET,
-            SUB_KEY,
-            MerchantSerialNumber::new("1").unwrap(),
-        ))
-        .retry_policies(fast_retries())
-        .build()
-        .unwrap();
+    let client = builder(&uri).build().unwrap();
     let err = client.token_info().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains("could not reach"));
