@@ -83,11 +83,17 @@ impl Failure {
             return;
         }
         let style = Style::stderr();
+        // Messages may span lines (our own wording); each line is cleaned
+        // of control characters that text from the API could carry.
+        let mut lines = self.message.lines();
         eprintln!(
             "{} {}",
             style.fail("error:"),
-            clean(&self.message).replace('\u{FFFD}', "\n")
+            clean(lines.next().unwrap_or_default())
         );
+        for line in lines {
+            eprintln!("  {}", clean(line));
+        }
         for (path, message, severity) in &self.problems {
             let label = match severity {
                 Severity::Error => style.fail("✗"),
@@ -135,13 +141,23 @@ impl From<Error> for Failure {
             })
             .unwrap_or_default();
         // The invalid params are listed one per line by `print`, so the
-        // message keeps only its first line.
-        let message = error
+        // message keeps only its first line, plus the trace id Vipps
+        // MobilePay support asks for.
+        let mut message = error
             .to_string()
             .lines()
             .next()
             .unwrap_or_default()
             .to_owned();
+        if let Some(instance) = error
+            .problem()
+            .map(|p| p.instance.trim())
+            .filter(|i| !i.is_empty())
+        {
+            message.push_str(&format!(
+                "\nreference for Vipps MobilePay support: {instance}"
+            ));
+        }
         Failure {
             code,
             message,
