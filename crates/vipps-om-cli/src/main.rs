@@ -28,12 +28,10 @@ fn main() -> std::process::ExitCode {
             Failure::usage(message)
         }),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "vipps-om",
-                &mut std::io::stdout(),
-            );
+            // Generated in memory: clap_complete panics when stdout closes.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vipps-om", &mut script);
+            commands::write_stdout(&script);
             Ok(())
         }
         command => {

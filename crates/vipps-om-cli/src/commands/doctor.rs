@@ -7,6 +7,7 @@ use vipps_om::{AuthFailure, Environment, Error, OrderId, PaymentType, SystemInfo
 
 use super::Context;
 use crate::failure::{ExitCode, Failure};
+use crate::style::clean;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -142,7 +143,10 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
                     Verdict::Warn => style.warn("! warn"),
                     Verdict::Fail => style.fail("✗ fail"),
                 };
-                out.push_str(&format!("{mark}  {:<26} {}\n", c.name, c.detail));
+                // One line per check: details from the API may span
+                // lines (Azure AD's trace ids) or carry control characters.
+                let detail = c.detail.split_whitespace().collect::<Vec<_>>().join(" ");
+                out.push_str(&format!("{mark}  {:<26} {}\n", c.name, clean(&detail)));
             }
             out
         },

@@ -11,7 +11,7 @@ pub(crate) mod receipt;
 pub(crate) mod sim;
 pub(crate) mod token;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use vipps_om::Client;
@@ -78,10 +78,25 @@ impl Context {
         human: impl FnOnce(&Style) -> String,
         json: impl FnOnce() -> serde_json::Value,
     ) {
-        if self.json {
-            println!("{}", json());
+        let text = if self.json {
+            format!("{}\n", json())
         } else {
-            print!("{}", human(&self.style));
+            human(&self.style)
+        };
+        write_stdout(text.as_bytes());
+    }
+}
+
+/// Writes a command's output. A reader that stopped early (`| head`) is
+/// not a failure: the rest is dropped quietly instead of panicking.
+pub(crate) fn write_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            std::process::exit(crate::failure::ExitCode::Usage as i32);
         }
     }
 }
