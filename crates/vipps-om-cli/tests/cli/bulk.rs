@@ -199,3 +199,51 @@ async fn bulk_of_1000_receipts_through_500s_503s_and_a_429_stores_each_exactly_o
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_lines_that_failed_on_outages_are_marked_retryable_and_exit_3() {
+    let env = Env::start().await;
+    let file = env.write(
+        "outage.jsonl",
+        jsonl(&[json!({"orderId": "o-1", "receipt": small_receipt(1)})]),
+    );
+    // More 503s than the client's four attempts.
+    env.sim
+        .inject_fault(Fault::status(Route::AddReceipt, 503).times(4))
+        .expect("fault accepted");
+    let assert = env
+        .cmd()
+        .args(["receipt", "add", "--bulk"])
+        .arg(&file)
+        .run()
+        .await
+        .code(3);
+    assert!(
+        stdout(&assert).starts_with("✗ 0 sent, 0 already there, 1 failed (of 1)\n"),
+        "{}",
+        stdout(&assert)
+    );
+    let failed_path = env.path("outage.failed.jsonl");
+    let failed: Value = serde_json::from_str(
+        std::fs::read_to_string(&failed_path)
+            .expect("failed file")
+            .trim(),
+    )
+    .expect("JSON");
+    assert_eq!(failed["error"]["retryable"], true);
+    assert!(env.sim.orders().is_empty());
+
+    // When the API is back, the failed file goes through as it is.
+    let assert = env
+        .cmd()
+        .args(["receipt", "add", "--bulk"])
+        .arg(&failed_path)
+        .run()
+        .await
+        .success();
+    assert_eq!(
+        stdout(&assert),
+        "✓ 1 sent, 0 already there, 0 failed (of 1)\n"
+    );
+    assert!(env.sim.receipt(MSN, &PaymentType::Ecom, "o-1").is_some());
+}
