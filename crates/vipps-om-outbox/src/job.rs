@@ -1,0 +1,633 @@
+//! What the outbox stores and reports: [`NewJob`] (work to enqueue, made
+//! from the client library's typed requests), and [`JobStatus`] with its
+//! [`JobState`], [`Outcome`] and [`FieldProblem`]s (what a job looks like
+//! to staff and to the support console). [`Timestamp`] is how every time
+//! is kept: milliseconds since the Unix epoch, shown as RFC 3339 UTC.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Serialize, Serializer};
+use vipps_om::{
+    AddCategoryRequest, Category, Image, MerchantSerialNumber, OrderId, PaymentType, Receipt,
+    ValidationReport,
+};
+
+use crate::error::OutboxError;
+
+/// The id of a job, unique within one outbox database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct JobId(pub i64);
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Which API call a job makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// `POST /v1/images` (payload: [`Image`]).
+    Image,
+    /// `PUT /v2/{paymentType}/categories/{orderId}` (payload: [`Category`]).
+    CategoryV2,
+    /// `POST /v3/categories` (payload: [`AddCategoryRequest`]).
+    CategoryV3,
+    /// `POST /v2/{paymentType}/receipts/{orderId}` (payload: [`Receipt`]).
+    Receipt,
+}
+
+impl JobKind {
+    /// Every kind.
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Image,
+        JobKind::CategoryV2,
+        JobKind::CategoryV3,
+        JobKind::Receipt,
+    ];
+
+    /// The name stored in the database and shown to people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Image => "image",
+            JobKind::CategoryV2 => "category_v2",
+            JobKind::CategoryV3 => "category_v3",
+            JobKind::Receipt => "receipt",
+        }
+    }
+
+    /// The kind with this stored name.
+    pub fn parse(name: &str) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// What it delivers, in words: "receipt", "image", ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            JobKind::Image => "image",
+            JobKind::CategoryV2 => "category (v2)",
+            JobKind::CategoryV3 => "category (v3)",
+            JobKind::Receipt => "receipt",
+        }
+    }
+}
+
+impl fmt::Display for JobKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a job is in its life. A job leaves the outbox's care only as
+/// [`JobState::Delivered`] or [`JobState::Failed`] (with reasons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for its first attempt, for a retry after a transient
+    /// failure, or for an earlier job of its order.
+    Pending,
+    /// Claimed by a worker that holds a lease on it.
+    InFlight,
+    /// The API has it.
+    Delivered,
+    /// The API refused it for good; kept with the reasons for staff to fix
+    /// and retry.
+    Failed,
+}
+
+impl JobState {
+    /// Every state.
+    pub const ALL: [JobState; 4] = [
+        JobState::Pending,
+        JobState::InFlight,
+        JobState::Delivered,
+        JobState::Failed,
+    ];
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::InFlight => "in_flight",
+            JobState::Delivered => "delivered",
+            JobState::Failed => "failed",
+        }
+    }
+
+    /// The state with this stored name.
+    pub fn parse(name: &str) -> Option<JobState> {
+        JobState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a delivered job got there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The attempt that succeeded created it.
+    Created,
+    /// An earlier attempt of this job had stored it (the API answered 409,
+    /// or a matching v3 category was found before adding another).
+    AlreadyPresent,
+    /// It was stored before this job's first attempt (a receipt or image
+    /// sent by something else): receipts and images cannot be replaced, so
+    /// there is nothing more to deliver. Worth a look if the content may
+    /// differ.
+    AlreadyThere,
+}
+
+impl Outcome {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::AlreadyPresent => "already_present",
+            Outcome::AlreadyThere => "already_there",
+        }
+    }
+
+    /// The outcome with this stored name.
+    pub fn parse(name: &str) -> Option<Outcome> {
+        [
+            Outcome::Created,
+            Outcome::AlreadyPresent,
+            Outcome::AlreadyThere,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == name)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A field the API (or local validation) rejected, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FieldProblem {
+    /// The JSON path of the field, e.g. `orderLines[0].name`.
+    pub path: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// A point in time: milliseconds since the Unix epoch (UTC). `Display` and
+/// JSON show it as RFC 3339, e.g. `2025-11-25T15:56:00.123Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The current time from this machine's clock.
+    pub fn now() -> Timestamp {
+        let ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        Timestamp(ms)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// As a [`SystemTime`].
+    pub fn to_system_time(self) -> SystemTime {
+        if self.0 >= 0 {
+            UNIX_EPOCH + Duration::from_millis(self.0.unsigned_abs())
+        } else {
+            UNIX_EPOCH - Duration::from_millis(self.0.unsigned_abs())
+        }
+    }
+
+    /// How long after `earlier` this is (zero when it is not after).
+    pub fn since(self, earlier: Timestamp) -> Duration {
+        Duration::from_millis(u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.0.div_euclid(86_400_000);
+        let ms_of_day = self.0.rem_euclid(86_400_000);
+        let (year, month, day) = civil_from_days(days);
+        let (h, m, s, ms) = (
+            ms_of_day / 3_600_000,
+            ms_of_day / 60_000 % 60,
+            ms_of_day / 1000 % 60,
+            ms_of_day % 1000,
+        );
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{ms:03}Z"
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's
+/// algorithm, proleptic Gregorian calendar).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Work to put in the outbox: one API call for one order, with the request
+/// body as the client library serializes it.
+///
+/// Made from typed requests ([`NewJob::receipt`], [`NewJob::image`],
+/// [`NewJob::category`], [`NewJob::category_v3`]), which never fails on
+/// content: local validation happens when the job is delivered, and a job
+/// that does not pass it is kept as failed with every problem named. A
+/// checkout that enqueues a receipt therefore never fails because of the
+/// receipt. [`NewJob::parse`] reads JSON written by people and validates it
+/// first, for tools that want to refuse bad input at once.
+///
+/// Jobs of one order (merchant, payment type, orderId) are delivered one
+/// at a time in the order they were enqueued, so enqueue an image before
+/// the category that shows it. An image is not tied to a payment in the
+/// API; its job names the order it belongs to for that sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub(crate) kind: JobKind,
+    pub(crate) merchant_serial_number: MerchantSerialNumber,
+    pub(crate) payment_type: PaymentType,
+    pub(crate) order_id: OrderId,
+    pub(crate) payload: String,
+}
+
+impl NewJob {
+    /// Order details (a receipt) for a payment.
+    pub fn receipt(
+        merchant_serial_number: &MerchantSerialNumber,
+        payment_type: &PaymentType,
+        order_id: &OrderId,
+        receipt: &Receipt,
+    ) -> Result<NewJob, OutboxError> {
+        NewJob::build(
+            JobKind::Receipt,
+            merchant_serial_number,
+            payment_type,
+            order_id,
+            receipt,
+        )
+    }
+
+    /// An image upload, delivered in the sequence of the given order
+    /// (before the category of that order that shows it).
+    pub fn image(
+        merchant_serial_number: &MerchantSerialNumber,
+        payment_type: &PaymentType,
+        order_id: &OrderId,
+        image: &Image,
+    ) -> Result<NewJob, OutboxError> {
+        NewJob::build(
+            JobKind::Image,
+            merchant_serial_number,
+            payment_type,
+            order_id,
+            image,
+        )
+    }
+
+    /// The v2 category (link button) of a payment; it replaces any earlier
+    /// one, so delivering it twice is harmless.
+    pub fn category(
+        merchant_serial_number: &MerchantSerialNumber,
+        payment_type: &PaymentType,
+        order_id: &OrderId,
+        category: &Category,
+    ) -> Result<NewJob, OutboxError> {
+        NewJob::build(
+            JobKind::CategoryV2,
+            merchant_serial_number,
+            payment_type,
+            order_id,
+            category,
+        )
+    }
+
+    /// A v3 category. The order and payment type are the request's own.
+    pub fn category_v3(
+        merchant_serial_number: &MerchantSerialNumber,
+        request: &AddCategoryRequest,
+    ) -> Result<NewJob, OutboxError> {
+        NewJob::build(
+            JobKind::CategoryV3,
+            merchant_serial_number,
+            &request.payment_type,
+            &request.order_id,
+            request,
+        )
+    }
+
+    /// Reads a request body written by people (a file, a support tool) with
+    /// the client library's parsers, which name every problem with its
+    /// field path. Returns the job and its warnings, or every problem.
+    pub fn parse(
+        kind: JobKind,
+        merchant_serial_number: &MerchantSerialNumber,
+        payment_type: &PaymentType,
+        order_id: &OrderId,
+        body: &[u8],
+    ) -> Result<(NewJob, ValidationReport), ValidationReport> {
+        let (payload, warnings) = parse_payload(kind, payment_type, order_id, body)?;
+        let mut report = ValidationReport::new();
+        if payment_type.path_segment().is_none() {
+            report.error(
+                "paymentType",
+                format!("paymentType must be {}", PaymentType::expected()),
+            );
+            return Err(report);
+        }
+        Ok((
+            NewJob {
+                kind,
+                merchant_serial_number: merchant_serial_number.clone(),
+                payment_type: payment_type.clone(),
+                order_id: order_id.clone(),
+                payload,
+            },
+            warnings,
+        ))
+    }
+
+    fn build(
+        kind: JobKind,
+        merchant_serial_number: &MerchantSerialNumber,
+        payment_type: &PaymentType,
+        order_id: &OrderId,
+        body: &impl Serialize,
+    ) -> Result<NewJob, OutboxError> {
+        if payment_type.path_segment().is_none() {
+            return Err(OutboxError::InvalidJob(format!(
+                "paymentType {payment_type:?} is not known; use {}",
+                PaymentType::expected()
+            )));
+        }
+        let payload = serde_json::to_string(body).map_err(|e| {
+            OutboxError::InvalidJob(format!("the request cannot be written as JSON: {e}"))
+        })?;
+        Ok(NewJob {
+            kind,
+            merchant_serial_number: merchant_serial_number.clone(),
+            payment_type: payment_type.clone(),
+            order_id: order_id.clone(),
+            payload,
+        })
+    }
+
+    /// Which call it makes.
+    pub fn kind(&self) -> JobKind {
+        self.kind
+    }
+
+    /// The merchant whose credentials deliver it.
+    pub fn merchant_serial_number(&self) -> &MerchantSerialNumber {
+        &self.merchant_serial_number
+    }
+
+    /// The payment type of its order.
+    pub fn payment_type(&self) -> &PaymentType {
+        &self.payment_type
+    }
+
+    /// Its order.
+    pub fn order_id(&self) -> &OrderId {
+        &self.order_id
+    }
+
+    /// The request body (JSON).
+    pub fn payload(&self) -> &str {
+        &self.payload
+    }
+}
+
+/// Parses and validates a request body of `kind`; the JSON to store and
+/// the warnings, or every problem. A v3 body must name the same order and
+/// payment type as the job.
+pub(crate) fn parse_payload(
+    kind: JobKind,
+    payment_type: &PaymentType,
+    order_id: &OrderId,
+    body: &[u8],
+) -> Result<(String, ValidationReport), ValidationReport> {
+    use vipps_om::parse;
+    fn store<T: Serialize>(
+        parsed: Result<(T, ValidationReport), ValidationReport>,
+    ) -> Result<(String, ValidationReport), ValidationReport> {
+        let (value, warnings) = parsed?;
+        serde_json::to_string(&value)
+            .map(|json| (json, warnings))
+            .map_err(|e| {
+                let mut report = ValidationReport::new();
+                report.error("", format!("the request cannot be written as JSON: {e}"));
+                report
+            })
+    }
+    match kind {
+        JobKind::Receipt => store(parse::receipt_from_json(body)),
+        JobKind::Image => store(parse::image_from_json(body)),
+        JobKind::CategoryV2 => store(parse::category_from_json(body)),
+        JobKind::CategoryV3 => {
+            let (request, warnings) = parse::add_category_request_from_json(body)?;
+            let mut report = ValidationReport::new();
+            if &request.order_id != order_id {
+                report.error(
+                    "orderId",
+                    format!(
+                        "the category names order {} but the job is for order {order_id}",
+                        request.order_id
+                    ),
+                );
+            }
+            if &request.payment_type != payment_type {
+                report.error(
+                    "paymentType",
+                    format!(
+                        "the category names payment type {} but the job is for {payment_type}",
+                        request.payment_type
+                    ),
+                );
+            }
+            if report.has_errors() {
+                return Err(report);
+            }
+            store(Ok((request, warnings)))
+        }
+    }
+}
+
+/// A job as staff and the support console see it (without its request
+/// body, which [`crate::Outbox::job_payload`] returns).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct JobStatus {
+    /// Its id.
+    pub id: JobId,
+    /// Which call it makes.
+    pub kind: JobKind,
+    /// The merchant whose credentials deliver it.
+    pub merchant_serial_number: String,
+    /// `ECOM` or `RECURRING`.
+    pub payment_type: String,
+    /// The order.
+    pub order_id: String,
+    /// Where it is.
+    pub state: JobState,
+    /// Attempts started so far (a claimed job counts as attempted).
+    pub attempts: u32,
+    /// The last failure in plain language: why it failed for good, or why
+    /// the last attempt of a pending job did not get through.
+    pub last_error: Option<String>,
+    /// The HTTP status of that failure, when the API answered.
+    pub last_status: Option<u16>,
+    /// The fields the API (or local validation) rejected.
+    pub problems: Vec<FieldProblem>,
+    /// How it was delivered.
+    pub outcome: Option<Outcome>,
+    /// The id the API answered with (receipt id, category id, image id),
+    /// when it sent one.
+    pub result_id: Option<String>,
+    /// When a pending job may be tried next.
+    pub next_attempt_at: Option<Timestamp>,
+    /// The worker holding it, while in flight.
+    pub lease_owner: Option<String>,
+    /// When that worker's lease ends unless renewed.
+    pub leased_until: Option<Timestamp>,
+    /// When it was enqueued.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// When it was delivered.
+    pub delivered_at: Option<Timestamp>,
+    /// When it failed for good.
+    pub failed_at: Option<Timestamp>,
+    /// The earliest job of the same order that is not delivered yet and
+    /// holds this one back (jobs of an order go one at a time, in order).
+    pub blocked_by: Option<JobId>,
+}
+
+impl JobStatus {
+    /// One line in plain language: what is happening to this job.
+    pub fn summary(&self) -> String {
+        match self.state {
+            JobState::Delivered => match self.outcome {
+                Some(Outcome::AlreadyThere) => format!(
+                    "delivered: the API already had a {} for this order before the first attempt (it cannot be replaced)",
+                    self.kind.describe()
+                ),
+                Some(Outcome::AlreadyPresent) => {
+                    "delivered (an earlier attempt had stored it)".to_owned()
+                }
+                _ => "delivered".to_owned(),
+            },
+            JobState::Failed => format!(
+                "failed: {}; fix it and retry",
+                self.last_error
+                    .as_deref()
+                    .and_then(|e| e.lines().next())
+                    .unwrap_or("no reason recorded")
+            ),
+            JobState::InFlight => format!(
+                "being delivered by {} (attempt {})",
+                self.lease_owner.as_deref().unwrap_or("a worker"),
+                self.attempts
+            ),
+            JobState::Pending => match (self.blocked_by, &self.last_error) {
+                (Some(earlier), _) => {
+                    format!("waiting for job {earlier} of the same order to be delivered first")
+                }
+                (None, Some(error)) => format!(
+                    "will try again{}; last attempt: {}",
+                    self.next_attempt_at
+                        .map(|t| format!(" at {t}"))
+                        .unwrap_or_default(),
+                    error.lines().next().unwrap_or_default()
+                ),
+                (None, None) => "waiting for a worker".to_owned(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_print_as_rfc3339() {
+        assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            Timestamp(1_764_086_160_123).to_string(),
+            "2025-11-25T15:56:00.123Z"
+        );
+        assert_eq!(
+            Timestamp(951_782_400_000).to_string(),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(Timestamp(-1).to_string(), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        }
+        for state in JobState::ALL {
+            assert_eq!(JobState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(Outcome::parse("already_there"), Some(Outcome::AlreadyThere));
+        assert_eq!(JobKind::parse("receipts"), None);
+    }
+
+    #[test]
+    fn parse_refuses_a_v3_body_for_another_order() {
+        let msn = MerchantSerialNumber::new("123456").unwrap();
+        let order = OrderId::new("order-1").unwrap();
+        let body = br#"{"orderId":"order-2","paymentType":"ECOM","type":"RECEIPT","url":"https://shop.example/o/2"}"#;
+        let report =
+            NewJob::parse(JobKind::CategoryV3, &msn, &PaymentType::Ecom, &order, body).unwrap_err();
+        assert!(report.errors().any(|p| p.path == "orderId"), "{report}");
+    }
+
+    #[test]
+    fn parse_names_every_problem_of_a_receipt() {
+        let msn = MerchantSerialNumber::new("123456").unwrap();
+        let order = OrderId::new("order-1").unwrap();
+        let report = NewJob::parse(
+            JobKind::Receipt,
+            &msn,
+            &PaymentType::Ecom,
+            &order,
+            br#"{"orderLines": [{"name": ""}], "bottomLine": {}}"#,
+        )
+        .unwrap_err();
+        assert!(report.errors().count() >= 2, "{report}");
+    }
+}

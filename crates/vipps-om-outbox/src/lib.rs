@@ -1,0 +1,132 @@
+//! Durable delivery of order details: an **outbox** for the Vipps
+//! MobilePay Order Management API that loses nothing and sends nothing
+//! twice.
+//!
+//! A checkout stores its order-details work (an image, a v2 or v3
+//! category, a receipt) in a database table with [`Outbox::enqueue`], or
+//! inside its own transaction with [`Outbox::enqueue_in`] so that the
+//! order row and its outbox row commit together, and returns at once.
+//! [`Worker`]s deliver the jobs through [`vipps_om::Client`], one order at
+//! a time in the order they were enqueued (an image before the category
+//! that shows it), with retries and backoff, a lease on every claimed job
+//! so that a crashed worker's jobs are taken over, and idempotent outcomes.
+//! A job leaves the outbox's care only as delivered, or as failed with the
+//! API's reasons, kept for staff to fix ([`Outbox::update_job_payload`])
+//! and retry ([`Outbox::retry`], [`Outbox::retry_all_failed`]).
+//!
+//! ```no_run
+//! use vipps_om::{Client, OrderId, PaymentType};
+//! use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+//! use vipps_om::{Amount, Currency, TaxRate};
+//! use vipps_om_outbox::{NewJob, Outbox, Worker, WorkerConfig};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let outbox = Outbox::connect("sqlite:///var/lib/shop/outbox.db?mode=rwc").await?;
+//! let client = Client::from_env()?;
+//! let msn = client.merchant_serial_number().clone();
+//!
+//! // At checkout: in the shop's own transaction, next to the order row.
+//! let receipt = ReceiptBuilder::new(Currency::Nok)
+//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
+//!     .build()
+//!     .map_err(vipps_om::Error::Validation)?;
+//! let order = OrderId::new("order-1001")?;
+//! let pool = outbox.sqlite_pool().expect("a SQLite outbox");
+//! let mut tx = pool.begin().await?;
+//! // sqlx::query("INSERT INTO orders ...").execute(&mut *tx).await?;
+//! outbox.enqueue_in(&mut tx, &NewJob::receipt(&msn, &PaymentType::Ecom, &order, &receipt)?).await?;
+//! tx.commit().await?;
+//!
+//! // In a worker process: deliver until Ctrl-C, then finish or release.
+//! let worker = Worker::new(outbox.clone(), client).with_config(WorkerConfig::default());
+//! worker.run(async { let _ = tokio::signal::ctrl_c().await; }).await;
+//!
+//! // For staff: what happened to an order, and what failed.
+//! for job in outbox.order_status("order-1001").await? {
+//!     println!("{} {}: {}", job.id, job.kind, job.summary());
+//! }
+//! println!("{:?}", outbox.metrics().await?);
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - the [`outbox`] module: [`Outbox`], connecting and migrating, enqueueing (also in
+//!   a caller's [`Tx`]), status, failed jobs and retries, [`Metrics`].
+//! - the [`job`] module: [`NewJob`] (made from the client library's typed requests)
+//!   and what staff see: [`JobStatus`], [`JobState`], [`Outcome`],
+//!   [`FieldProblem`], [`Timestamp`].
+//! - the [`worker`] module: [`Worker`], [`WorkerConfig`], [`Backoff`],
+//!   [`run_workers`]; leases, renewal, graceful shutdown.
+//! - `deliver`: one attempt through the client and the rules that sort
+//!   its result into delivered, try again, or failed for good.
+//! - `db`: the two backends and every statement in both dialects;
+//!   `migrate`: the shipped migrations and their runner.
+//! - the [`error`] module: [`OutboxError`].
+//!
+//! # Backends
+//! - **SQLite** (default, `sqlite://PATH?mode=rwc`): embedded, zero
+//!   set-up; WAL journal, `synchronous=FULL`, 10 s busy timeout. SQLite
+//!   has one writer at a time, so a claim is one atomic `UPDATE … WHERE
+//!   id = (SELECT … LIMIT 1)`. Run the workers of one database in one
+//!   process (any number of worker tasks in it).
+//! - **PostgreSQL** (`postgres://…`): any number of worker processes on
+//!   any number of machines; claims use `FOR UPDATE SKIP LOCKED`, so
+//!   workers never wait for each other.
+//!
+//! Migrations ship with the crate and run in [`Outbox::connect`]; they are
+//! recorded in the outbox's own `vipps_om_outbox_migrations` table, so the
+//! outbox can share a database with an application that runs its own
+//! sqlx migrations. Times are kept as milliseconds since the epoch from
+//! the database's clock.
+//!
+//! # Guarantees and chosen behaviours
+//! - **Nothing is dropped.** A job is delivered, or failed with reasons
+//!   and kept. Transient failures are retried without limit by default
+//!   (backoff 1 s doubling to 5 min, with jitter; a 429 waits as long as
+//!   the API asked); [`WorkerConfig::max_attempts`] turns a long outage
+//!   into failed jobs instead.
+//! - **Nothing is sent twice.** An attempt is counted before it is sent;
+//!   a 409 on a receipt or image after an earlier attempt is delivered
+//!   ([`Outcome::AlreadyPresent`]), and so is a 409 before the first
+//!   attempt ([`Outcome::AlreadyThere`]: it cannot be replaced, so there
+//!   is nothing left to deliver; the status says so). A v3 category is
+//!   looked up before it is added again after an earlier attempt, since
+//!   every POST adds one. A v2 category replaces, so repeating it is
+//!   harmless.
+//! - **Permanent failures** (400, 403, 404, other 4xx, local validation
+//!   errors) fail the job with the API's message and every rejected field
+//!   ([`JobStatus::problems`]). 401 is retried: it comes from credentials
+//!   being rotated or a token revoked, and a job is not wrong because of
+//!   it.
+//! - **Per-order sequence.** A worker only claims the oldest undelivered
+//!   job of an order; a failed job holds back the later jobs of its order
+//!   until it is fixed and retried ([`JobStatus::blocked_by`]).
+//! - **Content is validated when delivered**, not when enqueued: a
+//!   checkout never fails because of a receipt's content; a bad receipt
+//!   fails its job with every problem named. [`NewJob::parse`] checks
+//!   people's JSON up front.
+//! - **One merchant per worker** (see [`worker`]): the job stores its
+//!   Merchant-Serial-Number; workers claim only their client's.
+//! - **No secrets stored.** Jobs hold the request body, ids and the MSN,
+//!   never credentials or tokens; error texts come from
+//!   [`vipps_om::Error`], which holds none; database URLs are shown
+//!   without passwords.
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod db;
+mod deliver;
+pub mod error;
+pub mod job;
+mod migrate;
+pub mod outbox;
+pub mod worker;
+
+pub use db::{Backend, ConnectOptions};
+pub use error::{OutboxError, redact_url};
+pub use job::{FieldProblem, JobId, JobKind, JobState, JobStatus, NewJob, Outcome, Timestamp};
+pub use migrate::SCHEMA_VERSION;
+pub use outbox::{MerchantQueue, Metrics, Outbox, Tx};
+pub use worker::{
+    Backoff, Processed, ProcessedAs, Worker, WorkerConfig, WorkerReport, run_workers,
+};

@@ -1,0 +1,175 @@
+//! The schema migrations shipped with the crate (`migrations/sqlite`,
+//! `migrations/postgres`) and the runner that applies them at start-up.
+//!
+//! Applied migrations are recorded in the outbox's own table,
+//! `vipps_om_outbox_migrations` (version, description, SHA-256 of the SQL,
+//! time), not in sqlx's `_sqlx_migrations`: the outbox is meant to live in
+//! the application's own database, next to migrations the application runs
+//! itself, and two migration histories in one table would refuse each
+//! other. Start-ups race safely: SQLite takes the write lock first
+//! (`BEGIN IMMEDIATE`), PostgreSQL a transaction-scoped advisory lock.
+//! A database migrated by a newer build is refused with a clear message
+//! instead of being used by code that does not know its schema.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::db::Db;
+use crate::error::OutboxError;
+
+/// One migration.
+#[derive(Debug)]
+struct Migration {
+    version: i64,
+    description: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "outbox jobs",
+    sqlite: include_str!("../migrations/sqlite/0001_outbox.sql"),
+    postgres: include_str!("../migrations/postgres/0001_outbox.sql"),
+}];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS vipps_om_outbox_migrations (\
+    version BIGINT PRIMARY KEY, description TEXT NOT NULL, checksum TEXT NOT NULL, \
+    applied_at BIGINT NOT NULL)";
+
+/// A key for `pg_advisory_xact_lock`: "vippsomo" in ASCII.
+const PG_LOCK_KEY: i64 = 0x7669_7070_736f_6d6f;
+
+fn checksum(sql: &str) -> String {
+    Sha256::digest(sql.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn now_ms() -> i64 {
+    crate::job::Timestamp::now().as_millis()
+}
+
+/// Compares what is applied with what this build ships; the migrations
+/// still to apply.
+fn plan(
+    applied: &[(i64, String)],
+    dialect: fn(&Migration) -> &'static str,
+) -> Result<Vec<&'static Migration>, OutboxError> {
+    if let Some((newest, _)) = applied.iter().max_by_key(|(v, _)| *v)
+        && *newest > SCHEMA_VERSION
+    {
+        return Err(OutboxError::Schema(format!(
+            "the database has outbox schema version {newest}, newer than this build knows ({SCHEMA_VERSION}); upgrade vipps-om-outbox on this machine"
+        )));
+    }
+    let mut todo = Vec::new();
+    for migration in MIGRATIONS {
+        match applied.iter().find(|(v, _)| *v == migration.version) {
+            Some((_, sum)) if *sum == checksum(dialect(migration)) => {}
+            Some(_) => {
+                return Err(OutboxError::Schema(format!(
+                    "outbox migration {} ({}) in the database differs from the one this build ships; the database was migrated by a modified build",
+                    migration.version, migration.description
+                )));
+            }
+            None => todo.push(migration),
+        }
+    }
+    Ok(todo)
+}
+
+/// Applies the migrations still missing, inside the transaction `$tx`,
+/// with `$dialect` choosing each migration's SQL.
+macro_rules! apply_missing {
+    ($tx:expr, $dialect:expr) => {{
+        let tx = &mut $tx;
+        sqlx::raw_sql(CREATE_HISTORY)
+            .execute(&mut **tx)
+            .await
+            .map_err(OutboxError::db("create the migrations table"))?;
+        let applied: Vec<(i64, String)> =
+            sqlx::query("SELECT version, checksum FROM vipps_om_outbox_migrations")
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(OutboxError::db("read the applied migrations"))?
+                .iter()
+                .map(|r| Ok((r.try_get("version")?, r.try_get("checksum")?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(OutboxError::db("read the applied migrations"))?;
+        let dialect: fn(&Migration) -> &'static str = $dialect;
+        for migration in plan(&applied, dialect)? {
+            sqlx::raw_sql(dialect(migration))
+                .execute(&mut **tx)
+                .await
+                .map_err(OutboxError::db("apply an outbox migration"))?;
+            sqlx::query(
+                "INSERT INTO vipps_om_outbox_migrations (version, description, checksum, applied_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(migration.version)
+            .bind(migration.description)
+            .bind(checksum(dialect(migration)))
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await
+            .map_err(OutboxError::db("record an outbox migration"))?;
+            tracing::info!(version = migration.version, "applied outbox migration");
+        }
+    }};
+}
+
+/// Brings the schema up to date.
+pub(crate) async fn run(db: &Db) -> Result<(), OutboxError> {
+    match db {
+        Db::Sqlite(pool) => {
+            // IMMEDIATE: take the write lock before reading the history, so
+            // two processes starting together cannot both apply a migration.
+            let mut tx = pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(OutboxError::db("lock the database for migrations"))?;
+            apply_missing!(tx, |m| m.sqlite);
+            tx.commit()
+                .await
+                .map_err(OutboxError::db("commit the migrations"))?;
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(OutboxError::db("begin the migrations"))?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_LOCK_KEY)
+                .execute(&mut *tx)
+                .await
+                .map_err(OutboxError::db("lock the database for migrations"))?;
+            apply_missing!(tx, |m| m.postgres);
+            tx.commit()
+                .await
+                .map_err(OutboxError::db("commit the migrations"))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_or_changed_schema_is_refused() {
+        let err = plan(&[(SCHEMA_VERSION + 1, String::new())], |m| m.sqlite).unwrap_err();
+        assert!(err.to_string().contains("newer"), "{err}");
+        let err = plan(&[(1, "0".repeat(64))], |m| m.sqlite).unwrap_err();
+        assert!(err.to_string().contains("differs"), "{err}");
+        let todo = plan(&[], |m| m.postgres).unwrap();
+        assert_eq!(todo.len(), MIGRATIONS.len());
+        let done = plan(&[(1, checksum(MIGRATIONS[0].postgres))], |m| m.postgres).unwrap();
+        assert!(done.is_empty());
+    }
+}

@@ -1,0 +1,714 @@
+//! [`Outbox`]: the durable queue. Connecting (with migrations), enqueueing
+//! (alone, in bulk, or inside the caller's own transaction through [`Tx`]),
+//! status per job and per order, failed jobs and their retry, [`Metrics`],
+//! and the claim/renew/record statements workers use.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool, Postgres, Row, Sqlite, SqliteConnection, SqlitePool};
+use vipps_om::{OrderId, PaymentType, ValidationReport};
+
+use crate::db::{self, Backend, ClaimedJob, ConnectOptions, Db, millis, on_db};
+use crate::error::OutboxError;
+use crate::job::{
+    FieldProblem, JobId, JobKind, JobState, JobStatus, NewJob, Outcome, Timestamp, parse_payload,
+};
+use crate::migrate;
+
+/// The durable queue of order-details deliveries. Cheap to clone (clones
+/// share the connection pool).
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    db: Db,
+}
+
+/// A caller's own connection or transaction, for
+/// [`Outbox::enqueue_in`]: the job commits or rolls back with the caller's
+/// other writes (the order row and its outbox row together).
+///
+/// Made with `.into()` from `&mut sqlx::Transaction<'_, Sqlite>`,
+/// `&mut sqlx::Transaction<'_, Postgres>`, `&mut SqliteConnection` or
+/// `&mut PgConnection`. The connection must be to the outbox's own
+/// database.
+#[derive(Debug)]
+pub enum Tx<'a> {
+    /// A SQLite connection (typically inside a transaction).
+    Sqlite(&'a mut SqliteConnection),
+    /// A PostgreSQL connection (typically inside a transaction).
+    Postgres(&'a mut PgConnection),
+}
+
+impl<'a> From<&'a mut SqliteConnection> for Tx<'a> {
+    fn from(conn: &'a mut SqliteConnection) -> Self {
+        Tx::Sqlite(conn)
+    }
+}
+
+impl<'a> From<&'a mut PgConnection> for Tx<'a> {
+    fn from(conn: &'a mut PgConnection) -> Self {
+        Tx::Postgres(conn)
+    }
+}
+
+impl<'a, 'c> From<&'a mut sqlx::Transaction<'c, Sqlite>> for Tx<'a> {
+    fn from(tx: &'a mut sqlx::Transaction<'c, Sqlite>) -> Self {
+        Tx::Sqlite(tx)
+    }
+}
+
+impl<'a, 'c> From<&'a mut sqlx::Transaction<'c, Postgres>> for Tx<'a> {
+    fn from(tx: &'a mut sqlx::Transaction<'c, Postgres>) -> Self {
+        Tx::Postgres(tx)
+    }
+}
+
+/// Numbers for dashboards and the support console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Metrics {
+    /// Jobs waiting (first attempt, retry, or behind an earlier job).
+    pub pending: u64,
+    /// Jobs being delivered now.
+    pub in_flight: u64,
+    /// Jobs delivered (not yet purged).
+    pub delivered: u64,
+    /// Jobs failed for good, waiting for staff.
+    pub failed: u64,
+    /// Pending jobs that have failed at least one attempt (an outage or a
+    /// rate limit shows here first).
+    pub retrying: u64,
+    /// Pending plus in flight: what is not delivered yet and still moving.
+    pub queue_depth: u64,
+    /// How long the oldest job that is pending or in flight has waited.
+    #[serde(serialize_with = "serialize_opt_secs")]
+    pub oldest_pending_age: Option<Duration>,
+    /// Jobs delivered in the last 60 seconds.
+    pub delivered_last_minute: u64,
+    /// Jobs that failed for good in the last 60 seconds.
+    pub failed_last_minute: u64,
+    /// Jobs not delivered yet, per merchant (a worker delivers only its own
+    /// merchant's jobs).
+    pub by_merchant: Vec<MerchantQueue>,
+    /// The database's clock when these were read.
+    pub at: Timestamp,
+}
+
+fn serialize_opt_secs<S: serde::Serializer>(
+    value: &Option<Duration>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(d) => s.serialize_f64((d.as_millis() as f64) / 1000.0),
+        None => s.serialize_none(),
+    }
+}
+
+/// One merchant's jobs that are not delivered yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MerchantQueue {
+    /// The merchant.
+    pub merchant_serial_number: String,
+    /// Its pending jobs.
+    pub pending: u64,
+    /// Its jobs in flight.
+    pub in_flight: u64,
+    /// Its failed jobs.
+    pub failed: u64,
+}
+
+/// How a delivery attempt ended, as the worker records it.
+#[derive(Debug, Clone)]
+pub(crate) enum Verdict {
+    /// The API has it.
+    Delivered {
+        outcome: Outcome,
+        result_id: Option<String>,
+    },
+    /// Try again after `after`.
+    Retry {
+        error: String,
+        status: Option<u16>,
+        after: Duration,
+    },
+    /// Refused for good.
+    Failed {
+        error: String,
+        status: Option<u16>,
+        problems: Vec<FieldProblem>,
+    },
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl Outbox {
+    /// Connects to `database_url` and brings the schema up to date.
+    ///
+    /// - `sqlite://PATH?mode=rwc` (`mode=rwc` creates the file): WAL
+    ///   journal, `synchronous=FULL`, a 10 s busy timeout.
+    /// - `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
+    pub async fn connect(database_url: &str) -> Result<Outbox, OutboxError> {
+        Outbox::connect_with(database_url, ConnectOptions::default()).await
+    }
+
+    /// [`Outbox::connect`] with pool settings.
+    pub async fn connect_with(
+        database_url: &str,
+        options: ConnectOptions,
+    ) -> Result<Outbox, OutboxError> {
+        let db = Db::connect(database_url, &options).await?;
+        migrate::run(&db).await?;
+        Ok(Outbox { db })
+    }
+
+    /// An outbox in the application's own SQLite pool (migrated now). Set
+    /// WAL mode and a busy timeout on that pool.
+    pub async fn from_sqlite_pool(pool: SqlitePool) -> Result<Outbox, OutboxError> {
+        let db = Db::Sqlite(pool);
+        migrate::run(&db).await?;
+        Ok(Outbox { db })
+    }
+
+    /// An outbox in the application's own PostgreSQL pool (migrated now).
+    pub async fn from_pg_pool(pool: PgPool) -> Result<Outbox, OutboxError> {
+        let db = Db::Postgres(pool);
+        migrate::run(&db).await?;
+        Ok(Outbox { db })
+    }
+
+    /// Which database it uses.
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// The SQLite pool, to begin transactions for [`Outbox::enqueue_in`].
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.db {
+            Db::Sqlite(pool) => Some(pool),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, to begin transactions for [`Outbox::enqueue_in`].
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.db {
+            Db::Postgres(pool) => Some(pool),
+            Db::Sqlite(_) => None,
+        }
+    }
+
+    /// Closes the pool (waits for connections in use to come back).
+    pub async fn close(&self) {
+        on_db!(&self.db, |pool, _sql| pool.close().await)
+    }
+
+    /// Stores a job durably and returns its id; it is committed when this
+    /// returns.
+    pub async fn enqueue(&self, job: &NewJob) -> Result<JobId, OutboxError> {
+        let id = on_db!(&self.db, |pool, sql| {
+            insert_query(sql, job)
+                .fetch_one(pool)
+                .await
+                .and_then(|row| row.try_get::<i64, _>("id"))
+        })
+        .map_err(OutboxError::db("enqueue a job"))?;
+        tracing::debug!(job = id, kind = %job.kind, order_id = %job.order_id, "enqueued");
+        Ok(JobId(id))
+    }
+
+    /// Stores many jobs in one transaction: all of them or none.
+    pub async fn enqueue_many(&self, jobs: &[NewJob]) -> Result<Vec<JobId>, OutboxError> {
+        on_db!(&self.db, |pool, _sql| {
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(OutboxError::db("begin a transaction"))?;
+            let mut ids = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                ids.push(self.enqueue_in(&mut tx, job).await?);
+            }
+            tx.commit()
+                .await
+                .map_err(OutboxError::db("commit the enqueued jobs"))?;
+            Ok(ids)
+        })
+    }
+
+    /// Stores a job inside the caller's transaction: it exists when the
+    /// caller commits, and never if the caller rolls back.
+    ///
+    /// On SQLite, a transaction that reads before it writes should start
+    /// with `BEGIN IMMEDIATE` (`pool.begin_with("BEGIN IMMEDIATE")`), as
+    /// for any SQLite writer, so that it never has to upgrade its lock.
+    pub async fn enqueue_in<'t>(
+        &self,
+        tx: impl Into<Tx<'t>>,
+        job: &NewJob,
+    ) -> Result<JobId, OutboxError> {
+        let tx = tx.into();
+        let given = match &tx {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        };
+        if given != self.backend() {
+            return Err(OutboxError::BackendMismatch {
+                outbox: self.backend().as_str(),
+                given: given.as_str(),
+            });
+        }
+        let id = match tx {
+            Tx::Sqlite(conn) => insert_query(&db::SQLITE, job)
+                .fetch_one(conn)
+                .await
+                .and_then(|row| row.try_get::<i64, _>("id")),
+            Tx::Postgres(conn) => insert_query(&db::POSTGRES, job)
+                .fetch_one(conn)
+                .await
+                .and_then(|row| row.try_get::<i64, _>("id")),
+        }
+        .map_err(OutboxError::db("enqueue a job"))?;
+        Ok(JobId(id))
+    }
+
+    /// One job's status.
+    pub async fn job(&self, id: JobId) -> Result<JobStatus, OutboxError> {
+        let found = on_db!(&self.db, |pool, sql| {
+            match sqlx::query(&sql.job_by_id)
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+            {
+                Ok(Some(row)) => db::job_status(&row).map(Some),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .map_err(OutboxError::db("read a job"))?;
+        found.ok_or(OutboxError::NoSuchJob(id))
+    }
+
+    /// The jobs of an order (every merchant and payment type with this
+    /// orderId), in their delivery sequence.
+    pub async fn order_status(&self, order_id: &str) -> Result<Vec<JobStatus>, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.jobs_by_order)
+                .bind(order_id)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| rows.iter().map(db::job_status).collect())
+        })
+        .map_err(OutboxError::db("read the jobs of an order"))
+    }
+
+    /// Up to `limit` jobs in `state`, oldest first.
+    pub async fn jobs_in_state(
+        &self,
+        state: JobState,
+        limit: u32,
+    ) -> Result<Vec<JobStatus>, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.jobs_in_state)
+                .bind(state.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| rows.iter().map(db::job_status).collect())
+        })
+        .map_err(OutboxError::db("list jobs"))
+    }
+
+    /// Up to `limit` failed jobs, oldest first, with their reasons.
+    pub async fn failed(&self, limit: u32) -> Result<Vec<JobStatus>, OutboxError> {
+        self.jobs_in_state(JobState::Failed, limit).await
+    }
+
+    /// A job's request body (JSON), to inspect or fix.
+    pub async fn job_payload(&self, id: JobId) -> Result<String, OutboxError> {
+        Ok(self.payload_row(id).await?.4)
+    }
+
+    async fn payload_row(
+        &self,
+        id: JobId,
+    ) -> Result<(JobKind, String, String, JobState, String), OutboxError> {
+        let row = on_db!(&self.db, |pool, sql| {
+            match sqlx::query(&sql.payload)
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+            {
+                Ok(Some(row)) => (|| {
+                    Ok(Some((
+                        row.try_get::<String, _>("kind")?,
+                        row.try_get::<String, _>("payment_type")?,
+                        row.try_get::<String, _>("order_id")?,
+                        row.try_get::<String, _>("state")?,
+                        row.try_get::<String, _>("payload")?,
+                    )))
+                })(),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .map_err(OutboxError::db("read a job"))?;
+        let (kind, payment_type, order_id, state, payload) =
+            row.ok_or(OutboxError::NoSuchJob(id))?;
+        let kind = JobKind::parse(&kind)
+            .ok_or_else(|| OutboxError::Schema(format!("job {id} has an unknown kind {kind:?}")))?;
+        let state = JobState::parse(&state).ok_or_else(|| {
+            OutboxError::Schema(format!("job {id} has an unknown state {state:?}"))
+        })?;
+        Ok((kind, payment_type, order_id, state, payload))
+    }
+
+    /// Replaces the request body of a failed (or pending) job, after
+    /// checking it with the client library's rules; returns the warnings.
+    /// The job keeps its place in its order's sequence; call
+    /// [`Outbox::retry`] to send a failed job again.
+    pub async fn update_job_payload(
+        &self,
+        id: JobId,
+        body: &[u8],
+    ) -> Result<ValidationReport, OutboxError> {
+        let (kind, payment_type, order_id, state, _) = self.payload_row(id).await?;
+        if !matches!(state, JobState::Failed | JobState::Pending) {
+            return Err(OutboxError::WrongState {
+                id,
+                state,
+                what: "only a failed or pending job's request can be changed",
+            });
+        }
+        let payment_type: PaymentType = payment_type
+            .parse()
+            .map_err(|e| OutboxError::Schema(format!("job {id}: {e}")))?;
+        let order_id = OrderId::new(order_id.as_str())
+            .map_err(|e| OutboxError::Schema(format!("job {id}: {e}")))?;
+        let (payload, warnings) = parse_payload(kind, &payment_type, &order_id, body)
+            .map_err(OutboxError::InvalidPayload)?;
+        let changed = on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.update_payload)
+                .bind(id.0)
+                .bind(&payload)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(OutboxError::db("update a job's request"))?;
+        if changed == 0 {
+            let state = self.job(id).await?.state;
+            return Err(OutboxError::WrongState {
+                id,
+                state,
+                what: "only a failed or pending job's request can be changed",
+            });
+        }
+        tracing::info!(job = %id, "request of job replaced");
+        Ok(warnings)
+    }
+
+    /// Sends a failed job again (it becomes pending, due now).
+    pub async fn retry(&self, id: JobId) -> Result<(), OutboxError> {
+        let changed = on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.retry_one)
+                .bind(id.0)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(OutboxError::db("retry a job"))?;
+        if changed == 0 {
+            let state = self.job(id).await?.state;
+            return Err(OutboxError::WrongState {
+                id,
+                state,
+                what: "only failed jobs are retried by hand (pending jobs are retried by the workers)",
+            });
+        }
+        tracing::info!(job = %id, "failed job queued again");
+        Ok(())
+    }
+
+    /// Sends every failed job again; returns how many.
+    pub async fn retry_all_failed(&self) -> Result<u64, OutboxError> {
+        let n = on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.retry_all)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(OutboxError::db("retry the failed jobs"))?;
+        tracing::info!(jobs = n, "failed jobs queued again");
+        Ok(n)
+    }
+
+    /// Queue depth, age of the oldest waiting job, deliveries and failures
+    /// in the last minute, and per-merchant counts.
+    pub async fn metrics(&self) -> Result<Metrics, OutboxError> {
+        type Counts = (
+            Vec<(String, i64)>,
+            Vec<(String, String, i64)>,
+            [i64; 4],
+            Option<i64>,
+        );
+        let (counts, merchants, [now, retrying, delivered_last_minute, failed_last_minute], oldest): Counts =
+            on_db!(&self.db, |pool, sql| {
+                async {
+                    let counts = sqlx::query(&sql.counts)
+                        .fetch_all(pool)
+                        .await?
+                        .iter()
+                        .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+                        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+                    let merchants = sqlx::query(&sql.by_merchant)
+                        .fetch_all(pool)
+                        .await?
+                        .iter()
+                        .map(|r| {
+                            Ok((
+                                r.try_get("merchant_serial_number")?,
+                                r.try_get("state")?,
+                                r.try_get("n")?,
+                            ))
+                        })
+                        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+                    let row = sqlx::query(&sql.activity).fetch_one(pool).await?;
+                    Ok::<Counts, sqlx::Error>((
+                        counts,
+                        merchants,
+                        [
+                            row.try_get("now")?,
+                            row.try_get("retrying")?,
+                            row.try_get("delivered_last_minute")?,
+                            row.try_get("failed_last_minute")?,
+                        ],
+                        row.try_get("oldest")?,
+                    ))
+                }
+                .await
+            })
+            .map_err(OutboxError::db("read the metrics"))?;
+        let in_state = |state: JobState| {
+            counts
+                .iter()
+                .find(|(s, _)| s == state.as_str())
+                .map(|(_, n)| count(*n))
+                .unwrap_or(0)
+        };
+        let mut by_merchant: Vec<MerchantQueue> = Vec::new();
+        for (msn, state, n) in merchants {
+            let entry = match by_merchant
+                .iter_mut()
+                .find(|m| m.merchant_serial_number == msn)
+            {
+                Some(entry) => entry,
+                None => {
+                    by_merchant.push(MerchantQueue {
+                        merchant_serial_number: msn.clone(),
+                        pending: 0,
+                        in_flight: 0,
+                        failed: 0,
+                    });
+                    let last = by_merchant.len() - 1;
+                    &mut by_merchant[last]
+                }
+            };
+            match JobState::parse(&state) {
+                Some(JobState::Pending) => entry.pending = count(n),
+                Some(JobState::InFlight) => entry.in_flight = count(n),
+                Some(JobState::Failed) => entry.failed = count(n),
+                _ => {}
+            }
+        }
+        let now = Timestamp(now);
+        let (pending, in_flight) = (in_state(JobState::Pending), in_state(JobState::InFlight));
+        Ok(Metrics {
+            pending,
+            in_flight,
+            delivered: in_state(JobState::Delivered),
+            failed: in_state(JobState::Failed),
+            retrying: count(retrying),
+            queue_depth: pending + in_flight,
+            oldest_pending_age: oldest.map(|t| now.since(Timestamp(t))),
+            delivered_last_minute: count(delivered_last_minute),
+            failed_last_minute: count(failed_last_minute),
+            by_merchant,
+            at: now,
+        })
+    }
+
+    /// Jobs of `merchant_serial_number` that a worker will still deliver:
+    /// pending or in flight, and not held back by a failed earlier job of
+    /// their order. Zero means the merchant's queue is drained.
+    pub async fn outstanding(&self, merchant_serial_number: &str) -> Result<u64, OutboxError> {
+        let n = on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.outstanding)
+                .bind(merchant_serial_number)
+                .fetch_one(pool)
+                .await
+                .and_then(|r| r.try_get::<i64, _>("n"))
+        })
+        .map_err(OutboxError::db("count outstanding jobs"))?;
+        Ok(count(n))
+    }
+
+    /// Jobs waiting for other merchants' workers, per merchant.
+    pub async fn waiting_for_other_merchants(
+        &self,
+        merchant_serial_number: &str,
+    ) -> Result<Vec<(String, u64)>, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.others_waiting)
+                .bind(merchant_serial_number)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                r.try_get::<String, _>("merchant_serial_number")?,
+                                count(r.try_get::<i64, _>("n")?),
+                            ))
+                        })
+                        .collect()
+                })
+        })
+        .map_err(OutboxError::db("count other merchants' jobs"))
+    }
+
+    /// Deletes delivered jobs delivered longer than `older_than` ago;
+    /// returns how many. Pending and failed jobs are never deleted.
+    pub async fn purge_delivered(&self, older_than: Duration) -> Result<u64, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.purge)
+                .bind(millis(older_than))
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(OutboxError::db("purge delivered jobs"))
+    }
+
+    // ------------------------------------------------ worker statements
+
+    /// Claims the next due job of a merchant with a lease, counting the
+    /// attempt before anything is sent.
+    pub(crate) async fn claim(
+        &self,
+        merchant_serial_number: &str,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            match sqlx::query(&sql.claim)
+                .bind(merchant_serial_number)
+                .bind(owner)
+                .bind(millis(lease))
+                .fetch_optional(pool)
+                .await
+            {
+                Ok(Some(row)) => db::claimed_job(&row).map(Some),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .map_err(OutboxError::db("claim a job"))
+    }
+
+    /// Extends the lease of a claimed job; false when it was lost.
+    pub(crate) async fn renew(
+        &self,
+        job: &ClaimedJob,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.renew)
+                .bind(job.id.0)
+                .bind(owner)
+                .bind(job.attempts)
+                .bind(millis(lease))
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected() > 0)
+        })
+        .map_err(OutboxError::db("renew a lease"))
+    }
+
+    /// Records how an attempt ended; false when the lease had been taken
+    /// over (the new holder records instead).
+    pub(crate) async fn record(
+        &self,
+        job: &ClaimedJob,
+        owner: &str,
+        verdict: &Verdict,
+    ) -> Result<bool, OutboxError> {
+        let changed = on_db!(&self.db, |pool, sql| {
+            let fenced = |text| {
+                sqlx::query(text)
+                    .bind(job.id.0)
+                    .bind(owner)
+                    .bind(job.attempts)
+            };
+            let query = match verdict {
+                Verdict::Delivered { outcome, result_id } => fenced(&sql.delivered)
+                    .bind(outcome.as_str())
+                    .bind(result_id.clone()),
+                Verdict::Retry {
+                    error,
+                    status,
+                    after,
+                } => fenced(&sql.reschedule)
+                    .bind(millis(*after))
+                    .bind(error.clone())
+                    .bind(status.map(i64::from)),
+                Verdict::Failed {
+                    error,
+                    status,
+                    problems,
+                } => fenced(&sql.failed)
+                    .bind(error.clone())
+                    .bind(status.map(i64::from))
+                    .bind(serde_json::to_string(problems).unwrap_or_else(|_| "[]".to_owned())),
+            };
+            query.execute(pool).await.map(|r| r.rows_affected())
+        })
+        .map_err(OutboxError::db("record a delivery attempt"))?;
+        Ok(changed > 0)
+    }
+
+    /// Gives a claimed job back, due at once, without recording an outcome.
+    pub(crate) async fn release(&self, job: &ClaimedJob, owner: &str) -> Result<bool, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.release)
+                .bind(job.id.0)
+                .bind(owner)
+                .bind(job.attempts)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected() > 0)
+        })
+        .map_err(OutboxError::db("release a job"))
+    }
+}
+
+/// The INSERT of one job, for either backend.
+fn insert_query<'q, DB>(
+    sql: &'q db::Sql,
+    job: &'q NewJob,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query::<DB>(&sql.insert)
+        .bind(job.kind.as_str())
+        .bind(job.merchant_serial_number.as_str())
+        .bind(job.payment_type.as_str())
+        .bind(job.order_id.as_str())
+        .bind(job.payload.as_str())
+}

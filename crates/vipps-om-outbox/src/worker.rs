@@ -1,0 +1,546 @@
+//! [`Worker`]: claims due jobs of its merchant with a lease, delivers them
+//! through a [`vipps_om::Client`], renews the lease while a delivery runs,
+//! and records the outcome; [`run_workers`] runs several in one process.
+//!
+//! Lease semantics: a claim sets `lease_owner` and `leased_until` and counts
+//! the attempt *before* anything is sent. While the delivery runs the lease
+//! is renewed every third of its length. A worker that dies stops renewing;
+//! once `leased_until` passes, any worker may claim the job again (the
+//! attempt count tells it an earlier attempt may have reached the API). An
+//! outcome is recorded only by the holder of the current attempt (lease
+//! owner and attempt number must both match), so a worker that lost its
+//! lease cannot overwrite the new holder's result.
+//!
+//! One merchant per worker: a worker delivers with its client's
+//! credentials, so it claims only jobs stored with its client's
+//! Merchant-Serial-Number. Jobs of other merchants are left alone for
+//! their own workers, and the worker says so in its log. One process per
+//! merchant keeps credentials apart and rate limits per sales unit.
+
+use std::future::Future;
+use std::pin::pin;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+use vipps_om::Client;
+
+use crate::db::ClaimedJob;
+use crate::deliver::deliver;
+use crate::job::{JobId, JobKind, Outcome};
+use crate::outbox::{Outbox, Verdict};
+
+/// Waits between attempts of one job: exponential from `initial`, capped
+/// at `max`, each wait drawn at random from its upper half so that jobs
+/// failed together do not return together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The wait after the first failed attempt (before jitter).
+    pub initial: Duration,
+    /// The longest wait (before jitter).
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    /// 1 s, doubling to at most 5 minutes.
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait after attempt number `attempts` (1 = the first) failed.
+    pub fn delay(&self, attempts: u32) -> Duration {
+        let exponent = attempts.saturating_sub(1).min(30);
+        let full = self
+            .initial
+            .saturating_mul(1u32 << exponent.min(31))
+            .min(self.max);
+        let half = full / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// How a worker behaves.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WorkerConfig {
+    /// How long a claim holds a job without renewal (default 30 s). A
+    /// crashed worker's jobs are taken over after at most this long.
+    pub lease: Duration,
+    /// How long to wait before looking again when nothing is due (default
+    /// 500 ms).
+    pub poll_interval: Duration,
+    /// On shutdown, how long in-flight deliveries may take to finish
+    /// before their jobs are released (default 10 s).
+    pub shutdown_grace: Duration,
+    /// Waits between attempts of a job.
+    pub backoff: Backoff,
+    /// Attempts after which a job that keeps failing transiently is marked
+    /// failed (with its last error). `None` (the default): never give up,
+    /// an outage only makes jobs wait.
+    pub max_attempts: Option<u32>,
+    /// Stop when nothing of this merchant is left to deliver (for batch
+    /// runs and tests); by default a worker runs until shut down.
+    pub stop_when_idle: bool,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            lease: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(500),
+            shutdown_grace: Duration::from_secs(10),
+            backoff: Backoff::default(),
+            max_attempts: None,
+            stop_when_idle: false,
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// Sets [`WorkerConfig::lease`] (at least 300 ms).
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(300));
+        self
+    }
+
+    /// Sets [`WorkerConfig::poll_interval`].
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Sets [`WorkerConfig::shutdown_grace`].
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Sets [`WorkerConfig::backoff`].
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Sets [`WorkerConfig::max_attempts`].
+    pub fn max_attempts(mut self, max: Option<u32>) -> Self {
+        self.max_attempts = max;
+        self
+    }
+
+    /// Sets [`WorkerConfig::stop_when_idle`].
+    pub fn stop_when_idle(mut self, stop: bool) -> Self {
+        self.stop_when_idle = stop;
+        self
+    }
+}
+
+/// What one worker did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerReport {
+    /// Jobs delivered.
+    pub delivered: u64,
+    /// Attempts that failed transiently (the job waits for another).
+    pub retried: u64,
+    /// Jobs that failed for good.
+    pub failed: u64,
+    /// Jobs given back unfinished at shutdown.
+    pub released: u64,
+    /// Jobs whose lease another worker took over mid-delivery.
+    pub lease_lost: u64,
+}
+
+impl WorkerReport {
+    fn add(&mut self, other: WorkerReport) {
+        self.delivered += other.delivered;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.released += other.released;
+        self.lease_lost += other.lease_lost;
+    }
+
+    fn count(&mut self, processed: &Processed) {
+        match processed.result {
+            ProcessedAs::Delivered(_) => self.delivered += 1,
+            ProcessedAs::Retrying { .. } => self.retried += 1,
+            ProcessedAs::Failed => self.failed += 1,
+            ProcessedAs::LeaseLost => self.lease_lost += 1,
+        }
+    }
+}
+
+/// One job a worker handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Processed {
+    /// The job.
+    pub job: JobId,
+    /// Its kind.
+    pub kind: JobKind,
+    /// Its order.
+    pub order_id: String,
+    /// What happened.
+    pub result: ProcessedAs,
+}
+
+/// What happened to a job a worker handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessedAs {
+    /// Delivered.
+    Delivered(Outcome),
+    /// Failed transiently; due again after the wait.
+    Retrying {
+        /// The wait before the next attempt.
+        after: Duration,
+    },
+    /// Failed for good (reasons on the job).
+    Failed,
+    /// Another worker took the job over; it records the outcome.
+    LeaseLost,
+}
+
+/// Claims and delivers the jobs of one merchant.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    outbox: Outbox,
+    client: Client,
+    config: WorkerConfig,
+    owner: String,
+    msn: String,
+}
+
+/// A lease owner name: host, process and a random part, so that names
+/// never repeat across restarts.
+fn default_owner() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &random[..8])
+}
+
+impl Worker {
+    /// A worker delivering `outbox`'s jobs of `client`'s merchant.
+    pub fn new(outbox: Outbox, client: Client) -> Worker {
+        let msn = client.merchant_serial_number().as_str().to_owned();
+        Worker {
+            outbox,
+            client,
+            config: WorkerConfig::default(),
+            owner: default_owner(),
+            msn,
+        }
+    }
+
+    /// Replaces the configuration.
+    pub fn with_config(mut self, config: WorkerConfig) -> Worker {
+        self.config = config;
+        self
+    }
+
+    /// Names the worker in leases and logs (default: host, process id and
+    /// a random part). Names must be unique among running workers.
+    pub fn with_owner(mut self, owner: impl Into<String>) -> Worker {
+        self.owner = owner.into();
+        self
+    }
+
+    /// Its name in leases.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// The merchant whose jobs it delivers.
+    pub fn merchant_serial_number(&self) -> &str {
+        &self.msn
+    }
+
+    /// Claims one due job and delivers it; `None` when nothing is due.
+    pub async fn run_once(&self) -> Result<Option<Processed>, crate::OutboxError> {
+        let Some(job) = self
+            .outbox
+            .claim(&self.msn, &self.owner, self.config.lease)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let verdict = self.attempt(&job).await;
+        Ok(Some(self.finish(&job, verdict).await))
+    }
+
+    /// Delivers until `shutdown` completes (or, with
+    /// [`WorkerConfig::stop_when_idle`], until nothing is left). On
+    /// shutdown it stops claiming, lets the delivery in flight finish
+    /// within [`WorkerConfig::shutdown_grace`], and releases the job if it
+    /// does not. Database errors are logged and waited out, never fatal.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) -> WorkerReport {
+        let mut shutdown = pin!(shutdown);
+        let mut report = WorkerReport::default();
+        let mut db_wait = self.config.poll_interval;
+        let mut next_merchant_check = Instant::now();
+        tracing::info!(owner = %self.owner, msn = %self.msn, "outbox worker started");
+        loop {
+            let stop = tokio::select! {
+                biased;
+                () = &mut shutdown => true,
+                () = std::future::ready(()) => false,
+            };
+            if stop {
+                break;
+            }
+            let claimed = self
+                .outbox
+                .claim(&self.msn, &self.owner, self.config.lease)
+                .await;
+            let job = match claimed {
+                Ok(Some(job)) => {
+                    db_wait = self.config.poll_interval;
+                    job
+                }
+                Ok(None) => {
+                    if Instant::now() >= next_merchant_check {
+                        self.warn_about_other_merchants().await;
+                        next_merchant_check = Instant::now() + Duration::from_secs(60);
+                    }
+                    if self.config.stop_when_idle
+                        && matches!(self.outbox.outstanding(&self.msn).await, Ok(0))
+                    {
+                        tracing::info!(owner = %self.owner, "nothing left to deliver; stopping");
+                        break;
+                    }
+                    if self
+                        .idle(shutdown.as_mut(), self.config.poll_interval)
+                        .await
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(owner = %self.owner, error = %e, wait_ms = db_wait.as_millis() as u64, "cannot claim; waiting");
+                    if self.idle(shutdown.as_mut(), db_wait).await {
+                        break;
+                    }
+                    db_wait = (db_wait * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            };
+            let mut work = pin!(self.attempt(&job));
+            let (verdict, stopping) = tokio::select! {
+                verdict = &mut work => (Some(verdict), false),
+                () = &mut shutdown => {
+                    tracing::info!(owner = %self.owner, job = %job.id, grace_ms = self.config.shutdown_grace.as_millis() as u64, "shutting down: finishing the delivery in flight");
+                    (tokio::time::timeout(self.config.shutdown_grace, &mut work).await.ok(), true)
+                }
+            };
+            match verdict {
+                Some(verdict) => {
+                    let processed = self.finish(&job, verdict).await;
+                    report.count(&processed);
+                }
+                None => {
+                    match self.outbox.release(&job, &self.owner).await {
+                        Ok(_) => {
+                            tracing::info!(owner = %self.owner, job = %job.id, "released unfinished job")
+                        }
+                        Err(e) => {
+                            tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not release; its lease will expire")
+                        }
+                    }
+                    report.released += 1;
+                }
+            }
+            if stopping {
+                break;
+            }
+        }
+        tracing::info!(owner = %self.owner, delivered = report.delivered, retried = report.retried, failed = report.failed, released = report.released, "outbox worker stopped");
+        report
+    }
+
+    /// Sleeps `wait` unless shutdown comes first; true on shutdown.
+    async fn idle(
+        &self,
+        shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
+        wait: Duration,
+    ) -> bool {
+        tokio::select! {
+            () = shutdown => true,
+            () = tokio::time::sleep(wait) => false,
+        }
+    }
+
+    async fn warn_about_other_merchants(&self) {
+        if let Ok(others) = self.outbox.waiting_for_other_merchants(&self.msn).await {
+            for (msn, n) in others {
+                tracing::warn!(
+                    "{n} job(s) of merchant {msn} wait for a worker with that merchant's credentials; this worker delivers only merchant {}",
+                    self.msn
+                );
+            }
+        }
+    }
+
+    /// Delivers `job` while renewing its lease; `None` when the lease was
+    /// lost to another worker.
+    async fn attempt(&self, job: &ClaimedJob) -> Option<Verdict> {
+        if job.merchant_serial_number != self.msn {
+            // Claims filter on the merchant; this is a second guard.
+            return Some(Verdict::Retry {
+                error: format!(
+                    "job of merchant {} reached a worker of merchant {}; left for that merchant's worker",
+                    job.merchant_serial_number, self.msn
+                ),
+                status: None,
+                after: Duration::ZERO,
+            });
+        }
+        let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+        let backoff = self.config.backoff.delay(attempts);
+        let mut delivery = pin!(deliver(&self.client, job, backoff));
+        let period = (self.config.lease / 3).max(Duration::from_millis(100));
+        let mut beat = tokio::time::interval_at(Instant::now() + period, period);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                verdict = &mut delivery => return Some(verdict),
+                _ = beat.tick() => match self.outbox.renew(job, &self.owner, self.config.lease).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(owner = %self.owner, job = %job.id, "lease lost to another worker; leaving the job to it");
+                        return None;
+                    }
+                    Err(e) => tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not renew the lease"),
+                },
+            }
+        }
+    }
+
+    /// Records a verdict (retrying database errors for a while) and says
+    /// what happened.
+    async fn finish(&self, job: &ClaimedJob, verdict: Option<Verdict>) -> Processed {
+        let processed = |result| Processed {
+            job: job.id,
+            kind: job.kind,
+            order_id: job.order_id.clone(),
+            result,
+        };
+        let Some(mut verdict) = verdict else {
+            return processed(ProcessedAs::LeaseLost);
+        };
+        if let (Verdict::Retry { error, status, .. }, Some(max)) =
+            (&verdict, self.config.max_attempts)
+            && job.attempts >= i64::from(max)
+        {
+            verdict = Verdict::Failed {
+                error: format!(
+                    "gave up after {} attempts; the last one: {error}",
+                    job.attempts
+                ),
+                status: *status,
+                problems: Vec::new(),
+            };
+        }
+        let mut wait = Duration::from_millis(100);
+        let mut tries = 0;
+        let recorded = loop {
+            match self.outbox.record(job, &self.owner, &verdict).await {
+                Ok(recorded) => break recorded,
+                Err(e) if tries < 20 => {
+                    tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not record the outcome; trying again");
+                    tries += 1;
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    tracing::error!(owner = %self.owner, job = %job.id, error = %e, "could not record the outcome; the lease will expire and the job be tried again");
+                    break false;
+                }
+            }
+        };
+        if !recorded {
+            return processed(ProcessedAs::LeaseLost);
+        }
+        match verdict {
+            Verdict::Delivered { outcome, .. } => {
+                tracing::debug!(job = %job.id, kind = %job.kind, order_id = %job.order_id, %outcome, "delivered");
+                processed(ProcessedAs::Delivered(outcome))
+            }
+            Verdict::Retry { error, after, .. } => {
+                tracing::info!(job = %job.id, kind = %job.kind, order_id = %job.order_id, attempt = job.attempts, wait_ms = after.as_millis() as u64, %error, "will try again");
+                processed(ProcessedAs::Retrying { after })
+            }
+            Verdict::Failed { .. } => processed(ProcessedAs::Failed),
+        }
+    }
+}
+
+/// Runs `workers` workers of one merchant in this process until `shutdown`
+/// completes (or, with [`WorkerConfig::stop_when_idle`], until all of them
+/// are idle), then shuts them down gracefully; the sum of their reports.
+/// Each is named `OWNER/1`, `OWNER/2`, ... after one random base name.
+pub async fn run_workers(
+    outbox: &Outbox,
+    client: &Client,
+    config: &WorkerConfig,
+    workers: usize,
+    shutdown: impl Future<Output = ()> + Send,
+) -> WorkerReport {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let base = default_owner();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=workers.max(1) {
+        let worker = Worker::new(outbox.clone(), client.clone())
+            .with_config(config.clone())
+            .with_owner(format!("{base}/{i}"));
+        let mut stopped = stopped.clone();
+        tasks.spawn(async move {
+            worker
+                .run(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+    }
+    let mut total = WorkerReport::default();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown, if !*stop.borrow() => {
+                let _ = stop.send(true);
+            }
+            joined = tasks.join_next() => match joined {
+                Some(Ok(report)) => total.add(report),
+                Some(Err(e)) => tracing::error!(error = %e, "an outbox worker task ended abnormally"),
+                None => break,
+            },
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let b = Backoff::default();
+        for _ in 0..100 {
+            let first = b.delay(1);
+            assert!(first >= Duration::from_millis(500) && first <= Duration::from_secs(1));
+            let third = b.delay(3);
+            assert!(third >= Duration::from_secs(2) && third <= Duration::from_secs(4));
+            let late = b.delay(40);
+            assert!(late >= Duration::from_secs(150) && late <= Duration::from_secs(300));
+        }
+    }
+}

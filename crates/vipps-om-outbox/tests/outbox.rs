@@ -1,0 +1,940 @@
+//! The outbox against the simulator over real HTTP, on SQLite and on
+//! PostgreSQL. Every scenario runs on both backends; the PostgreSQL runs
+//! need `DATABASE_URL=postgres://...` (each test creates and drops its own
+//! database) and are skipped with a message when it is not set.
+
+use std::future::Future;
+use std::time::Duration;
+
+use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+use vipps_om::{
+    AddCategoryRequest, Amount, Category, CategoryType, Client, Currency, Image, ImageId,
+    MerchantSerialNumber, OrderId, PaymentType, Receipt, RetryPolicies, RetryPolicy, TaxRate,
+};
+use vipps_om_outbox::{
+    Backoff, JobKind, JobState, NewJob, Outbox, OutboxError, Outcome, ProcessedAs, Worker,
+    WorkerConfig,
+};
+use vipps_om_sim::{Fault, Merchant, Route, Simulator};
+
+// ------------------------------------------------------------ fixtures
+
+/// A fresh outbox database; dropped (PostgreSQL) or deleted (SQLite) with
+/// the value.
+struct Db {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+impl Db {
+    async fn sqlite() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("outbox.db").display()
+        );
+        Db {
+            url,
+            _dir: Some(dir),
+            pg_drop: None,
+        }
+    }
+
+    async fn postgres() -> Option<Db> {
+        let Some(admin) = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))
+        else {
+            eprintln!(
+                "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL outbox tests (.ci/run starts a throwaway server)"
+            );
+            return None;
+        };
+        use sqlx::Connection;
+        let name = format!("outbox_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        Some(Db {
+            url: with_database(&admin, &name),
+            _dir: None,
+            pg_drop: Some((admin, name)),
+        })
+    }
+
+    async fn outbox(&self) -> Outbox {
+        Outbox::connect(&self.url).await.unwrap()
+    }
+
+    async fn drop_database(self) {
+        if let Some((admin, name)) = &self.pg_drop {
+            use sqlx::Connection;
+            if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_end = base
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| base[start..].find('/').map(|j| start + j))
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..authority_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Runs `scenario` on SQLite, and on PostgreSQL when configured.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::Db::sqlite().await;
+                    super::$name(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::Db::postgres().await else { return };
+                    super::$name(&db).await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    delivers_receipts_and_reports_metrics,
+    an_image_is_delivered_before_the_category_that_shows_it,
+    enqueue_in_a_rolled_back_transaction_leaves_nothing,
+    an_expired_lease_is_taken_over_and_the_receipt_stored_once,
+    permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers,
+    local_validation_failures_name_every_field_and_hold_back_the_order,
+    a_receipt_stored_before_the_first_attempt_is_already_there,
+    rate_limits_wait_as_long_as_the_api_asked,
+    outages_are_retried_until_they_pass_or_the_attempt_limit,
+    a_v3_category_is_not_added_twice_after_an_ambiguous_failure,
+    jobs_of_another_merchant_are_left_for_its_worker,
+    shutdown_finishes_or_releases_the_delivery_in_flight,
+    restarting_on_the_same_database_keeps_everything,
+);
+
+fn msn() -> MerchantSerialNumber {
+    MerchantSerialNumber::new("123456").unwrap()
+}
+
+fn order(id: &str) -> OrderId {
+    OrderId::new(id).unwrap()
+}
+
+fn receipt(number: u32) -> Receipt {
+    ReceiptBuilder::new(Currency::Nok)
+        .line(
+            LineBuilder::new("sku-1", "Wool socks")
+                .unit_price(Amount(14_900))
+                .quantity("2")
+                .tax_rate(TaxRate::from_percent(25)),
+        )
+        .receipt_number(number.to_string())
+        .build()
+        .unwrap()
+}
+
+fn png(size: u32) -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend_from_slice(&13u32.to_be_bytes());
+    v.extend_from_slice(b"IHDR");
+    v.extend_from_slice(&size.to_be_bytes());
+    v.extend_from_slice(&size.to_be_bytes());
+    v.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    v
+}
+
+/// Quick leases and retries for tests.
+fn config() -> WorkerConfig {
+    WorkerConfig::default()
+        .lease(Duration::from_secs(1))
+        .poll_interval(Duration::from_millis(20))
+        .backoff(Backoff {
+            initial: Duration::from_millis(50),
+            max: Duration::from_millis(200),
+        })
+        .shutdown_grace(Duration::from_secs(5))
+}
+
+fn worker(outbox: &Outbox, client: &Client) -> Worker {
+    Worker::new(outbox.clone(), client.clone()).with_config(config())
+}
+
+/// Runs workers until nothing of the demo merchant is left (at most 30 s).
+async fn drain(outbox: &Outbox, client: &Client, workers: usize) {
+    let config = config().stop_when_idle(true);
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        vipps_om_outbox::run_workers(outbox, client, &config, workers, std::future::pending()),
+    )
+    .await
+    .expect("the outbox drains within 30 s");
+}
+
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+// ------------------------------------------------------------ scenarios
+
+async fn delivers_receipts_and_reports_metrics(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let jobs: Vec<NewJob> = (0..20)
+        .map(|i| {
+            NewJob::receipt(
+                &msn(),
+                &PaymentType::Ecom,
+                &order(&format!("m-{i}")),
+                &receipt(i),
+            )
+            .unwrap()
+        })
+        .collect();
+    let ids = outbox.enqueue_many(&jobs).await.unwrap();
+    assert_eq!(ids.len(), 20);
+    let before = outbox.metrics().await.unwrap();
+    assert_eq!(
+        (before.pending, before.queue_depth, before.delivered),
+        (20, 20, 0)
+    );
+    assert!(before.oldest_pending_age.is_some());
+    assert_eq!(before.by_merchant.len(), 1);
+    assert_eq!(before.by_merchant[0].pending, 20);
+
+    drain(&outbox, &client, 3).await;
+
+    let after = outbox.metrics().await.unwrap();
+    assert_eq!((after.pending, after.in_flight, after.failed), (0, 0, 0));
+    assert_eq!((after.delivered, after.delivered_last_minute), (20, 20));
+    assert_eq!(after.oldest_pending_age, None);
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 20);
+    for i in 0..20 {
+        let stored = sim
+            .receipt("123456", &PaymentType::Ecom, &format!("m-{i}"))
+            .expect("stored");
+        assert_eq!(stored, receipt(i));
+    }
+    let job = outbox.job(ids[0]).await.unwrap();
+    assert_eq!(job.state, JobState::Delivered);
+    assert_eq!(job.outcome, Some(Outcome::Created));
+    assert_eq!(job.attempts, 1);
+    assert!(job.result_id.is_some(), "the receipt id the API answered");
+    assert!(job.delivered_at.is_some() && job.lease_owner.is_none());
+    assert_eq!(job.summary(), "delivered");
+}
+
+async fn an_image_is_delivered_before_the_category_that_shows_it(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let o = order("seq-1");
+    let image = Image::from_bytes_with_content_id(&png(400));
+    let category = Category {
+        category: CategoryType::Receipt,
+        order_details_url: "https://shop.example/o/seq-1".into(),
+        image_id: Some(image.image_id.clone()),
+    };
+    let image_job = outbox
+        .enqueue(&NewJob::image(&msn(), &PaymentType::Ecom, &o, &image).unwrap())
+        .await
+        .unwrap();
+    let category_job = outbox
+        .enqueue(&NewJob::category(&msn(), &PaymentType::Ecom, &o, &category).unwrap())
+        .await
+        .unwrap();
+    let receipt_job = outbox
+        .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &receipt(1)).unwrap())
+        .await
+        .unwrap();
+
+    // The image upload is slow; a second worker must not jump ahead to
+    // the category (the API would refuse an image it does not know yet).
+    sim.inject_fault(Fault::delay(Route::UploadImage, Duration::from_millis(600)))
+        .unwrap();
+    let first = worker(&outbox, &client);
+    let uploading = tokio::spawn(async move { first.run_once().await.unwrap() });
+    let second = worker(&outbox, &client);
+    eventually("the image is in flight", || async {
+        outbox.job(image_job).await.unwrap().state == JobState::InFlight
+    })
+    .await;
+    assert!(
+        second.run_once().await.unwrap().is_none(),
+        "the category waits"
+    );
+    let waiting = outbox.job(category_job).await.unwrap();
+    assert_eq!(waiting.blocked_by, Some(image_job));
+    assert!(
+        waiting.summary().contains(&format!("job {image_job}")),
+        "{}",
+        waiting.summary()
+    );
+
+    let done = uploading.await.unwrap().unwrap();
+    assert_eq!(done.job, image_job);
+    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::Created));
+    let next = second.run_once().await.unwrap().unwrap();
+    assert_eq!((next.job, next.kind), (category_job, JobKind::CategoryV2));
+    let last = second.run_once().await.unwrap().unwrap();
+    assert_eq!(last.job, receipt_job);
+    assert!(second.run_once().await.unwrap().is_none());
+
+    let stored = sim.order("123456", &PaymentType::Ecom, "seq-1").unwrap();
+    assert_eq!(stored.categories.len(), 1);
+    assert_eq!(stored.categories[0].image_id, Some(image.image_id.clone()));
+    assert!(stored.receipt.is_some());
+    let statuses = outbox.order_status("seq-1").await.unwrap();
+    let ids: Vec<_> = statuses.iter().map(|s| s.id).collect();
+    assert_eq!(ids, vec![image_job, category_job, receipt_job]);
+    assert!(statuses.iter().all(|s| s.state == JobState::Delivered));
+}
+
+async fn enqueue_in_a_rolled_back_transaction_leaves_nothing(db: &Db) {
+    let outbox = db.outbox().await;
+    let kept = NewJob::receipt(&msn(), &PaymentType::Ecom, &order("tx-kept"), &receipt(1)).unwrap();
+    let dropped = NewJob::receipt(
+        &msn(),
+        &PaymentType::Ecom,
+        &order("tx-dropped"),
+        &receipt(2),
+    )
+    .unwrap();
+    match (outbox.sqlite_pool(), outbox.pg_pool()) {
+        (Some(pool), _) => {
+            sqlx::raw_sql("CREATE TABLE shop_orders (id TEXT PRIMARY KEY)")
+                .execute(pool)
+                .await
+                .unwrap();
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("INSERT INTO shop_orders (id) VALUES ($1)")
+                .bind("tx-dropped")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            outbox.enqueue_in(&mut tx, &dropped).await.unwrap();
+            tx.rollback().await.unwrap();
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            sqlx::query("INSERT INTO shop_orders (id) VALUES ($1)")
+                .bind("tx-kept")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            outbox.enqueue_in(&mut tx, &kept).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        (None, Some(pool)) => {
+            sqlx::raw_sql("CREATE TABLE shop_orders (id TEXT PRIMARY KEY)")
+                .execute(pool)
+                .await
+                .unwrap();
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("INSERT INTO shop_orders (id) VALUES ($1)")
+                .bind("tx-dropped")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            outbox.enqueue_in(&mut tx, &dropped).await.unwrap();
+            drop(tx); // rolled back when dropped
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("INSERT INTO shop_orders (id) VALUES ($1)")
+                .bind("tx-kept")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            outbox.enqueue_in(&mut *tx, &kept).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        _ => unreachable!(),
+    }
+    assert!(outbox.order_status("tx-dropped").await.unwrap().is_empty());
+    let kept = outbox.order_status("tx-kept").await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].state, JobState::Pending);
+
+    // A transaction on the other kind of database is refused.
+    let other = if outbox.sqlite_pool().is_some() {
+        None
+    } else {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        Some(outbox.enqueue_in(&mut tx, &dropped).await.unwrap_err())
+    };
+    if let Some(err) = other {
+        assert!(matches!(err, OutboxError::BackendMismatch { .. }), "{err}");
+    }
+}
+
+async fn an_expired_lease_is_taken_over_and_the_receipt_stored_once(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let id = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("lease-1"), &receipt(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    // The API is slow; the worker dies while it waits (its task is
+    // aborted: no release, no renewal, like SIGKILL). The simulator still
+    // stores the receipt, as a real server would.
+    sim.inject_fault(Fault::delay(Route::AddReceipt, Duration::from_millis(1500)))
+        .unwrap();
+    let doomed = worker(&outbox, &client)
+        .with_config(config().lease(Duration::from_secs(2)))
+        .with_owner("doomed");
+    let task = tokio::spawn(async move { doomed.run(std::future::pending()).await });
+    eventually("the job is claimed", || async {
+        outbox.job(id).await.unwrap().state == JobState::InFlight
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    task.abort();
+    let held = outbox.job(id).await.unwrap();
+    assert_eq!(held.lease_owner.as_deref(), Some("doomed"));
+    assert!(held.summary().contains("doomed"), "{}", held.summary());
+
+    // Another worker cannot take it while the lease holds...
+    let heir = worker(&outbox, &client).with_owner("heir");
+    assert!(heir.run_once().await.unwrap().is_none());
+    // ...and takes it over once it has expired.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let taken = loop {
+        if let Some(done) = heir.run_once().await.unwrap() {
+            break Some(done);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the lease is never taken over"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let taken = taken.unwrap();
+    assert_eq!(taken.job, id);
+    assert_eq!(
+        taken.result,
+        ProcessedAs::Delivered(Outcome::AlreadyPresent)
+    );
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!((job.state, job.attempts), (JobState::Delivered, 2));
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 1);
+    assert_eq!(sim.counters().count(Route::AddReceipt, 409), 1);
+}
+
+async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    // Locally fine, but the API refuses an image it was never sent.
+    let category = Category {
+        category: CategoryType::Receipt,
+        order_details_url: "https://shop.example/o/bad-1".into(),
+        image_id: Some(ImageId::new("never-uploaded").unwrap()),
+    };
+    let id = outbox
+        .enqueue(&NewJob::category(&msn(), &PaymentType::Ecom, &order("bad-1"), &category).unwrap())
+        .await
+        .unwrap();
+    let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
+    assert_eq!(done.result, ProcessedAs::Failed);
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(job.last_status, Some(400));
+    assert!(job.failed_at.is_some());
+    assert!(
+        job.problems
+            .iter()
+            .any(|p| p.path == "imageId" && !p.reason.is_empty()),
+        "{:?}",
+        job.problems
+    );
+    assert!(
+        job.last_error.as_deref().unwrap().contains("imageId"),
+        "{:?}",
+        job.last_error
+    );
+    assert!(job.summary().starts_with("failed: "), "{}", job.summary());
+    let failed = outbox.failed(10).await.unwrap();
+    assert_eq!(failed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![id]);
+    assert_eq!(outbox.metrics().await.unwrap().failed_last_minute, 1);
+    assert_eq!(outbox.outstanding("123456").await.unwrap(), 0);
+
+    // A delivered or pending job cannot be "retried"; a bad fix is refused.
+    let err = outbox
+        .update_job_payload(id, br#"{"category": "RECEIPT"}"#)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OutboxError::InvalidPayload(_)), "{err}");
+    // Staff fix it (drop the image) and retry: delivered.
+    outbox
+        .update_job_payload(
+            id,
+            br#"{"category": "RECEIPT", "orderDetailsUrl": "https://shop.example/o/bad-1"}"#,
+        )
+        .await
+        .unwrap();
+    outbox.retry(id).await.unwrap();
+    assert_eq!(outbox.job(id).await.unwrap().state, JobState::Pending);
+    let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
+    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::Created));
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!((job.state, job.attempts), (JobState::Delivered, 2));
+    assert!(job.problems.is_empty() && job.last_error.is_none());
+    assert!(matches!(
+        outbox.retry(id).await.unwrap_err(),
+        OutboxError::WrongState {
+            state: JobState::Delivered,
+            ..
+        }
+    ));
+    assert!(matches!(
+        outbox.update_job_payload(id, b"{}").await.unwrap_err(),
+        OutboxError::WrongState { .. }
+    ));
+    assert!(matches!(
+        outbox
+            .retry(vipps_om_outbox::JobId(999_999))
+            .await
+            .unwrap_err(),
+        OutboxError::NoSuchJob(_)
+    ));
+    let stored = sim.order("123456", &PaymentType::Ecom, "bad-1").unwrap();
+    assert_eq!(stored.categories.len(), 1);
+}
+
+async fn local_validation_failures_name_every_field_and_hold_back_the_order(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let mut bad = receipt(1);
+    bad.order_lines[0].total_tax_amount = Amount(1);
+    bad.order_lines[0].name = String::new();
+    let o = order("invalid-1");
+    let bad_id = outbox
+        .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &bad).unwrap())
+        .await
+        .unwrap();
+    let category = Category {
+        category: CategoryType::Receipt,
+        order_details_url: "https://shop.example/o/invalid-1".into(),
+        image_id: None,
+    };
+    let later = outbox
+        .enqueue(&NewJob::category(&msn(), &PaymentType::Ecom, &o, &category).unwrap())
+        .await
+        .unwrap();
+    let other = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("fine-1"), &receipt(2)).unwrap(),
+        )
+        .await
+        .unwrap();
+    drain(&outbox, &client, 2).await;
+
+    let job = outbox.job(bad_id).await.unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(job.last_status, None, "nothing was sent");
+    let paths: Vec<&str> = job.problems.iter().map(|p| p.path.as_str()).collect();
+    assert!(paths.contains(&"orderLines[0].name"), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.starts_with("orderLines[0].total")),
+        "{paths:?}"
+    );
+    // The order's next job waits for the failed one; other orders go on.
+    let held = outbox.job(later).await.unwrap();
+    assert_eq!(
+        (held.state, held.blocked_by),
+        (JobState::Pending, Some(bad_id))
+    );
+    assert_eq!(outbox.job(other).await.unwrap().state, JobState::Delivered);
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 1);
+    assert_eq!(sim.counters().count(Route::SetCategoryV2, 200), 0);
+
+    // Fixed and retried: the receipt goes, then the category behind it.
+    let fixed = serde_json::to_vec(&receipt(1)).unwrap();
+    outbox.update_job_payload(bad_id, &fixed).await.unwrap();
+    assert_eq!(outbox.retry_all_failed().await.unwrap(), 1);
+    drain(&outbox, &client, 2).await;
+    for id in [bad_id, later] {
+        assert_eq!(outbox.job(id).await.unwrap().state, JobState::Delivered);
+    }
+    let stored = sim
+        .order("123456", &PaymentType::Ecom, "invalid-1")
+        .unwrap();
+    assert_eq!(stored.receipt, Some(receipt(1)));
+    assert_eq!(stored.categories.len(), 1);
+}
+
+async fn a_receipt_stored_before_the_first_attempt_is_already_there(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let o = order("before-1");
+    client
+        .receipts()
+        .add(&PaymentType::Ecom, &o, &receipt(1))
+        .await
+        .unwrap();
+    let id = outbox
+        .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &receipt(1)).unwrap())
+        .await
+        .unwrap();
+    let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
+    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::AlreadyThere));
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!(job.outcome, Some(Outcome::AlreadyThere));
+    assert!(job.summary().contains("already had"), "{}", job.summary());
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 1);
+}
+
+fn client_without_retries(sim: &vipps_om_sim::RunningSim) -> Client {
+    sim.client_builder(sim.demo_merchant())
+        .retry_policies(RetryPolicies::uniform(RetryPolicy::never()))
+        .build()
+        .unwrap()
+}
+
+async fn rate_limits_wait_as_long_as_the_api_asked(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = client_without_retries(&sim);
+    let outbox = db.outbox().await;
+    let id = outbox
+        .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &order("rl-1"), &receipt(1)).unwrap())
+        .await
+        .unwrap();
+    sim.inject_fault(Fault::status(Route::AddReceipt, 429).retry_after(2))
+        .unwrap();
+    let w = worker(&outbox, &client);
+    let done = w.run_once().await.unwrap().unwrap();
+    let ProcessedAs::Retrying { after } = done.result else {
+        panic!("{done:?}")
+    };
+    assert!(
+        after >= Duration::from_secs(2) && after <= Duration::from_millis(2200),
+        "{after:?}"
+    );
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!((job.state, job.last_status), (JobState::Pending, Some(429)));
+    let next = job.next_attempt_at.unwrap();
+    let wait = next.since(job.updated_at);
+    assert!(wait >= Duration::from_millis(1990), "{wait:?}");
+    assert!(
+        job.summary().starts_with("will try again at"),
+        "{}",
+        job.summary()
+    );
+    assert_eq!(outbox.metrics().await.unwrap().retrying, 1);
+    // Not before the time the API asked for.
+    assert!(w.run_once().await.unwrap().is_none());
+    eventually("delivered after the wait", || async {
+        matches!(w.run_once().await.unwrap(), Some(p) if p.result == ProcessedAs::Delivered(Outcome::Created))
+    })
+    .await;
+}
+
+async fn outages_are_retried_until_they_pass_or_the_attempt_limit(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = client_without_retries(&sim);
+    let outbox = db.outbox().await;
+    let id = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("down-1"), &receipt(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    sim.inject_fault(Fault::status(Route::AddReceipt, 503).times(3))
+        .unwrap();
+    drain(&outbox, &client, 1).await;
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!((job.state, job.attempts), (JobState::Delivered, 4));
+    // The three 503s reached the server: the fourth attempt may have been
+    // a repeat, and a 201 is still "created".
+    assert_eq!(job.outcome, Some(Outcome::Created));
+
+    // With a limit, a lasting outage fails the job with its last error.
+    let id = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("down-2"), &receipt(2)).unwrap(),
+        )
+        .await
+        .unwrap();
+    sim.inject_fault(Fault::status(Route::AddReceipt, 500).times(10))
+        .unwrap();
+    let limited =
+        worker(&outbox, &client).with_config(config().max_attempts(Some(3)).stop_when_idle(true));
+    let report = limited.run(std::future::pending()).await;
+    assert_eq!((report.retried, report.failed), (2, 1));
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!(
+        (job.state, job.attempts, job.last_status),
+        (JobState::Failed, 3, Some(500))
+    );
+    assert!(
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .starts_with("gave up after 3 attempts"),
+        "{:?}",
+        job.last_error
+    );
+    sim.clear_faults();
+    outbox.retry(id).await.unwrap();
+    drain(&outbox, &client, 1).await;
+    assert_eq!(outbox.job(id).await.unwrap().state, JobState::Delivered);
+}
+
+async fn a_v3_category_is_not_added_twice_after_an_ambiguous_failure(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    // A short timeout: the first POST times out, and the simulator stores
+    // the category anyway (as a slow server would).
+    let client = sim
+        .client_builder(sim.demo_merchant())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let outbox = db.outbox().await;
+    let request = AddCategoryRequest {
+        order_id: order("v3-1"),
+        payment_type: PaymentType::Ecom,
+        category_type: CategoryType::Ticket,
+        url: "https://shop.example/t/v3-1".into(),
+        image_id: None,
+    };
+    let id = outbox
+        .enqueue(&NewJob::category_v3(&msn(), &request).unwrap())
+        .await
+        .unwrap();
+    sim.inject_fault(Fault::delay(
+        Route::AddCategoryV3,
+        Duration::from_millis(700),
+    ))
+    .unwrap();
+    let w = worker(&outbox, &client);
+    let first = w.run_once().await.unwrap().unwrap();
+    assert!(
+        matches!(first.result, ProcessedAs::Retrying { .. }),
+        "{first:?}"
+    );
+    let job = outbox.job(id).await.unwrap();
+    assert!(
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .contains("did not answer"),
+        "{:?}",
+        job.last_error
+    );
+    eventually("the slow POST is stored", || async {
+        sim.order("123456", &PaymentType::Ecom, "v3-1").is_some()
+    })
+    .await;
+    eventually("the job is delivered", || async {
+        matches!(w.run_once().await.unwrap(), Some(p) if p.result == ProcessedAs::Delivered(Outcome::AlreadyPresent))
+    })
+    .await;
+    let stored = sim.order("123456", &PaymentType::Ecom, "v3-1").unwrap();
+    assert_eq!(stored.categories.len(), 1, "one category, not two");
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!(
+        job.result_id,
+        Some(stored.categories[0].category_id.to_string())
+    );
+}
+
+async fn jobs_of_another_merchant_are_left_for_its_worker(db: &Db) {
+    let other = Merchant::new("654321", "shop-two", "shop-two-secret", "shop-two-key").unwrap();
+    let sim = vipps_om_sim::spawn(
+        Simulator::builder()
+            .merchant(other.clone())
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let demo = sim.demo_client().unwrap();
+    let two = sim.client_builder(&other).build().unwrap();
+    let outbox = db.outbox().await;
+    let theirs = outbox
+        .enqueue(
+            &NewJob::receipt(
+                other.merchant_serial_number(),
+                &PaymentType::Ecom,
+                &order("two-1"),
+                &receipt(1),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let ours = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("one-1"), &receipt(2)).unwrap(),
+        )
+        .await
+        .unwrap();
+    drain(&outbox, &demo, 1).await;
+    assert_eq!(outbox.job(ours).await.unwrap().state, JobState::Delivered);
+    assert_eq!(outbox.job(theirs).await.unwrap().state, JobState::Pending);
+    assert_eq!(
+        outbox.waiting_for_other_merchants("123456").await.unwrap(),
+        vec![("654321".to_owned(), 1)]
+    );
+    let metrics = outbox.metrics().await.unwrap();
+    assert_eq!(metrics.by_merchant.len(), 1);
+    assert_eq!(metrics.by_merchant[0].merchant_serial_number, "654321");
+
+    let done = worker(&outbox, &two).run_once().await.unwrap().unwrap();
+    assert_eq!(done.job, theirs);
+    assert!(sim.receipt("654321", &PaymentType::Ecom, "two-1").is_some());
+    assert!(sim.receipt("123456", &PaymentType::Ecom, "two-1").is_none());
+}
+
+async fn shutdown_finishes_or_releases_the_delivery_in_flight(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let o = order("stop-1");
+    let id = outbox
+        .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &receipt(1)).unwrap())
+        .await
+        .unwrap();
+
+    // A delivery that ends within the grace period is finished and recorded.
+    sim.inject_fault(Fault::delay(Route::AddReceipt, Duration::from_millis(400)))
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let w = worker(&outbox, &client);
+    let run = tokio::spawn(async move {
+        w.run(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    eventually("in flight", || async {
+        outbox.job(id).await.unwrap().state == JobState::InFlight
+    })
+    .await;
+    stop.send(()).unwrap();
+    let report = run.await.unwrap();
+    assert_eq!((report.delivered, report.released), (1, 0));
+    assert_eq!(outbox.job(id).await.unwrap().state, JobState::Delivered);
+
+    // One that does not is released: pending again, no lease, due now.
+    let id = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("stop-2"), &receipt(2)).unwrap(),
+        )
+        .await
+        .unwrap();
+    sim.inject_fault(Fault::delay(Route::AddReceipt, Duration::from_secs(3)))
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let w =
+        worker(&outbox, &client).with_config(config().shutdown_grace(Duration::from_millis(200)));
+    let run = tokio::spawn(async move {
+        w.run(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    eventually("in flight", || async {
+        outbox.job(id).await.unwrap().state == JobState::InFlight
+    })
+    .await;
+    stop.send(()).unwrap();
+    let report = run.await.unwrap();
+    assert_eq!((report.delivered, report.released), (0, 1));
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!(job.state, JobState::Pending);
+    assert_eq!((job.lease_owner, job.leased_until), (None, None));
+    assert_eq!(job.attempts, 1, "the attempt may have reached the API");
+    // The released job is delivered next time, exactly once.
+    eventually("the slow request is stored", || async {
+        sim.receipt("123456", &PaymentType::Ecom, "stop-2")
+            .is_some()
+    })
+    .await;
+    let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
+    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::AlreadyPresent));
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 2);
+}
+
+async fn restarting_on_the_same_database_keeps_everything(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let first = db.outbox().await;
+    let ids = first
+        .enqueue_many(
+            &(0..5)
+                .map(|i| {
+                    NewJob::receipt(
+                        &msn(),
+                        &PaymentType::Ecom,
+                        &order(&format!("r-{i}")),
+                        &receipt(i),
+                    )
+                    .unwrap()
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+    // One job is claimed and its worker "dies" (its lease is left behind).
+    sim.inject_fault(Fault::delay(Route::AddReceipt, Duration::from_secs(2)))
+        .unwrap();
+    let doomed = worker(&first, &client);
+    let task = tokio::spawn(async move { doomed.run_once().await });
+    eventually("claimed", || async {
+        first.job(ids[0]).await.unwrap().state == JobState::InFlight
+    })
+    .await;
+    task.abort();
+    first.close().await;
+
+    // A new process: migrations are already there, the jobs too.
+    let second = db.outbox().await;
+    assert_eq!(second.metrics().await.unwrap().queue_depth, 5);
+    drain(&second, &client, 2).await;
+    for id in ids {
+        assert_eq!(second.job(id).await.unwrap().state, JobState::Delivered);
+    }
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 5);
+}
