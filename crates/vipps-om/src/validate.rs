@@ -191,12 +191,16 @@ impl Receipt {
         self.order_lines.iter().map(OrderLine::signed_total).sum()
     }
 
+    /// What the customer paid: [`Receipt::total`] plus the tip.
+    pub fn amount_paid(&self) -> Amount {
+        self.total() + self.bottom_line.tip_amount.unwrap_or_default()
+    }
+
     /// Checks that the receipt adds up to the amount of the payment it
     /// belongs to: lines (returns negative) plus tip must equal `payment`.
     pub fn check_against_payment(&self, payment: Amount) -> ValidationReport {
         let mut report = ValidationReport::new();
-        let tip = self.bottom_line.tip_amount.unwrap_or_default();
-        let total = self.total() + tip;
+        let total = self.amount_paid();
         if total != payment {
             report.error(
                 "orderLines",

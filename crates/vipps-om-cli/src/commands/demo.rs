@@ -12,13 +12,18 @@ use vipps_om::{
     ImageId, MerchantSerialNumber, OrderId, PaymentSources, PaymentType, QuantityUnit, TaxRate,
 };
 
-use super::Context;
+use super::{Context, write_stdout};
 use crate::failure::Failure;
 use crate::render;
 use crate::style::Style;
 
 /// The demo's logo: a 256×256 PNG (Vipps orange with a ring).
 const LOGO: &[u8] = include_bytes!("../../assets/demo-logo.png");
+
+/// Prints one line of the demo (quietly stops when stdout is closed).
+fn say(text: impl AsRef<str>) {
+    write_stdout(format!("{}\n", text.as_ref()).as_bytes());
+}
 
 /// Runs the demo.
 pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
@@ -52,7 +57,7 @@ impl Steps<'_> {
                 self.style.ok(&format!("[{n}]")),
                 self.style.dim(&format!("({ms} ms)"))
             );
-            print!("{line}");
+            write_stdout(line.as_bytes());
             self.text.push_str(&line);
         }
     }
@@ -67,11 +72,10 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
         text: String::new(),
     };
     if !ctx.json {
-        println!(
-            "{}",
-            style.heading("Vipps MobilePay Order Management: demo on the embedded simulator")
-        );
-        println!("Simulator at {base_url}, demo merchant Merchant-Serial-Number 123456\n");
+        say(style.heading("Vipps MobilePay Order Management: demo on the embedded simulator"));
+        say(format!(
+            "Simulator at {base_url}, demo merchant Merchant-Serial-Number 123456\n"
+        ));
     }
     let msn = MerchantSerialNumber::new("123456").map_err(|e| Failure::usage(e.to_string()))?;
     let client = Client::builder()
@@ -193,9 +197,9 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     if !ctx.json {
         let rendered = render::order(&order_id, &payment_type, &summary, &style);
         for line in rendered.lines() {
-            println!("      {line}");
+            say(format!("      {line}"));
         }
-        println!();
+        say("");
     }
 
     // Two things going wrong, as staff would see them.
@@ -233,12 +237,12 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
             ("local validation", problems(&local)),
             ("API (400)", problems(&api)),
         ] {
-            println!("      {}", style.strong(who));
+            say(format!("      {}", style.strong(who)));
             for (path, reason) in list {
-                println!("        {} {path}: {reason}", style.fail("✗"));
+                say(format!("        {} {path}: {reason}", style.fail("✗")));
             }
         }
-        println!();
+        say("");
     }
 
     let t = Instant::now();
@@ -254,18 +258,18 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     steps.step(7, "A second receipt for the same order", message.clone(), t);
     if !ctx.json {
         if let Some(e) = &again {
-            println!("      customer sees: {}\n", e.customer_message());
+            say(format!("      customer sees: {}\n", e.customer_message()));
         }
-        println!("{}", style.ok("Done. Try it yourself: vipps-om sim, then vipps-om --base-url <URL> order get <ORDER_ID>"));
+        say(style.ok("Done. Try it yourself: vipps-om sim, then vipps-om --base-url <URL> order get <ORDER_ID>"));
     } else {
-        println!(
+        say(format!(
             "{}",
             json!({
                 "baseUrl": base_url, "orderId": order_id, "steps": steps.log, "order": order, "summary": summary,
                 "invalidReceipt": {"local": problems(&local), "api": problems(&api)},
                 "secondReceipt": message,
             })
-        );
+        ));
     }
     Ok(())
 }

@@ -20,8 +20,7 @@ pub(crate) fn validate(ctx: &Context, file: &std::path::Path) -> Result<(), Fail
                         "{} {} order line(s), total {}\n",
                         style.ok("✓ The receipt is valid:"),
                         receipt.order_lines.len(),
-                        (receipt.total() + receipt.bottom_line.tip_amount.unwrap_or_default())
-                            .display(&receipt.bottom_line.currency)
+                        receipt.amount_paid().display(&receipt.bottom_line.currency)
                     );
                     out.push_str(&warnings_text(&warnings, style));
                     out
@@ -88,7 +87,7 @@ pub(crate) async fn add(ctx: &Context, args: &ReceiptAddArgs) -> Result<(), Fail
                     "{} for {payment_type} order {order_id}: {} line(s), total {}\n",
                     style.ok("✓ Order details sent"),
                     receipt.order_lines.len(),
-                    receipt.total().display(&receipt.bottom_line.currency)
+                    receipt.amount_paid().display(&receipt.bottom_line.currency)
                 ),
                 Delivered::AlreadyPresent => format!(
                     "{} for {payment_type} order {order_id}: an earlier attempt of this command was stored\n",
