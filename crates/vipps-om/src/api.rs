@@ -129,8 +129,9 @@ fn path_segment(payment_type: &PaymentType) -> Result<&'static str, Error> {
     })
 }
 
-fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+fn json<T: Serialize>(value: &T) -> Result<bytes::Bytes, Error> {
     serde_json::to_vec(value)
+        .map(bytes::Bytes::from)
         .map_err(|e| Error::Config(format!("could not encode the request: {e}")))
 }
 

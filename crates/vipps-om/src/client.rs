@@ -333,7 +333,7 @@ pub(crate) struct Call<'a> {
     pub(crate) method: Method,
     pub(crate) path: String,
     pub(crate) query: Option<(&'static str, &'a str)>,
-    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) body: Option<bytes::Bytes>,
     pub(crate) payment_type: Option<&'a str>,
     pub(crate) order_id: Option<&'a str>,
 }
@@ -421,11 +421,16 @@ impl Client {
                     });
                 }
                 tracing::debug!(expires_in = token.expires_in, "fetched access token");
-                Ok(CachedToken::new(
+                CachedToken::new(
                     token.access_token,
                     Duration::from_secs(token.expires_in),
                     generation,
-                ))
+                )
+                .map_err(|_| Error::Decode {
+                    status: reply.status.as_u16(),
+                    reason: "access_token has characters that cannot be sent in a header".into(),
+                    snippet: String::new(),
+                })
             }
             403 => Err(Error::Forbidden {
                 detail: problem_text(&reply.body),
@@ -471,7 +476,7 @@ impl Client {
             let outcome = self.send_once(&call, token.as_deref()).await;
             span.record("latency_ms", attempt_started.elapsed().as_millis() as u64);
             let failed = match outcome {
-                Ok((status, headers, body)) => {
+                Ok((status, retry_after, body)) => {
                     span.record("status", status.as_u16());
                     if status == StatusCode::UNAUTHORIZED {
                         let cause = classify_unauthorized(call.endpoint, &body);
@@ -492,10 +497,6 @@ impl Client {
                         });
                     }
                     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                        let retry_after = headers
-                            .get(RETRY_AFTER)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(parse_retry_after);
                         let error = if status == StatusCode::TOO_MANY_REQUESTS {
                             Error::RateLimited { retry_after }
                         } else {
@@ -539,7 +540,7 @@ impl Client {
         &self,
         call: &Call<'_>,
         token: Option<&CachedToken>,
-    ) -> Result<(StatusCode, HeaderMap, bytes::Bytes), Failed> {
+    ) -> Result<(StatusCode, Option<Duration>, bytes::Bytes), Failed> {
         let url = format!("{}{}", self.inner.base_url, call.path);
         let mut request = self
             .inner
@@ -550,19 +551,7 @@ impl Client {
             request = request.query(&[(name, value)]);
         }
         match token {
-            Some(token) => {
-                let mut bearer = HeaderValue::from_str(&token.bearer()).map_err(|_| Failed {
-                    error: Error::Decode {
-                        status: 200,
-                        reason: "the access token has characters not allowed in a header".into(),
-                        snippet: String::new(),
-                    },
-                    ambiguous: false,
-                    retry_after: None,
-                })?;
-                bearer.set_sensitive(true);
-                request = request.header(AUTHORIZATION, bearer);
-            }
+            Some(token) => request = request.header(AUTHORIZATION, token.authorization.clone()),
             None => {
                 let creds = &self.inner.credentials;
                 let mut secret = HeaderValue::from_str(creds.client_secret.expose_secret())
@@ -579,7 +568,7 @@ impl Client {
                 .body(body.clone()),
             None if call.method == Method::POST => request
                 .header(CONTENT_TYPE, "application/json")
-                .body(Vec::new()),
+                .body(bytes::Bytes::new()),
             None => request,
         };
         let response = request
@@ -587,12 +576,17 @@ impl Client {
             .await
             .map_err(|e| transport_failure(call.endpoint, &e))?;
         let status = response.status();
-        let headers = response.headers().clone();
+        // Only failures that may be retried care about Retry-After.
+        let retry_after = (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
+            .then(|| response.headers().get(RETRY_AFTER))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
         let body = response
             .bytes()
             .await
             .map_err(|e| transport_failure(call.endpoint, &e))?;
-        Ok((status, headers, body))
+        Ok((status, retry_after, body))
     }
 }
 
@@ -643,6 +637,10 @@ pub(crate) fn problem_text(body: &[u8]) -> String {
 
 /// Reads a JSON body, naming the field that failed.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(reply: &Reply) -> Result<T, Error> {
+    // The fast parser first; the path-tracking one only to explain a failure.
+    if let Ok(value) = serde_json::from_slice(&reply.body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(&reply.body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
         status: reply.status.as_u16(),

@@ -9,6 +9,7 @@
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, SystemTime};
 
+use reqwest::header::{HeaderValue, InvalidHeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
@@ -17,6 +18,9 @@ use crate::error::Error;
 /// A token and when to stop using it.
 pub(crate) struct CachedToken {
     pub(crate) value: SecretString,
+    /// `Bearer <token>`, built once per token and marked sensitive so that
+    /// no `Debug` of a request can show it.
+    pub(crate) authorization: HeaderValue,
     /// Increases with every fetch, so a 401 only discards the token that
     /// failed and not a newer one fetched meanwhile.
     pub(crate) generation: u64,
@@ -27,20 +31,25 @@ pub(crate) struct CachedToken {
 }
 
 impl CachedToken {
-    pub(crate) fn new(value: SecretString, lifetime: Duration, generation: u64) -> Self {
+    /// Fails when the token has characters a header cannot carry.
+    pub(crate) fn new(
+        value: SecretString,
+        lifetime: Duration,
+        generation: u64,
+    ) -> Result<Self, InvalidHeaderValue> {
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {}", value.expose_secret()))?;
+        authorization.set_sensitive(true);
         let now = Instant::now();
-        CachedToken {
+        Ok(CachedToken {
             value,
+            authorization,
             generation,
             refresh_at: now + lifetime.saturating_sub(refresh_margin(lifetime)),
             expires_at: now + lifetime,
             lifetime,
             expires_at_wall: SystemTime::now() + lifetime,
-        }
-    }
-
-    pub(crate) fn bearer(&self) -> String {
-        format!("Bearer {}", self.value.expose_secret())
+        })
     }
 }
 
@@ -158,6 +167,16 @@ mod tests {
             Duration::from_secs(secs),
             generation,
         )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_authorization_header_is_built_once_and_hidden() {
+        let t = CachedToken::new(SecretString::from("abc"), Duration::from_secs(60), 1).unwrap();
+        assert_eq!(t.authorization.to_str().unwrap(), "Bearer abc");
+        assert!(t.authorization.is_sensitive());
+        assert!(!format!("{:?}", t.authorization).contains("abc"));
+        assert!(CachedToken::new(SecretString::from("a\nb"), Duration::from_secs(60), 1).is_err());
     }
 
     #[tokio::test(start_paused = true)]
