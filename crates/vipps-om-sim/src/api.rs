@@ -294,7 +294,19 @@ impl Call<'_> {
         let (Some(kind), Some(order_id), Some(receipt)) = (kind, order_id, receipt) else {
             return Reply::internal("receipt parsed without problems but is missing");
         };
-        let json = match serde_json::to_string(&receipt) {
+        // Written into a buffer the size of the body (the stored form is
+        // rarely longer) rather than grown from serde_json's default 128
+        // bytes, then copied into a string of exactly its length: what is
+        // kept has no spare capacity, and no shrunk-in-place tail is left
+        // behind in the heap for each stored order.
+        let mut buffer = Vec::with_capacity(self.request.body.len());
+        let json = match serde_json::to_writer(&mut buffer, &receipt)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                std::str::from_utf8(&buffer)
+                    .map(String::from)
+                    .map_err(|e| e.to_string())
+            }) {
             Ok(json) => json,
             Err(e) => return Reply::internal(&format!("could not store the receipt: {e}")),
         };

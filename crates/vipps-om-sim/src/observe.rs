@@ -115,6 +115,54 @@ fn is_secret_name(lower: &str) -> bool {
         .any(|word| lower.contains(word))
 }
 
+/// Bodies up to this size are kept in the request log as received and
+/// read into JSON only when the log is read (most entries never are, and
+/// parsing every body into a `serde_json::Value` tree, then freeing the
+/// tree of the entry it evicts, was a large share of the simulator's cost
+/// per request). Larger bodies (image uploads) are read at once, so their
+/// long strings are shortened before they are kept.
+pub(crate) const RAW_BODY_MAX: usize = 64 * 1024;
+
+/// A request log entry as stored: the request with its `body` left
+/// `null`, and the body, read into JSON by [`LogEntry::logged`].
+#[derive(Debug, Clone)]
+pub(crate) struct LogEntry {
+    pub(crate) request: LoggedRequest,
+    body: StoredBody,
+}
+
+#[derive(Debug, Clone)]
+enum StoredBody {
+    /// As received (at most [`RAW_BODY_MAX`] bytes).
+    Raw(Box<[u8]>),
+    /// Already read, long strings shortened.
+    Read(serde_json::Value),
+}
+
+impl LogEntry {
+    /// `request` with `body` to be logged as [`logged_body`] reads it.
+    pub(crate) fn new(request: LoggedRequest, body: &[u8]) -> LogEntry {
+        let body = if body.len() <= RAW_BODY_MAX {
+            StoredBody::Raw(body.into())
+        } else {
+            StoredBody::Read(logged_body(body))
+        };
+        LogEntry { request, body }
+    }
+
+    /// The entry as the log shows it.
+    pub(crate) fn logged(self) -> LoggedRequest {
+        let body = match self.body {
+            StoredBody::Raw(bytes) => logged_body(&bytes),
+            StoredBody::Read(value) => value,
+        };
+        LoggedRequest {
+            body,
+            ..self.request
+        }
+    }
+}
+
 /// A body as logged: JSON with long strings shortened, else text.
 pub(crate) fn logged_body(body: &[u8]) -> serde_json::Value {
     if body.is_empty() {
@@ -233,5 +281,29 @@ mod tests {
         let src = logged["src"].as_str().unwrap_or_default();
         assert!(src.ends_with("(5000 characters)"), "{src}");
         assert!(src.len() < 100);
+    }
+
+    #[test]
+    fn log_entries_read_their_bodies_like_logged_body_small_or_large() {
+        let request = LoggedRequest {
+            id: 7,
+            method: "POST".to_owned(),
+            path: "/p".to_owned(),
+            query: None,
+            route: None,
+            headers: BTreeMap::new(),
+            body: serde_json::Value::Null,
+            status: 201,
+            ms: 1,
+            merchant_serial_number: None,
+        };
+        let small = b"{\"a\":[1,\"x\"]}".to_vec();
+        let large = format!("{{\"src\":\"{}\"}}", "A".repeat(RAW_BODY_MAX + 1)).into_bytes();
+        for body in [Vec::new(), b"not json".to_vec(), small, large] {
+            let logged = LogEntry::new(request.clone(), &body).logged();
+            assert_eq!(logged.body, logged_body(&body));
+            assert_eq!(logged.id, 7);
+            assert_eq!(logged.status, 201);
+        }
     }
 }

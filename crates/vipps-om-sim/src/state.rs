@@ -11,7 +11,7 @@
 //! orderId), images by (merchant, imageId), categories by id with their
 //! owner remembered, so one merchant can never see another's data.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -23,7 +23,7 @@ use vipps_om::{CategoryId, CategoryType, CategoryV3, ImageId, OrderId, PaymentTy
 
 use crate::config::{Merchant, Simulator};
 use crate::faults::{Fault, FaultAction, FaultError};
-use crate::observe::{Counters, LoggedRequest};
+use crate::observe::{Counters, LogEntry, LoggedRequest};
 use crate::routes::Route;
 
 /// Index of a merchant in the configuration.
@@ -129,7 +129,7 @@ pub(crate) struct Store {
     category_index: HashMap<Uuid, OrderKey>,
     next_seq: u64,
     faults: Vec<Fault>,
-    log: VecDeque<LoggedRequest>,
+    log: VecDeque<LogEntry>,
     next_log_id: u64,
     counters: Counters,
 }
@@ -516,7 +516,9 @@ impl SimState {
 
     /// The request log, oldest first (secrets masked).
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.lock().log.iter().cloned().collect()
+        // Copied out under the lock, bodies read into JSON after it.
+        let entries: Vec<LogEntry> = self.lock().log.iter().cloned().collect();
+        entries.into_iter().map(LogEntry::logged).collect()
     }
 
     /// Empties the request log.
@@ -529,24 +531,34 @@ impl SimState {
         self.lock().counters.clone()
     }
 
-    pub(crate) fn record(&self, mut entry: LoggedRequest, counter_key: &str) {
+    pub(crate) fn record(&self, mut entry: LogEntry, counter_key: &str) {
         let capacity = self.inner.log_capacity;
         let mut store = self.lock();
-        *store
-            .counters
-            .requests
-            .entry(counter_key.to_owned())
-            .or_default()
-            .entry(entry.status)
-            .or_default() += 1;
-        store.next_log_id += 1;
-        entry.id = store.next_log_id;
-        if capacity > 0 {
-            if store.log.len() >= capacity {
-                store.log.pop_front();
-            }
-            store.log.push_back(entry);
+        // Counter keys are route templates: after the first request the
+        // key exists, and no String is allocated to look it up.
+        let requests = &mut store.counters.requests;
+        if !requests.contains_key(counter_key) {
+            requests.insert(counter_key.to_owned(), BTreeMap::new());
         }
+        if let Some(by_status) = requests.get_mut(counter_key) {
+            *by_status.entry(entry.request.status).or_default() += 1;
+        }
+        store.next_log_id += 1;
+        entry.request.id = store.next_log_id;
+        let dropped = if capacity == 0 {
+            Some(entry)
+        } else {
+            let evicted = if store.log.len() >= capacity {
+                store.log.pop_front()
+            } else {
+                None
+            };
+            store.log.push_back(entry);
+            evicted
+        };
+        // The evicted entry is freed after the lock is released.
+        drop(store);
+        drop(dropped);
     }
 
     /// Every stored order of every merchant, by MSN, orderId and type.

@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::{self, ApiRequest};
 use crate::faults::FaultAction;
-use crate::observe::{LoggedRequest, logged_body, masked_headers, masked_query};
+use crate::observe::{LogEntry, LoggedRequest, masked_headers, masked_query};
 use crate::reply::{INVALID_TOKEN, Reply};
 use crate::routes::{Matched, match_request};
 use crate::state::SimState;
@@ -191,8 +191,8 @@ fn entry(
     started: Instant,
     msn: &Option<String>,
     matched: &Matched,
-) -> LoggedRequest {
-    LoggedRequest {
+) -> LogEntry {
+    let request = LoggedRequest {
         id: 0,
         method: parts.method.to_string(),
         path: path.to_owned(),
@@ -202,27 +202,29 @@ fn entry(
             _ => None,
         },
         headers: masked_headers(&parts.headers),
-        body: logged_body(body),
+        body: serde_json::Value::Null,
         status: reply.status.as_u16(),
         ms: millis(started.elapsed()),
         merchant_serial_number: msn.clone(),
-    }
+    };
+    LogEntry::new(request, body)
 }
 
 fn finish(
     state: &SimState,
-    entry: LoggedRequest,
+    entry: LogEntry,
     counter_key: &'static str,
     reply: Reply,
     started: Instant,
 ) -> Response {
+    let logged = &entry.request;
     tracing::info!(
-        method = %entry.method,
-        path = %entry.path,
+        method = %logged.method,
+        path = %logged.path,
         route = counter_key,
-        status = entry.status,
+        status = logged.status,
         latency_ms = millis(started.elapsed()),
-        msn = %entry.merchant_serial_number.as_deref().unwrap_or("-"),
+        msn = %logged.merchant_serial_number.as_deref().unwrap_or("-"),
         "request"
     );
     state.record(entry, counter_key);

@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+# Benchmark of the Order Management simulator (issue 4), results in
+# BENCHMARKS.md ("## Simulator (issue 4)").
+#
+#   bench/sim.sh
+#
+# 1. Memory per stored order: `cargo bench -p vipps-om-sim --bench memory`
+#    (100,000 orders with a 3-line receipt, RSS growth per order).
+# 2. Throughput and p50/p99 latency with wrk (64 connections, 2 threads)
+#    of GET /order-management/v2/ECOM/{orderId} and
+#    POST /order-management/v2/ECOM/receipts/{orderId} (every POST a new
+#    orderId, so every answer is a 201), against the simulator (release
+#    build, `vipps-om sim`, default settings: info logs to a file) and,
+#    in the same run, against the Prism mock server (`prism mock`) serving
+#    the official spec from ../shared/reference. Prism serves the spec's
+#    paths without the server's /order-management base path; otherwise
+#    the requests are identical (same headers, same token, same body).
+#
+# Installs what is missing: wrk (Debian package, apt-get) and
+# @stoplight/prism-cli (npm, into target/bench-tools, never committed).
+# Without ../shared the Prism side is skipped with a message.
+#
+# The simulator runs twice: as started by default (RUST_LOG=info, one log
+# line per request, written to a file here) and with RUST_LOG=warn, to
+# show what the per-request log line costs. Besides wrk's numbers the
+# table has each server's CPU time per request (from /proc/PID/stat),
+# which is less sensitive to other load on the machine than throughput.
+#
+# Environment: BENCH_DURATION (seconds per case, default 20),
+# BENCH_WARMUP (seconds of warm-up per case, default 3),
+# BENCH_SKIP_MEMORY=1 (skip step 1), BENCH_SKIP_QUIET=1 (skip the
+# RUST_LOG=warn run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+DURATION=${BENCH_DURATION:-20}
+WARMUP=${BENCH_WARMUP:-3}
+CONNECTIONS=64
+THREADS=2
+PRISM_VERSION=5.14.2
+TOOLS=$ROOT/target/bench-tools
+SPEC=$ROOT/../shared/reference/order-management-openapi.yaml
+RECEIPT=$ROOT/crates/vipps-om-sim/benches/receipt-3-lines.json
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+MSN=123456
+CLIENT_ID=demo-client-id
+CLIENT_SECRET=demo-client-secret
+SUBSCRIPTION_KEY=demo-subscription-key
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'bench/sim.sh: %s\n' "$*" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vipps-om-bench.XXXXXX")
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- tools -------------------------------------------------------------
+
+if ! command -v wrk >/dev/null 2>&1; then
+  step "installing wrk (apt-get)"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null
+  else
+    die "wrk is missing and cannot be installed (not root, no sudo): apt-get install wrk"
+  fi
+fi
+
+PRISM=""
+if [ ! -f "$SPEC" ]; then
+  echo "bench/sim.sh: $SPEC is absent (no ../shared): the Prism side is skipped" >&2
+elif [ -x "$TOOLS/node_modules/.bin/prism" ]; then
+  PRISM=$TOOLS/node_modules/.bin/prism
+elif command -v npm >/dev/null 2>&1; then
+  step "installing @stoplight/prism-cli@$PRISM_VERSION (npm, into target/bench-tools)"
+  mkdir -p "$TOOLS"
+  npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error \
+    "@stoplight/prism-cli@$PRISM_VERSION" >&2
+  PRISM=$TOOLS/node_modules/.bin/prism
+else
+  echo "bench/sim.sh: npm is missing: the Prism side is skipped" >&2
+fi
+
+# --- build and memory --------------------------------------------------
+
+step "cargo build --release -p vipps-om-cli"
+cargo build --release -p vipps-om-cli >&2
+BIN=$TARGET_DIR/release/vipps-om
+[ -x "$BIN" ] || die "no binary at $BIN"
+
+MEMORY_LINE=""
+if [ "${BENCH_SKIP_MEMORY:-0}" != 1 ]; then
+  step "cargo bench -p vipps-om-sim --bench memory"
+  cargo bench -p vipps-om-sim --bench memory >"$WORK/memory.out"
+  cat "$WORK/memory.out" >&2
+  MEMORY_LINE=$(grep '^MEMORY_RESULT' "$WORK/memory.out" || true)
+  [ -n "$MEMORY_LINE" ] || die "the memory bench printed no MEMORY_RESULT line"
+fi
+
+# --- wrk scripts ---------------------------------------------------------
+
+# The result line, parsed below. wrk counts responses with a status >= 400
+# itself (summary.errors.status); the response() hook counts every status
+# outside 200-299, per thread, summed in done().
+cat >"$WORK/common.lua" <<'LUA'
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+
+non2xx = 0
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do
+    bad = bad + (thread:get("non2xx") or 0)
+  end
+  local e = summary.errors
+  local seconds = summary.duration / 1e6
+  io.write(string.format(
+    "WRK_RESULT requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f non2xx=%d socket_errors=%d\n",
+    summary.requests, seconds, summary.requests / seconds,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    bad, e.connect + e.read + e.write + e.timeout))
+end
+
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+wrk.headers["Ocp-Apim-Subscription-Key"] = os.getenv("BENCH_SUBSCRIPTION_KEY")
+wrk.headers["Merchant-Serial-Number"] = os.getenv("BENCH_MSN")
+LUA
+
+# GET: the same request every time (wrk builds it once).
+cat >"$WORK/get.lua" <<'LUA'
+dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
+wrk.method = "GET"
+wrk.path = os.getenv("BENCH_PREFIX") .. "/v2/ECOM/" .. os.getenv("BENCH_ORDER_ID")
+LUA
+
+# POST: a new orderId per request: run tag, thread id, per-thread counter.
+cat >"$WORK/post.lua" <<'LUA'
+dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local file = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+wrk.body = file:read("*a")
+file:close()
+local base = os.getenv("BENCH_PREFIX") .. "/v2/ECOM/receipts/" .. os.getenv("BENCH_RUN") .. "-"
+local counter = 0
+local path_prefix
+
+function init(args)
+  path_prefix = base .. tostring(tid) .. "-"
+end
+
+function request()
+  counter = counter + 1
+  return wrk.format(nil, path_prefix .. counter)
+end
+LUA
+
+export BENCH_LUA_DIR=$WORK BENCH_BODY=$RECEIPT BENCH_MSN=$MSN
+export BENCH_SUBSCRIPTION_KEY=$SUBSCRIPTION_KEY
+
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+TICKS=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# run_wrk SERVER CASE BASE_URL PREFIX PID: warm-up, then the measured run;
+# appends "SERVER CASE <WRK_RESULT fields> cpu_us=<server CPU per request>"
+# to $WORK/results.
+run_wrk() {
+  local server=$1 case=$2 url=$3 prefix=$4 pid=$5 script before after line
+  script=$WORK/$case.lua
+  export BENCH_PREFIX=$prefix
+  step "$server: $case, ${WARMUP}s warm-up, ${DURATION}s measured ($CONNECTIONS connections, $THREADS threads)"
+  BENCH_RUN="$server-warm-$$" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s \
+    -s "$script" "$url" >"$WORK/$server-$case-warm.out" 2>&1 \
+    || die "wrk warm-up failed: $(cat "$WORK/$server-$case-warm.out")"
+  before=$(cpu_ticks "$pid")
+  BENCH_RUN="$server-$$-$(date +%s)" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s \
+    -s "$script" "$url" >"$WORK/$server-$case.out" 2>&1 \
+    || die "wrk failed: $(cat "$WORK/$server-$case.out")"
+  after=$(cpu_ticks "$pid")
+  cat "$WORK/$server-$case.out" >&2
+  line=$(grep '^WRK_RESULT' "$WORK/$server-$case.out") || die "wrk printed no WRK_RESULT line"
+  line=${line#WRK_RESULT }
+  local requests=${line#*requests=}
+  requests=${requests%% *}
+  local cpu_us
+  cpu_us=$(awk -v t="$((after - before))" -v hz="$TICKS" -v n="$requests" \
+    'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print 0 }')
+  echo "$server $case $line cpu_us=$cpu_us" >>"$WORK/results"
+}
+
+# wait_for_url URL: until it answers at all (any status), at most 60 s.
+wait_for_url() {
+  for _ in $(seq 1 120); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    sleep 0.5
+  done
+  return 1
+}
+
+# --- the simulator -----------------------------------------------------
+
+# bench_sim NAME RUST_LOG: starts `vipps-om sim` (logs to a file), gets a
+# token, stores the order to GET, runs both cases, stops it.
+SIM_LOG_LINES=0
+bench_sim() {
+  local name=$1 log=$2 url="" pid token_json token status
+  step "starting the simulator (RUST_LOG=$log)"
+  RUST_LOG=$log "$BIN" sim --listen 127.0.0.1:0 >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 1 100); do
+    url=$(head -n 1 "$WORK/$name.out" 2>/dev/null || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || die "the simulator printed no base URL: $(cat "$WORK/$name.log")"
+  echo "simulator at $url" >&2
+
+  token_json=$(curl -s -X POST "$url/accesstoken/get" \
+    -H "client_id: $CLIENT_ID" -H "client_secret: $CLIENT_SECRET" \
+    -H "Ocp-Apim-Subscription-Key: $SUBSCRIPTION_KEY" -H "Merchant-Serial-Number: $MSN")
+  token=$(printf '%s' "$token_json" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  [ -n "$token" ] || die "no token: $token_json"
+  export BENCH_TOKEN=$token
+
+  status=$(curl -s -o "$WORK/created.json" -w '%{http_code}' -X POST \
+    "$url/order-management/v2/ECOM/receipts/$BENCH_ORDER_ID" \
+    -H "Authorization: Bearer $token" -H "Ocp-Apim-Subscription-Key: $SUBSCRIPTION_KEY" \
+    -H "Merchant-Serial-Number: $MSN" -H "Content-Type: application/json" \
+    --data-binary "@$RECEIPT")
+  [ "$status" = 201 ] || die "creating the order to GET answered $status: $(cat "$WORK/created.json")"
+
+  run_wrk "$name" get "$url" /order-management "$pid"
+  run_wrk "$name" post "$url" /order-management "$pid"
+  # The simulator's own count of answers per route and status.
+  echo "$name counters: $(curl -s "$url/_sim/counters")" >&2
+  if [ "$name" = sim ]; then
+    SIM_LOG_LINES=$(wc -l <"$WORK/$name.log")
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+export BENCH_ORDER_ID=bench-get-1
+# As started by default (info: one log line per request, here to a file),
+# then without the per-request log line, to show what it costs.
+bench_sim sim "${BENCH_SIM_LOG:-info}"
+if [ "${BENCH_SKIP_QUIET:-0}" != 1 ]; then
+  bench_sim sim-quiet warn
+fi
+
+# --- Prism -------------------------------------------------------------
+
+if [ -n "$PRISM" ]; then
+  PRISM_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 4010)
+  step "starting Prism $("$PRISM" --version 2>/dev/null || true) on port $PRISM_PORT"
+  "$PRISM" mock -h 127.0.0.1 -p "$PRISM_PORT" "$SPEC" >"$WORK/prism.log" 2>&1 &
+  PRISM_PID=$!
+  PIDS+=("$PRISM_PID")
+  PRISM_URL=http://127.0.0.1:$PRISM_PORT
+  wait_for_url "$PRISM_URL/" || die "Prism did not start: $(tail -n 20 "$WORK/prism.log")"
+  # `prism` is a node script: measure the node process that serves.
+  PRISM_SERVER_PID=$(pgrep -P "$PRISM_PID" | head -n 1 || true)
+  run_wrk prism get "$PRISM_URL" "" "${PRISM_SERVER_PID:-$PRISM_PID}"
+  run_wrk prism post "$PRISM_URL" "" "${PRISM_SERVER_PID:-$PRISM_PID}"
+fi
+
+# --- report --------------------------------------------------------------
+
+field() { # field NAME LINE
+  printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+result() { # result SERVER CASE
+  grep "^$1 $2 " "$WORK/results" || true
+}
+
+echo
+echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr); load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+echo "wrk: $CONNECTIONS connections, $THREADS threads, ${DURATION}s per case after ${WARMUP}s warm-up, client and server on the same machine; per-request log lines written by the simulator (info): $SIM_LOG_LINES"
+echo
+echo "| Case | Server | Requests/s | p50 (ms) | p99 (ms) | max (ms) | Requests | non-2xx | Socket errors | Server CPU per request (µs) | Throughput vs Prism |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+INVALID=0
+# shellcheck disable=SC2016 # backquotes are markdown here
+for case in get post; do
+  case $case in
+    get) label='`GET /v2/ECOM/{orderId}`' ;;
+    post) label='`POST /v2/ECOM/receipts/{orderId}`' ;;
+  esac
+  prism=$(result prism "$case")
+  for server in sim sim-quiet prism; do
+    line=$(result "$server" "$case")
+    [ -n "$line" ] || continue
+    ratio="–"
+    if [ "$server" != prism ] && [ -n "$prism" ]; then
+      ratio=$(awk -v a="$(field rps "$line")" -v b="$(field rps "$prism")" 'BEGIN { printf "%.1f×", a / b }')
+    fi
+    case $server in
+      sim) name='simulator (`RUST_LOG=info`, the default)' ;;
+      sim-quiet) name='simulator (`RUST_LOG=warn`: no line per request)' ;;
+      prism) name='Prism (`prism mock`)' ;;
+    esac
+    if [ "$(field non2xx "$line")" != 0 ] || [ "$(field socket_errors "$line")" != 0 ]; then
+      INVALID=1
+    fi
+    printf '| %s | %s | %.0f | %.2f | %.2f | %.1f | %s | %s | %s | %s | %s |\n' \
+      "$label" "$name" "$(field rps "$line")" "$(field p50_ms "$line")" "$(field p99_ms "$line")" \
+      "$(field max_ms "$line")" "$(field requests "$line")" "$(field non2xx "$line")" \
+      "$(field socket_errors "$line")" "$(field cpu_us "$line")" "$ratio"
+  done
+done
+
+if [ -n "$MEMORY_LINE" ]; then
+  echo
+  echo "| Memory | Orders | RSS before (MiB) | RSS after (MiB) | Bytes per order | GET answer (bytes) |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  awk -v b="$(field rss_before "$MEMORY_LINE")" -v a="$(field rss_after "$MEMORY_LINE")" \
+    -v n="$(field orders "$MEMORY_LINE")" -v p="$(field bytes_per_order "$MEMORY_LINE")" \
+    -v g="$(field get_bytes "$MEMORY_LINE")" \
+    'BEGIN { printf "| 3-line receipt, POST receipts | %d | %.1f | %.1f | %d | %d |\n", n, b / 1048576, a / 1048576, p, g }'
+fi
+
+if [ "$INVALID" -ne 0 ]; then
+  echo
+  echo "INVALID: some responses were not 2xx or some requests failed; see above." >&2
+  exit 1
+fi
