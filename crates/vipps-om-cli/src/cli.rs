@@ -108,6 +108,8 @@ pub(crate) enum Command {
     },
     /// Check a configuration before going live: a pass/fail list with what to do.
     Doctor,
+    /// Durable delivery: queue order details and deliver them with retries (SQLite or PostgreSQL).
+    Outbox(OutboxArgs),
     /// Run the local simulator.
     Sim(crate::commands::sim::SimArgs),
     /// Print shell completions.
@@ -234,4 +236,127 @@ pub(crate) enum ImageCommand {
         #[arg(long)]
         id: Option<String>,
     },
+}
+
+/// `outbox` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct OutboxArgs {
+    /// The outbox database: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB
+    /// (default: outbox.db in the user's data directory, e.g. ~/.local/share/vipps-om).
+    #[arg(
+        long,
+        global = true,
+        env = "VIPPS_OM_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub(crate) database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub(crate) command: OutboxCommand,
+}
+
+/// `outbox` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum OutboxCommand {
+    /// Queue a receipt, category or image (`--file`), or many receipts (`--bulk`); returns at once.
+    Enqueue(OutboxEnqueueArgs),
+    /// Deliver queued jobs of this merchant until Ctrl-C/SIGTERM (in-flight jobs finish or are released).
+    Run(OutboxRunArgs),
+    /// Queue numbers; with ORDER_ID every job of that order; with --job one job and its request.
+    Status {
+        /// The orderId whose jobs to show.
+        order_id: Option<String>,
+        /// Show one job with its request body.
+        #[arg(long, value_name = "JOB_ID", conflicts_with = "order_id")]
+        job: Option<i64>,
+    },
+    /// Jobs that failed for good, with the API's reasons and every rejected field.
+    Failed {
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Send failed jobs again, after fixing them.
+    Retry(OutboxRetryArgs),
+}
+
+/// What an outbox job delivers.
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub(crate) enum JobKindArg {
+    /// Order details (`POST /v2/{paymentType}/receipts/{orderId}`).
+    #[default]
+    Receipt,
+    /// The v2 category link button (`PUT /v2/{paymentType}/categories/{orderId}`).
+    Category,
+    /// A v3 category (`POST /v3/categories`).
+    CategoryV3,
+    /// An image: a PNG/JPEG file (id from its content) or the upload JSON.
+    Image,
+}
+
+/// `outbox enqueue` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct OutboxEnqueueArgs {
+    /// The request JSON (or a PNG/JPEG for --kind image), or `-` for stdin.
+    #[arg(
+        long,
+        short,
+        required_unless_present = "bulk",
+        conflicts_with = "bulk",
+        requires = "order_id"
+    )]
+    pub(crate) file: Option<PathBuf>,
+    /// The orderId the job belongs to (jobs of one order are delivered in order).
+    #[arg(long, conflicts_with = "bulk")]
+    pub(crate) order_id: Option<String>,
+    /// Which payment API created the payment.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) payment_type: PaymentTypeArg,
+    /// What the file holds.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) kind: JobKindArg,
+    /// JSON Lines of receipts, as for `receipt add --bulk`; valid lines are queued in one transaction.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub(crate) bulk: Option<PathBuf>,
+    /// Queue without local validation (the worker still validates before sending).
+    #[arg(long)]
+    pub(crate) no_validate: bool,
+}
+
+/// `outbox run` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct OutboxRunArgs {
+    /// Worker tasks in this process (with SQLite, run one process per database).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) workers: u16,
+    /// Stop when nothing of this merchant is left to deliver (exit 1 if some jobs failed).
+    #[arg(long)]
+    pub(crate) drain: bool,
+    /// Lease on a claimed job: a crashed worker's jobs are taken over after this long.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) lease_secs: u64,
+    /// On shutdown, how long deliveries in flight may take before their jobs are released.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub(crate) grace_secs: u64,
+    /// How often to look for due jobs when idle.
+    #[arg(long, default_value_t = 500, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) poll_ms: u64,
+    /// Mark a job failed after this many transient failures (default: keep trying).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_attempts: Option<u32>,
+}
+
+/// `outbox retry` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct OutboxRetryArgs {
+    /// The job to send again.
+    #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
+    pub(crate) job_id: Option<i64>,
+    /// Send every failed job again.
+    #[arg(long)]
+    pub(crate) all_failed: bool,
+    /// Replace the job's request with this JSON first (checked like `enqueue`).
+    #[arg(long, short, requires = "job_id")]
+    pub(crate) file: Option<PathBuf>,
 }

@@ -200,7 +200,15 @@ fn judge(job: &ClaimedJob, error: Error, earlier_attempts: bool, backoff: Durati
                 .into_iter()
                 .map(|(path, reason)| FieldProblem { path, reason })
                 .collect();
-            tracing::warn!(job = %job.id, kind = %job.kind, order_id = %job.order_id, error = %error, "delivery failed for good");
+            let text = error.to_string();
+            tracing::warn!(
+                job = %job.id,
+                kind = %job.kind,
+                order_id = %job.order_id,
+                error = text.lines().next().unwrap_or_default(),
+                fields = problems_count(&error),
+                "delivery failed for good; kept for staff to fix and retry"
+            );
             Verdict::Failed {
                 error: error.to_string(),
                 status: error.status(),
@@ -208,4 +216,8 @@ fn judge(job: &ClaimedJob, error: Error, earlier_attempts: bool, backoff: Durati
             }
         }
     }
+}
+
+fn problems_count(error: &Error) -> usize {
+    error.field_problems().len()
 }

@@ -7,6 +7,7 @@ pub(crate) mod demo;
 pub(crate) mod doctor;
 pub(crate) mod image;
 pub(crate) mod order;
+pub(crate) mod outbox;
 pub(crate) mod receipt;
 pub(crate) mod sim;
 pub(crate) mod token;

@@ -1,0 +1,584 @@
+//! `vipps-om outbox`: the real binary against an in-process simulator.
+//!
+//! The crash-safety proof: 5,000 receipts are queued with `outbox enqueue
+//! --bulk`, then `outbox run` worker processes deliver them while the
+//! simulator answers with injected 500s, 429s and slow responses and the
+//! test kills workers with SIGKILL at random moments, many times, and
+//! starts new ones on the database they left. At the end the simulator
+//! holds every receipt exactly once (and the right one), the outbox shows
+//! every job delivered, and nothing is failed or stuck. SQLite runs one
+//! worker process at a time; PostgreSQL (when `DATABASE_URL` points at a
+//! server; skipped with a message otherwise) runs four in parallel.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+use vipps_om::{Amount, Currency, PaymentType, Receipt, TaxRate};
+use vipps_om_outbox::{JobState, Outbox, Outcome};
+use vipps_om_sim::{Fault, Route, RunningSim};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vipps-om");
+const RECEIPTS: u32 = 5_000;
+
+fn receipt(number: u32) -> Receipt {
+    ReceiptBuilder::new(Currency::Nok)
+        .line(
+            LineBuilder::new("sku-1", "Wool socks")
+                .unit_price(Amount(14_900))
+                .quantity("2")
+                .tax_rate(TaxRate::from_percent(25)),
+        )
+        .receipt_number(number.to_string())
+        .build()
+        .unwrap()
+}
+
+/// A small deterministic generator (xorshift), seeded from the clock and
+/// printed so that a failing run can be repeated with `OUTBOX_CRASH_SEED`.
+struct Rng(u64);
+
+impl Rng {
+    fn new(name: &str) -> Rng {
+        let seed = std::env::var("OUTBOX_CRASH_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        eprintln!("{name}: OUTBOX_CRASH_SEED={seed}");
+        Rng(seed)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in `low..high`.
+    fn between(&mut self, low: u64, high: u64) -> u64 {
+        low + self.next() % (high - low).max(1)
+    }
+}
+
+/// The `vipps-om` command with the demo merchant, the simulator and the
+/// outbox database, and nothing from the developer's environment.
+fn command(sim: &RunningSim, database_url: &str, home: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("VIPPS_BASE_URL", sim.base_url())
+        .env("VIPPS_CLIENT_ID", "demo-client-id")
+        .env("VIPPS_CLIENT_SECRET", "demo-client-secret")
+        .env("VIPPS_SUBSCRIPTION_KEY", "demo-subscription-key")
+        .env("VIPPS_MERCHANT_SERIAL_NUMBER", "123456")
+        .env("VIPPS_OM_DATABASE_URL", database_url)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// A fresh database: a SQLite file in `dir`, or a new PostgreSQL database
+/// (with the name to drop afterwards).
+async fn database(postgres: bool, dir: &Path) -> Option<(String, Option<(String, String)>)> {
+    if !postgres {
+        let path = dir.join("outbox.db");
+        return Some((format!("sqlite://{}?mode=rwc", path.display()), None));
+    }
+    let Some(admin) = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    else {
+        eprintln!(
+            "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL crash test (.ci/run starts a throwaway server)"
+        );
+        return None;
+    };
+    use sqlx::Connection;
+    let name = format!("outbox_crash_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+    let root = base.rsplit_once('/').map(|(r, _)| r).unwrap_or(base);
+    let url = if query.is_empty() {
+        format!("{root}/{name}")
+    } else {
+        format!("{root}/{name}?{query}")
+    };
+    Some((url, Some((admin, name))))
+}
+
+async fn drop_database(target: Option<(String, String)>) {
+    if let Some((admin, name)) = target {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+/// A worker process and where its log goes.
+struct WorkerProcess {
+    child: Child,
+    started: Instant,
+    lives_for: Duration,
+}
+
+fn start_worker(
+    sim: &RunningSim,
+    url: &str,
+    home: &Path,
+    log: &Path,
+    workers: u16,
+    lives_for: Duration,
+) -> WorkerProcess {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    let child = command(sim, url, home)
+        .args([
+            "outbox",
+            "run",
+            "--workers",
+            &workers.to_string(),
+            "--lease-secs",
+            "2",
+            "--poll-ms",
+            "50",
+            "--grace-secs",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("the vipps-om binary starts");
+    WorkerProcess {
+        child,
+        started: Instant::now(),
+        lives_for,
+    }
+}
+
+/// Injects one random fault on the receipt route (or, rarely, the token
+/// route): 500s, 429s with Retry-After, slow answers longer than the lease.
+fn inject_random_fault(sim: &RunningSim, rng: &mut Rng) -> &'static str {
+    let fault = match rng.between(0, 10) {
+        0..=4 => (
+            Fault::status(
+                Route::AddReceipt,
+                if rng.between(0, 2) == 0 { 500 } else { 503 },
+            )
+            .times(rng.between(1, 6) as u32),
+            "5xx",
+        ),
+        5..=6 => (
+            Fault::status(Route::AddReceipt, 429)
+                .retry_after(1)
+                .times(rng.between(1, 3) as u32),
+            "429",
+        ),
+        7..=8 => (
+            Fault::delay(
+                Route::AddReceipt,
+                Duration::from_millis(rng.between(500, 3_000)),
+            )
+            .times(rng.between(1, 4) as u32),
+            "delay",
+        ),
+        _ => (Fault::status(Route::AccessToken, 503), "token 503"),
+    };
+    sim.inject_fault(fault.0).unwrap();
+    fault.1
+}
+
+/// The two crash tests take the machine's cores; they run one after the
+/// other.
+static ONE_CRASH_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Delivers 5,000 receipts through worker processes that are killed at
+/// random, `parallel` at a time, and checks that nothing was lost or sent
+/// twice.
+async fn crash_safety(postgres: bool, parallel: usize, workers_per_process: u16) {
+    let _turn = ONE_CRASH_TEST_AT_A_TIME.lock().await;
+    let name = if postgres { "postgres" } else { "sqlite" };
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, drop_target)) = database(postgres, dir.path()).await else {
+        return;
+    };
+    let started = Instant::now();
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let mut rng = Rng::new(name);
+
+    // Queue 5,000 receipts through the CLI (one transaction).
+    let bulk = dir.path().join("receipts.jsonl");
+    let lines: Vec<String> = (0..RECEIPTS)
+        .map(|i| {
+            serde_json::json!({"orderId": format!("crash-{i}"), "paymentType": "ECOM", "receipt": receipt(i)})
+                .to_string()
+        })
+        .collect();
+    std::fs::write(&bulk, lines.join("\n")).unwrap();
+    let queued = command(&sim, &url, dir.path())
+        .args(["--json", "outbox", "enqueue", "--bulk"])
+        .arg(&bulk)
+        .output()
+        .unwrap();
+    assert!(
+        queued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&queued.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&queued.stdout).unwrap();
+    assert_eq!(summary["summary"]["enqueued"], RECEIPTS);
+    eprintln!(
+        "{name}: queued {RECEIPTS} receipts in {:?}",
+        started.elapsed()
+    );
+
+    let outbox = Outbox::connect(&url).await.unwrap();
+    let log = dir.path().join("workers.log");
+    let mut running: Vec<WorkerProcess> = Vec::new();
+    let mut kills = 0u32;
+    let mut faults: Vec<&str> = Vec::new();
+    let chaos_until = Instant::now() + Duration::from_secs(50);
+    let min_kills = 25;
+    let mut next_fault = Instant::now();
+    // Chaos: kill workers at random moments and start new ones, with faults
+    // injected all along, until everything is delivered (and enough kills
+    // have happened) or the time is up.
+    loop {
+        let metrics = outbox.metrics().await.unwrap();
+        let done = metrics.delivered == u64::from(RECEIPTS);
+        if (done && kills >= min_kills) || Instant::now() >= chaos_until {
+            break;
+        }
+        if Instant::now() >= next_fault {
+            faults.push(inject_random_fault(&sim, &mut rng));
+            next_fault = Instant::now() + Duration::from_millis(rng.between(100, 600));
+        }
+        let mut i = 0;
+        while i < running.len() {
+            if running[i].started.elapsed() >= running[i].lives_for {
+                let mut worker = running.swap_remove(i);
+                worker.child.kill().unwrap(); // SIGKILL
+                let status = worker.child.wait().unwrap();
+                assert!(
+                    !status.success(),
+                    "a worker exited by itself before it was killed: {status}"
+                );
+                kills += 1;
+            } else {
+                i += 1;
+            }
+        }
+        while running.len() < parallel {
+            let lives_for = Duration::from_millis(rng.between(300, 2_500));
+            running.push(start_worker(
+                &sim,
+                &url,
+                dir.path(),
+                &log,
+                workers_per_process,
+                lives_for,
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for mut worker in running.drain(..) {
+        worker.child.kill().unwrap();
+        worker.child.wait().unwrap();
+        kills += 1;
+    }
+    let chaos = started.elapsed();
+    let delivered_in_chaos = outbox.metrics().await.unwrap().delivered;
+    eprintln!(
+        "{name}: {kills} SIGKILLs, {} faults injected ({} 5xx, {} 429, {} delays, {} token), {delivered_in_chaos} delivered during the chaos, {chaos:?}",
+        faults.len(),
+        faults.iter().filter(|f| **f == "5xx").count(),
+        faults.iter().filter(|f| **f == "429").count(),
+        faults.iter().filter(|f| **f == "delay").count(),
+        faults.iter().filter(|f| **f == "token 503").count(),
+    );
+    assert!(kills >= 10, "too few kills to prove anything: {kills}");
+    assert!(
+        delivered_in_chaos >= 1_000,
+        "too little was delivered while workers were being killed: {delivered_in_chaos}"
+    );
+
+    // A last worker on the database the killed ones left finishes the rest
+    // (their leases expire after 2 s) and stops when nothing is left.
+    sim.clear_faults();
+    let finish = command(&sim, &url, dir.path())
+        .args([
+            "outbox",
+            "run",
+            "--drain",
+            "--workers",
+            &workers_per_process.to_string(),
+            "--lease-secs",
+            "2",
+            "--poll-ms",
+            "50",
+        ])
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        finish.status.success(),
+        "the final run failed: {}\n{}",
+        String::from_utf8_lossy(&finish.stdout),
+        String::from_utf8_lossy(&finish.stderr)
+    );
+
+    // The outbox: every job delivered, nothing failed, pending or leased.
+    let metrics = outbox.metrics().await.unwrap();
+    assert_eq!(
+        (
+            metrics.delivered,
+            metrics.pending,
+            metrics.in_flight,
+            metrics.failed
+        ),
+        (u64::from(RECEIPTS), 0, 0, 0),
+        "{metrics:?}"
+    );
+    let delivered = outbox
+        .jobs_in_state(JobState::Delivered, RECEIPTS + 1)
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), RECEIPTS as usize);
+    assert!(delivered.iter().all(|j| j.lease_owner.is_none()));
+    let already_present = delivered
+        .iter()
+        .filter(|j| j.outcome == Some(Outcome::AlreadyPresent))
+        .count();
+    assert!(
+        delivered
+            .iter()
+            .all(|j| j.outcome != Some(Outcome::AlreadyThere)),
+        "no receipt was stored before its job's first attempt"
+    );
+    let attempts: u64 = delivered.iter().map(|j| u64::from(j.attempts)).sum();
+
+    // The simulator: every receipt exactly once, and the right one.
+    let counters = sim.counters();
+    assert_eq!(
+        counters.count(Route::AddReceipt, 201),
+        u64::from(RECEIPTS),
+        "each receipt created exactly once"
+    );
+    let orders = sim.orders();
+    assert_eq!(orders.len(), RECEIPTS as usize);
+    for order in &orders {
+        let number: u32 = order
+            .order_id
+            .strip_prefix("crash-")
+            .and_then(|n| n.parse().ok())
+            .expect("an order of this test");
+        assert_eq!(
+            order.receipt.as_ref(),
+            Some(&receipt(number)),
+            "{}",
+            order.order_id
+        );
+        assert_eq!(order.payment_type, PaymentType::Ecom);
+    }
+    let conflicts = counters.count(Route::AddReceipt, 409);
+    assert!(conflicts >= already_present as u64);
+    eprintln!(
+        "{name}: all {RECEIPTS} delivered exactly once in {:?}: {attempts} attempts, {already_present} found already stored after a crash or timeout, {conflicts} answers 409, {} 5xx and {} 429 answers",
+        started.elapsed(),
+        counters.count(Route::AddReceipt, 500) + counters.count(Route::AddReceipt, 503),
+        counters.count(Route::AddReceipt, 429),
+    );
+    outbox.close().await;
+    drop_database(drop_target).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_workers_killed_at_random_lose_nothing_and_send_nothing_twice() {
+    crash_safety(false, 1, 4).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_workers_killed_at_random_lose_nothing_and_send_nothing_twice() {
+    crash_safety(true, 4, 2).await;
+}
+
+/// SIGTERM: the delivery in flight finishes within the grace period, the
+/// command exits 0 with its summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_delivery_in_flight_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let file = dir.path().join("r.json");
+    std::fs::write(&file, serde_json::to_vec(&receipt(1)).unwrap()).unwrap();
+    let queued = command(&sim, &url, dir.path())
+        .args(["outbox", "enqueue", "--order-id", "term-1", "--file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(queued.status.success(), "{queued:?}");
+    assert!(String::from_utf8_lossy(&queued.stdout).contains("Queued job 1"));
+
+    sim.inject_fault(Fault::delay(Route::AddReceipt, Duration::from_millis(1500)))
+        .unwrap();
+    let child = command(&sim, &url, dir.path())
+        .args(["outbox", "run", "--workers", "1", "--poll-ms", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let outbox = Outbox::connect(&url).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while outbox.metrics().await.unwrap().in_flight == 0 {
+        assert!(Instant::now() < deadline, "never claimed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("Stopping"), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 delivered"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let jobs = outbox.order_status("term-1").await.unwrap();
+    assert_eq!(jobs[0].state, JobState::Delivered);
+    assert!(
+        sim.receipt("123456", &PaymentType::Ecom, "term-1")
+            .is_some()
+    );
+}
+
+/// The commands staff use: status, failed with the API's field reasons,
+/// retry with a fixed request, JSON shapes and exit codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_jobs_show_the_api_reasons_and_a_fixed_retry_delivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let run = |args: &[&str]| command(&sim, &url, dir.path()).args(args).output().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        br#"{"category": "RECEIPT", "orderDetailsUrl": "https://shop.example/o/9", "imageId": "missing-image"}"#,
+    )
+    .unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        br#"{"category": "RECEIPT", "orderDetailsUrl": "https://shop.example/o/9"}"#,
+    )
+    .unwrap();
+    let out = run(&[
+        "outbox",
+        "enqueue",
+        "--kind",
+        "category",
+        "--order-id",
+        "o-9",
+        "--file",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+
+    // Invalid input is refused at once, with its field paths (exit 2).
+    let invalid = dir.path().join("invalid.json");
+    std::fs::write(
+        &invalid,
+        br#"{"orderLines": [], "bottomLine": {"currency": "NOK"}}"#,
+    )
+    .unwrap();
+    let out = run(&[
+        "outbox",
+        "enqueue",
+        "--order-id",
+        "o-10",
+        "--file",
+        invalid.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    let out = run(&["outbox", "run", "--drain", "--poll-ms", "20"]);
+    assert_eq!(out.status.code(), Some(1), "a job failed: {out:?}");
+
+    let out = run(&["outbox", "failed"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("job 1") && text.contains("imageId"), "{text}");
+    assert!(text.contains("vipps-om outbox retry 1"), "{text}");
+
+    let out = run(&["--json", "outbox", "failed"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["jobs"][0]["state"], "failed");
+    assert_eq!(json["jobs"][0]["lastStatus"], 400);
+    assert_eq!(json["jobs"][0]["problems"][0]["path"], "imageId");
+
+    let out = run(&["--json", "outbox", "status"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["metrics"]["failed"], 1);
+    assert_eq!(json["backend"], "SQLite");
+
+    let out = run(&["outbox", "retry", "1", "--file", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let out = run(&["outbox", "run", "--drain", "--poll-ms", "20"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = run(&["--json", "outbox", "status", "o-9"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["jobs"][0]["state"], "delivered");
+    assert_eq!(json["jobs"][0]["attempts"], 2);
+    assert_eq!(
+        sim.order("123456", &PaymentType::Ecom, "o-9")
+            .unwrap()
+            .categories
+            .len(),
+        1
+    );
+
+    // Nothing failed any more; retrying a delivered job is a usage error.
+    let out = run(&["outbox", "retry", "--all-failed"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 failed job(s)"));
+    let out = run(&["outbox", "retry", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is delivered"));
+
+    // A bad URL is explained without its password.
+    let out = command(&sim, "mysql://user:hunter2@db/x", dir.path())
+        .args(["outbox", "status"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("unsupported database URL") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+}
