@@ -110,6 +110,8 @@ pub(crate) enum Command {
     Doctor,
     /// Durable delivery: queue order details and deliver them with retries (SQLite or PostgreSQL).
     Outbox(OutboxArgs),
+    /// The support console: a web page where support staff see and fix order details.
+    Console(crate::commands::console::ConsoleArgs),
     /// Run the local simulator.
     Sim(crate::commands::sim::SimArgs),
     /// Print shell completions.

@@ -77,6 +77,7 @@ async fn run(ctx: &Context, command: Command) -> Result<(), Failure> {
         }
         Command::Token { show_secret } => commands::token::run(ctx, show_secret).await,
         Command::Doctor => commands::doctor::run(ctx).await,
+        Command::Console(args) => commands::console::run(ctx, args).await,
         Command::Outbox(args) => commands::outbox::run(ctx, &args).await,
         Command::Sim(_) | Command::Completions { .. } => Err(Failure {
             code: ExitCode::Usage,

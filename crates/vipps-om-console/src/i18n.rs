@@ -1,0 +1,246 @@
+//! The interface in English and Norwegian (bokmål): the language comes
+//! from `?lang=`, then the `console_lang` cookie, then `Accept-Language`.
+
+/// An interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Norwegian bokmål.
+    Nb,
+}
+
+impl Lang {
+    /// The code used in `lang=` and the cookie, and in `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nb => "nb",
+        }
+    }
+
+    /// Reads a code (`en`, `nb`; `no` and `nn` read as bokmål).
+    pub fn parse(code: &str) -> Option<Lang> {
+        let primary = code
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "nb" | "no" | "nn" => Some(Lang::Nb),
+            _ => None,
+        }
+    }
+
+    /// The best match of an `Accept-Language` header (English when
+    /// nothing matches).
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(u16, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("");
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let q = (q.clamp(0.0, 1.0) * 1000.0) as u16;
+            if q == 0 {
+                continue;
+            }
+            if let Some(lang) = Lang::parse(tag)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::En)
+    }
+
+    /// The other language (for the switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Nb,
+            Lang::Nb => Lang::En,
+        }
+    }
+
+    /// The language's own name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Nb => "Norsk (bokmål)",
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident => $en:literal, $nb:literal;)*) => {
+        /// A piece of interface text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum T { $($key),* }
+
+        impl Lang {
+            /// The text in this language.
+            pub fn t(self, key: T) -> &'static str {
+                match (self, key) {
+                    $((Lang::En, T::$key) => $en, (Lang::Nb, T::$key) => $nb,)*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "Order support", "Ordrestøtte";
+    SkipToContent => "Skip to content", "Hopp til innhold";
+    SignIn => "Sign in", "Logg inn";
+    SignOut => "Sign out", "Logg ut";
+    Username => "User name", "Brukernavn";
+    Password => "Password", "Passord";
+    SignInFailed => "The user name or password is wrong.", "Feil brukernavn eller passord.";
+    SignInLocked => "Too many failed sign-ins for this user name. Wait 15 minutes and try again, or ask an administrator.", "For mange mislykkede innlogginger for dette brukernavnet. Vent 15 minutter og prøv igjen, eller spør en administrator.";
+    SignInTooMany => "Too many sign-in attempts from this address. Wait a while and try again.", "For mange innloggingsforsøk fra denne adressen. Vent litt og prøv igjen.";
+    SignedInAs => "Signed in as", "Logget inn som";
+    RoleViewer => "viewer", "leser";
+    RoleEditor => "editor", "redaktør";
+    NavOrders => "Find order", "Finn ordre";
+    NavAudit => "Audit log", "Revisjonslogg";
+    Language => "Language", "Språk";
+    FindOrder => "Find an order", "Finn en ordre";
+    OrderId => "Order id", "Ordre-id";
+    OrderIdHint => "The orderId (eCom, Recurring) or reference (ePayment) of the payment.", "Betalingens orderId (eCom, Recurring) eller referanse (ePayment).";
+    PaymentType => "Payment type", "Betalingstype";
+    PaymentEcom => "eCom / ePayment", "eCom / ePayment";
+    PaymentRecurring => "Recurring", "Faste betalinger (Recurring)";
+    Search => "Show order", "Vis ordre";
+    AsCustomerSees => "As the customer sees it in the app", "Slik kunden ser den i appen";
+    NotInApp => "The app shows nothing for this payment yet: no category and no order details were delivered.", "Appen viser ingenting for denne betalingen ennå: ingen kategori og ingen ordredetaljer er levert.";
+    TryOtherType => "Check the payment type: the same id may belong to the other one.", "Sjekk betalingstypen: samme id kan høre til den andre.";
+    ApiFailed => "The Order Management API could not be asked", "Kunne ikke spørre Order Management-API-et";
+    CategoryButton => "Category button", "Kategoriknapp";
+    NoCategory => "No category button is set.", "Ingen kategoriknapp er satt.";
+    Label => "Label", "Tekst";
+    Category => "Category", "Kategori";
+    Link => "Link", "Lenke";
+    NotAWebLink => "not a web link: the app will not open it; replace it with an https address", "ikke en nettlenke: appen åpner den ikke; bytt den ut med en https-adresse";
+    ImageId => "Image id", "Bilde-id";
+    NoImage => "no image", "ingen bilde";
+    OrderDetails => "Order details (receipt)", "Ordredetaljer (kvittering)";
+    NoReceipt => "No order details were sent.", "Ingen ordredetaljer er sendt.";
+    Items => "Items", "Varer";
+    Shipping => "Shipping", "Frakt";
+    Returns => "Returns", "Returer";
+    Product => "Product", "Produkt";
+    Quantity => "Quantity", "Antall";
+    UnitPrice => "Unit price", "Enhetspris";
+    Discount => "Discount", "Rabatt";
+    TaxRate => "Tax rate", "MVA-sats";
+    Total => "Total", "Sum";
+    TotalsPerRate => "Totals per tax rate", "Summer per MVA-sats";
+    ExclTax => "Excl. tax", "Eks. MVA";
+    Tax => "Tax", "MVA";
+    InclTax => "Incl. tax", "Inkl. MVA";
+    NoRate => "no rate", "ingen sats";
+    Tip => "Tip", "Tips";
+    TotalDiscount => "Total discount", "Samlet rabatt";
+    ReceiptNumber => "Receipt number", "Kvitteringsnummer";
+    Barcode => "Barcode", "Strekkode";
+    PosId => "Terminal", "Terminal";
+    PaidWith => "Paid with", "Betalt med";
+    Deliveries => "Deliveries from the outbox", "Leveranser fra utboksen";
+    NoDeliveries => "The outbox has no deliveries for this order.", "Utboksen har ingen leveranser for denne ordren.";
+    OutboxUnavailable => "The delivery history could not be read", "Leveransehistorikken kunne ikke leses";
+    Job => "Job", "Jobb";
+    What => "What", "Hva";
+    State => "State", "Status";
+    Attempts => "Attempts", "Forsøk";
+    LastError => "What went wrong", "Hva gikk galt";
+    FieldsRejected => "Fields the API rejected", "Felter API-et avviste";
+    NextStep => "What happens next", "Hva skjer videre";
+    NextAttempt => "Next attempt", "Neste forsøk";
+    StatePending => "waiting", "venter";
+    StateInFlight => "being delivered", "leveres nå";
+    StateDelivered => "delivered", "levert";
+    StateFailed => "failed", "feilet";
+    NextFailed => "Nothing, until someone fixes the cause and retries it. Later jobs of this order wait for it.", "Ingenting, før noen retter årsaken og prøver igjen. Senere jobber for ordren venter på den.";
+    NextPending => "A worker will try it", "En arbeider vil prøve den";
+    NextBlocked => "Waits for an earlier job of this order:", "Venter på en tidligere jobb for ordren:";
+    NextDone => "Nothing: it is in the app.", "Ingenting: den er i appen.";
+    NextInFlight => "A worker is sending it now.", "En arbeider sender den nå.";
+    Retry => "Retry delivery", "Prøv levering igjen";
+    RetryConfirm => "Retry this delivery?", "Prøve denne leveransen igjen?";
+    RetryExplain => "The job goes back into the queue and a worker sends it again, with the same content. Fix the cause first (for example, upload a missing image).", "Jobben legges tilbake i køen og en arbeider sender den igjen, med samme innhold. Rett årsaken først (for eksempel last opp et manglende bilde).";
+    RetryDone => "The delivery is queued again. A worker will send it shortly; reload the order to see the result.", "Leveransen er lagt i kø igjen. En arbeider sender den snart; last ordren på nytt for å se resultatet.";
+    RetryRefused => "This job cannot be retried", "Denne jobben kan ikke prøves igjen";
+    Confirm => "Yes, do it", "Ja, gjør det";
+    Cancel => "Cancel", "Avbryt";
+    BackToOrder => "Back to the order", "Tilbake til ordren";
+    EditCategory => "Set or replace the category link", "Sett eller bytt kategorilenke";
+    CategoryUrl => "Link (https address of the order on your site)", "Lenke (https-adressen til ordren på nettstedet deres)";
+    ImageIdOptional => "Image id (optional, an uploaded image)", "Bilde-id (valgfri, et opplastet bilde)";
+    Review => "Review", "Se over";
+    ReviewCategory => "Check the new category link", "Sjekk den nye kategorilenken";
+    ReplacesCurrent => "This replaces the current button:", "Dette erstatter dagens knapp:";
+    Problems => "Problems", "Problemer";
+    Warnings => "Warnings", "Advarsler";
+    FixProblems => "Fix these problems and review again.", "Rett disse problemene og se over igjen.";
+    CategorySet => "The category link is set. The app shows the new button now.", "Kategorilenken er satt. Appen viser den nye knappen nå.";
+    ActionFailed => "It did not work", "Det virket ikke";
+    UploadImage => "Upload an image", "Last opp et bilde";
+    ImageFile => "Image file (PNG or JPEG, at least 167 px high, at most 2 MB)", "Bildefil (PNG eller JPEG, minst 167 px høy, høyst 2 MB)";
+    ImageIdChoice => "Image id (optional; empty: derived from the file, so uploading twice is safe)", "Bilde-id (valgfri; tom: laget fra filen, så to opplastinger er trygt)";
+    ReviewImage => "Check the image", "Sjekk bildet";
+    ImageFacts => "The file", "Filen";
+    Upload => "Upload", "Last opp";
+    ImageUploaded => "The image is uploaded.", "Bildet er lastet opp.";
+    ImageAlready => "An image with this id was uploaded before; it is used as it is (images cannot be replaced).", "Et bilde med denne id-en er lastet opp før; det brukes som det er (bilder kan ikke byttes).";
+    UseInCategory => "Use it in this order's category link", "Bruk det i ordrens kategorilenke";
+    UploadExpired => "The upload is no longer waiting (it expired or was used). Choose the file again.", "Opplastingen venter ikke lenger (den utløp eller er brukt). Velg filen igjen.";
+    EditorActions => "Fix this order", "Rett denne ordren";
+    ViewerNote => "You can look, but only editors can change orders.", "Du kan se, men bare redaktører kan endre ordrer.";
+    Forbidden => "Not allowed", "Ikke tillatt";
+    ForbiddenText => "Your account may look at orders but not change them. Ask an administrator for the editor role.", "Kontoen din kan se ordrer, men ikke endre dem. Be en administrator om redaktørrollen.";
+    CsrfFailed => "The form could not be accepted", "Skjemaet kunne ikke godtas";
+    CsrfFailedText => "It did not come from this console's own page, or your session changed. Go back, reload the page and try again.", "Det kom ikke fra konsollens egen side, eller økten din er endret. Gå tilbake, last siden på nytt og prøv igjen.";
+    NotFound => "Page not found", "Fant ikke siden";
+    ServerError => "Something went wrong on the server", "Noe gikk galt på serveren";
+    ServerErrorText => "The error is logged. Try again; if it persists, tell the team that runs the console.", "Feilen er logget. Prøv igjen; hvis den vedvarer, si fra til de som drifter konsollen.";
+    InvalidInput => "The input is not valid", "Inndataene er ugyldige";
+    AuditTitle => "Audit log", "Revisjonslogg";
+    AuditExplain => "Every sign-in and every change made in this console, newest first. The log can only be added to.", "Hver innlogging og hver endring gjort i konsollen, nyeste først. Loggen kan bare utvides.";
+    When => "When", "Når";
+    Who => "Who", "Hvem";
+    Action => "Action", "Handling";
+    Order => "Order", "Ordre";
+    Detail => "Detail", "Detaljer";
+    Outcome => "Result", "Resultat";
+    NoAudit => "Nothing logged yet.", "Ingenting logget ennå.";
+    AuditOfOrder => "Audit log of this order", "Revisjonslogg for ordren";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_known() {
+        assert_eq!(
+            Lang::from_accept_language("nb-NO,nb;q=0.9,en;q=0.8"),
+            Lang::Nb
+        );
+        assert_eq!(Lang::from_accept_language("de,en;q=0.5,no;q=0.4"), Lang::En);
+        assert_eq!(Lang::from_accept_language("nn;q=0.9,en;q=0.1"), Lang::Nb);
+        assert_eq!(Lang::from_accept_language("fr"), Lang::En);
+        assert_eq!(Lang::from_accept_language(""), Lang::En);
+        assert_eq!(Lang::from_accept_language("nb;q=0,en"), Lang::En);
+    }
+
+    #[test]
+    fn both_languages_have_every_text() {
+        assert_eq!(Lang::Nb.t(T::SignIn), "Logg inn");
+        assert_eq!(Lang::En.t(T::SignIn), "Sign in");
+    }
+}

@@ -1,0 +1,325 @@
+//! The support console: a small web application where customer-support
+//! staff find an order, see it as the customer sees it in the Vipps or
+//! MobilePay app (through [`vipps_om::summary::OrderSummary`]), read its
+//! delivery history from the outbox ([`vipps_om_outbox`]), and — with the
+//! editor role — retry a failed delivery, set the category link, or upload
+//! an image. Every sign-in and change is written to an append-only audit
+//! log.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use vipps_om_console::{Console, ConsoleConfig, PasswordHasherConfig, Role};
+//! let outbox = vipps_om_outbox::Outbox::connect("sqlite:///var/lib/shop/outbox.db?mode=rwc").await?;
+//! let client = vipps_om::Client::from_env()?;
+//! let console = Console::new(outbox, client, PasswordHasherConfig::recommended()?, ConsoleConfig::default()).await?;
+//! console.add_user("kari", Role::Editor, "a long passphrase", false).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8088").await?;
+//! vipps_om_console::serve(listener, console.router(), std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Security
+//! - Sessions: 256-bit random ids in a cookie that is `HttpOnly`,
+//!   `SameSite=Strict`, `Path=/`, and `Secure` with the `__Host-` prefix
+//!   when [`ConsoleConfig::secure_cookies`] is on (served over TLS). The
+//!   database keeps only a SHA-256 of each id. Sessions end after 30 idle
+//!   minutes and after 12 hours in any case; signing in always starts a new
+//!   one.
+//! - CSRF: every POST carries a per-session token (a per-browser token in
+//!   a cookie for the sign-in form), checked in constant time by one
+//!   middleware before any handler runs.
+//! - Sign-in: argon2id hashes; a name is locked after 5 failures in 15
+//!   minutes, an address may try 30 times in 15 minutes; an unknown name
+//!   costs the same as a wrong password.
+//! - Roles are checked on the server in every handler that changes
+//!   something; viewers get 403.
+//! - Headers on every answer: a CSP without inline scripts or styles,
+//!   frame denial, `nosniff`, `Referrer-Policy: no-referrer`, and
+//!   `Cache-Control: no-store` on pages.
+//! - HTML comes from maud templates, which escape every value; links from
+//!   API data are only made for `http`/`https` URLs.
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+// Handlers answer refusals with a ready page (`Err(Response)`), as axum does.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
+pub mod demo;
+mod handlers;
+pub mod i18n;
+pub mod store;
+mod views;
+mod web;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use vipps_om::Client;
+use vipps_om_outbox::Outbox;
+
+pub use auth::{LoginPolicy, PasswordError, PasswordHasherConfig};
+pub use store::{AuditEntry, Role, Store, StoreError, User};
+
+/// Settings of a console.
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// Served over TLS (directly or by a reverse proxy): cookies get
+    /// `Secure` and the `__Host-` prefix, and HSTS is sent.
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends after this long in any case.
+    pub absolute_timeout: Duration,
+    /// Sign-in limits.
+    pub login_policy: LoginPolicy,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            secure_cookies: false,
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            login_policy: LoginPolicy::default(),
+        }
+    }
+}
+
+/// An image checked and waiting for the editor's confirmation.
+#[derive(Clone)]
+pub(crate) struct PendingUpload {
+    pub(crate) user_id: i64,
+    pub(crate) image_id: vipps_om::ImageId,
+    pub(crate) bytes: Arc<Vec<u8>>,
+    pub(crate) order_id: String,
+    pub(crate) payment_type: String,
+    pub(crate) expires: Instant,
+}
+
+/// Everything the handlers share.
+pub(crate) struct AppState {
+    pub(crate) store: Store,
+    pub(crate) outbox: Outbox,
+    pub(crate) client: Client,
+    pub(crate) hasher: PasswordHasherConfig,
+    pub(crate) config: ConsoleConfig,
+    pub(crate) limiter: auth::LoginLimiter,
+    pub(crate) uploads: Mutex<HashMap<String, PendingUpload>>,
+}
+
+impl AppState {
+    pub(crate) fn session_cookie(&self) -> &'static str {
+        if self.config.secure_cookies {
+            "__Host-vipps_om_console"
+        } else {
+            "vipps_om_console"
+        }
+    }
+
+    pub(crate) fn login_cookie(&self) -> &'static str {
+        if self.config.secure_cookies {
+            "__Host-vipps_om_console_login"
+        } else {
+            "vipps_om_console_login"
+        }
+    }
+}
+
+/// A configured console: make its [`Console::router`] and serve it.
+#[derive(Clone)]
+pub struct Console {
+    state: Arc<AppState>,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console")
+            .field("config", &self.state.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Console {
+    /// A console on `outbox`'s database (its tables are created when
+    /// missing) that reads and changes orders with `client`.
+    pub async fn new(
+        outbox: Outbox,
+        client: Client,
+        hasher: PasswordHasherConfig,
+        config: ConsoleConfig,
+    ) -> Result<Console, StoreError> {
+        let store = Store::for_outbox(&outbox).await?;
+        let _ = store.purge_sessions().await;
+        Ok(Console {
+            state: Arc::new(AppState {
+                store,
+                outbox,
+                client,
+                hasher,
+                limiter: auth::LoginLimiter::new(config.login_policy),
+                config,
+                uploads: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The console's tables.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// The outbox it reads delivery history from.
+    pub fn outbox(&self) -> &Outbox {
+        &self.state.outbox
+    }
+
+    /// Adds an account (hashing the password with argon2id), and writes
+    /// it to the audit log as done by `by`.
+    pub async fn add_user(
+        &self,
+        username: &str,
+        role: Role,
+        password: &str,
+        replace: bool,
+    ) -> Result<User, AddUserError> {
+        add_user(
+            &self.state.store,
+            &self.state.hasher,
+            username,
+            role,
+            password,
+            replace,
+        )
+        .await
+    }
+
+    /// The routes, with the security middleware.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/", get(handlers::home))
+            .route("/login", get(handlers::login_page).post(handlers::login))
+            .route("/logout", post(handlers::logout))
+            .route("/order", get(handlers::order))
+            .route(
+                "/jobs/{id}/retry",
+                get(handlers::retry_confirm).post(handlers::retry),
+            )
+            .route("/category", get(handlers::category_form))
+            .route("/category/review", post(handlers::category_review))
+            .route("/category/apply", post(handlers::category_apply))
+            .route("/image", get(handlers::image_form))
+            .route("/image/review", post(handlers::image_review))
+            .route("/image/apply", post(handlers::image_apply))
+            .route("/audit", get(handlers::audit_page))
+            .route("/lang/{code}", get(handlers::set_lang))
+            .route("/static/console.css", get(handlers::css))
+            .fallback(handlers::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                web::guard,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                web::security_headers,
+            ))
+            .layer(DefaultBodyLimit::max(web::MAX_BODY))
+            .with_state(self.state.clone())
+    }
+}
+
+/// Why an account could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddUserError {
+    /// The name is empty, too long or has characters other than letters,
+    /// digits and `.-_@`.
+    #[error("the user name must be 1-64 characters: letters, digits and . - _ @ (got {0:?})")]
+    BadName(String),
+    /// The password was refused or could not be hashed.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    /// The database refused it.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks a user name: 1–64 of letters, digits, `.`, `-`, `_`, `@`.
+pub fn valid_username(name: &str) -> bool {
+    (1..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+}
+
+/// Adds an account to `store` (see [`Console::add_user`]).
+pub async fn add_user(
+    store: &Store,
+    hasher: &PasswordHasherConfig,
+    username: &str,
+    role: Role,
+    password: &str,
+    replace: bool,
+) -> Result<User, AddUserError> {
+    if !valid_username(username) {
+        return Err(AddUserError::BadName(username.to_owned()));
+    }
+    let hasher = hasher.clone();
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
+        .await
+        .map_err(|e| PasswordError::Hashing(e.to_string()))??;
+    let user = store.add_user(username, role, &hash, replace).await?;
+    store
+        .audit(&store::NewAudit {
+            username: "(command line)",
+            action: if replace { "user.set" } else { "user.add" },
+            order_id: None,
+            payment_type: None,
+            detail: &format!("account {username} with role {role}"),
+            outcome: "ok",
+        })
+        .await?;
+    Ok(user)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, with the
+/// client's address available to the sign-in limiter.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+pub use vipps_om_outbox;
+
+/// Reads a new password: prompted twice without echo on a terminal, or the
+/// first line of standard input otherwise (for scripts and tests).
+pub fn read_new_password(username: &str) -> std::io::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {username}: "))?;
+        let second = rpassword::prompt_password("Again: ")?;
+        if first != second {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the two passwords differ",
+            ));
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}

@@ -1,0 +1,558 @@
+//! The console's own tables in the outbox's database: accounts
+//! (`console_users`), sessions (`console_sessions`, holding only a SHA-256
+//! of each session id) and the append-only audit log (`console_audit`).
+//!
+//! The schema is created with idempotent `CREATE … IF NOT EXISTS`
+//! statements, so it never touches the outbox's migration table. The audit
+//! table refuses `UPDATE` and `DELETE` with triggers, and this module has
+//! no statement that changes or removes an audit row.
+
+use std::fmt;
+
+use sqlx::{PgPool, Row, SqlitePool};
+use vipps_om_outbox::{Outbox, Timestamp};
+
+/// An error of the console's database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused an operation.
+    #[error("console database: could not {action}: {source}")]
+    Database {
+        /// What the console was doing.
+        action: &'static str,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// A row holds something this build does not understand.
+    #[error("console database: {0}")]
+    Schema(String),
+    /// An account of that name exists already.
+    #[error("the account {0:?} exists already")]
+    UserExists(String),
+}
+
+fn db(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Database { action, source }
+}
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Sees orders, delivery history and the audit log.
+    Viewer,
+    /// Also retries deliveries, sets category links and uploads images.
+    Editor,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(name: &str) -> Option<Role> {
+        match name {
+            "viewer" => Some(Role::Viewer),
+            "editor" => Some(Role::Editor),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A signed-in account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Row id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// What it may do.
+    pub role: Role,
+}
+
+/// An account with its password hash, for sign-in only. `Debug` leaves
+/// the hash out.
+#[derive(Clone)]
+pub struct UserWithHash {
+    /// The account.
+    pub user: User,
+    /// PHC string (argon2id).
+    pub password_hash: String,
+}
+
+impl fmt::Debug for UserWithHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserWithHash")
+            .field("user", &self.user)
+            .field("password_hash", &"***")
+            .finish()
+    }
+}
+
+/// A live session as the server keeps it. `Debug` leaves the CSRF token
+/// out; the session id itself is never held, only its hash.
+#[derive(Clone)]
+pub struct SessionRow {
+    /// SHA-256 (hex) of the session id in the cookie.
+    pub token_hash: String,
+    /// Whose it is.
+    pub user: User,
+    /// The token every form of this session carries.
+    pub csrf_token: String,
+    /// When it ends unless used.
+    pub expires_at: i64,
+    /// When it ends regardless of use.
+    pub absolute_expiry: i64,
+}
+
+impl fmt::Debug for SessionRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRow")
+            .field("user", &self.user)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Row id (increasing).
+    pub id: i64,
+    /// When (milliseconds since the epoch).
+    pub at: Timestamp,
+    /// Who.
+    pub username: String,
+    /// What (a stable action name such as `job.retry`).
+    pub action: String,
+    /// Which order, when the action concerns one.
+    pub order_id: Option<String>,
+    /// Its payment type.
+    pub payment_type: Option<String>,
+    /// Details in plain language.
+    pub detail: String,
+    /// `ok`, `refused` or `failed`.
+    pub outcome: String,
+}
+
+/// A new audit line.
+#[derive(Debug, Clone)]
+pub struct NewAudit<'a> {
+    /// Who.
+    pub username: &'a str,
+    /// What.
+    pub action: &'a str,
+    /// Which order.
+    pub order_id: Option<&'a str>,
+    /// Its payment type.
+    pub payment_type: Option<&'a str>,
+    /// Details.
+    pub detail: &'a str,
+    /// `ok`, `refused` or `failed`.
+    pub outcome: &'a str,
+}
+
+const SQLITE_SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS console_users (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        username      TEXT    NOT NULL UNIQUE,
+        role          TEXT    NOT NULL CHECK (role IN ('viewer', 'editor')),
+        password_hash TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS console_sessions (
+        token_hash      TEXT    PRIMARY KEY,
+        user_id         INTEGER NOT NULL REFERENCES console_users (id) ON DELETE CASCADE,
+        csrf_token      TEXT    NOT NULL,
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        absolute_expiry INTEGER NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS console_audit (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        at           INTEGER NOT NULL,
+        username     TEXT    NOT NULL,
+        action       TEXT    NOT NULL,
+        order_id     TEXT,
+        payment_type TEXT,
+        detail       TEXT    NOT NULL,
+        outcome      TEXT    NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS console_audit_order ON console_audit (order_id, id)",
+    "CREATE TRIGGER IF NOT EXISTS console_audit_no_update BEFORE UPDATE ON console_audit
+     BEGIN SELECT RAISE(ABORT, 'console_audit is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS console_audit_no_delete BEFORE DELETE ON console_audit
+     BEGIN SELECT RAISE(ABORT, 'console_audit is append-only'); END",
+];
+
+const POSTGRES_SCHEMA: &[&str] = &[
+    "SELECT pg_advisory_xact_lock(7270707)",
+    "CREATE TABLE IF NOT EXISTS console_users (
+        id            BIGSERIAL PRIMARY KEY,
+        username      TEXT   NOT NULL UNIQUE,
+        role          TEXT   NOT NULL CHECK (role IN ('viewer', 'editor')),
+        password_hash TEXT   NOT NULL,
+        created_at    BIGINT NOT NULL,
+        updated_at    BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS console_sessions (
+        token_hash      TEXT   PRIMARY KEY,
+        user_id         BIGINT NOT NULL REFERENCES console_users (id) ON DELETE CASCADE,
+        csrf_token      TEXT   NOT NULL,
+        created_at      BIGINT NOT NULL,
+        expires_at      BIGINT NOT NULL,
+        absolute_expiry BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS console_audit (
+        id           BIGSERIAL PRIMARY KEY,
+        at           BIGINT NOT NULL,
+        username     TEXT   NOT NULL,
+        action       TEXT   NOT NULL,
+        order_id     TEXT,
+        payment_type TEXT,
+        detail       TEXT   NOT NULL,
+        outcome      TEXT   NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS console_audit_order ON console_audit (order_id, id)",
+    "CREATE OR REPLACE FUNCTION console_audit_append_only() RETURNS trigger
+     LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'console_audit is append-only'; END $$",
+    "CREATE OR REPLACE TRIGGER console_audit_no_change BEFORE UPDATE OR DELETE ON console_audit
+     FOR EACH ROW EXECUTE FUNCTION console_audit_append_only()",
+];
+
+/// The console's tables, on the outbox's own connection pool.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// Runs the same statement text on either pool (the statements use `$N`
+/// placeholders, which both SQLite and PostgreSQL read).
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+fn user_from(row_id: i64, username: String, role: String) -> Result<User, StoreError> {
+    let role = Role::parse(&role)
+        .ok_or_else(|| StoreError::Schema(format!("account {username:?} has role {role:?}")))?;
+    Ok(User {
+        id: row_id,
+        username,
+        role,
+    })
+}
+
+impl Store {
+    /// The store in the outbox's database; creates the console's tables
+    /// when they are missing.
+    pub async fn for_outbox(outbox: &Outbox) -> Result<Store, StoreError> {
+        let store = match (outbox.sqlite_pool(), outbox.pg_pool()) {
+            (Some(pool), _) => Store::Sqlite(pool.clone()),
+            (None, Some(pool)) => Store::Postgres(pool.clone()),
+            (None, None) => {
+                return Err(StoreError::Schema(
+                    "the outbox uses a database the console does not know".into(),
+                ));
+            }
+        };
+        store.create_schema().await?;
+        Ok(store)
+    }
+
+    async fn create_schema(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin().await.map_err(db("begin the schema"))?;
+                for statement in SQLITE_SCHEMA {
+                    sqlx::query(statement)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db("create the console tables"))?;
+                }
+                tx.commit().await.map_err(db("create the console tables"))?;
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(db("begin the schema"))?;
+                for statement in POSTGRES_SCHEMA {
+                    sqlx::query(statement)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db("create the console tables"))?;
+                }
+                tx.commit().await.map_err(db("create the console tables"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds an account; with `replace`, an existing account of that name
+    /// gets the new role and password hash instead of an error.
+    pub async fn add_user(
+        &self,
+        username: &str,
+        role: Role,
+        password_hash: &str,
+        replace: bool,
+    ) -> Result<User, StoreError> {
+        let now = Timestamp::now().as_millis();
+        let existing = self.user_by_name(username).await?;
+        if let Some(found) = existing {
+            if !replace {
+                return Err(StoreError::UserExists(username.to_owned()));
+            }
+            on_pool!(self, |pool| sqlx::query(
+                "UPDATE console_users SET role = $1, password_hash = $2, updated_at = $3 WHERE id = $4"
+            )
+            .bind(role.as_str())
+            .bind(password_hash)
+            .bind(now)
+            .bind(found.user.id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+            .map_err(db("update an account"))?;
+            // A new password ends the account's sessions.
+            on_pool!(self, |pool| sqlx::query(
+                "DELETE FROM console_sessions WHERE user_id = $1"
+            )
+            .bind(found.user.id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+            .map_err(db("end an account's sessions"))?;
+            return Ok(User { role, ..found.user });
+        }
+        let id = on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO console_users (username, role, password_hash, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $4) RETURNING id"
+        )
+        .bind(username)
+        .bind(role.as_str())
+        .bind(password_hash)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+        .and_then(|row| row.try_get::<i64, _>("id")))
+        .map_err(db("add an account"))?;
+        Ok(User {
+            id,
+            username: username.to_owned(),
+            role,
+        })
+    }
+
+    /// An account with its hash, by login name.
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserWithHash>, StoreError> {
+        let row = on_pool!(self, |pool| {
+            match sqlx::query(
+                "SELECT id, username, role, password_hash FROM console_users WHERE username = $1",
+            )
+            .bind(username)
+            .fetch_optional(pool)
+            .await
+            {
+                Ok(Some(row)) => (|| {
+                    Ok(Some((
+                        row.try_get::<i64, _>("id")?,
+                        row.try_get::<String, _>("username")?,
+                        row.try_get::<String, _>("role")?,
+                        row.try_get::<String, _>("password_hash")?,
+                    )))
+                })(),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .map_err(db("read an account"))?;
+        match row {
+            None => Ok(None),
+            Some((id, username, role, password_hash)) => Ok(Some(UserWithHash {
+                user: user_from(id, username, role)?,
+                password_hash,
+            })),
+        }
+    }
+
+    /// Stores a new session.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        idle_ms: i64,
+        absolute_ms: i64,
+    ) -> Result<(), StoreError> {
+        let now = Timestamp::now().as_millis();
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO console_sessions (token_hash, user_id, csrf_token, created_at, expires_at, absolute_expiry)
+             VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now)
+        .bind(now + idle_ms.min(absolute_ms))
+        .bind(now + absolute_ms)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .map_err(db("store a session"))
+    }
+
+    /// The live session with this token hash, its idle expiry moved on.
+    pub async fn touch_session(
+        &self,
+        token_hash: &str,
+        idle_ms: i64,
+    ) -> Result<Option<SessionRow>, StoreError> {
+        let now = Timestamp::now().as_millis();
+        let row = on_pool!(self, |pool| {
+            match sqlx::query(
+                "SELECT s.token_hash, s.csrf_token, s.expires_at, s.absolute_expiry,
+                        u.id, u.username, u.role
+                   FROM console_sessions s JOIN console_users u ON u.id = s.user_id
+                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.absolute_expiry > $2",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+            {
+                Ok(Some(row)) => (|| {
+                    Ok(Some((
+                        row.try_get::<String, _>("token_hash")?,
+                        row.try_get::<String, _>("csrf_token")?,
+                        row.try_get::<i64, _>("absolute_expiry")?,
+                        row.try_get::<i64, _>("id")?,
+                        row.try_get::<String, _>("username")?,
+                        row.try_get::<String, _>("role")?,
+                    )))
+                })(),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .map_err(db("read a session"))?;
+        let Some((token_hash, csrf_token, absolute_expiry, id, username, role)) = row else {
+            return Ok(None);
+        };
+        let expires_at = (now + idle_ms).min(absolute_expiry);
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE console_sessions SET expires_at = $2 WHERE token_hash = $1"
+        )
+        .bind(&token_hash)
+        .bind(expires_at)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .map_err(db("renew a session"))?;
+        Ok(Some(SessionRow {
+            token_hash,
+            user: user_from(id, username, role)?,
+            csrf_token,
+            expires_at,
+            absolute_expiry,
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM console_sessions WHERE token_hash = $1"
+        )
+        .bind(token_hash)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .map_err(db("end a session"))
+    }
+
+    /// Removes sessions that have ended; returns how many.
+    pub async fn purge_sessions(&self) -> Result<u64, StoreError> {
+        let now = Timestamp::now().as_millis();
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM console_sessions WHERE expires_at <= $1 OR absolute_expiry <= $1"
+        )
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
+        .map_err(db("purge sessions"))
+    }
+
+    /// Appends a line to the audit log.
+    pub async fn audit(&self, entry: &NewAudit<'_>) -> Result<(), StoreError> {
+        let now = Timestamp::now().as_millis();
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO console_audit (at, username, action, order_id, payment_type, detail, outcome)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        )
+        .bind(now)
+        .bind(entry.username)
+        .bind(entry.action)
+        .bind(entry.order_id)
+        .bind(entry.payment_type)
+        .bind(entry.detail)
+        .bind(entry.outcome)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .map_err(db("write the audit log"))
+    }
+
+    /// The newest audit lines first, optionally of one order only.
+    pub async fn audit_log(
+        &self,
+        order_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "SELECT id, at, username, action, order_id, payment_type, detail, outcome
+                   FROM console_audit
+                  WHERE (CAST($1 AS TEXT) IS NULL OR order_id = CAST($1 AS TEXT))
+                  ORDER BY id DESC LIMIT $2",
+            )
+            .bind(order_id)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .and_then(|rows| {
+                rows.iter()
+                    .map(|row| {
+                        Ok(AuditEntry {
+                            id: row.try_get("id")?,
+                            at: Timestamp(row.try_get("at")?),
+                            username: row.try_get("username")?,
+                            action: row.try_get("action")?,
+                            order_id: row.try_get("order_id")?,
+                            payment_type: row.try_get("payment_type")?,
+                            detail: row.try_get("detail")?,
+                            outcome: row.try_get("outcome")?,
+                        })
+                    })
+                    .collect()
+            })
+        })
+        .map_err(db("read the audit log"))
+    }
+}

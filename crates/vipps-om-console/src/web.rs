@@ -1,0 +1,327 @@
+//! The request plumbing every route shares: the session and CSRF guard,
+//! the security headers, cookies, and the per-request context handlers
+//! read.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, Request, State};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::AppState;
+use crate::auth::{token_hash, tokens_match};
+use crate::i18n::{Lang, T};
+use crate::store::{Role, SessionRow};
+use crate::views;
+
+/// Largest request body: an image of 2 MiB in a form, with room to report
+/// a larger one as too large instead of cutting the connection.
+pub(crate) const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// The name of the form field that carries the CSRF token.
+pub(crate) const CSRF_FIELD: &str = "csrf";
+
+/// What every handler knows about the request.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub(crate) lang: Lang,
+    pub(crate) session: Option<SessionRow>,
+    /// Path and query of this request (for the language switch and the
+    /// return after sign-in).
+    pub(crate) here: String,
+    /// The client's address, for the sign-in limiter.
+    pub(crate) address: String,
+    /// The per-browser token of the sign-in form (from its cookie).
+    pub(crate) login_token: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+/// A signed-in request: handlers that take it are never reached by
+/// anonymous visitors, who are sent to the sign-in page.
+pub(crate) struct Signed {
+    pub(crate) ctx: Ctx,
+    pub(crate) session: SessionRow,
+}
+
+impl Signed {
+    /// Refuses (403 page) unless the account is an editor.
+    pub(crate) fn require_editor(&self) -> Result<(), Response> {
+        if self.session.user.role == Role::Editor {
+            Ok(())
+        } else {
+            tracing::info!(user = %self.session.user.username, path = %self.ctx.here, "refused: editor role needed");
+            Err(views::forbidden(&self.ctx))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        match ctx.session.clone() {
+            Some(session) => Ok(Signed { ctx, session }),
+            None => Err(to_login(&ctx.here, parts.method == Method::GET)),
+        }
+    }
+}
+
+/// A redirect to the sign-in page that comes back to `here` (GET only).
+pub(crate) fn to_login(here: &str, come_back: bool) -> Response {
+    if come_back && here != "/" {
+        let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+        Redirect::to(&format!("/login?next={next}")).into_response()
+    } else {
+        Redirect::to("/login").into_response()
+    }
+}
+
+/// Whether `next` is a path on this site (never another origin).
+pub(crate) fn local_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    ok.then_some(next)
+}
+
+/// Reads one cookie.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// A `Set-Cookie` value with the console's attributes.
+pub(crate) fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_secs: Option<u64>,
+) -> HeaderValue {
+    let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age_secs {
+        text.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.config.secure_cookies {
+        text.push_str("; Secure");
+    }
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+fn client_address(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn choose_lang(req: &Request) -> Lang {
+    let query_lang = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| Lang::parse(&v))
+    });
+    query_lang
+        .or_else(|| cookie(req.headers(), "console_lang").and_then(Lang::parse))
+        .unwrap_or_else(|| {
+            Lang::from_accept_language(
+                req.headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        })
+}
+
+/// The CSRF token of a form body (URL-encoded or multipart).
+async fn form_token(content_type: &str, body: &Bytes) -> Option<String> {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/x-www-form-urlencoded" {
+        return url::form_urlencoded::parse(body)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned());
+    }
+    if mime == "multipart/form-data" {
+        let req = Request::builder()
+            .method(Method::POST)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.clone()))
+            .ok()?;
+        let mut multipart = Multipart::from_request(req, &()).await.ok()?;
+        while let Ok(Some(field)) = multipart.next_field().await {
+            if field.name() == Some(CSRF_FIELD) {
+                return field.text().await.ok();
+            }
+        }
+    }
+    None
+}
+
+/// Resolves the session and language, and refuses every POST whose CSRF
+/// token does not match (the sign-in form's per-browser token, or the
+/// session's token everywhere else). Anonymous POSTs other than sign-in
+/// are sent to the sign-in page.
+pub(crate) async fn guard(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let lang = choose_lang(&req);
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
+    let address = client_address(&req);
+    let session = match cookie(req.headers(), state.session_cookie()) {
+        Some(token) if !token.is_empty() => {
+            match state
+                .store
+                .touch_session(&token_hash(token), millis(state.config.idle_timeout))
+                .await
+            {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::error!(error = %e, "session lookup failed");
+                    return views::server_error(lang);
+                }
+            }
+        }
+        _ => None,
+    };
+    let login_token = cookie(req.headers(), state.login_cookie())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned);
+    let ctx = Ctx {
+        lang,
+        session,
+        here,
+        address,
+        login_token,
+    };
+    let mut req = req;
+    if req.method() == Method::POST {
+        let is_login = req.uri().path() == "/login";
+        if !is_login && ctx.session.is_none() {
+            return to_login(&ctx.here, false);
+        }
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return views::message_page(
+                    &ctx,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    lang.t(T::InvalidInput),
+                    "The request is larger than 8 MB.",
+                );
+            }
+        };
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let given = form_token(content_type, &bytes).await.unwrap_or_default();
+        let expected = if is_login {
+            ctx.login_token.clone().unwrap_or_default()
+        } else {
+            ctx.session
+                .as_ref()
+                .map(|s| s.csrf_token.clone())
+                .unwrap_or_default()
+        };
+        if !tokens_match(&given, &expected) {
+            tracing::warn!(
+                path = %parts.uri.path(),
+                user = ctx.session.as_ref().map(|s| s.user.username.as_str()).unwrap_or("-"),
+                token_present = !given.is_empty(),
+                "refused a POST without a valid CSRF token"
+            );
+            return views::csrf_failed(&ctx);
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    req.extensions_mut().insert(ctx);
+    next.run(req).await
+}
+
+/// Security headers on every answer.
+pub(crate) async fn security_headers(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    if !is_static {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    if state.config.secure_cookies {
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
+}
+
+pub(crate) fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
