@@ -631,9 +631,7 @@ pub(crate) async fn category_form(
 type ParsedCategory = (OrderId, PaymentType, Category, Vec<(String, String)>);
 
 /// The category the form describes, or every problem with it.
-fn parse_category(
-    form: &CategoryForm,
-) -> Result<ParsedCategory, Vec<(String, String)>> {
+fn parse_category(form: &CategoryForm) -> Result<ParsedCategory, Vec<(String, String)>> {
     let mut errors = Vec::new();
     let order_id = OrderId::new(form.order_id.trim())
         .map_err(|e| errors.push(("orderId".to_owned(), e.to_string())))
