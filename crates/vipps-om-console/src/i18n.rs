@@ -157,6 +157,8 @@ texts! {
     What => "What", "Hva";
     State => "State", "Status";
     Attempts => "Attempts", "Forsøk";
+    Created => "Queued", "Lagt i kø";
+    DeliveredAt => "Delivered", "Levert";
     LastError => "What went wrong", "Hva gikk galt";
     FieldsRejected => "Fields the API rejected", "Felter API-et avviste";
     NextStep => "What happens next", "Hva skjer videre";

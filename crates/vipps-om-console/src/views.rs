@@ -354,15 +354,15 @@ pub(crate) fn history(ctx: &Ctx, jobs: &[JobStatus], editor: bool) -> Markup {
                 p.muted { (lang.t(T::NoDeliveries)) }
             }
             @for job in jobs {
-                article.job class={ "state-" (job.state.as_str()) } id={ "job-" (job.id.0) } {
+                article class={ "job state-" (job.state.as_str()) } id={ "job-" (job.id.0) } {
                     h3 {
                         (lang.t(T::Job)) " " (job.id.0) ": " (job.kind.describe())
                         " — " span.badge { (state_name(lang, job.state)) }
                     }
                     dl.facts {
                         dt { (lang.t(T::Attempts)) } dd { (job.attempts) }
-                        dt { "Created" } dd { (when(job.created_at)) }
-                        @if let Some(t) = job.delivered_at { dt { (lang.t(T::StateDelivered)) } dd { (when(t)) } }
+                        dt { (lang.t(T::Created)) } dd { (when(job.created_at)) }
+                        @if let Some(t) = job.delivered_at { dt { (lang.t(T::DeliveredAt)) } dd { (when(t)) } }
                         @if let Some(id) = &job.result_id { dt { "Id" } dd { code { (id) } } }
                         @if let Some(error) = &job.last_error {
                             dt { (lang.t(T::LastError)) }

@@ -1,0 +1,218 @@
+// End-to-end test of the support console in headless Chromium.
+//
+// Starts `vipps-om console --demo` (embedded simulator, temporary database,
+// sample orders, two accounts with printed passwords) and walks through
+// what support staff do: sign in (and fail to), find an order, read the
+// receipt, see a failed delivery with its reason, fix it as editor (upload
+// the missing image, retry), be refused as viewer, have a forged form
+// refused, and find it all in the audit log. Screenshots go to
+// target/e2e-screenshots/.
+//
+// VIPPS_OM_BIN: the binary (default target/debug/vipps-om).
+// CHROMIUM: the browser (default /usr/bin/chromium); the test skips
+// without it.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const bin = process.env.VIPPS_OM_BIN || join(root, 'target/debug/vipps-om');
+const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const shots = join(root, 'target/e2e-screenshots');
+
+const skip = !existsSync(browserPath)
+  ? `no Chromium at ${browserPath} (apt-get install chromium, or set CHROMIUM)`
+  : !existsSync(bin)
+    ? `no vipps-om binary at ${bin} (cargo build -p vipps-om-cli, or set VIPPS_OM_BIN)`
+    : false;
+
+/** Starts the demo console; resolves with its URL, accounts and process. */
+function startDemo() {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(bin, ['console', '--demo', '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`the demo did not start within 60 s\n${out}\n${err}`));
+    }, 60_000);
+    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('Stop with Ctrl-C.')) {
+        clearTimeout(timer);
+        const url = out.match(/Support console: (http:\/\/\S+)/)[1];
+        const accounts = {};
+        for (const m of out.matchAll(/^\s+(\w+) \/ (\S+)\s+\((\w+)\)$/gm)) {
+          accounts[m[1]] = m[2];
+        }
+        resolvePromise({ child, url, accounts, output: () => out + err });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited with ${code}\n${out}\n${err}`));
+    });
+  });
+}
+
+/** A PNG header (what the image check reads): 400×400 px. */
+function png(width, height) {
+  const b = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+  b.writeUInt32BE(13, 8);
+  b.write('IHDR', 12, 'ascii');
+  b.writeUInt32BE(width, 16);
+  b.writeUInt32BE(height, 20);
+  Buffer.from([8, 6, 0, 0, 0]).copy(b, 24);
+  return b;
+}
+
+test('support staff find, read and fix orders in the console', { skip, timeout: 180_000 }, async () => {
+  mkdirSync(shots, { recursive: true });
+  const demo = await startDemo();
+  const profile = mkdtempSync(join(tmpdir(), 'vipps-om-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: browserPath,
+    headless: true,
+    locale: 'en-GB',
+    viewport: { width: 1100, height: 900 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const base = demo.url.replace(/\/$/, '');
+  const signIn = async (user, password) => {
+    await page.goto(`${base}/login`);
+    await page.getByLabel('User name').fill(user);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  const findOrder = async (id, type = 'ecom') => {
+    await page.goto(`${base}/`);
+    await page.getByLabel('Order id').fill(id);
+    await page.getByLabel('Payment type').selectOption(type);
+    await page.getByRole('button', { name: 'Show order' }).click();
+  };
+  try {
+    // Sign-in with a wrong password, then the right one.
+    await page.goto(`${base}/order?order_id=demo-1001&payment_type=ecom`);
+    assert.match(page.url(), /\/login\?next=/);
+    await shot('01-sign-in');
+    await page.getByLabel('User name').fill('editor');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.match(await page.locator('#login-error').innerText(), /user name or password is wrong/);
+    await shot('02-wrong-password');
+    await signIn('editor', demo.accounts.editor);
+    assert.equal(new URL(page.url()).pathname, '/');
+
+    // The receipt as the customer sees it.
+    await findOrder('demo-1001');
+    assert.equal(await page.locator('#category-button .app-button').innerText(), 'Receipt');
+    assert.match(await page.locator('#category-link a').getAttribute('href'), /^https:\/\/shop\.example\/orders\/demo-1001$/);
+    assert.equal(await page.locator('#receipt-number').innerText(), 'R-1001');
+    assert.match(await page.locator('#barcode').innerText(), /7038010055720/);
+    assert.match(await page.locator('#order-total').innerText(), /^\d[\d ]*,\d\d kr$/);
+    assert.ok(await page.getByRole('cell', { name: 'Wool socks' }).isVisible());
+    assert.ok(await page.getByText('Knitted cap').isVisible(), 'the return is listed');
+    await shot('03-receipt');
+
+    // A failed delivery with its reason.
+    await findOrder('demo-1003');
+    const failed = page.locator('article.state-failed');
+    assert.equal(await failed.count(), 1);
+    const failedText = await failed.innerText();
+    assert.match(failedText, /imageId/);
+    assert.match(failedText, /shop-logo/);
+    assert.match(await page.locator('article.state-pending').innerText(), /Waits for an earlier job/);
+    const jobId = (await failed.getAttribute('id')).replace('job-', '');
+    await shot('04-failed-delivery');
+
+    // Fix it: upload the missing image, then retry.
+    await page.getByRole('link', { name: 'Upload an image' }).click();
+    await page.getByLabel(/Image file/).setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png(400, 400) });
+    await page.getByLabel(/Image id/).fill('shop-logo');
+    await page.getByRole('button', { name: 'Review' }).click();
+    assert.equal(await page.locator('#image-id').innerText(), 'shop-logo');
+    await page.locator('#confirm').click();
+    assert.match(await page.locator('#result').innerText(), /image is uploaded/);
+    await page.getByRole('link', { name: 'Back to the order' }).click();
+    await page.getByRole('link', { name: 'Retry delivery' }).click();
+    assert.match(await page.locator('h1').innerText(), /Retry this delivery/);
+    await shot('05-retry-confirm');
+    await page.locator('#confirm').click();
+    assert.match(await page.locator('#result').innerText(), /queued again/);
+    let delivered = false;
+    for (let i = 0; i < 50 && !delivered; i++) {
+      await findOrder('demo-1003');
+      delivered = (await page.locator('article.state-failed, article.state-pending').count()) === 0;
+      if (!delivered) await page.waitForTimeout(200);
+    }
+    assert.ok(delivered, 'the retried job and the one behind it are delivered');
+    assert.equal(await page.locator('#category-button .app-button').innerText(), 'Track delivery');
+    await shot('06-after-retry');
+
+    // A forged form without the CSRF token is refused.
+    const forged = page.waitForURL(`**/jobs/${jobId}/retry`);
+    await page.evaluate(({ jobId }) => {
+      const form = document.createElement('form');
+      form.method = 'post';
+      form.action = `/jobs/${jobId}/retry`;
+      document.body.appendChild(form);
+      form.submit();
+    }, { jobId });
+    await forged;
+    assert.match(await page.locator('h1').innerText(), /could not be accepted/);
+    await shot('07-forged-form-refused');
+
+    // A viewer sees but cannot change.
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn('viewer', demo.accounts.viewer);
+    await findOrder('demo-1003');
+    assert.match(await page.locator('main').innerText(), /only editors can change orders/);
+    assert.equal(await page.getByRole('link', { name: 'Retry delivery' }).count(), 0);
+    const refused = await page.goto(`${base}/jobs/${jobId}/retry`);
+    assert.equal(refused.status(), 403);
+    assert.match(await page.locator('h1').innerText(), /Not allowed/);
+    await shot('08-viewer-refused');
+
+    // The audit log shows who did what.
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const audit = await page.locator('#audit').innerText();
+    assert.match(audit, /editor\s+job\.retry\s+demo-1003/);
+    assert.match(audit, /editor\s+image\.upload\s+demo-1003/);
+    assert.match(audit, /editor\s+login\s+wrong user name or password\s+refused/);
+    await shot('09-audit-log');
+
+    // Norwegian at the switch; readable on a phone.
+    await page.getByRole('link', { name: 'Norsk (bokmål)' }).click();
+    assert.match(await page.locator('h1').innerText(), /Revisjonslogg/);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/order?order_id=demo-1001&payment_type=ecom`);
+    assert.match(await page.locator('#seen-title').innerText(), /Slik kunden ser den/);
+    await shot('10-phone-bokmal');
+  } catch (error) {
+    await shot('failure').catch(() => {});
+    error.message += `\n--- console output ---\n${demo.output()}`;
+    throw error;
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+    demo.child.kill('SIGTERM');
+  }
+});
