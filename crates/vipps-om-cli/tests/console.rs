@@ -45,7 +45,15 @@ async fn add_user_reads_the_password_from_stdin_and_stores_an_argon2id_hash() {
         .code(2)
         .stderr(contains("user name"));
     let out = cmd(&db)
-        .args(["--json", "console", "add-user", "kari", "--role", "viewer", "--replace"])
+        .args([
+            "--json",
+            "console",
+            "add-user",
+            "kari",
+            "--role",
+            "viewer",
+            "--replace",
+        ])
         .write_stdin(format!("{secret}\n"))
         .assert()
         .success()
@@ -59,12 +67,18 @@ async fn add_user_reads_the_password_from_stdin_and_stores_an_argon2id_hash() {
     let kari = store.user_by_name("kari").await.unwrap().unwrap();
     assert_eq!(kari.user.role, Role::Viewer);
     assert!(kari.password_hash.starts_with("$argon2id$"));
-    assert!(!format!("{kari:?}").contains("argon2id"), "Debug hides the hash");
+    assert!(
+        !format!("{kari:?}").contains("argon2id"),
+        "Debug hides the hash"
+    );
     let hasher = PasswordHasherConfig::insecure_for_tests().unwrap();
     assert!(hasher.verify(secret, Some(&kari.password_hash)));
     assert!(store.user_by_name("ola").await.unwrap().is_none());
     let log = store.audit_log(None, 10).await.unwrap();
-    assert!(log.iter().any(|e| e.action == "user.add" && e.detail.contains("kari")));
+    assert!(
+        log.iter()
+            .any(|e| e.action == "user.add" && e.detail.contains("kari"))
+    );
     assert!(log.iter().all(|e| !e.detail.contains(secret)));
 }
 
