@@ -474,8 +474,20 @@ impl Worker {
                 tracing::debug!(job = %job.id, kind = %job.kind, order_id = %job.order_id, %outcome, "delivered");
                 processed(ProcessedAs::Delivered(outcome))
             }
-            Verdict::Retry { error, after, .. } => {
-                tracing::info!(job = %job.id, kind = %job.kind, order_id = %job.order_id, attempt = job.attempts, wait_ms = after.as_millis() as u64, %error, "will try again");
+            Verdict::Retry {
+                error,
+                after,
+                status,
+            } => {
+                let error = error.lines().next().unwrap_or_default();
+                let wait_ms = after.as_millis() as u64;
+                if status == Some(401) {
+                    // Every job of this worker will fail the same way until
+                    // the credentials are fixed: say so at the default level.
+                    tracing::warn!(job = %job.id, attempt = job.attempts, wait_ms, %error, "credentials refused; the job waits and is tried again");
+                } else {
+                    tracing::info!(job = %job.id, kind = %job.kind, order_id = %job.order_id, attempt = job.attempts, wait_ms, %error, "will try again");
+                }
                 processed(ProcessedAs::Retrying { after })
             }
             Verdict::Failed { .. } => processed(ProcessedAs::Failed),

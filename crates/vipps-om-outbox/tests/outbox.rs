@@ -140,6 +140,7 @@ on_both!(
     jobs_of_another_merchant_are_left_for_its_worker,
     shutdown_finishes_or_releases_the_delivery_in_flight,
     restarting_on_the_same_database_keeps_everything,
+    refused_credentials_keep_jobs_waiting_not_failed,
 );
 
 fn msn() -> MerchantSerialNumber {
@@ -937,4 +938,49 @@ async fn restarting_on_the_same_database_keeps_everything(db: &Db) {
         assert_eq!(second.job(id).await.unwrap().state, JobState::Delivered);
     }
     assert_eq!(sim.counters().count(Route::AddReceipt, 201), 5);
+}
+
+async fn refused_credentials_keep_jobs_waiting_not_failed(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let wrong = sim
+        .client_builder(sim.demo_merchant())
+        .credentials(vipps_om::Credentials::new(
+            "demo-client-id",
+            "not-the-secret",
+            "demo-subscription-key",
+            msn(),
+        ))
+        .build()
+        .unwrap();
+    let outbox = db.outbox().await;
+    let id = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("auth-1"), &receipt(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let done = worker(&outbox, &wrong).run_once().await.unwrap().unwrap();
+    assert!(
+        matches!(done.result, ProcessedAs::Retrying { .. }),
+        "{done:?}"
+    );
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!((job.state, job.last_status), (JobState::Pending, Some(401)));
+    assert!(
+        job.last_error.as_deref().unwrap().contains("client secret"),
+        "{:?}",
+        job.last_error
+    );
+    // Fixed credentials deliver it; the wrong secret never reached the
+    // database.
+    drain(&outbox, &sim.demo_client().unwrap(), 1).await;
+    assert_eq!(outbox.job(id).await.unwrap().state, JobState::Delivered);
+    let everything = format!(
+        "{:?}{}",
+        outbox.order_status("auth-1").await.unwrap(),
+        outbox.job_payload(id).await.unwrap()
+    );
+    assert!(
+        !everything.contains("not-the-secret") && !everything.contains("demo-subscription-key")
+    );
 }
