@@ -39,6 +39,13 @@ pub fn receipt_from_json(bytes: &[u8]) -> Result<(Receipt, ValidationReport), Va
             return Err(report);
         }
     };
+    receipt_from_value(&value)
+}
+
+/// [`receipt_from_json`] for a document already parsed (e.g. one field of
+/// a JSON Lines record), without turning it back into text.
+pub fn receipt_from_value(value: &Value) -> Result<(Receipt, ValidationReport), ValidationReport> {
+    let mut report = ValidationReport::new();
     let Some(object) = value.as_object() else {
         report.error(
             "",

@@ -241,24 +241,29 @@ async fn send_line(client: &Client, text: &str, validate: bool) -> Outcome {
             );
         }
     };
-    let bytes = line.receipt.to_string();
-    let receipt = match super::receipt::load_receipt(bytes.as_bytes(), validate) {
-        Ok((r, _warnings)) => r,
-        Err(f) => {
-            let problems = f
-                .problems
-                .into_iter()
-                .filter(|p| p.2 == vipps_om::Severity::Error)
-                .map(|(path, m, _)| (format!("receipt.{path}"), m))
+    // The line is parsed once; the receipt is read from that value, not
+    // from text again.
+    let parsed = if validate {
+        vipps_om::parse::receipt_from_value(&line.receipt).map(|(r, _warnings)| r)
+    } else {
+        <vipps_om::Receipt as serde::Deserialize>::deserialize(&line.receipt).or_else(|_| {
+            // Not even the shape is right: report it the validating way.
+            vipps_om::parse::receipt_from_value(&line.receipt).map(|(r, _)| r)
+        })
+    };
+    let receipt = match parsed {
+        Ok(r) => r,
+        Err(report) => {
+            let problems = report
+                .errors()
+                .map(|p| (format!("receipt.{}", p.path), p.message.clone()))
                 .collect();
             return failed("the receipt is invalid".into(), problems, false);
         }
     };
-    let receipts = if validate {
-        client.receipts()
-    } else {
-        client.receipts().without_validation()
-    };
+    // Already validated above (when asked to); validating again in the
+    // client would only repeat the work.
+    let receipts = client.receipts().without_validation();
     match receipts.add(&payment_type, &order_id, &receipt).await {
         Ok(Delivered::Created(_)) => Outcome::Sent,
         Ok(Delivered::AlreadyPresent) | Err(Error::ReceiptAlreadyExists { .. }) => {
