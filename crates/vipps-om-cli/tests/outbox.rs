@@ -98,9 +98,7 @@ async fn database(postgres: bool, dir: &Path) -> Option<(String, Option<(String,
         .ok()
         .filter(|u| u.starts_with("postgres"))
     else {
-        eprintln!(
-            "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL crash test (.ci/run starts a throwaway server)"
-        );
+        skipped_without_postgres();
         return None;
     };
     use sqlx::Connection;
@@ -581,4 +579,17 @@ async fn failed_jobs_show_the_api_reasons_and_a_fixed_retry_delivers() {
         stderr.contains("unsupported database URL") && !stderr.contains("hunter2"),
         "{stderr}"
     );
+}
+
+/// Says that the PostgreSQL runs are skipped: in each skipped test's output,
+/// and once per test binary straight to standard error, past the test
+/// harness's capture, so that a passing run shows it too.
+fn skipped_without_postgres() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let message = "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL crash test (.ci/run starts a throwaway server)";
+    eprintln!("{message}");
+    ONCE.call_once(|| {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "\n{message}");
+    });
 }

@@ -46,9 +46,7 @@ impl Db {
             .ok()
             .filter(|u| u.starts_with("postgres"))
         else {
-            eprintln!(
-                "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL outbox tests (.ci/run starts a throwaway server)"
-            );
+            skipped_without_postgres();
             return None;
         };
         use sqlx::Connection;
@@ -983,4 +981,17 @@ async fn refused_credentials_keep_jobs_waiting_not_failed(db: &Db) {
     assert!(
         !everything.contains("not-the-secret") && !everything.contains("demo-subscription-key")
     );
+}
+
+/// Says that the PostgreSQL runs are skipped: in each skipped test's output,
+/// and once per test binary straight to standard error, past the test
+/// harness's capture, so that a passing run shows it too.
+fn skipped_without_postgres() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let message = "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL outbox tests (.ci/run starts a throwaway server)";
+    eprintln!("{message}");
+    ONCE.call_once(|| {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "\n{message}");
+    });
 }
