@@ -20,16 +20,20 @@
 # @stoplight/prism-cli (npm, into target/bench-tools, never committed).
 # Without ../shared the Prism side is skipped with a message.
 #
-# The simulator runs twice: as started by default (RUST_LOG=info, one log
-# line per request, written to a file here) and with RUST_LOG=warn, to
-# show what the per-request log line costs. Besides wrk's numbers the
-# table has each server's CPU time per request (from /proc/PID/stat),
-# which is less sensitive to other load on the machine than throughput.
+# Two simulators run: one as started by default (RUST_LOG=info, one log
+# line per request, written to a file here) and one with RUST_LOG=warn,
+# to show what the per-request log line costs. All servers run at once
+# and take turns: per case each gets a warm-up, then 4 rounds of 5 s in
+# rotating order, so that other load on a shared machine falls on all of
+# them alike. p50 and p99 are the medians of the rounds' values (the worst
+# round's p99 is shown too). Besides wrk's numbers the table has each
+# server's CPU time per request (from /proc/PID/stat), which depends less
+# on other load than throughput does.
 #
-# Environment: BENCH_DURATION (seconds per case, default 20),
-# BENCH_WARMUP (seconds of warm-up per case, default 3),
-# BENCH_SKIP_MEMORY=1 (skip step 1), BENCH_SKIP_QUIET=1 (skip the
-# RUST_LOG=warn run).
+# Environment: BENCH_DURATION (measured seconds per server and case,
+# default 20), BENCH_ROUNDS (default 4), BENCH_WARMUP (seconds of warm-up
+# per server and case, default 3), BENCH_SKIP_MEMORY=1 (skip step 1),
+# BENCH_SKIP_QUIET=1 (no RUST_LOG=warn simulator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -185,33 +189,14 @@ export BENCH_SUBSCRIPTION_KEY=$SUBSCRIPTION_KEY
 cpu_ticks() {
   awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
-TICKS=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
-# run_wrk SERVER CASE BASE_URL PREFIX PID: warm-up, then the measured run;
-# appends "SERVER CASE <WRK_RESULT fields> cpu_us=<server CPU per request>"
-# to $WORK/results.
-run_wrk() {
-  local server=$1 case=$2 url=$3 prefix=$4 pid=$5 script before after line
-  script=$WORK/$case.lua
-  export BENCH_PREFIX=$prefix
-  step "$server: $case, ${WARMUP}s warm-up, ${DURATION}s measured ($CONNECTIONS connections, $THREADS threads)"
-  BENCH_RUN="$server-warm-$$" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s \
-    -s "$script" "$url" >"$WORK/$server-$case-warm.out" 2>&1 \
-    || die "wrk warm-up failed: $(cat "$WORK/$server-$case-warm.out")"
-  before=$(cpu_ticks "$pid")
-  BENCH_RUN="$server-$$-$(date +%s)" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s \
-    -s "$script" "$url" >"$WORK/$server-$case.out" 2>&1 \
-    || die "wrk failed: $(cat "$WORK/$server-$case.out")"
-  after=$(cpu_ticks "$pid")
-  cat "$WORK/$server-$case.out" >&2
-  line=$(grep '^WRK_RESULT' "$WORK/$server-$case.out") || die "wrk printed no WRK_RESULT line"
-  line=${line#WRK_RESULT }
-  local requests=${line#*requests=}
-  requests=${requests%% *}
-  local cpu_us
-  cpu_us=$(awk -v t="$((after - before))" -v hz="$TICKS" -v n="$requests" \
-    'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print 0 }')
-  echo "$server $case $line cpu_us=$cpu_us" >>"$WORK/results"
+# wrk_once SERVER CASE SECONDS RUN_TAG OUT: one wrk run against SERVER.
+wrk_once() {
+  local server=$1 case=$2 seconds=$3 tag=$4 out=$5
+  BENCH_PREFIX=${PREFIX[$server]} BENCH_TOKEN=${TOKEN[$server]} BENCH_RUN=$tag \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s \
+    -s "$WORK/$case.lua" "${URL[$server]}" >"$out" 2>&1 \
+    || die "wrk failed against $server ($case): $(cat "$out")"
 }
 
 # wait_for_url URL: until it answers at all (any status), at most 60 s.
@@ -223,14 +208,14 @@ wait_for_url() {
   return 1
 }
 
-# --- the simulator -----------------------------------------------------
+declare -A URL PREFIX TOKEN PID
+SERVERS=()
 
-# bench_sim NAME RUST_LOG: starts `vipps-om sim` (logs to a file), gets a
-# token, stores the order to GET, runs both cases, stops it.
-SIM_LOG_LINES=0
-bench_sim() {
+# start_sim NAME RUST_LOG: starts `vipps-om sim` (logs to a file), gets a
+# token and stores the order that the GET case reads.
+start_sim() {
   local name=$1 log=$2 url="" pid token_json token status
-  step "starting the simulator (RUST_LOG=$log)"
+  step "starting the simulator as $name (RUST_LOG=$log)"
   RUST_LOG=$log "$BIN" sim --listen 127.0.0.1:0 >"$WORK/$name.out" 2>"$WORK/$name.log" &
   pid=$!
   PIDS+=("$pid")
@@ -240,14 +225,13 @@ bench_sim() {
     sleep 0.1
   done
   [ -n "$url" ] || die "the simulator printed no base URL: $(cat "$WORK/$name.log")"
-  echo "simulator at $url" >&2
+  echo "$name at $url" >&2
 
   token_json=$(curl -s -X POST "$url/accesstoken/get" \
     -H "client_id: $CLIENT_ID" -H "client_secret: $CLIENT_SECRET" \
     -H "Ocp-Apim-Subscription-Key: $SUBSCRIPTION_KEY" -H "Merchant-Serial-Number: $MSN")
   token=$(printf '%s' "$token_json" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
   [ -n "$token" ] || die "no token: $token_json"
-  export BENCH_TOKEN=$token
 
   status=$(curl -s -o "$WORK/created.json" -w '%{http_code}' -X POST \
     "$url/order-management/v2/ECOM/receipts/$BENCH_ORDER_ID" \
@@ -256,26 +240,17 @@ bench_sim() {
     --data-binary "@$RECEIPT")
   [ "$status" = 201 ] || die "creating the order to GET answered $status: $(cat "$WORK/created.json")"
 
-  run_wrk "$name" get "$url" /order-management "$pid"
-  run_wrk "$name" post "$url" /order-management "$pid"
-  # The simulator's own count of answers per route and status.
-  echo "$name counters: $(curl -s "$url/_sim/counters")" >&2
-  if [ "$name" = sim ]; then
-    SIM_LOG_LINES=$(wc -l <"$WORK/$name.log")
-  fi
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  URL[$name]=$url PREFIX[$name]=/order-management TOKEN[$name]=$token PID[$name]=$pid
+  SERVERS+=("$name")
 }
 
 export BENCH_ORDER_ID=bench-get-1
 # As started by default (info: one log line per request, here to a file),
-# then without the per-request log line, to show what it costs.
-bench_sim sim "${BENCH_SIM_LOG:-info}"
+# and without the per-request log line, to show what it costs.
+start_sim sim "${BENCH_SIM_LOG:-info}"
 if [ "${BENCH_SKIP_QUIET:-0}" != 1 ]; then
-  bench_sim sim-quiet warn
+  start_sim sim-quiet warn
 fi
-
-# --- Prism -------------------------------------------------------------
 
 if [ -n "$PRISM" ]; then
   PRISM_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 4010)
@@ -283,15 +258,81 @@ if [ -n "$PRISM" ]; then
   "$PRISM" mock -h 127.0.0.1 -p "$PRISM_PORT" "$SPEC" >"$WORK/prism.log" 2>&1 &
   PRISM_PID=$!
   PIDS+=("$PRISM_PID")
-  PRISM_URL=http://127.0.0.1:$PRISM_PORT
-  wait_for_url "$PRISM_URL/" || die "Prism did not start: $(tail -n 20 "$WORK/prism.log")"
-  # `prism` is a node script: measure the node process that serves.
-  PRISM_SERVER_PID=$(pgrep -P "$PRISM_PID" | head -n 1 || true)
-  run_wrk prism get "$PRISM_URL" "" "${PRISM_SERVER_PID:-$PRISM_PID}"
-  run_wrk prism post "$PRISM_URL" "" "${PRISM_SERVER_PID:-$PRISM_PID}"
+  wait_for_url "http://127.0.0.1:$PRISM_PORT/" || die "Prism did not start: $(tail -n 20 "$WORK/prism.log")"
+  # Prism does not check the token: the simulator's is sent, as is.
+  URL[prism]=http://127.0.0.1:$PRISM_PORT PREFIX[prism]="" TOKEN[prism]=${TOKEN[sim]}
+  PID[prism]=$PRISM_PID
+  SERVERS+=(prism)
 fi
 
+# The servers take turns: per case, a warm-up each, then ROUNDS rounds in
+# which each server gets DURATION/ROUNDS seconds, the order rotating every
+# round, so that other load on the machine falls on all of them alike.
+ROUNDS=${BENCH_ROUNDS:-4}
+ROUND_SECONDS=$(( (DURATION + ROUNDS - 1) / ROUNDS ))
+: >"$WORK/rounds"
+for case in get post; do
+  for server in "${SERVERS[@]}"; do
+    step "$server: $case, ${WARMUP}s warm-up"
+    wrk_once "$server" "$case" "$WARMUP" "$server-warm-$$" "$WORK/warm.out"
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    step "$case, round $round of $ROUNDS: ${ROUND_SECONDS}s per server ($CONNECTIONS connections, $THREADS threads)"
+    count=${#SERVERS[@]}
+    for i in $(seq 0 $((count - 1))); do
+      server=${SERVERS[$(( (i + round) % count ))]}
+      out=$WORK/$server-$case-$round.out
+      before=$(cpu_ticks "${PID[$server]}")
+      wrk_once "$server" "$case" "$ROUND_SECONDS" "$server-r$round-$$-$(date +%s)" "$out"
+      after=$(cpu_ticks "${PID[$server]}")
+      line=$(grep '^WRK_RESULT' "$out") || die "wrk printed no WRK_RESULT line: $(cat "$out")"
+      echo "$server: ${line#WRK_RESULT }" >&2
+      echo "$server $case $round ${line#WRK_RESULT } cpu_ticks=$((after - before))" >>"$WORK/rounds"
+    done
+  done
+done
+
+for server in sim sim-quiet; do
+  [ -n "${URL[$server]:-}" ] || continue
+  # The simulator's own count of answers per route and status.
+  echo "$server counters: $(curl -s "${URL[$server]}/_sim/counters")" >&2
+done
+SIM_LOG_LINES=$(wc -l <"$WORK/sim.log")
+
 # --- report --------------------------------------------------------------
+
+# One line per server and case from its rounds: requests/s over all
+# rounds, the median of the rounds' p50 and p99, the worst round's p99,
+# the largest latency, totals of requests, non-2xx, socket errors, and
+# server CPU per request.
+TICKS=$(getconf CLK_TCK 2>/dev/null || echo 100)
+awk -v hz="$TICKS" '
+  function val(name,   i, kv) {
+    for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] }
+    return 0
+  }
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  {
+    k = $1 " " $2
+    if (!(k in req)) order[++n] = k
+    req[k] += val("requests"); sec[k] += val("seconds")
+    bad[k] += val("non2xx"); sock[k] += val("socket_errors"); cpu[k] += val("cpu_ticks")
+    p50[k] = p50[k] " " val("p50_ms"); p99[k] = p99[k] " " val("p99_ms")
+    if (val("p99_ms") + 0 > worst[k] + 0) worst[k] = val("p99_ms")
+    if (val("max_ms") + 0 > max[k] + 0) max[k] = val("max_ms")
+  }
+  END {
+    for (i = 1; i <= n; i++) {
+      k = order[i]
+      printf "%s rps=%.1f p50_ms=%.3f p99_ms=%.3f worst_p99_ms=%.3f max_ms=%.3f requests=%d non2xx=%d socket_errors=%d cpu_us=%.0f\n",
+        k, req[k] / sec[k], median(p50[k]), median(p99[k]), worst[k], max[k], req[k], bad[k], sock[k],
+        req[k] ? cpu[k] / hz * 1e6 / req[k] : 0
+    }
+  }' "$WORK/rounds" >"$WORK/results"
 
 field() { # field NAME LINE
   printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
@@ -302,10 +343,10 @@ result() { # result SERVER CASE
 
 echo
 echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr); load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
-echo "wrk: $CONNECTIONS connections, $THREADS threads, ${DURATION}s per case after ${WARMUP}s warm-up, client and server on the same machine; per-request log lines written by the simulator (info): $SIM_LOG_LINES"
+echo "wrk: $CONNECTIONS connections, $THREADS threads, client and servers on the same machine; per server and case ${WARMUP}s warm-up, then $ROUNDS rounds of ${ROUND_SECONDS}s taken in turns; per-request log lines written by the simulator (info): $SIM_LOG_LINES"
 echo
-echo "| Case | Server | Requests/s | p50 (ms) | p99 (ms) | max (ms) | Requests | non-2xx | Socket errors | Server CPU per request (µs) | Throughput vs Prism |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| Case | Server | Requests/s | p50 (ms) | p99 (ms) | worst round p99 (ms) | max (ms) | Requests | non-2xx | Socket errors | Server CPU per request (µs) | Throughput vs Prism |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 INVALID=0
 # shellcheck disable=SC2016 # backquotes are markdown here
 for case in get post; do
@@ -329,10 +370,10 @@ for case in get post; do
     if [ "$(field non2xx "$line")" != 0 ] || [ "$(field socket_errors "$line")" != 0 ]; then
       INVALID=1
     fi
-    printf '| %s | %s | %.0f | %.2f | %.2f | %.1f | %s | %s | %s | %s | %s |\n' \
+    printf '| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %s | %s | %s | %s | %s |\n' \
       "$label" "$name" "$(field rps "$line")" "$(field p50_ms "$line")" "$(field p99_ms "$line")" \
-      "$(field max_ms "$line")" "$(field requests "$line")" "$(field non2xx "$line")" \
-      "$(field socket_errors "$line")" "$(field cpu_us "$line")" "$ratio"
+      "$(field worst_p99_ms "$line")" "$(field max_ms "$line")" "$(field requests "$line")" \
+      "$(field non2xx "$line")" "$(field socket_errors "$line")" "$(field cpu_us "$line")" "$ratio"
   done
 done
 
