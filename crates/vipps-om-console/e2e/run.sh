@@ -27,5 +27,10 @@ if [ "${CI:-}" = "true" ] || [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 (cd "$root" && cargo build -q -p vipps-om-cli)
-export CHROMIUM="$chromium" VIPPS_OM_BIN="${VIPPS_OM_BIN:-$root/target/debug/vipps-om}"
+export CHROMIUM="$chromium" VIPPS_OM_BIN="${VIPPS_OM_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/vipps-om}"
+# The binary was just built: not finding it is a failure here, not a skip.
+if [ ! -x "$VIPPS_OM_BIN" ]; then
+  echo "e2e: no vipps-om binary at $VIPPS_OM_BIN after the build" >&2
+  exit 1
+fi
 node --test console.test.mjs
