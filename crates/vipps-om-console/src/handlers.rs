@@ -667,20 +667,24 @@ fn parse_category(form: &CategoryForm) -> Result<ParsedCategory, Vec<(String, St
     }
 }
 
+/// The category form of a review or an apply: editors only, checked the
+/// same way both times (the apply step trusts nothing from the review).
+fn editor_category(signed: &Signed, form: &CategoryForm) -> Result<ParsedCategory, Response> {
+    signed.require_editor()?;
+    parse_category(form).map_err(|errors| category_edit_page(&signed.ctx, form, Some(&errors)))
+}
+
 pub(crate) async fn category_review(
     State(state): St,
     signed: Signed,
     Form(form): Form<CategoryForm>,
 ) -> Response {
-    if let Err(r) = signed.require_editor() {
-        return r;
-    }
+    let (order_id, pt, category, warnings) = match editor_category(&signed, &form) {
+        Ok(parsed) => parsed,
+        Err(r) => return r,
+    };
     let ctx = &signed.ctx;
     let lang = ctx.lang;
-    let (order_id, pt, category, warnings) = match parse_category(&form) {
-        Ok(parsed) => parsed,
-        Err(errors) => return category_edit_page(ctx, &form, Some(&errors)),
-    };
     let current = state
         .client
         .orders()
@@ -719,15 +723,12 @@ pub(crate) async fn category_apply(
     signed: Signed,
     Form(form): Form<CategoryForm>,
 ) -> Response {
-    if let Err(r) = signed.require_editor() {
-        return r;
-    }
+    let (order_id, pt, category, _) = match editor_category(&signed, &form) {
+        Ok(parsed) => parsed,
+        Err(r) => return r,
+    };
     let ctx = &signed.ctx;
     let lang = ctx.lang;
-    let (order_id, pt, category, _) = match parse_category(&form) {
-        Ok(parsed) => parsed,
-        Err(errors) => return category_edit_page(ctx, &form, Some(&errors)),
-    };
     let result = state
         .client
         .categories()
