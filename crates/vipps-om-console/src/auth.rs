@@ -186,7 +186,10 @@ impl LoginTokens {
         let mac = self
             .mac(&payload)
             .ok_or_else(|| PasswordError::Hashing("the HMAC key was refused".into()))?;
-        Ok(format!("{payload}.{}", hex::encode(mac.finalize().into_bytes())))
+        Ok(format!(
+            "{payload}.{}",
+            hex::encode(mac.finalize().into_bytes())
+        ))
     }
 
     /// Whether `token` was issued by this key and has not expired.
@@ -243,7 +246,10 @@ mod tests {
         assert!(!tokens.verify(&"0".repeat(64)), "a made-up token");
         let (payload, mac) = token.rsplit_once('.').unwrap();
         let (nonce, _) = payload.split_once('.').unwrap();
-        assert!(!tokens.verify(&format!("{nonce}.99999999999.{mac}")), "a changed expiry");
+        assert!(
+            !tokens.verify(&format!("{nonce}.99999999999.{mac}")),
+            "a changed expiry"
+        );
         let past = format!("{nonce}.1");
         let mac = hex::encode(tokens.mac(&past).unwrap().finalize().into_bytes());
         assert!(!tokens.verify(&format!("{past}.{mac}")), "expired");

@@ -17,8 +17,8 @@ use vipps_om_outbox::{JobId, JobState};
 use crate::auth::random_token;
 use crate::i18n::{Lang, T};
 use crate::store::NewAudit;
-use crate::views::{self, csrf, page, problems, respond};
 use crate::uploads::PendingUpload;
+use crate::views::{self, csrf, page, problems, respond};
 use crate::web::{Ctx, Signed, local_path, set_cookie};
 use crate::{AppState, store};
 
@@ -873,7 +873,11 @@ pub(crate) async fn audit_page(
             );
         }
     };
-    match state.store.audit_page(order, cursor, crate::limits::AUDIT_PAGE_ROWS).await {
+    match state
+        .store
+        .audit_page(order, cursor, crate::limits::AUDIT_PAGE_ROWS)
+        .await
+    {
         Ok(audit) => respond(
             StatusCode::OK,
             page(

@@ -313,8 +313,7 @@ impl LoginLimiter {
         tables.names.fail(name, &policy, 0, now);
         Failure {
             pair_locked: pair.failures == policy.max_failures && pair.locked(now),
-            address_locked: by_address.failures == policy.max_per_address
-                && by_address.locked(now),
+            address_locked: by_address.failures == policy.max_per_address && by_address.locked(now),
         }
     }
 

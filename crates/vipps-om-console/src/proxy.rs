@@ -138,7 +138,12 @@ mod tests {
             ("x-forwarded-for", "198.51.100.7, 10.0.0.2"),
         ]);
         assert_eq!(
-            client_ip(ip("::ffff:10.0.0.1"), &chain, &[ip(PROXY), ip("10.0.0.2")], xff),
+            client_ip(
+                ip("::ffff:10.0.0.1"),
+                &chain,
+                &[ip(PROXY), ip("10.0.0.2")],
+                xff
+            ),
             ip("198.51.100.7")
         );
         let garbage = headers(&[("x-forwarded-for", "1.1.1.1, unknown")]);

@@ -169,12 +169,8 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
                 address_locked = failure.address_locked,
                 "failed sign-in"
             );
-            let detail = failure_detail(
-                known.is_some(),
-                name.chars().count(),
-                &ctx.address,
-                failure,
-            );
+            let detail =
+                failure_detail(known.is_some(), name.chars().count(), &ctx.address, failure);
             audit(
                 &state,
                 NewAudit {

@@ -567,9 +567,13 @@ impl Store {
             AuditCursor::After(id) => (id, false),
         };
         let sql = if newer_first {
-            format!("SELECT {AUDIT_COLUMNS} FROM console_audit WHERE {filter} AND id < $2 ORDER BY id DESC LIMIT $3")
+            format!(
+                "SELECT {AUDIT_COLUMNS} FROM console_audit WHERE {filter} AND id < $2 ORDER BY id DESC LIMIT $3"
+            )
         } else {
-            format!("SELECT {AUDIT_COLUMNS} FROM console_audit WHERE {filter} AND id > $2 ORDER BY id ASC LIMIT $3")
+            format!(
+                "SELECT {AUDIT_COLUMNS} FROM console_audit WHERE {filter} AND id > $2 ORDER BY id ASC LIMIT $3"
+            )
         };
         let fetch = i64::from(limit).saturating_add(1);
         let mut entries = on_pool!(self, |pool| {
@@ -606,10 +610,20 @@ impl Store {
         // Whether anything lies beyond the other end of this page.
         let other_side = match (cursor, entries.first(), entries.last()) {
             (AuditCursor::Newest, _, _) => false,
-            (AuditCursor::Before(_), Some(first), _) => self.audit_exists(order_id, first.id, true).await?,
-            (AuditCursor::After(_), _, Some(last)) => self.audit_exists(order_id, last.id, false).await?,
-            (AuditCursor::Before(id), None, _) => self.audit_exists(order_id, id.saturating_sub(1), true).await?,
-            (AuditCursor::After(id), _, None) => self.audit_exists(order_id, id.saturating_add(1), false).await?,
+            (AuditCursor::Before(_), Some(first), _) => {
+                self.audit_exists(order_id, first.id, true).await?
+            }
+            (AuditCursor::After(_), _, Some(last)) => {
+                self.audit_exists(order_id, last.id, false).await?
+            }
+            (AuditCursor::Before(id), None, _) => {
+                self.audit_exists(order_id, id.saturating_sub(1), true)
+                    .await?
+            }
+            (AuditCursor::After(id), _, None) => {
+                self.audit_exists(order_id, id.saturating_add(1), false)
+                    .await?
+            }
         };
         let (has_newer, has_older) = if newer_first {
             (other_side, more)

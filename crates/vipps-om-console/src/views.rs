@@ -142,7 +142,12 @@ pub(crate) fn file_too_large(ctx: &Ctx, size: Option<usize>) -> Response {
     }
     text.push_str(". ");
     text.push_str(lang.t(T::ChooseSmaller));
-    message_page(ctx, StatusCode::PAYLOAD_TOO_LARGE, lang.t(T::InvalidInput), &text)
+    message_page(
+        ctx,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        lang.t(T::InvalidInput),
+        &text,
+    )
 }
 
 /// 413: a URL-encoded form over [`limits::MAX_FORM_BYTES`].
@@ -153,7 +158,12 @@ pub(crate) fn form_too_large(ctx: &Ctx) -> Response {
         lang.t(T::FormTooLarge),
         limits::MAX_FORM_BYTES / 1024
     );
-    message_page(ctx, StatusCode::PAYLOAD_TOO_LARGE, lang.t(T::InvalidInput), &text)
+    message_page(
+        ctx,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        lang.t(T::InvalidInput),
+        &text,
+    )
 }
 
 /// 414: a path and query over [`limits::MAX_TARGET_BYTES`].
@@ -164,7 +174,12 @@ pub(crate) fn target_too_long(lang: Lang) -> Response {
         lang.t(T::UrlTooLong),
         limits::MAX_TARGET_BYTES
     );
-    message_page(&ctx, StatusCode::URI_TOO_LONG, lang.t(T::InvalidInput), &text)
+    message_page(
+        &ctx,
+        StatusCode::URI_TOO_LONG,
+        lang.t(T::InvalidInput),
+        &text,
+    )
 }
 
 fn bare_ctx(lang: Lang) -> Ctx {

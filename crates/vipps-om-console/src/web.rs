@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
 use crate::auth::{LOGIN_TOKEN_MAX_LEN, token_hash, tokens_match};
-use crate::limits::{self, TooLong};
 use crate::i18n::Lang;
+use crate::limits::{self, TooLong};
 use crate::store::{Role, SessionRow};
 use crate::views;
 
