@@ -1,6 +1,6 @@
-//! Bounds on what a request may carry. The guard ([`crate::web::guard`])
-//! checks every query parameter and every form field against them before
-//! any handler runs (no password is hashed, no database is asked, nothing
+//! Bounds on what a request may carry. The middleware in front of every
+//! route checks every query parameter and every form field against them
+//! before any handler runs (no password is hashed, no database is asked, nothing
 //! is logged or counted for an over-long field), and answers with a page
 //! that names the field and its limit: 400 for a field, 413 for a body,
 //! 414 for a URL.

@@ -26,6 +26,10 @@ use crate::views;
 /// URL-encoded forms are held to [`limits::MAX_FORM_BYTES`].
 pub(crate) const MAX_BODY: usize = 8 * 1024 * 1024;
 
+/// Longest session cookie looked up (ids are 64 hex digits; anything much
+/// longer is not one and costs no database query).
+const SESSION_ID_MAX_LEN: usize = 128;
+
 /// The name of the form field that carries the CSRF token.
 pub(crate) const CSRF_FIELD: &str = "csrf";
 
@@ -272,7 +276,7 @@ pub(crate) async fn guard(
         req.uri().query().unwrap_or("").as_bytes(),
     ));
     let session = match cookie(req.headers(), state.session_cookie()) {
-        Some(token) if !token.is_empty() && token.len() <= 128 => {
+        Some(token) if !token.is_empty() && token.len() <= SESSION_ID_MAX_LEN => {
             match state
                 .store
                 .touch_session(&token_hash(token), millis(state.config.idle_timeout))
