@@ -235,9 +235,9 @@ pub(crate) fn login(ctx: &Ctx, token: &str, next: &str, error: Option<&str>) -> 
                 input type="hidden" name=(CSRF_FIELD) value=(token);
                 input type="hidden" name="next" value=(next);
                 label for="username" { (lang.t(T::Username)) }
-                input #username type="text" name="username" autocomplete="username" required autofocus;
+                input #username type="text" name="username" autocomplete="username" required autofocus maxlength=(limits::MAX_USERNAME_CHARS);
                 label for="password" { (lang.t(T::Password)) }
-                input #password type="password" name="password" autocomplete="current-password" required;
+                input #password type="password" name="password" autocomplete="current-password" required maxlength=(limits::MAX_PASSWORD_CHARS);
                 button type="submit" { (lang.t(T::SignIn)) }
             }
         },
