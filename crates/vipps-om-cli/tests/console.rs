@@ -92,3 +92,34 @@ fn refuses_to_listen_beyond_loopback_without_https() {
         .code(2)
         .stderr(contains("--tls-proxy"));
 }
+
+#[test]
+fn proxy_addresses_must_be_ip_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+    cmd(&db)
+        .args([
+            "console",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-proxy=proxy.local",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("--tls-proxy=proxy.local: not an IP address"));
+    cmd(&db)
+        .args(["console", "--trusted-proxy", "proxy.local"])
+        .assert()
+        .code(2)
+        .stderr(contains("--trusted-proxy"));
+    let help = cmd(&db)
+        .args(["console", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8_lossy(&help);
+    assert!(help.contains("--trusted-proxy <ADDR>"), "{help}");
+    assert!(help.contains("--forwarded-header"), "{help}");
+}

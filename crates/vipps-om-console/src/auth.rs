@@ -1,12 +1,12 @@
-//! Passwords (argon2id), random tokens, and the sign-in limiter.
+//! Passwords (argon2id), random tokens, and the sign-in form's signed
+//! CSRF tokens. The sign-in limiter is in [`crate::limiter`].
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -135,137 +135,89 @@ pub fn tokens_match(given: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
-/// Sign-in limits: after `max_failures` failed sign-ins for one account
-/// name (existing or not) within `window`, that name is locked for
-/// `lockout`; one client address may try at most `max_per_address`
-/// sign-ins per `window`.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginPolicy {
-    /// Failures before the name is locked.
-    pub max_failures: u32,
-    /// Window in which failures and attempts are counted.
-    pub window: Duration,
-    /// How long a locked name stays locked.
-    pub lockout: Duration,
-    /// Attempts per client address per window.
-    pub max_per_address: u32,
+pub use crate::limiter::{Gate, LoginLimiter, LoginPolicy};
+
+/// How long a sign-in form's token is accepted after it was issued.
+pub const LOGIN_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Issues and checks the sign-in form's CSRF tokens: a random nonce and an
+/// expiry, signed with HMAC-SHA-256 under a key made at start-up (a
+/// restart makes open sign-in forms stale: reloading the page gets a new
+/// token). The form sends the token in a field and the browser in a
+/// cookie; both must be equal *and* carry this server's signature, so a
+/// made-up pair is refused.
+pub struct LoginTokens {
+    key: [u8; 32],
 }
 
-impl Default for LoginPolicy {
-    fn default() -> Self {
-        LoginPolicy {
-            max_failures: 5,
-            window: Duration::from_secs(15 * 60),
-            lockout: Duration::from_secs(15 * 60),
-            max_per_address: 30,
-        }
+impl fmt::Debug for LoginTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginTokens").finish_non_exhaustive()
     }
 }
 
-#[derive(Debug, Default)]
-struct Counter {
-    count: u32,
-    since: Option<Instant>,
-    locked_until: Option<Instant>,
-}
+/// The longest sign-in token (`nonce.expiry.mac`), for the shape check.
+pub const LOGIN_TOKEN_MAX_LEN: usize = 32 + 1 + 20 + 1 + 64;
 
-impl Counter {
-    fn roll(&mut self, now: Instant, window: Duration) {
-        if self.since.is_none_or(|s| now.duration_since(s) > window) {
-            self.count = 0;
-            self.since = Some(now);
+impl LoginTokens {
+    /// A new random key.
+    pub fn new() -> Result<LoginTokens, PasswordError> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| PasswordError::Random(e.to_string()))?;
+        Ok(LoginTokens { key })
+    }
+
+    /// The MAC of `payload` (HMAC takes keys of any length, so `None`
+    /// does not happen).
+    fn mac(&self, payload: &str) -> Option<HmacSha256> {
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.key).ok()?;
+        mac.update(payload.as_bytes());
+        Some(mac)
+    }
+
+    /// A new token, valid for [`LOGIN_TOKEN_TTL`].
+    pub fn issue(&self) -> Result<String, PasswordError> {
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).map_err(|e| PasswordError::Random(e.to_string()))?;
+        let expiry = unix_now().saturating_add(LOGIN_TOKEN_TTL.as_secs());
+        let payload = format!("{}.{expiry}", hex::encode(nonce));
+        let mac = self
+            .mac(&payload)
+            .ok_or_else(|| PasswordError::Hashing("the HMAC key was refused".into()))?;
+        Ok(format!(
+            "{payload}.{}",
+            hex::encode(mac.finalize().into_bytes())
+        ))
+    }
+
+    /// Whether `token` was issued by this key and has not expired.
+    pub fn verify(&self, token: &str) -> bool {
+        if token.len() > LOGIN_TOKEN_MAX_LEN {
+            return false;
         }
+        let Some((payload, mac)) = token.rsplit_once('.') else {
+            return false;
+        };
+        let Some((_, expiry)) = payload.split_once('.') else {
+            return false;
+        };
+        let (Ok(expiry), Ok(mac)) = (expiry.parse::<u64>(), hex::decode(mac)) else {
+            return false;
+        };
+        expiry > unix_now()
+            && self
+                .mac(payload)
+                .is_some_and(|m| m.verify_slice(&mac).is_ok())
     }
 }
 
-/// What the limiter says about a sign-in attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gate {
-    /// Go ahead and check the password.
-    Open,
-    /// The account name is locked (too many failures).
-    Locked,
-    /// This address tried too often.
-    TooMany,
-}
-
-/// Counts sign-in attempts in memory (per account name and per client
-/// address). A restart clears it; the lockout is a brake on guessing, the
-/// passwords' strength and argon2 are the wall.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    policy: LoginPolicy,
-    names: Mutex<HashMap<String, Counter>>,
-    addresses: Mutex<HashMap<String, Counter>>,
-}
-
-impl LoginLimiter {
-    /// A limiter with `policy`.
-    pub fn new(policy: LoginPolicy) -> LoginLimiter {
-        LoginLimiter {
-            policy,
-            names: Mutex::new(HashMap::new()),
-            addresses: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Call before checking a password; counts the attempt for the address.
-    pub fn check(&self, name: &str, address: &str) -> Gate {
-        let now = Instant::now();
-        {
-            let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(counter) = names.get_mut(&name.to_lowercase()) {
-                match counter.locked_until {
-                    Some(until) if until > now => return Gate::Locked,
-                    Some(_) => *counter = Counter::default(),
-                    None => {}
-                }
-            }
-        }
-        let mut addresses = self.addresses.lock().unwrap_or_else(|e| e.into_inner());
-        if addresses.len() > 10_000 {
-            addresses.retain(|_, c| {
-                c.since
-                    .is_some_and(|s| now.duration_since(s) <= self.policy.window)
-            });
-        }
-        let counter = addresses.entry(address.to_owned()).or_default();
-        counter.roll(now, self.policy.window);
-        counter.count += 1;
-        if counter.count > self.policy.max_per_address {
-            Gate::TooMany
-        } else {
-            Gate::Open
-        }
-    }
-
-    /// Records a failed password; true when this locked the name.
-    pub fn failed(&self, name: &str) -> bool {
-        let now = Instant::now();
-        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        if names.len() > 10_000 {
-            names.retain(|_, c| {
-                c.locked_until.is_some_and(|u| u > now)
-                    || c.since
-                        .is_some_and(|s| now.duration_since(s) <= self.policy.window)
-            });
-        }
-        let counter = names.entry(name.to_lowercase()).or_default();
-        counter.roll(now, self.policy.window);
-        counter.count += 1;
-        if counter.count >= self.policy.max_failures {
-            counter.locked_until = Some(now + self.policy.lockout);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Clears the name's failures after a successful sign-in.
-    pub fn succeeded(&self, name: &str) {
-        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        names.remove(&name.to_lowercase());
-    }
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -285,19 +237,22 @@ mod tests {
     }
 
     #[test]
-    fn locks_a_name_after_failures() {
-        let limiter = LoginLimiter::new(LoginPolicy {
-            max_failures: 3,
-            ..LoginPolicy::default()
-        });
-        for _ in 0..2 {
-            assert_eq!(limiter.check("Ann", "1.2.3.4"), Gate::Open);
-            assert!(!limiter.failed("Ann"));
-        }
-        assert_eq!(limiter.check("ann", "1.2.3.4"), Gate::Open);
-        assert!(limiter.failed("ann"));
-        assert_eq!(limiter.check("ANN", "5.6.7.8"), Gate::Locked);
-        assert_eq!(limiter.check("bob", "1.2.3.4"), Gate::Open);
+    fn login_tokens_are_signed_and_expire() {
+        let tokens = LoginTokens::new().unwrap();
+        let token = tokens.issue().unwrap();
+        assert!(tokens.verify(&token));
+        assert!(token.len() <= LOGIN_TOKEN_MAX_LEN);
+        assert!(!LoginTokens::new().unwrap().verify(&token), "another key");
+        assert!(!tokens.verify(&"0".repeat(64)), "a made-up token");
+        let (payload, mac) = token.rsplit_once('.').unwrap();
+        let (nonce, _) = payload.split_once('.').unwrap();
+        assert!(
+            !tokens.verify(&format!("{nonce}.99999999999.{mac}")),
+            "a changed expiry"
+        );
+        let past = format!("{nonce}.1");
+        let mac = hex::encode(tokens.mac(&past).unwrap().finalize().into_bytes());
+        assert!(!tokens.verify(&format!("{past}.{mac}")), "expired");
     }
 
     #[test]

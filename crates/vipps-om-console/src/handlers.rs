@@ -3,7 +3,6 @@
 //! was checked by the guard before any handler runs.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,12 +14,13 @@ use vipps_om::summary::OrderSummary;
 use vipps_om::{Category, CategoryType, Error, ImageId, OrderId, PaymentType, Validate};
 use vipps_om_outbox::{JobId, JobState};
 
-use crate::auth::{Gate, random_token, token_hash};
+use crate::auth::random_token;
 use crate::i18n::{Lang, T};
 use crate::store::NewAudit;
+use crate::uploads::PendingUpload;
 use crate::views::{self, csrf, page, problems, respond};
-use crate::web::{Ctx, Signed, local_path, millis, set_cookie};
-use crate::{AppState, PendingUpload};
+use crate::web::{Ctx, Signed, local_path, set_cookie};
+use crate::{AppState, store};
 
 type St = State<Arc<AppState>>;
 
@@ -71,210 +71,15 @@ pub(crate) async fn set_lang(
     response
 }
 
-async fn audit(state: &AppState, entry: NewAudit<'_>) {
+pub(crate) async fn audit(state: &AppState, entry: NewAudit<'_>) {
     if let Err(e) = state.store.audit(&entry).await {
         tracing::error!(error = %e, action = entry.action, "could not write the audit log");
     }
 }
 
-fn internal(ctx: &Ctx, error: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(ctx: &Ctx, error: impl std::fmt::Display) -> Response {
     tracing::error!(error = %error, path = %ctx.here, "request failed");
     views::server_error(ctx.lang)
-}
-
-// ------------------------------------------------------------ sign-in
-
-#[derive(Deserialize)]
-pub(crate) struct Next {
-    next: Option<String>,
-}
-
-pub(crate) async fn login_page(State(state): St, ctx: Ctx, Query(q): Query<Next>) -> Response {
-    if ctx.session.is_some() {
-        return Redirect::to("/").into_response();
-    }
-    login_form(&state, &ctx, q.next.as_deref(), None, StatusCode::OK)
-}
-
-fn login_form(
-    state: &AppState,
-    ctx: &Ctx,
-    next: Option<&str>,
-    error: Option<&str>,
-    status: StatusCode,
-) -> Response {
-    let token = match ctx.login_token.clone() {
-        Some(t) => t,
-        None => match random_token() {
-            Ok(t) => t,
-            Err(e) => return internal(ctx, e),
-        },
-    };
-    let next = next.and_then(local_path).unwrap_or("/");
-    let mut response = respond(status, views::login(ctx, &token, next, error));
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(state, state.login_cookie(), &token, Some(3600)),
-    );
-    response
-}
-
-#[derive(Deserialize)]
-pub(crate) struct LoginForm {
-    username: String,
-    password: String,
-    next: Option<String>,
-}
-
-pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm>) -> Response {
-    let lang = ctx.lang;
-    let name = form.username.trim().to_owned();
-    let next = form.next.as_deref();
-    match state.limiter.check(&name, &ctx.address) {
-        Gate::Open => {}
-        gate => {
-            let text = if gate == Gate::Locked {
-                lang.t(T::SignInLocked)
-            } else {
-                lang.t(T::SignInTooMany)
-            };
-            audit(
-                &state,
-                NewAudit {
-                    username: &name,
-                    action: "login",
-                    order_id: None,
-                    payment_type: None,
-                    detail: if gate == Gate::Locked {
-                        "refused: the name is locked after failed sign-ins"
-                    } else {
-                        "refused: too many attempts from one address"
-                    },
-                    outcome: "refused",
-                },
-            )
-            .await;
-            return login_form(
-                &state,
-                &ctx,
-                next,
-                Some(text),
-                StatusCode::TOO_MANY_REQUESTS,
-            );
-        }
-    }
-    let found = match state.store.user_by_name(&name).await {
-        Ok(found) => found,
-        Err(e) => return internal(&ctx, e),
-    };
-    let hasher = state.hasher.clone();
-    let hash = found.as_ref().map(|u| u.password_hash.clone());
-    let password = form.password;
-    let ok = tokio::task::spawn_blocking(move || hasher.verify(&password, hash.as_deref()))
-        .await
-        .unwrap_or(false);
-    let user = match (ok, found) {
-        (true, Some(found)) => found.user,
-        _ => {
-            let locked = state.limiter.failed(&name);
-            tracing::info!(user = %name, locked, "failed sign-in");
-            audit(
-                &state,
-                NewAudit {
-                    username: &name,
-                    action: "login",
-                    order_id: None,
-                    payment_type: None,
-                    detail: if locked {
-                        "wrong user name or password; the name is now locked for 15 minutes"
-                    } else {
-                        "wrong user name or password"
-                    },
-                    outcome: "refused",
-                },
-            )
-            .await;
-            let text = if locked {
-                lang.t(T::SignInLocked)
-            } else {
-                lang.t(T::SignInFailed)
-            };
-            return login_form(&state, &ctx, next, Some(text), StatusCode::UNAUTHORIZED);
-        }
-    };
-    state.limiter.succeeded(&name);
-    let (token, csrf_token) = match (random_token(), random_token()) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return internal(&ctx, e),
-    };
-    // A new session id at every sign-in (no fixation); an old one ends.
-    if let Some(old) = &ctx.session {
-        let _ = state.store.delete_session(&old.token_hash).await;
-    }
-    if let Err(e) = state
-        .store
-        .create_session(
-            &token_hash(&token),
-            user.id,
-            &csrf_token,
-            millis(state.config.idle_timeout),
-            millis(state.config.absolute_timeout),
-        )
-        .await
-    {
-        return internal(&ctx, e);
-    }
-    audit(
-        &state,
-        NewAudit {
-            username: &user.username,
-            action: "login",
-            order_id: None,
-            payment_type: None,
-            detail: &format!("signed in ({})", user.role),
-            outcome: "ok",
-        },
-    )
-    .await;
-    let target = next.and_then(local_path).unwrap_or("/");
-    let mut response = Redirect::to(target).into_response();
-    let headers = response.headers_mut();
-    headers.append(
-        header::SET_COOKIE,
-        set_cookie(
-            &state,
-            state.session_cookie(),
-            &token,
-            Some(state.config.absolute_timeout.as_secs()),
-        ),
-    );
-    headers.append(
-        header::SET_COOKIE,
-        set_cookie(&state, state.login_cookie(), "", Some(0)),
-    );
-    response
-}
-
-pub(crate) async fn logout(State(state): St, signed: Signed) -> Response {
-    let _ = state.store.delete_session(&signed.session.token_hash).await;
-    audit(
-        &state,
-        NewAudit {
-            username: &signed.session.user.username,
-            action: "logout",
-            order_id: None,
-            payment_type: None,
-            detail: "signed out",
-            outcome: "ok",
-        },
-    )
-    .await;
-    let mut response = Redirect::to("/login").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(&state, state.session_cookie(), "", Some(0)),
-    );
-    response
 }
 
 // ------------------------------------------------------------ orders
@@ -792,9 +597,6 @@ pub(crate) async fn category_apply(
 
 // ------------------------------------------------------------ images
 
-const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
-const MAX_PENDING_UPLOADS: usize = 32;
-
 pub(crate) async fn image_form(signed: Signed, Query(q): Query<OrderRef>) -> Response {
     if let Err(r) = signed.require_editor() {
         return r;
@@ -914,37 +716,24 @@ pub(crate) async fn image_review(
         Ok(t) => t,
         Err(e) => return internal(ctx, e),
     };
-    {
-        let mut uploads = state.uploads.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        uploads.retain(|_, u| u.expires > now);
-        if uploads.len() >= MAX_PENDING_UPLOADS {
-            return views::message_page(
-                ctx,
-                StatusCode::SERVICE_UNAVAILABLE,
-                lang.t(T::ActionFailed),
-                lang.t(T::UploadExpired),
-            );
-        }
-        uploads.insert(
-            upload_id.clone(),
-            PendingUpload {
-                user_id: signed.session.user.id,
-                image_id: id.clone(),
-                bytes: Arc::new(bytes.clone()),
-                order_id: order_id.clone(),
-                payment_type: pt.clone(),
-                expires: now + UPLOAD_TTL,
-            },
-        );
-    }
+    let size = bytes.len();
+    state.uploads.insert(
+        upload_id.clone(),
+        PendingUpload {
+            user_id: signed.session.user.id,
+            image_id: id.clone(),
+            bytes: Arc::new(bytes),
+            order_id: order_id.clone(),
+            payment_type: pt.clone(),
+        },
+    );
     let body = html! {
         dl.facts {
             dt { (lang.t(T::ImageId)) } dd { code #image-id { (id.as_str()) } }
             dt { (lang.t(T::ImageFacts)) }
             dd {
                 @if let Some(f) = &facts { (f.format.mime()) ", " (f.width) "×" (f.height) " px, " }
-                (bytes.len()) " bytes"
+                (size) " bytes"
             }
         }
         (problems(lang.t(T::Warnings), &warnings, "warn"))
@@ -975,16 +764,7 @@ pub(crate) async fn image_apply(
     }
     let ctx = &signed.ctx;
     let lang = ctx.lang;
-    let pending = {
-        let mut uploads = state.uploads.lock().unwrap_or_else(|e| e.into_inner());
-        match uploads.get(&form.upload) {
-            Some(u) if u.user_id == signed.session.user.id && u.expires > Instant::now() => {
-                uploads.remove(&form.upload)
-            }
-            _ => None,
-        }
-    };
-    let Some(pending) = pending else {
+    let Some(pending) = state.uploads.take(&form.upload, signed.session.user.id) else {
         return views::message_page(
             ctx,
             StatusCode::GONE,
@@ -1063,6 +843,8 @@ pub(crate) async fn image_apply(
 #[derive(Deserialize)]
 pub(crate) struct AuditQuery {
     order_id: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
 }
 
 pub(crate) async fn audit_page(
@@ -1077,8 +859,26 @@ pub(crate) async fn audit_page(
         .as_deref()
         .map(str::trim)
         .filter(|o| !o.is_empty());
-    match state.store.audit_log(order, 500).await {
-        Ok(entries) => respond(
+    let row = |v: &Option<String>| v.as_deref().map(|v| v.trim().parse::<i64>());
+    let cursor = match (row(&q.before), row(&q.after)) {
+        (None, None) => store::AuditCursor::Newest,
+        (Some(Ok(id)), None) => store::AuditCursor::Before(id),
+        (None, Some(Ok(id))) => store::AuditCursor::After(id),
+        _ => {
+            return views::message_page(
+                ctx,
+                StatusCode::BAD_REQUEST,
+                lang.t(T::InvalidInput),
+                lang.t(T::AuditCursorBad),
+            );
+        }
+    };
+    match state
+        .store
+        .audit_page(order, cursor, crate::limits::AUDIT_PAGE_ROWS)
+        .await
+    {
+        Ok(audit) => respond(
             StatusCode::OK,
             page(
                 ctx,
@@ -1086,7 +886,8 @@ pub(crate) async fn audit_page(
                 html! {
                     p { (lang.t(T::AuditExplain)) }
                     @if let Some(order) = order { p { (lang.t(T::Order)) " " code { (order) } " · " a href="/audit" { (lang.t(T::AuditTitle)) } } }
-                    (views::audit_table(lang, &entries))
+                    (views::audit_table(lang, &audit.entries))
+                    (views::audit_pager(lang, order, &audit))
                 },
             ),
         ),

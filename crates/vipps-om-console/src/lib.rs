@@ -25,12 +25,31 @@
 //!   database keeps only a SHA-256 of each id. Sessions end after 30 idle
 //!   minutes and after 12 hours in any case; signing in always starts a new
 //!   one.
-//! - CSRF: every POST carries a per-session token (a per-browser token in
-//!   a cookie for the sign-in form), checked in constant time by one
-//!   middleware before any handler runs.
-//! - Sign-in: argon2id hashes; a name is locked after 5 failures in 15
-//!   minutes, an address may try 30 times in 15 minutes; an unknown name
-//!   costs the same as a wrong password.
+//! - CSRF: every POST carries a per-session token, checked in constant
+//!   time by one middleware before any handler runs. The sign-in form's
+//!   token is issued by the server (HMAC-signed with a key made at
+//!   start-up, valid for an hour) and must also match its cookie: a
+//!   made-up pair is refused.
+//! - Sign-in: argon2id hashes; an unknown name costs the same as a wrong
+//!   password. Only failures count ([`limiter`]): 5 for one name from one
+//!   address refuse that pair for 15 minutes (the owner elsewhere still
+//!   signs in), 30 from one address refuse the address, and from 10 on
+//!   a name's sign-ins slow down (at most 3 s) but are never locked. At
+//!   most 4 password checks run at once (19 MiB each) and 16 wait (2 s at
+//!   most); beyond that the answer is 503 with `Retry-After`. Behind a
+//!   reverse proxy the client's address comes from `X-Forwarded-For` only
+//!   when the peer is a [`ConsoleConfig::trusted_proxies`] entry
+//!   ([`proxy`]). A failed sign-in for a name that has no account is
+//!   logged as "(unknown name)" with its length and address, never the
+//!   name itself (people type passwords into that field).
+//! - Limits ([`limits`]): every query parameter and form field is bounded
+//!   (user name 64 characters, password 1024, links 2048, ids 128, others
+//!   256; URL-encoded forms 64 KB, URLs 8 KB, image files 2 MB) and
+//!   checked before any work; beyond, a page names the field and its limit
+//!   (400, 413 or 414). The audit page shows 50 rows at a time with
+//!   links to newer and older ones, each text cut to 500 characters.
+//!   Images waiting for confirmation: 4 per editor (a newer one replaces
+//!   the oldest), 64 in all, 15 minutes each ([`uploads`]).
 //! - Roles are checked on the server in every handler that changes
 //!   something; viewers get 403.
 //! - Headers on every answer: a CSP without inline scripts or styles,
@@ -47,14 +66,18 @@ pub mod auth;
 pub mod demo;
 mod handlers;
 pub mod i18n;
+pub mod limiter;
+pub mod limits;
+pub mod proxy;
+mod signin;
 pub mod store;
+pub mod uploads;
 mod views;
 mod web;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -62,7 +85,10 @@ use axum::routing::{get, post};
 use vipps_om::Client;
 use vipps_om_outbox::Outbox;
 
-pub use auth::{LoginPolicy, PasswordError, PasswordHasherConfig};
+pub use auth::{PasswordError, PasswordHasherConfig};
+pub use limiter::{LimiterSize, LoginPolicy};
+pub use proxy::ForwardedHeader;
+pub use signin::UNKNOWN_NAME;
 pub use store::{AuditEntry, Role, Store, StoreError, User};
 
 /// Settings of a console.
@@ -77,6 +103,15 @@ pub struct ConsoleConfig {
     pub absolute_timeout: Duration,
     /// Sign-in limits.
     pub login_policy: LoginPolicy,
+    /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) header
+    /// names the client: only a request whose peer is one of them is read
+    /// that way; every other peer is the client itself (see
+    /// [`proxy`]). Empty: headers are never read.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Which header the trusted proxies set.
+    pub forwarded_header: ForwardedHeader,
+    /// How long a checked image waits for its editor's confirmation.
+    pub upload_ttl: Duration,
 }
 
 impl Default for ConsoleConfig {
@@ -86,19 +121,11 @@ impl Default for ConsoleConfig {
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_timeout: Duration::from_secs(12 * 60 * 60),
             login_policy: LoginPolicy::default(),
+            trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::default(),
+            upload_ttl: Duration::from_secs(15 * 60),
         }
     }
-}
-
-/// An image checked and waiting for the editor's confirmation.
-#[derive(Clone)]
-pub(crate) struct PendingUpload {
-    pub(crate) user_id: i64,
-    pub(crate) image_id: vipps_om::ImageId,
-    pub(crate) bytes: Arc<Vec<u8>>,
-    pub(crate) order_id: String,
-    pub(crate) payment_type: String,
-    pub(crate) expires: Instant,
 }
 
 /// Everything the handlers share.
@@ -108,8 +135,10 @@ pub(crate) struct AppState {
     pub(crate) client: Client,
     pub(crate) hasher: PasswordHasherConfig,
     pub(crate) config: ConsoleConfig,
-    pub(crate) limiter: auth::LoginLimiter,
-    pub(crate) uploads: Mutex<HashMap<String, PendingUpload>>,
+    pub(crate) limiter: limiter::LoginLimiter,
+    pub(crate) hash_gate: limiter::HashGate,
+    pub(crate) login_tokens: auth::LoginTokens,
+    pub(crate) uploads: uploads::PendingUploads,
 }
 
 impl AppState {
@@ -153,6 +182,8 @@ impl Console {
         hasher: PasswordHasherConfig,
         config: ConsoleConfig,
     ) -> Result<Console, StoreError> {
+        let login_tokens =
+            auth::LoginTokens::new().map_err(|e| StoreError::Setup(e.to_string()))?;
         let store = Store::for_outbox(&outbox).await?;
         let _ = store.purge_sessions().await;
         Ok(Console {
@@ -161,11 +192,19 @@ impl Console {
                 outbox,
                 client,
                 hasher,
-                limiter: auth::LoginLimiter::new(config.login_policy),
+                limiter: limiter::LoginLimiter::new(config.login_policy),
+                hash_gate: limiter::HashGate::new(&config.login_policy),
+                login_tokens,
+                uploads: uploads::PendingUploads::new(config.upload_ttl),
                 config,
-                uploads: Mutex::new(HashMap::new()),
             }),
         })
+    }
+
+    /// How many entries the sign-in limiter holds (each table at most
+    /// [`LoginPolicy::max_entries`]).
+    pub fn sign_in_limiter_size(&self) -> LimiterSize {
+        self.state.limiter.size()
     }
 
     /// The console's tables.
@@ -202,8 +241,8 @@ impl Console {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/", get(handlers::home))
-            .route("/login", get(handlers::login_page).post(handlers::login))
-            .route("/logout", post(handlers::logout))
+            .route("/login", get(signin::login_page).post(signin::login))
+            .route("/logout", post(signin::logout))
             .route("/order", get(handlers::order))
             .route(
                 "/jobs/{id}/retry",
@@ -247,9 +286,10 @@ pub enum AddUserError {
     Store(#[from] StoreError),
 }
 
-/// Checks a user name: 1–64 of letters, digits, `.`, `-`, `_`, `@`.
+/// Checks a user name: 1–64 ([`limits::MAX_USERNAME_CHARS`]) of letters,
+/// digits, `.`, `-`, `_`, `@`.
 pub fn valid_username(name: &str) -> bool {
-    (1..=64).contains(&name.chars().count())
+    (1..=limits::MAX_USERNAME_CHARS).contains(&name.chars().count())
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))

@@ -29,6 +29,9 @@ pub enum StoreError {
     /// An account of that name exists already.
     #[error("the account {0:?} exists already")]
     UserExists(String),
+    /// The console could not be set up (no randomness for its keys).
+    #[error("the console could not start: {0}")]
+    Setup(String),
 }
 
 fn db(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
@@ -161,6 +164,36 @@ pub struct NewAudit<'a> {
     /// `ok`, `refused` or `failed`.
     pub outcome: &'a str,
 }
+
+/// Where a page of the audit log starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditCursor {
+    /// The newest lines.
+    Newest,
+    /// Lines older than (below) this row id.
+    Before(i64),
+    /// Lines newer than (above) this row id.
+    After(i64),
+}
+
+/// One page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    /// The lines; each text is cut to [`AUDIT_TEXT_CHARS`] characters.
+    pub entries: Vec<AuditEntry>,
+    /// Newer lines exist (link: [`AuditCursor::After`] the first).
+    pub has_newer: bool,
+    /// Older lines exist (link: [`AuditCursor::Before`] the last).
+    pub has_older: bool,
+}
+
+/// The longest text of an audit line that a page reads (user names and
+/// details written before the console bounded its input may be longer).
+pub const AUDIT_TEXT_CHARS: i32 = 500;
+
+const AUDIT_COLUMNS: &str = "id, at, substr(username, 1, $4) AS username, action,
+        substr(order_id, 1, $4) AS order_id, payment_type,
+        substr(detail, 1, $4) AS detail, outcome";
 
 const SQLITE_SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS console_users (
@@ -519,6 +552,112 @@ impl Store {
         .map_err(db("write the audit log"))
     }
 
+    /// A page of at most `limit` audit lines, newest first, optionally of
+    /// one order only.
+    pub async fn audit_page(
+        &self,
+        order_id: Option<&str>,
+        cursor: AuditCursor,
+        limit: u32,
+    ) -> Result<AuditPage, StoreError> {
+        let filter = "(CAST($1 AS TEXT) IS NULL OR order_id = CAST($1 AS TEXT))";
+        let (bound, newer_first) = match cursor {
+            AuditCursor::Newest => (i64::MAX, true),
+            AuditCursor::Before(id) => (id, true),
+            AuditCursor::After(id) => (id, false),
+        };
+        let sql = if newer_first {
+            format!(
+                "SELECT {AUDIT_COLUMNS} FROM console_audit WHERE {filter} AND id < $2 ORDER BY id DESC LIMIT $3"
+            )
+        } else {
+            format!(
+                "SELECT {AUDIT_COLUMNS} FROM console_audit WHERE {filter} AND id > $2 ORDER BY id ASC LIMIT $3"
+            )
+        };
+        let fetch = i64::from(limit).saturating_add(1);
+        let mut entries = on_pool!(self, |pool| {
+            sqlx::query(&sql)
+                .bind(order_id)
+                .bind(bound)
+                .bind(fetch)
+                .bind(AUDIT_TEXT_CHARS)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|row| {
+                            Ok(AuditEntry {
+                                id: row.try_get("id")?,
+                                at: Timestamp(row.try_get("at")?),
+                                username: row.try_get("username")?,
+                                action: row.try_get("action")?,
+                                order_id: row.try_get("order_id")?,
+                                payment_type: row.try_get("payment_type")?,
+                                detail: row.try_get("detail")?,
+                                outcome: row.try_get("outcome")?,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, sqlx::Error>>()
+                })
+        })
+        .map_err(db("read the audit log"))?;
+        let more = entries.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        if !newer_first {
+            entries.reverse();
+        }
+        // Whether anything lies beyond the other end of this page.
+        let other_side = match (cursor, entries.first(), entries.last()) {
+            (AuditCursor::Newest, _, _) => false,
+            (AuditCursor::Before(_), Some(first), _) => {
+                self.audit_exists(order_id, first.id, true).await?
+            }
+            (AuditCursor::After(_), _, Some(last)) => {
+                self.audit_exists(order_id, last.id, false).await?
+            }
+            (AuditCursor::Before(id), None, _) => {
+                self.audit_exists(order_id, id.saturating_sub(1), true)
+                    .await?
+            }
+            (AuditCursor::After(id), _, None) => {
+                self.audit_exists(order_id, id.saturating_add(1), false)
+                    .await?
+            }
+        };
+        let (has_newer, has_older) = if newer_first {
+            (other_side, more)
+        } else {
+            (more, other_side)
+        };
+        Ok(AuditPage {
+            entries,
+            has_newer,
+            has_older,
+        })
+    }
+
+    /// Whether a line newer (`newer`) or older than row `id` exists.
+    async fn audit_exists(
+        &self,
+        order_id: Option<&str>,
+        id: i64,
+        newer: bool,
+    ) -> Result<bool, StoreError> {
+        let sql = if newer {
+            "SELECT id FROM console_audit WHERE (CAST($1 AS TEXT) IS NULL OR order_id = CAST($1 AS TEXT)) AND id > $2 LIMIT 1"
+        } else {
+            "SELECT id FROM console_audit WHERE (CAST($1 AS TEXT) IS NULL OR order_id = CAST($1 AS TEXT)) AND id < $2 LIMIT 1"
+        };
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(order_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map(|row| row.is_some()))
+        .map_err(db("read the audit log"))
+    }
+
     /// The newest audit lines first, optionally of one order only.
     pub async fn audit_log(
         &self,
@@ -550,7 +689,7 @@ impl Store {
                             outcome: row.try_get("outcome")?,
                         })
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
             })
         })
         .map_err(db("read the audit log"))

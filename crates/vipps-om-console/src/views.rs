@@ -9,7 +9,8 @@ use vipps_om::{Amount, Currency};
 use vipps_om_outbox::{JobState, JobStatus, Timestamp};
 
 use crate::i18n::{Lang, T};
-use crate::store::{AuditEntry, Role};
+use crate::limits::{self, TooLong};
+use crate::store::{AuditEntry, AuditPage, Role};
 use crate::web::{CSRF_FIELD, Ctx};
 
 /// A full page with the header, navigation and language switch.
@@ -109,15 +110,91 @@ pub(crate) fn csrf_failed(ctx: &Ctx) -> Response {
     )
 }
 
-/// The 500 page, without any detail of the error.
-pub(crate) fn server_error(lang: Lang) -> Response {
-    let ctx = Ctx {
+/// 400: a field over its limit, named with its limit.
+pub(crate) fn too_long(ctx: &Ctx, e: &TooLong) -> Response {
+    let lang = ctx.lang;
+    let label = e.label.map(|l| lang.t(l)).unwrap_or("");
+    let text = format!(
+        "{label}{open}{field}{close}: {} {} {}. {}",
+        lang.t(T::TooLongAtMost),
+        e.max_chars,
+        lang.t(T::Characters),
+        lang.t(T::ShortenAndRetry),
+        open = if label.is_empty() { "“" } else { " (" },
+        close = if label.is_empty() { "”" } else { ")" },
+        field = e.field,
+    );
+    message_page(ctx, StatusCode::BAD_REQUEST, lang.t(T::InvalidInput), &text)
+}
+
+/// 413: an image file over 2 MB (`size` when known) or a multipart body
+/// over [`crate::web::MAX_BODY`].
+pub(crate) fn file_too_large(ctx: &Ctx, size: Option<usize>) -> Response {
+    let lang = ctx.lang;
+    let mut text = format!(
+        "{}: {} {} MB",
+        lang.t(T::ImageFileShort),
+        lang.t(T::TooLargeAtMost),
+        limits::MAX_IMAGE_BYTES / (1024 * 1024)
+    );
+    if let Some(size) = size {
+        text.push_str(&format!(" ({} {size} bytes)", lang.t(T::ThisFileIs)));
+    }
+    text.push_str(". ");
+    text.push_str(lang.t(T::ChooseSmaller));
+    message_page(
+        ctx,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        lang.t(T::InvalidInput),
+        &text,
+    )
+}
+
+/// 413: a URL-encoded form over [`limits::MAX_FORM_BYTES`].
+pub(crate) fn form_too_large(ctx: &Ctx) -> Response {
+    let lang = ctx.lang;
+    let text = format!(
+        "{} {} KB.",
+        lang.t(T::FormTooLarge),
+        limits::MAX_FORM_BYTES / 1024
+    );
+    message_page(
+        ctx,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        lang.t(T::InvalidInput),
+        &text,
+    )
+}
+
+/// 414: a path and query over [`limits::MAX_TARGET_BYTES`].
+pub(crate) fn target_too_long(lang: Lang) -> Response {
+    let ctx = bare_ctx(lang);
+    let text = format!(
+        "{} {} bytes.",
+        lang.t(T::UrlTooLong),
+        limits::MAX_TARGET_BYTES
+    );
+    message_page(
+        &ctx,
+        StatusCode::URI_TOO_LONG,
+        lang.t(T::InvalidInput),
+        &text,
+    )
+}
+
+fn bare_ctx(lang: Lang) -> Ctx {
+    Ctx {
         lang,
         session: None,
         here: "/".into(),
         address: String::new(),
         login_token: None,
-    };
+    }
+}
+
+/// The 500 page, without any detail of the error.
+pub(crate) fn server_error(lang: Lang) -> Response {
+    let ctx = bare_ctx(lang);
     message_page(
         &ctx,
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -158,9 +235,9 @@ pub(crate) fn login(ctx: &Ctx, token: &str, next: &str, error: Option<&str>) -> 
                 input type="hidden" name=(CSRF_FIELD) value=(token);
                 input type="hidden" name="next" value=(next);
                 label for="username" { (lang.t(T::Username)) }
-                input #username type="text" name="username" autocomplete="username" required autofocus;
+                input #username type="text" name="username" autocomplete="username" required autofocus maxlength=(limits::MAX_USERNAME_CHARS);
                 label for="password" { (lang.t(T::Password)) }
-                input #password type="password" name="password" autocomplete="current-password" required;
+                input #password type="password" name="password" autocomplete="current-password" required maxlength=(limits::MAX_PASSWORD_CHARS);
                 button type="submit" { (lang.t(T::SignIn)) }
             }
         },
@@ -434,6 +511,37 @@ pub(crate) fn audit_table(lang: Lang, entries: &[AuditEntry]) -> Markup {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Links to the newer and older pages of the audit log.
+pub(crate) fn audit_pager(lang: Lang, order: Option<&str>, audit: &AuditPage) -> Markup {
+    let link = |key: &str, id: i64| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(order) = order {
+            q.append_pair("order_id", order);
+        }
+        q.append_pair(key, &id.to_string());
+        format!("/audit?{}", q.finish())
+    };
+    let newer = audit
+        .entries
+        .first()
+        .filter(|_| audit.has_newer)
+        .map(|e| link("after", e.id));
+    let older = audit
+        .entries
+        .last()
+        .filter(|_| audit.has_older)
+        .map(|e| link("before", e.id));
+    html! {
+        @if newer.is_some() || older.is_some() {
+            nav.pager aria-label=(lang.t(T::AuditPages)) {
+                @if let Some(href) = &newer { a #newer rel="prev" href=(href) { "← " (lang.t(T::NewerEntries)) } }
+                " "
+                @if let Some(href) = &older { a #older rel="next" href=(href) { (lang.t(T::OlderEntries)) " →" } }
             }
         }
     }

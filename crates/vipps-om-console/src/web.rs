@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, Request, State};
+use axum::http::Extensions;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -14,14 +15,20 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
-use crate::auth::{token_hash, tokens_match};
-use crate::i18n::{Lang, T};
+use crate::auth::{LOGIN_TOKEN_MAX_LEN, token_hash, tokens_match};
+use crate::i18n::Lang;
+use crate::limits::{self, TooLong};
 use crate::store::{Role, SessionRow};
 use crate::views;
 
-/// Largest request body: an image of 2 MiB in a form, with room to report
-/// a larger one as too large instead of cutting the connection.
+/// Largest multipart body: an image of 2 MiB in a form, with room to
+/// report a larger one as too large instead of cutting the connection.
+/// URL-encoded forms are held to [`limits::MAX_FORM_BYTES`].
 pub(crate) const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// Longest session cookie looked up (ids are 64 hex digits; anything much
+/// longer is not one and costs no database query).
+const SESSION_ID_MAX_LEN: usize = 128;
 
 /// The name of the form field that carries the CSRF token.
 pub(crate) const CSRF_FIELD: &str = "csrf";
@@ -131,11 +138,17 @@ pub(crate) fn set_cookie(
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
-fn client_address(req: &Request) -> String {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+fn client_address(state: &AppState, req: &Request) -> String {
+    match req.extensions().get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(peer)) => crate::proxy::client_ip(
+            peer.ip(),
+            req.headers(),
+            &state.config.trusted_proxies,
+            state.config.forwarded_header,
+        )
+        .to_string(),
+        None => "unknown".to_owned(),
+    }
 }
 
 fn choose_lang(req: &Request) -> Lang {
@@ -156,8 +169,21 @@ fn choose_lang(req: &Request) -> Lang {
         })
 }
 
-/// The CSRF token of a form body (URL-encoded or multipart).
-async fn form_token(content_type: &str, body: &Bytes) -> Option<String> {
+/// What the guard found in a form body.
+#[derive(Default)]
+struct FormCheck {
+    /// The CSRF field.
+    token: Option<String>,
+    /// The first field over its limit.
+    too_long: Option<TooLong>,
+    /// The size of a file over [`limits::MAX_IMAGE_BYTES`].
+    file_too_large: Option<usize>,
+}
+
+/// Reads a form body (URL-encoded or multipart): its CSRF token, and
+/// whether every field is within its limit.
+async fn check_form(content_type: &str, extensions: &Extensions, body: &Bytes) -> FormCheck {
+    let mut check = FormCheck::default();
     let mime = content_type
         .split(';')
         .next()
@@ -165,44 +191,92 @@ async fn form_token(content_type: &str, body: &Bytes) -> Option<String> {
         .trim()
         .to_ascii_lowercase();
     if mime == "application/x-www-form-urlencoded" {
-        return url::form_urlencoded::parse(body)
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned());
-    }
-    if mime == "multipart/form-data" {
-        let req = Request::builder()
-            .method(Method::POST)
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body.clone()))
-            .ok()?;
-        let mut multipart = Multipart::from_request(req, &()).await.ok()?;
-        while let Ok(Some(field)) = multipart.next_field().await {
-            if field.name() == Some(CSRF_FIELD) {
-                return field.text().await.ok();
+        for (name, value) in url::form_urlencoded::parse(body) {
+            if check.too_long.is_none()
+                && let Err(e) = limits::check_field(&name, &value)
+            {
+                check.too_long = Some(e);
+            }
+            if name == CSRF_FIELD && check.token.is_none() {
+                check.token = Some(value.into_owned());
             }
         }
+        return check;
     }
-    None
+    if mime != "multipart/form-data" {
+        return check;
+    }
+    let Ok(mut req) = Request::builder()
+        .method(Method::POST)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body.clone()))
+    else {
+        return check;
+    };
+    // The body limit the router set (axum's default would cut a file a
+    // little over 2 MB before the CSRF field is read).
+    *req.extensions_mut() = extensions.clone();
+    let Ok(mut multipart) = Multipart::from_request(req, &()).await else {
+        return check;
+    };
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or("").to_owned();
+        if field.file_name().is_some() || name == "file" {
+            match field.bytes().await {
+                Ok(bytes) if bytes.len() > limits::MAX_IMAGE_BYTES => {
+                    check.file_too_large.get_or_insert(bytes.len());
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+            continue;
+        }
+        let Ok(value) = field.text().await else { break };
+        if check.too_long.is_none()
+            && let Err(e) = limits::check_field(&name, &value)
+        {
+            check.too_long = Some(e);
+        }
+        if name == CSRF_FIELD && check.token.is_none() {
+            check.token = Some(value);
+        }
+    }
+    check
 }
 
-/// Resolves the session and language, and refuses every POST whose CSRF
-/// token does not match (the sign-in form's per-browser token, or the
-/// session's token everywhere else). Anonymous POSTs other than sign-in
-/// are sent to the sign-in page.
+/// Whether a sign-in cookie has the shape of a token this server issues.
+fn login_token_shape(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= LOGIN_TOKEN_MAX_LEN
+        && token.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.')
+}
+
+/// Resolves the session and language; refuses a URL, query parameter or
+/// form field over its limit ([`crate::limits`]); and refuses every POST
+/// whose CSRF token does not match (the sign-in form's signed per-browser
+/// token, or the session's token everywhere else). Anonymous POSTs other
+/// than sign-in are sent to the sign-in page.
 pub(crate) async fn guard(
     State(state): State<Arc<AppState>>,
     req: Request,
     next: Next,
 ) -> Response {
     let lang = choose_lang(&req);
+    let target_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target_len > limits::MAX_TARGET_BYTES {
+        return views::target_too_long(lang);
+    }
     let here = req
         .uri()
         .path_and_query()
         .map(|pq| pq.as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned());
-    let address = client_address(&req);
+    let address = client_address(&state, &req);
+    let query_check = limits::check_pairs(url::form_urlencoded::parse(
+        req.uri().query().unwrap_or("").as_bytes(),
+    ));
     let session = match cookie(req.headers(), state.session_cookie()) {
-        Some(token) if !token.is_empty() => {
+        Some(token) if !token.is_empty() && token.len() <= SESSION_ID_MAX_LEN => {
             match state
                 .store
                 .touch_session(&token_hash(token), millis(state.config.idle_timeout))
@@ -218,7 +292,7 @@ pub(crate) async fn guard(
         _ => None,
     };
     let login_token = cookie(req.headers(), state.login_cookie())
-        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|t| login_token_shape(t))
         .map(str::to_owned);
     let ctx = Ctx {
         lang,
@@ -227,6 +301,9 @@ pub(crate) async fn guard(
         address,
         login_token,
     };
+    if let Err(too_long) = query_check {
+        return views::too_long(&ctx, &too_long);
+    }
     let mut req = req;
     if req.method() == Method::POST {
         let is_login = req.uri().path() == "/login";
@@ -234,23 +311,33 @@ pub(crate) async fn guard(
             return to_login(&ctx.here, false);
         }
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                return views::message_page(
-                    &ctx,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    lang.t(T::InvalidInput),
-                    "The request is larger than 8 MB.",
-                );
-            }
-        };
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let given = form_token(content_type, &bytes).await.unwrap_or_default();
+            .unwrap_or("")
+            .to_owned();
+        let multipart = content_type
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data");
+        let limit = if multipart {
+            MAX_BODY
+        } else {
+            limits::MAX_FORM_BYTES
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return if multipart {
+                    views::file_too_large(&ctx, None)
+                } else {
+                    views::form_too_large(&ctx)
+                };
+            }
+        };
+        let check = check_form(&content_type, &parts.extensions, &bytes).await;
+        let given = check.token.unwrap_or_default();
         let expected = if is_login {
             ctx.login_token.clone().unwrap_or_default()
         } else {
@@ -259,7 +346,8 @@ pub(crate) async fn guard(
                 .map(|s| s.csrf_token.clone())
                 .unwrap_or_default()
         };
-        if !tokens_match(&given, &expected) {
+        let issued_here = !is_login || state.login_tokens.verify(&given);
+        if !(tokens_match(&given, &expected) && issued_here) {
             tracing::warn!(
                 path = %parts.uri.path(),
                 user = ctx.session.as_ref().map(|s| s.user.username.as_str()).unwrap_or("-"),
@@ -267,6 +355,13 @@ pub(crate) async fn guard(
                 "refused a POST without a valid CSRF token"
             );
             return views::csrf_failed(&ctx);
+        }
+        if let Some(size) = check.file_too_large {
+            return views::file_too_large(&ctx, Some(size));
+        }
+        if let Some(too_long) = check.too_long {
+            tracing::info!(path = %parts.uri.path(), field = %too_long.field, "refused an over-long field");
+            return views::too_long(&ctx, &too_long);
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }

@@ -3,217 +3,16 @@
 //! of every route, CSRF, sign-in lockout, security headers, escaping of
 //! hostile order content, and the audit log.
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use tower::ServiceExt;
 use vipps_om::builder::{LineBuilder, ReceiptBuilder};
-use vipps_om::{Amount, Category, CategoryType, Currency, ImageId, OrderId, PaymentType, TaxRate};
+use vipps_om::{Amount, Category, CategoryType, Currency, OrderId, PaymentType, TaxRate};
 use vipps_om_console::demo::demo_png;
-use vipps_om_console::{Console, ConsoleConfig, LoginPolicy, PasswordHasherConfig, Role};
-use vipps_om_outbox::{JobId, JobState, NewJob, Outbox, Worker};
-use vipps_om_sim::RunningSim;
+use vipps_om_console::{Console, ConsoleConfig, LoginPolicy, PasswordHasherConfig};
+use vipps_om_outbox::{JobId, JobState, Outbox, Worker};
 
-const EDITOR_PW: &str = "editor password 1";
-const VIEWER_PW: &str = "viewer password 1";
-
-struct Env {
-    router: Router,
-    console: Console,
-    sim: RunningSim,
-    outbox: Outbox,
-    failed_job: i64,
-    _dir: tempfile::TempDir,
-}
-
-async fn env_with(policy: LoginPolicy) -> Env {
-    let sim = vipps_om_sim::spawn_default().await.unwrap();
-    let client = sim.demo_client().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
-    let outbox = Outbox::connect(&url).await.unwrap();
-    let msn = client.merchant_serial_number().clone();
-    // A category naming an image nobody uploaded: the API refuses it.
-    let order = OrderId::new("order-failed").unwrap();
-    let failed = outbox
-        .enqueue(
-            &NewJob::category(
-                &msn,
-                &PaymentType::Ecom,
-                &order,
-                &Category {
-                    category: CategoryType::Delivery,
-                    order_details_url: "https://shop.example/t/1".into(),
-                    image_id: Some(ImageId::new("missing-logo").unwrap()),
-                },
-            )
-            .unwrap(),
-        )
-        .await
-        .unwrap();
-    Worker::new(outbox.clone(), client.clone())
-        .run_once()
-        .await
-        .unwrap();
-    assert_eq!(outbox.job(failed).await.unwrap().state, JobState::Failed);
-    let console = Console::new(
-        outbox.clone(),
-        client,
-        PasswordHasherConfig::insecure_for_tests().unwrap(),
-        ConsoleConfig {
-            login_policy: policy,
-            ..ConsoleConfig::default()
-        },
-    )
-    .await
-    .unwrap();
-    console
-        .add_user("ed", Role::Editor, EDITOR_PW, false)
-        .await
-        .unwrap();
-    console
-        .add_user("vi", Role::Viewer, VIEWER_PW, false)
-        .await
-        .unwrap();
-    Env {
-        router: console.router(),
-        console,
-        sim,
-        outbox,
-        failed_job: failed.0,
-        _dir: dir,
-    }
-}
-
-async fn env() -> Env {
-    env_with(LoginPolicy::default()).await
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| {
-                v.split(';')
-                    .next()
-                    .and_then(|kv| kv.split_once('='))
-                    .filter(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_owned())
-            })
-    }
-
-    fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self.body.find(marker).expect("a CSRF field") + marker.len();
-        self.body[start..start + 64].to_owned()
-    }
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let response = router.clone().oneshot(req).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
-        .await
-        .unwrap();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut b = Request::get(path);
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, c);
-    }
-    b.body(Body::empty()).unwrap()
-}
-
-fn post_form(path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Request<Body> {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    let mut b =
-        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, c);
-    }
-    b.body(Body::from(body)).unwrap()
-}
-
-fn multipart(path: &str, cookie: &str, fields: &[(&str, &str)], file: &[u8]) -> Request<Body> {
-    let boundary = "XbOuNdArYx";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"logo.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::post(path)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body))
-        .unwrap()
-}
-
-/// Attempts a sign-in; the reply of the POST.
-async fn try_login(router: &Router, user: &str, password: &str) -> Reply {
-    let page = send(router, get("/login", None)).await;
-    let token = page
-        .cookie("vipps_om_console_login")
-        .expect("a login cookie");
-    assert_eq!(page.csrf(), token);
-    send(
-        router,
-        post_form(
-            "/login",
-            Some(&format!("vipps_om_console_login={token}")),
-            &[("csrf", &token), ("username", user), ("password", password)],
-        ),
-    )
-    .await
-}
-
-/// Signs in; the cookie header and the session's CSRF token.
-async fn login(router: &Router, user: &str, password: &str) -> (String, String) {
-    let reply = try_login(router, user, password).await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let cookie = format!(
-        "vipps_om_console={}",
-        reply.cookie("vipps_om_console").expect("a session cookie")
-    );
-    let home = send(router, get("/", Some(&cookie))).await;
-    assert_eq!(home.status, StatusCode::OK);
-    (cookie.clone(), home.csrf())
-}
+mod common;
+use common::*;
 
 const ORDER_Q: &str = "order_id=order-failed&payment_type=ecom";
 
@@ -602,7 +401,9 @@ async fn forged_posts_without_the_csrf_token_are_refused() {
 }
 
 #[tokio::test]
-async fn sign_in_locks_a_name_after_repeated_failures() {
+async fn sign_in_locks_a_name_from_one_address_after_repeated_failures() {
+    // All these requests come from the same (unknown) address: the
+    // name+address pair is locked; other addresses: tests/abuse.rs.
     let env = env_with(LoginPolicy {
         max_failures: 3,
         ..LoginPolicy::default()

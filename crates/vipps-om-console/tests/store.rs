@@ -1,7 +1,7 @@
 //! The console's tables on both backends: SQLite always, PostgreSQL when
 //! `DATABASE_URL` names one (`.ci/run` starts one; skipped otherwise).
 
-use vipps_om_console::store::NewAudit;
+use vipps_om_console::store::{AUDIT_TEXT_CHARS, AuditCursor, NewAudit};
 use vipps_om_console::vipps_om_outbox::Outbox;
 use vipps_om_console::{PasswordHasherConfig, Role, Store};
 
@@ -76,6 +76,50 @@ async fn exercise(url: &str) {
     assert_eq!(of_order.len(), 1);
     assert_eq!(of_order[0].action, "job.retry");
     assert!(store.audit_log(None, 10).await.unwrap().len() >= 3);
+    // Pages of one order's lines, newest first, texts cut.
+    let paged = format!("paged-{name}");
+    let long = "d".repeat(2000);
+    for i in 0..5 {
+        store
+            .audit(&NewAudit {
+                username: &name,
+                action: "order.view",
+                order_id: Some(&paged),
+                payment_type: Some("ECOM"),
+                detail: if i == 0 { &long } else { "viewed" },
+                outcome: "ok",
+            })
+            .await
+            .unwrap();
+    }
+    let first = store
+        .audit_page(Some(&paged), AuditCursor::Newest, 2)
+        .await
+        .unwrap();
+    assert_eq!(first.entries.len(), 2);
+    assert!((first.has_older, first.has_newer) == (true, false));
+    let last_id = first.entries[1].id;
+    let second = store
+        .audit_page(Some(&paged), AuditCursor::Before(last_id), 2)
+        .await
+        .unwrap();
+    assert!(second.entries.iter().all(|e| e.id < last_id));
+    assert!((second.has_older, second.has_newer) == (true, true));
+    let third = store
+        .audit_page(Some(&paged), AuditCursor::Before(second.entries[1].id), 2)
+        .await
+        .unwrap();
+    assert_eq!(third.entries.len(), 1);
+    assert!((third.has_older, third.has_newer) == (false, true));
+    assert_eq!(
+        third.entries[0].detail.chars().count(),
+        usize::try_from(AUDIT_TEXT_CHARS).unwrap()
+    );
+    let back = store
+        .audit_page(Some(&paged), AuditCursor::After(third.entries[0].id), 2)
+        .await
+        .unwrap();
+    assert_eq!(back.entries, second.entries);
     let refused = match &store {
         Store::Sqlite(pool) => sqlx::query("DELETE FROM console_audit")
             .execute(pool)

@@ -2,12 +2,13 @@
 //! page where support staff see orders as customers see them and fix
 //! their details; `console add-user` makes the accounts.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use clap::{Args, Subcommand, ValueEnum};
 use vipps_om_console::vipps_om_outbox::{Outbox, redact_url};
 use vipps_om_console::{
-    AddUserError, Console, ConsoleConfig, PasswordHasherConfig, Role, Store, demo::Demo,
+    AddUserError, Console, ConsoleConfig, ForwardedHeader, PasswordHasherConfig, Role, Store,
+    demo::Demo,
 };
 
 use super::Context;
@@ -27,9 +28,30 @@ pub(crate) struct ConsoleArgs {
     pub(crate) demo: bool,
 
     /// The console is reached over HTTPS through a reverse proxy: cookies
-    /// get Secure and the __Host- prefix, and HSTS is sent.
-    #[arg(long)]
-    pub(crate) tls_proxy: bool,
+    /// get Secure and the __Host- prefix, and HSTS is sent. With
+    /// =ADDR, that proxy's IP address is also trusted as with
+    /// --trusted-proxy.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    pub(crate) tls_proxy: Option<String>,
+
+    /// The IP address of a reverse proxy (repeat for several): only for
+    /// requests that come from it, the client's address (for the sign-in
+    /// limits and the audit log) is read from the header the proxy sets
+    /// (--forwarded-header). Without it, a proxy's clients all share its
+    /// address and their failed sign-ins count together.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) trusted_proxy: Vec<IpAddr>,
+
+    /// The header the trusted proxy writes the client's address to; the
+    /// other one is never read (a proxy passes it on from the client).
+    #[arg(long, value_enum, default_value_t = ForwardedHeaderArg::XForwardedFor, value_name = "HEADER")]
+    pub(crate) forwarded_header: ForwardedHeaderArg,
 
     /// The outbox database (shared with `vipps-om outbox`): sqlite://PATH?mode=rwc
     /// or postgres://USER:PASSWORD@HOST/DB (default: outbox.db in the user's data directory).
@@ -63,6 +85,50 @@ pub(crate) enum ConsoleCommand {
     },
 }
 
+/// `--forwarded-header` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ForwardedHeaderArg {
+    /// X-Forwarded-For: client, proxy (nginx, HAProxy, Caddy, Traefik).
+    XForwardedFor,
+    /// RFC 7239 Forwarded: for=client.
+    Forwarded,
+}
+
+impl From<ForwardedHeaderArg> for ForwardedHeader {
+    fn from(value: ForwardedHeaderArg) -> Self {
+        match value {
+            ForwardedHeaderArg::XForwardedFor => ForwardedHeader::XForwardedFor,
+            ForwardedHeaderArg::Forwarded => ForwardedHeader::Forwarded,
+        }
+    }
+}
+
+impl ConsoleArgs {
+    /// Whether --tls-proxy was given (with or without an address).
+    fn behind_tls_proxy(&self) -> bool {
+        self.tls_proxy.is_some()
+    }
+
+    /// The proxies to trust: --trusted-proxy, and --tls-proxy=ADDR.
+    fn trusted_proxies(&self) -> Result<Vec<IpAddr>, Failure> {
+        let mut proxies = self.trusted_proxy.clone();
+        if let Some(addr) = self
+            .tls_proxy
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            let ip = addr.parse::<IpAddr>().map_err(|_| {
+                Failure::usage(format!(
+                    "--tls-proxy={addr}: not an IP address; give the proxy's address as seen by the console, e.g. --tls-proxy=127.0.0.1, or --tls-proxy alone"
+                ))
+            })?;
+            proxies.push(ip);
+        }
+        Ok(proxies)
+    }
+}
+
 /// An account's role.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum RoleArg {
@@ -91,7 +157,8 @@ pub(crate) async fn run(ctx: &Context, args: ConsoleArgs) -> Result<(), Failure>
     {
         return add_user(ctx, &args, name, (*role).into(), *replace).await;
     }
-    if !args.listen.ip().is_loopback() && !args.tls_proxy {
+    let trusted_proxies = args.trusted_proxies()?;
+    if !args.listen.ip().is_loopback() && !args.behind_tls_proxy() {
         return Err(Failure::usage(format!(
             "refusing to listen on {} without --tls-proxy: the console must be served over HTTPS when others can reach it (put a TLS reverse proxy in front and pass --tls-proxy), or listen on 127.0.0.1",
             args.listen
@@ -141,13 +208,15 @@ pub(crate) async fn run(ctx: &Context, args: ConsoleArgs) -> Result<(), Failure>
     })?;
     let client = ctx.client()?;
     let config = ConsoleConfig {
-        secure_cookies: args.tls_proxy,
+        secure_cookies: args.behind_tls_proxy(),
+        trusted_proxies,
+        forwarded_header: args.forwarded_header.into(),
         ..ConsoleConfig::default()
     };
     let console = Console::new(outbox, client, hasher, config)
         .await
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let shown = if args.tls_proxy {
+    let shown = if args.behind_tls_proxy() {
         format!("{url} (behind your HTTPS proxy)")
     } else {
         url
