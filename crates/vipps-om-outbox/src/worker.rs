@@ -254,6 +254,24 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// Runs `work` in a task of its own: a panic in it becomes `Err` with the
+/// panic's message instead of unwinding through the worker, and dropping
+/// the returned future (lease lost, shutdown grace over) aborts the task.
+fn spawn_caught<T: Send + 'static>(
+    work: impl Future<Output = T> + Send + 'static,
+) -> impl Future<Output = Result<T, String>> {
+    let handle = tokio::spawn(work);
+    let cancel = AbortOnDrop(handle.abort_handle());
+    async move {
+        let _cancel = cancel;
+        match handle.await {
+            Ok(value) => Ok(value),
+            Err(e) if e.is_panic() => Err(panic_text(e.into_panic())),
+            Err(e) => Err(format!("the delivery task ended without a result ({e})")),
+        }
+    }
+}
+
 /// The verdict recorded for a delivery that panicked.
 fn crashed(job: &ClaimedJob, message: &str) -> Verdict {
     Verdict::Failed {
@@ -547,8 +565,9 @@ impl Worker {
         let backoff = self.config.backoff.delay(attempts);
         let client = self.client.clone();
         let owned = job.clone();
-        let mut delivery = tokio::spawn(async move { deliver(&client, &owned, backoff).await });
-        let _cancel = AbortOnDrop(delivery.abort_handle());
+        let mut delivery = pin!(spawn_caught(async move {
+            deliver(&client, &owned, backoff).await
+        }));
         let period = (self.config.lease.min(MAX_LEASE) / 3).max(Duration::from_millis(100));
         let first = Instant::now()
             .checked_add(period)
@@ -557,10 +576,9 @@ impl Worker {
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                joined = &mut delivery => return match joined {
+                caught = &mut delivery => return match caught {
                     Ok(verdict) => Attempt::Done(verdict),
-                    Err(e) if e.is_panic() => Attempt::Panicked(panic_text(e.into_panic())),
-                    Err(e) => Attempt::Panicked(format!("the delivery task ended without a result ({e})")),
+                    Err(message) => Attempt::Panicked(message),
                 },
                 _ = beat.tick() => match self.outbox.renew(job, &self.owner, self.config.lease).await {
                     Ok(true) => {}
@@ -736,6 +754,23 @@ mod tests {
         assert_eq!(c.lease, MAX_LEASE);
         let c = WorkerConfig::default().lease(Duration::ZERO);
         assert_eq!(c.lease, Duration::from_millis(300));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_delivery_becomes_its_message_and_a_dropped_one_is_aborted() {
+        let caught: Result<(), String> = spawn_caught(async { panic!("boom at {}", 42) }).await;
+        assert_eq!(caught, Err("boom at 42".to_owned()));
+        assert_eq!(spawn_caught(async { 7 }).await, Ok(7));
+
+        let reached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = reached.clone();
+        let slow = spawn_caught(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        drop(slow);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(!reached.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[test]
