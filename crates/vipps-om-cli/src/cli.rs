@@ -335,8 +335,8 @@ pub(crate) struct OutboxRunArgs {
     /// Stop when nothing of this merchant is left to deliver (exit 1 if some jobs failed).
     #[arg(long)]
     pub(crate) drain: bool,
-    /// Lease on a claimed job: a crashed worker's jobs are taken over after this long.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Lease on a claimed job: a crashed worker's jobs are taken over after this long (at most 3600).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub(crate) lease_secs: u64,
     /// On shutdown, how long deliveries in flight may take before their jobs are released.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
@@ -347,6 +347,9 @@ pub(crate) struct OutboxRunArgs {
     /// Mark a job failed after this many transient failures (default: keep trying).
     #[arg(long, value_name = "N")]
     pub(crate) max_attempts: Option<u32>,
+    /// Stop (exit 3) when the database has failed every claim for this long.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_db_outage_secs: u64,
 }
 
 /// `outbox retry` arguments.

@@ -89,7 +89,11 @@ fn command(sim: &RunningSim, database_url: &str, home: &Path) -> Command {
 
 /// A fresh database: a SQLite file in `dir`, or a new PostgreSQL database
 /// (with the name to drop afterwards).
-async fn database(postgres: bool, dir: &Path) -> Option<(String, Option<(String, String)>)> {
+async fn database(
+    postgres: bool,
+    dir: &Path,
+    tag: &str,
+) -> Option<(String, Option<(String, String)>)> {
     if !postgres {
         let path = dir.join("outbox.db");
         return Some((format!("sqlite://{}?mode=rwc", path.display()), None));
@@ -102,7 +106,7 @@ async fn database(postgres: bool, dir: &Path) -> Option<(String, Option<(String,
         return None;
     };
     use sqlx::Connection;
-    let name = format!("outbox_crash_{}", std::process::id());
+    let name = format!("outbox_{tag}_{}", std::process::id());
     let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
     sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut conn)
@@ -220,7 +224,7 @@ async fn crash_safety(postgres: bool, parallel: usize, workers_per_process: u16)
     let _turn = ONE_CRASH_TEST_AT_A_TIME.lock().await;
     let name = if postgres { "postgres" } else { "sqlite" };
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, drop_target)) = database(postgres, dir.path()).await else {
+    let Some((url, drop_target)) = database(postgres, dir.path(), "crash").await else {
         return;
     };
     let started = Instant::now();
@@ -579,6 +583,202 @@ async fn failed_jobs_show_the_api_reasons_and_a_fixed_retry_delivers() {
         stderr.contains("unsupported database URL") && !stderr.contains("hunter2"),
         "{stderr}"
     );
+}
+
+/// Waits for `child` to exit, at most `limit`; kills it and fails past that.
+fn wait_at_most(mut child: Child, limit: Duration) -> std::process::Output {
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn enqueue_receipt(sim: &RunningSim, url: &str, dir: &Path, order: &str, number: u32) {
+    let file = dir.join(format!("{order}.json"));
+    std::fs::write(&file, serde_json::to_vec(&receipt(number)).unwrap()).unwrap();
+    let queued = command(sim, url, dir)
+        .args(["outbox", "enqueue", "--order-id", order, "--file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(queued.status.success(), "{queued:?}");
+}
+
+/// A 429 with `Retry-After: 18446744073709551615` (u64::MAX seconds) used
+/// to panic every worker while the process reported "0 delivered": now
+/// the job waits the capped hour, `outbox status` reads it, the workers
+/// go on and deliver another order's receipt.
+async fn a_huge_retry_after_leaves_the_workers_running(postgres: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, drop_target)) = database(postgres, dir.path(), "huge_retry_after").await else {
+        return;
+    };
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    enqueue_receipt(&sim, &url, dir.path(), "limited-1", 1);
+    enqueue_receipt(&sim, &url, dir.path(), "later-2", 2);
+    sim.inject_fault(Fault::status(Route::AddReceipt, 429).retry_after(u64::MAX))
+        .unwrap();
+    let mut child = command(&sim, &url, dir.path())
+        .args(["outbox", "run", "--workers", "2", "--poll-ms", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let outbox = Outbox::connect(&url).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let later = outbox.order_status("later-2").await.unwrap();
+        if later[0].state == JobState::Delivered {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the worker process ended early"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the later order was never delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the workers survive");
+
+    let out = command(&sim, &url, dir.path())
+        .args(["--json", "outbox", "status", "limited-1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let job = &json["jobs"][0];
+    assert_eq!(job["state"], "pending", "{json}");
+    assert_eq!(job["lastStatus"], 429, "{json}");
+    let status = outbox.order_status("limited-1").await.unwrap();
+    let next = status[0].next_attempt_at.expect("a next attempt");
+    let wait = next.since(vipps_om_outbox::Timestamp::now());
+    assert!(
+        wait <= vipps_om::retry::MAX_RETRY_AFTER && wait > Duration::from_secs(3000),
+        "{wait:?}"
+    );
+    let text = command(&sim, &url, dir.path())
+        .args(["outbox", "status", "limited-1"])
+        .output()
+        .unwrap();
+    assert!(text.status.success(), "{text:?}");
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = wait_at_most(child, Duration::from_secs(30));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1 delivered, 1 to try again"), "{stdout}");
+    drop(outbox);
+    drop_database(drop_target).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_huge_retry_after_leaves_the_workers_running() {
+    a_huge_retry_after_leaves_the_workers_running(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_huge_retry_after_leaves_the_workers_running() {
+    a_huge_retry_after_leaves_the_workers_running(true).await;
+}
+
+/// The database vanishes under running workers (SQLite: its table is
+/// dropped; PostgreSQL: the whole database is). After `--max-db-outage-secs`
+/// the process exits 3 naming the reason, and prints no success summary.
+async fn a_vanished_database_is_a_failure_with_the_reason(postgres: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, drop_target)) = database(postgres, dir.path(), "vanished").await else {
+        return;
+    };
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    enqueue_receipt(&sim, &url, dir.path(), "gone-1", 1);
+    let child = command(&sim, &url, dir.path())
+        .args([
+            "outbox",
+            "run",
+            "--workers",
+            "2",
+            "--poll-ms",
+            "20",
+            "--max-db-outage-secs",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sim
+        .receipt("123456", &PaymentType::Ecom, "gone-1")
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "never delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    match &drop_target {
+        None => {
+            let outbox = Outbox::connect(&url).await.unwrap();
+            sqlx::raw_sql("DROP TABLE vipps_om_outbox_jobs")
+                .execute(outbox.sqlite_pool().unwrap())
+                .await
+                .unwrap();
+            outbox.close().await;
+        }
+        Some((admin, name)) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+            sqlx::raw_sql(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+    let out = wait_at_most(child, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("stopped abnormally"), "{stderr}");
+    assert!(
+        stderr.contains("outbox database has failed every claim"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 delivered"), "{stderr}");
+    assert!(
+        !stdout.contains("delivered"),
+        "no success summary: {stdout}"
+    );
+    drop_database(drop_target).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_vanished_database_is_a_failure_with_the_reason() {
+    a_vanished_database_is_a_failure_with_the_reason(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_vanished_database_is_a_failure_with_the_reason() {
+    a_vanished_database_is_a_failure_with_the_reason(true).await;
 }
 
 /// Says that the PostgreSQL runs are skipped: in each skipped test's output,

@@ -127,11 +127,14 @@ impl Demo {
         let (stop, stopped) = oneshot::channel::<()>();
         let worker = Worker::new(outbox.clone(), client.clone()).with_config(worker_config());
         let handle = tokio::spawn(async move {
-            worker
+            if let Err(e) = worker
                 .run(async {
                     let _ = stopped.await;
                 })
-                .await;
+                .await
+            {
+                tracing::error!(error = %e, "the demo's outbox worker stopped");
+            }
         });
         // Wait until the worker has delivered (or failed) the samples.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

@@ -143,7 +143,9 @@ async fn delivery_rate(outbox: &Outbox, workers: usize, n: usize, round: &str) -
         })
         .stop_when_idle(true);
     let started = Instant::now();
-    let report = run_workers(outbox, &client, &config, workers, std::future::pending()).await;
+    let report = run_workers(outbox, &client, &config, workers, std::future::pending())
+        .await
+        .expect("no worker stops abnormally");
     let elapsed = started.elapsed();
     assert_eq!(report.delivered as usize, n, "{report:?}");
     assert_eq!(

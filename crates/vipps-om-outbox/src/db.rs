@@ -342,6 +342,17 @@ pub(crate) struct ClaimedJob {
     pub(crate) attempts: i64,
 }
 
+/// A time column that does not hold milliseconds as an integer.
+fn odd_value(id: i64, column: &str, e: &sqlx::Error) -> sqlx::Error {
+    sqlx::Error::Decode(
+        format!(
+            "job {id}: column {column} does not hold a time in milliseconds as an integer ({e}); \
+             the outbox table was changed outside vipps-om-outbox"
+        )
+        .into(),
+    )
+}
+
 fn decode_error(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?} in the outbox table").into())
 }
@@ -379,12 +390,17 @@ where
     let state = JobState::parse(&state_name).ok_or_else(|| decode_error("state", &state_name))?;
     let outcome: Option<String> = row.try_get("outcome")?;
     let problems: Option<String> = row.try_get("problems")?;
+    let id: i64 = row.try_get("id")?;
+    // Every time column is an integer (SQLite enforces it with CHECKs since
+    // schema 2); should one ever hold something else, say which and where.
     let time = |name: &str| -> Result<Option<Timestamp>, sqlx::Error> {
-        Ok(row.try_get::<Option<i64>, _>(name)?.map(Timestamp))
+        row.try_get::<Option<i64>, _>(name)
+            .map(|t| t.map(Timestamp))
+            .map_err(|e| odd_value(id, name, &e))
     };
     let pending = state == JobState::Pending;
     Ok(JobStatus {
-        id: JobId(row.try_get("id")?),
+        id: JobId(id),
         kind: JobKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
         merchant_serial_number: row.try_get("merchant_serial_number")?,
         payment_type: row.try_get("payment_type")?,
@@ -408,8 +424,8 @@ where
         },
         lease_owner: row.try_get("lease_owner")?,
         leased_until: time("leased_until")?,
-        created_at: Timestamp(row.try_get("created_at")?),
-        updated_at: Timestamp(row.try_get("updated_at")?),
+        created_at: time("created_at")?.unwrap_or(Timestamp(0)),
+        updated_at: time("updated_at")?.unwrap_or(Timestamp(0)),
         delivered_at: time("delivered_at")?,
         failed_at: time("failed_at")?,
         blocked_by: if pending {
@@ -420,8 +436,34 @@ where
     })
 }
 
-/// Milliseconds of a duration, for binding.
-pub(crate) fn millis(d: Duration) -> i64 {
+/// The farthest ahead of the database's clock the outbox ever schedules
+/// anything (a job's next attempt, a lease): 24 hours. Waits and leases
+/// beyond it are cut to it before they are written, so `now + wait` can
+/// never overflow in SQL (PostgreSQL would refuse the statement; SQLite
+/// would silently store a floating-point value) and no job is put off for
+/// centuries. Retry-After is already capped lower by the client
+/// ([`vipps_om::retry::MAX_RETRY_AFTER`], one hour); this bounds a
+/// [`crate::Backoff`] or lease configured beyond reason.
+pub const MAX_SCHEDULE_AHEAD: Duration = Duration::from_secs(24 * 3600);
+
+/// The longest age [`crate::Outbox::purge_delivered`] can be asked about:
+/// 1,000 years (larger values mean the same: nothing is old enough), so
+/// `now - age` stays far inside a 64-bit integer.
+pub(crate) const MAX_AGE: Duration = Duration::from_secs(1000 * 366 * 86_400);
+
+/// Milliseconds of a wait or lease to add to the database's clock, at most
+/// [`MAX_SCHEDULE_AHEAD`].
+pub(crate) fn ahead_millis(d: Duration) -> i64 {
+    millis(d.min(MAX_SCHEDULE_AHEAD))
+}
+
+/// Milliseconds of an age to subtract from the database's clock, at most
+/// [`MAX_AGE`].
+pub(crate) fn age_millis(d: Duration) -> i64 {
+    millis(d.min(MAX_AGE))
+}
+
+fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 

@@ -13,7 +13,8 @@
 //!   type, type, URL and image counts as ours.
 //! - 400, 403, 404, other 4xx, and local validation errors fail for good,
 //!   with the API's reasons and every rejected field.
-//! - 429 waits as long as the API asked; 5xx, timeouts, connection
+//! - 429 waits as long as the API asked, at most
+//!   [`vipps_om::retry::MAX_RETRY_AFTER`] (1 hour); 5xx, timeouts, connection
 //!   failures and 401 (credentials being rotated, a revoked token) are
 //!   tried again with backoff.
 //! - A 2xx whose body could not be read counts as delivered: the API
@@ -21,6 +22,7 @@
 
 use std::time::Duration;
 
+use vipps_om::retry::MAX_RETRY_AFTER;
 use vipps_om::{
     AddCategoryRequest, Category, Client, Delivered, Error, Image, OrderId, PaymentType, Receipt,
 };
@@ -187,10 +189,19 @@ fn judge(job: &ClaimedJob, error: Error, earlier_attempts: bool, backoff: Durati
     };
     match &error {
         // As long as the API asked, plus up to a tenth so that workers
-        // limited together do not return together.
+        // limited together do not return together; never beyond
+        // MAX_RETRY_AFTER (the client caps what it reports already; this
+        // keeps the sum in bounds whatever it reports).
         Error::RateLimited {
             retry_after: Some(asked),
-        } => retry(*asked + asked.mul_f64(fastrand::f64() / 10.0)),
+        } => {
+            let asked = (*asked).min(MAX_RETRY_AFTER);
+            retry(
+                asked
+                    .saturating_add(asked.mul_f64(fastrand::f64() / 10.0))
+                    .min(MAX_RETRY_AFTER),
+            )
+        }
         Error::Unauthorized { .. } => retry(backoff),
         Error::Api { status: 408, .. } => retry(backoff),
         e if e.is_retryable() => retry(backoff),

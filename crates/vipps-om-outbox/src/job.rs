@@ -202,13 +202,16 @@ impl Timestamp {
         self.0
     }
 
-    /// As a [`SystemTime`].
+    /// As a [`SystemTime`] (the epoch for a value the platform's clock
+    /// cannot represent).
     pub fn to_system_time(self) -> SystemTime {
+        let offset = Duration::from_millis(self.0.unsigned_abs());
         if self.0 >= 0 {
-            UNIX_EPOCH + Duration::from_millis(self.0.unsigned_abs())
+            UNIX_EPOCH.checked_add(offset)
         } else {
-            UNIX_EPOCH - Duration::from_millis(self.0.unsigned_abs())
+            UNIX_EPOCH.checked_sub(offset)
         }
+        .unwrap_or(UNIX_EPOCH)
     }
 
     /// How long after `earlier` this is (zero when it is not after).
@@ -592,6 +595,12 @@ mod tests {
             "2000-02-29T00:00:00.000Z"
         );
         assert_eq!(Timestamp(-1).to_string(), "1969-12-31T23:59:59.999Z");
+        // Any stored value prints and converts without a panic.
+        for extreme in [i64::MAX, i64::MIN] {
+            assert!(!Timestamp(extreme).to_string().is_empty());
+            let _ = Timestamp(extreme).to_system_time();
+            let _ = Timestamp(extreme).since(Timestamp(-extreme.saturating_add(1)));
+        }
     }
 
     #[test]

@@ -39,7 +39,7 @@
 //!
 //! // In a worker process: deliver until Ctrl-C, then finish or release.
 //! let worker = Worker::new(outbox.clone(), client).with_config(WorkerConfig::default());
-//! worker.run(async { let _ = tokio::signal::ctrl_c().await; }).await;
+//! worker.run(async { let _ = tokio::signal::ctrl_c().await; }).await?;
 //!
 //! // For staff: what happened to an order, and what failed.
 //! for job in outbox.order_status("order-1001").await? {
@@ -84,7 +84,16 @@
 //!   and kept. Transient failures are retried without limit by default
 //!   (backoff 1 s doubling to 5 min, with jitter; a 429 waits as long as
 //!   the API asked); [`WorkerConfig::max_attempts`] turns a long outage
-//!   into failed jobs instead.
+//!   into failed jobs instead. Every wait is bounded: a `Retry-After` by
+//!   [`vipps_om::retry::MAX_RETRY_AFTER`] (1 hour), anything written ahead
+//!   of the clock by [`MAX_SCHEDULE_AHEAD`] (24 hours).
+//! - **A worker that cannot go on says so.** A delivery that panics fails
+//!   its job with the reason (its lease is not left to stall the order),
+//!   and the worker stops; so does a worker whose database has not
+//!   answered for [`WorkerConfig::max_db_outage`]. [`Worker::run`] and
+//!   [`run_workers`] then return [`WorkerAborted`] with the reasons (the
+//!   other workers of [`run_workers`] are shut down gracefully first), and
+//!   `vipps-om outbox run` exits non-zero naming them.
 //! - **Nothing is sent twice.** An attempt is counted before it is sent;
 //!   a 409 on a receipt or image after an earlier attempt is delivered
 //!   ([`Outcome::AlreadyPresent`]), and so is a 409 before the first
@@ -122,11 +131,12 @@ mod migrate;
 pub mod outbox;
 pub mod worker;
 
-pub use db::{Backend, ConnectOptions};
+pub use db::{Backend, ConnectOptions, MAX_SCHEDULE_AHEAD};
 pub use error::{OutboxError, redact_url};
 pub use job::{FieldProblem, JobId, JobKind, JobState, JobStatus, NewJob, Outcome, Timestamp};
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::{MerchantQueue, Metrics, Outbox, Tx};
 pub use worker::{
-    Backoff, Processed, ProcessedAs, Worker, WorkerConfig, WorkerReport, run_workers,
+    Backoff, MAX_LEASE, Processed, ProcessedAs, Worker, WorkerAborted, WorkerConfig, WorkerReport,
+    run_workers,
 };

@@ -26,15 +26,23 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "outbox jobs",
-    sqlite: include_str!("../migrations/sqlite/0001_outbox.sql"),
-    postgres: include_str!("../migrations/postgres/0001_outbox.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "outbox jobs",
+        sqlite: include_str!("../migrations/sqlite/0001_outbox.sql"),
+        postgres: include_str!("../migrations/postgres/0001_outbox.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "integer times, nothing scheduled beyond 24 h",
+        sqlite: include_str!("../migrations/sqlite/0002_integer_times.sql"),
+        postgres: include_str!("../migrations/postgres/0002_integer_times.sql"),
+    },
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS vipps_om_outbox_migrations (\
     version BIGINT PRIMARY KEY, description TEXT NOT NULL, checksum TEXT NOT NULL, \
@@ -169,7 +177,17 @@ mod tests {
         assert!(err.to_string().contains("differs"), "{err}");
         let todo = plan(&[], |m| m.postgres).unwrap();
         assert_eq!(todo.len(), MIGRATIONS.len());
-        let done = plan(&[(1, checksum(MIGRATIONS[0].postgres))], |m| m.postgres).unwrap();
+        let done = plan(
+            &[
+                (1, checksum(MIGRATIONS[0].postgres)),
+                (2, checksum(MIGRATIONS[1].postgres)),
+            ],
+            |m| m.postgres,
+        )
+        .unwrap();
         assert!(done.is_empty());
+        let one_left = plan(&[(1, checksum(MIGRATIONS[0].sqlite))], |m| m.sqlite).unwrap();
+        assert_eq!(one_left.len(), 1);
+        assert_eq!(one_left[0].version, 2);
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Postgres, Row, Sqlite, SqliteConnection, SqlitePool};
 use vipps_om::{OrderId, PaymentType, ValidationReport};
 
-use crate::db::{self, Backend, ClaimedJob, ConnectOptions, Db, millis, on_db};
+use crate::db::{self, Backend, ClaimedJob, ConnectOptions, Db, age_millis, ahead_millis, on_db};
 use crate::error::OutboxError;
 use crate::job::{
     FieldProblem, JobId, JobKind, JobState, JobStatus, NewJob, Outcome, Timestamp, parse_payload,
@@ -584,7 +584,7 @@ impl Outbox {
     pub async fn purge_delivered(&self, older_than: Duration) -> Result<u64, OutboxError> {
         on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.purge)
-                .bind(millis(older_than))
+                .bind(age_millis(older_than))
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
@@ -606,7 +606,7 @@ impl Outbox {
             match sqlx::query(&sql.claim)
                 .bind(merchant_serial_number)
                 .bind(owner)
-                .bind(millis(lease))
+                .bind(ahead_millis(lease))
                 .fetch_optional(pool)
                 .await
             {
@@ -630,7 +630,7 @@ impl Outbox {
                 .bind(job.id.0)
                 .bind(owner)
                 .bind(job.attempts)
-                .bind(millis(lease))
+                .bind(ahead_millis(lease))
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected() > 0)
@@ -662,7 +662,7 @@ impl Outbox {
                     status,
                     after,
                 } => fenced(&sql.reschedule)
-                    .bind(millis(*after))
+                    .bind(ahead_millis(*after))
                     .bind(error.clone())
                     .bind(status.map(i64::from)),
                 Verdict::Failed {

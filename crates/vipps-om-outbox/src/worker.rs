@@ -16,7 +16,18 @@
 //! Merchant-Serial-Number. Jobs of other merchants are left alone for
 //! their own workers, and the worker says so in its log. One process per
 //! merchant keeps credentials apart and rate limits per sales unit.
+//!
+//! Abnormal ends: each delivery runs in its own task. Should it panic (a
+//! bug), the job is marked failed with the panic's message (so its lease
+//! does not hold back its order until it runs out) and the worker stops
+//! with [`WorkerAborted`]. A worker whose database has not answered for
+//! [`WorkerConfig::max_db_outage`] stops the same way. [`run_workers`]
+//! then shuts the other workers down gracefully (they finish or release
+//! what they hold) and returns every reason; a whole worker task that
+//! panics outside a delivery is reported too, and its job is taken over
+//! once its lease runs out.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
@@ -64,6 +75,11 @@ impl Backoff {
     }
 }
 
+/// The longest lease a worker takes on a job: one hour. A crashed
+/// worker's job waits at most this long before another worker takes it
+/// over; a longer lease is cut to it ([`WorkerConfig::lease`]).
+pub const MAX_LEASE: Duration = Duration::from_secs(3600);
+
 /// How a worker behaves.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -86,6 +102,12 @@ pub struct WorkerConfig {
     /// Stop when nothing of this merchant is left to deliver (for batch
     /// runs and tests); by default a worker runs until shut down.
     pub stop_when_idle: bool,
+    /// How long the database may fail every claim before the worker gives
+    /// up with [`WorkerAborted`] (default 5 minutes), so that a database
+    /// that is gone (dropped, moved, its credentials revoked) ends the
+    /// process for a supervisor to see instead of a worker that waits
+    /// forever. `None`: wait for the database however long it takes.
+    pub max_db_outage: Option<Duration>,
 }
 
 impl Default for WorkerConfig {
@@ -97,14 +119,22 @@ impl Default for WorkerConfig {
             backoff: Backoff::default(),
             max_attempts: None,
             stop_when_idle: false,
+            max_db_outage: Some(Duration::from_secs(300)),
         }
     }
 }
 
 impl WorkerConfig {
-    /// Sets [`WorkerConfig::lease`] (at least 300 ms).
+    /// Sets [`WorkerConfig::lease`] (at least 300 ms, at most
+    /// [`MAX_LEASE`]).
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease.max(Duration::from_millis(300));
+        self.lease = lease.clamp(Duration::from_millis(300), MAX_LEASE);
+        self
+    }
+
+    /// Sets [`WorkerConfig::max_db_outage`].
+    pub fn max_db_outage(mut self, limit: Option<Duration>) -> Self {
+        self.max_db_outage = limit;
         self
     }
 
@@ -171,6 +201,86 @@ impl WorkerReport {
             ProcessedAs::Failed => self.failed += 1,
             ProcessedAs::LeaseLost => self.lease_lost += 1,
         }
+    }
+}
+
+/// A worker (or several, from [`run_workers`]) stopped before it was told
+/// to: why, and what was done until then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerAborted {
+    /// One line per worker that stopped abnormally, naming it.
+    pub reasons: Vec<String>,
+    /// What the workers did before they stopped.
+    pub report: WorkerReport,
+}
+
+impl std::fmt::Display for WorkerAborted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "outbox worker stopped abnormally: {}",
+            self.reasons.join("; ")
+        )
+    }
+}
+
+impl std::error::Error for WorkerAborted {}
+
+/// The text of a panic's payload.
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// How an attempt ended.
+enum Attempt {
+    Done(Verdict),
+    /// Another worker took the job over.
+    LeaseLost,
+    /// The delivery panicked, with the panic's message.
+    Panicked(String),
+}
+
+/// Aborts a spawned delivery when the attempt that waits for it is
+/// dropped (lease lost, shutdown grace over).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs `work` in a task of its own: a panic in it becomes `Err` with the
+/// panic's message instead of unwinding through the worker, and dropping
+/// the returned future (lease lost, shutdown grace over) aborts the task.
+fn spawn_caught<T: Send + 'static>(
+    work: impl Future<Output = T> + Send + 'static,
+) -> impl Future<Output = Result<T, String>> {
+    let handle = tokio::spawn(work);
+    let cancel = AbortOnDrop(handle.abort_handle());
+    async move {
+        let _cancel = cancel;
+        match handle.await {
+            Ok(value) => Ok(value),
+            Err(e) if e.is_panic() => Err(panic_text(e.into_panic())),
+            Err(e) => Err(format!("the delivery task ended without a result ({e})")),
+        }
+    }
+}
+
+/// The verdict recorded for a delivery that panicked.
+fn crashed(job: &ClaimedJob, message: &str) -> Verdict {
+    Verdict::Failed {
+        error: format!(
+            "the delivery of this job crashed the worker (panic: {message}); this is a bug in vipps-om, please report it; the job can be sent again with `vipps-om outbox retry {}`",
+            job.id
+        ),
+        status: None,
+        problems: Vec::new(),
     }
 }
 
@@ -263,7 +373,8 @@ impl Worker {
         &self.msn
     }
 
-    /// Claims one due job and delivers it; `None` when nothing is due.
+    /// Claims one due job and delivers it; `None` when nothing is due. A
+    /// delivery that panics fails its job with the panic's message.
     pub async fn run_once(&self) -> Result<Option<Processed>, crate::OutboxError> {
         let Some(job) = self
             .outbox
@@ -272,7 +383,11 @@ impl Worker {
         else {
             return Ok(None);
         };
-        let verdict = self.attempt(&job).await;
+        let verdict = match self.attempt(&job).await {
+            Attempt::Done(verdict) => Some(verdict),
+            Attempt::LeaseLost => None,
+            Attempt::Panicked(message) => Some(crashed(&job, &message)),
+        };
         Ok(Some(self.finish(&job, verdict).await))
     }
 
@@ -280,11 +395,20 @@ impl Worker {
     /// [`WorkerConfig::stop_when_idle`], until nothing is left). On
     /// shutdown it stops claiming, lets the delivery in flight finish
     /// within [`WorkerConfig::shutdown_grace`], and releases the job if it
-    /// does not. Database errors are logged and waited out, never fatal.
-    pub async fn run(&self, shutdown: impl Future<Output = ()>) -> WorkerReport {
+    /// does not. Database errors are logged and waited out for up to
+    /// [`WorkerConfig::max_db_outage`].
+    ///
+    /// Ends with [`WorkerAborted`] when the database stays unreachable
+    /// beyond that, or when a delivery panicked (its job is failed with
+    /// the panic's message first).
+    pub async fn run(
+        &self,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<WorkerReport, WorkerAborted> {
         let mut shutdown = pin!(shutdown);
         let mut report = WorkerReport::default();
         let mut db_wait = self.config.poll_interval;
+        let mut outage_since: Option<Instant> = None;
         let mut next_merchant_check = Instant::now();
         tracing::info!(owner = %self.owner, msn = %self.msn, "outbox worker started");
         loop {
@@ -300,6 +424,9 @@ impl Worker {
                 .outbox
                 .claim(&self.msn, &self.owner, self.config.lease)
                 .await;
+            if claimed.is_ok() {
+                outage_since = None;
+            }
             let job = match claimed {
                 Ok(Some(job)) => {
                     db_wait = self.config.poll_interval;
@@ -325,24 +452,55 @@ impl Worker {
                     continue;
                 }
                 Err(e) => {
-                    tracing::warn!(owner = %self.owner, error = %e, wait_ms = db_wait.as_millis() as u64, "cannot claim; waiting");
+                    let since = *outage_since.get_or_insert_with(Instant::now);
+                    if let Some(limit) = self.config.max_db_outage
+                        && since.elapsed() >= limit
+                    {
+                        let reason = format!(
+                            "worker {}: the outbox database has failed every claim for {} s, the limit (max_db_outage); the last error: {e}",
+                            self.owner,
+                            since.elapsed().as_secs()
+                        );
+                        tracing::error!(owner = %self.owner, error = %e, "the outbox database stays unreachable; stopping");
+                        return Err(WorkerAborted {
+                            reasons: vec![reason],
+                            report,
+                        });
+                    }
+                    tracing::warn!(owner = %self.owner, error = %e, wait_ms = u64::try_from(db_wait.as_millis()).unwrap_or(u64::MAX), "cannot claim; waiting");
                     if self.idle(shutdown.as_mut(), db_wait).await {
                         break;
                     }
-                    db_wait = (db_wait * 2).min(Duration::from_secs(10));
+                    db_wait = db_wait.saturating_mul(2).min(Duration::from_secs(10));
                     continue;
                 }
             };
             let mut work = pin!(self.attempt(&job));
-            let (verdict, stopping) = tokio::select! {
-                verdict = &mut work => (Some(verdict), false),
+            let (attempt, stopping) = tokio::select! {
+                attempt = &mut work => (Some(attempt), false),
                 () = &mut shutdown => {
-                    tracing::info!(owner = %self.owner, job = %job.id, grace_ms = self.config.shutdown_grace.as_millis() as u64, "shutting down: finishing the delivery in flight");
+                    tracing::info!(owner = %self.owner, job = %job.id, grace_ms = u64::try_from(self.config.shutdown_grace.as_millis()).unwrap_or(u64::MAX), "shutting down: finishing the delivery in flight");
                     (tokio::time::timeout(self.config.shutdown_grace, &mut work).await.ok(), true)
                 }
             };
-            match verdict {
-                Some(verdict) => {
+            match attempt {
+                Some(Attempt::Panicked(message)) => {
+                    tracing::error!(owner = %self.owner, job = %job.id, panic = %message, "the delivery panicked; failing the job and stopping this worker");
+                    let processed = self.finish(&job, Some(crashed(&job, &message))).await;
+                    report.count(&processed);
+                    return Err(WorkerAborted {
+                        reasons: vec![format!(
+                            "worker {}: the delivery of job {} (order {}) panicked: {message}; the job was marked failed",
+                            self.owner, job.id, job.order_id
+                        )],
+                        report,
+                    });
+                }
+                Some(attempt) => {
+                    let verdict = match attempt {
+                        Attempt::Done(verdict) => Some(verdict),
+                        _ => None,
+                    };
                     let processed = self.finish(&job, verdict).await;
                     report.count(&processed);
                 }
@@ -363,7 +521,7 @@ impl Worker {
             }
         }
         tracing::info!(owner = %self.owner, delivered = report.delivered, retried = report.retried, failed = report.failed, released = report.released, "outbox worker stopped");
-        report
+        Ok(report)
     }
 
     /// Sleeps `wait` unless shutdown comes first; true on shutdown.
@@ -389,12 +547,12 @@ impl Worker {
         }
     }
 
-    /// Delivers `job` while renewing its lease; `None` when the lease was
-    /// lost to another worker.
-    async fn attempt(&self, job: &ClaimedJob) -> Option<Verdict> {
+    /// Delivers `job` (in a task of its own, so that a panic is caught and
+    /// named) while renewing its lease.
+    async fn attempt(&self, job: &ClaimedJob) -> Attempt {
         if job.merchant_serial_number != self.msn {
             // Claims filter on the merchant; this is a second guard.
-            return Some(Verdict::Retry {
+            return Attempt::Done(Verdict::Retry {
                 error: format!(
                     "job of merchant {} reached a worker of merchant {}; left for that merchant's worker",
                     job.merchant_serial_number, self.msn
@@ -405,18 +563,28 @@ impl Worker {
         }
         let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
         let backoff = self.config.backoff.delay(attempts);
-        let mut delivery = pin!(deliver(&self.client, job, backoff));
-        let period = (self.config.lease / 3).max(Duration::from_millis(100));
-        let mut beat = tokio::time::interval_at(Instant::now() + period, period);
+        let client = self.client.clone();
+        let owned = job.clone();
+        let mut delivery = pin!(spawn_caught(async move {
+            deliver(&client, &owned, backoff).await
+        }));
+        let period = (self.config.lease.min(MAX_LEASE) / 3).max(Duration::from_millis(100));
+        let first = Instant::now()
+            .checked_add(period)
+            .unwrap_or_else(Instant::now);
+        let mut beat = tokio::time::interval_at(first, period);
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                verdict = &mut delivery => return Some(verdict),
+                caught = &mut delivery => return match caught {
+                    Ok(verdict) => Attempt::Done(verdict),
+                    Err(message) => Attempt::Panicked(message),
+                },
                 _ = beat.tick() => match self.outbox.renew(job, &self.owner, self.config.lease).await {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::warn!(owner = %self.owner, job = %job.id, "lease lost to another worker; leaving the job to it");
-                        return None;
+                        return Attempt::LeaseLost;
                     }
                     Err(e) => tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not renew the lease"),
                 },
@@ -458,7 +626,7 @@ impl Worker {
                     tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not record the outcome; trying again");
                     tries += 1;
                     tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(5));
+                    wait = wait.saturating_mul(2).min(Duration::from_secs(5));
                 }
                 Err(e) => {
                     tracing::error!(owner = %self.owner, job = %job.id, error = %e, "could not record the outcome; the lease will expire and the job be tried again");
@@ -480,7 +648,7 @@ impl Worker {
                 status,
             } => {
                 let error = error.lines().next().unwrap_or_default();
-                let wait_ms = after.as_millis() as u64;
+                let wait_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
                 if status == Some(401) {
                     // Every job of this worker will fail the same way until
                     // the credentials are fixed: say so at the default level.
@@ -499,49 +667,118 @@ impl Worker {
 /// completes (or, with [`WorkerConfig::stop_when_idle`], until all of them
 /// are idle), then shuts them down gracefully; the sum of their reports.
 /// Each is named `OWNER/1`, `OWNER/2`, ... after one random base name.
+///
+/// When a worker stops abnormally ([`Worker::run`]'s [`WorkerAborted`],
+/// or a panic of its task), the others are shut down gracefully too and
+/// the result is [`WorkerAborted`] with every reason and the sum of what
+/// was done: a process whose workers are failing says so instead of
+/// idling on with fewer workers.
 pub async fn run_workers(
     outbox: &Outbox,
     client: &Client,
     config: &WorkerConfig,
     workers: usize,
     shutdown: impl Future<Output = ()> + Send,
-) -> WorkerReport {
+) -> Result<WorkerReport, WorkerAborted> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let base = default_owner();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut owners = HashMap::new();
     for i in 1..=workers.max(1) {
+        let owner = format!("{base}/{i}");
         let worker = Worker::new(outbox.clone(), client.clone())
             .with_config(config.clone())
-            .with_owner(format!("{base}/{i}"));
+            .with_owner(owner.clone());
         let mut stopped = stopped.clone();
-        tasks.spawn(async move {
+        let handle = tasks.spawn(async move {
             worker
                 .run(async move {
                     let _ = stopped.wait_for(|stop| *stop).await;
                 })
                 .await
         });
+        owners.insert(handle.id(), owner);
     }
     let mut total = WorkerReport::default();
+    let mut reasons = Vec::new();
     let mut shutdown = pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown, if !*stop.borrow() => {
                 let _ = stop.send(true);
             }
-            joined = tasks.join_next() => match joined {
-                Some(Ok(report)) => total.add(report),
-                Some(Err(e)) => tracing::error!(error = %e, "an outbox worker task ended abnormally"),
+            joined = tasks.join_next_with_id() => match joined {
+                Some(Ok((_, Ok(report)))) => total.add(report),
+                Some(Ok((_, Err(aborted)))) => {
+                    total.add(aborted.report);
+                    reasons.extend(aborted.reasons);
+                    if !*stop.borrow() {
+                        tracing::error!("an outbox worker stopped abnormally; stopping the others");
+                        let _ = stop.send(true);
+                    }
+                }
+                Some(Err(e)) => {
+                    let owner = owners.get(&e.id()).map(String::as_str).unwrap_or("?");
+                    let what = if e.is_panic() {
+                        format!("panicked: {}", panic_text(e.into_panic()))
+                    } else {
+                        "was cancelled".to_owned()
+                    };
+                    tracing::error!(owner, "an outbox worker task {what}; stopping the others");
+                    reasons.push(format!(
+                        "worker {owner} {what}; a job it held is taken over when its lease runs out"
+                    ));
+                    let _ = stop.send(true);
+                }
                 None => break,
             },
         }
     }
-    total
+    if reasons.is_empty() {
+        Ok(total)
+    } else {
+        Err(WorkerAborted {
+            reasons,
+            report: total,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leases_are_bounded() {
+        let c = WorkerConfig::default().lease(Duration::MAX);
+        assert_eq!(c.lease, MAX_LEASE);
+        let c = WorkerConfig::default().lease(Duration::ZERO);
+        assert_eq!(c.lease, Duration::from_millis(300));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_delivery_becomes_its_message_and_a_dropped_one_is_aborted() {
+        let caught: Result<(), String> = spawn_caught(async { panic!("boom at {}", 42) }).await;
+        assert_eq!(caught, Err("boom at 42".to_owned()));
+        assert_eq!(spawn_caught(async { 7 }).await, Ok(7));
+
+        let reached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = reached.clone();
+        let slow = spawn_caught(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        drop(slow);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(!reached.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn panic_messages_are_read() {
+        assert_eq!(panic_text(Box::new("boom")), "boom");
+        assert_eq!(panic_text(Box::new(String::from("bang"))), "bang");
+        assert_eq!(panic_text(Box::new(7_u8)), "a panic without a message");
+    }
 
     #[test]
     fn backoff_grows_with_jitter_and_is_capped() {

@@ -139,6 +139,9 @@ on_both!(
     shutdown_finishes_or_releases_the_delivery_in_flight,
     restarting_on_the_same_database_keeps_everything,
     refused_credentials_keep_jobs_waiting_not_failed,
+    a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered,
+    a_vanished_database_stops_the_workers_with_the_reason,
+    a_schema_1_database_with_odd_times_is_repaired_by_the_migration,
 );
 
 fn msn() -> MerchantSerialNumber {
@@ -196,7 +199,8 @@ async fn drain(outbox: &Outbox, client: &Client, workers: usize) {
         vipps_om_outbox::run_workers(outbox, client, &config, workers, std::future::pending()),
     )
     .await
-    .expect("the outbox drains within 30 s");
+    .expect("the outbox drains within 30 s")
+    .expect("no worker stops abnormally");
 }
 
 async fn eventually<F, Fut>(what: &str, mut check: F)
@@ -669,6 +673,202 @@ async fn rate_limits_wait_as_long_as_the_api_asked(db: &Db) {
     .await;
 }
 
+async fn a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = client_without_retries(&sim);
+    let outbox = db.outbox().await;
+    let limited = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("huge-1"), &receipt(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let later = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("huge-2"), &receipt(2)).unwrap(),
+        )
+        .await
+        .unwrap();
+    sim.inject_fault(Fault::status(Route::AddReceipt, 429).retry_after(u64::MAX))
+        .unwrap();
+    let w = worker(&outbox, &client);
+    let done = w.run_once().await.unwrap().unwrap();
+    assert_eq!(done.job, limited);
+    let ProcessedAs::Retrying { after } = done.result else {
+        panic!("{done:?}")
+    };
+    assert!(after <= vipps_om::retry::MAX_RETRY_AFTER, "{after:?}");
+    assert!(after >= Duration::from_secs(3000), "{after:?}");
+    // Stored as a time at most the cap away, readable by status.
+    let status = outbox.order_status("huge-1").await.unwrap();
+    let job = &status[0];
+    assert_eq!((job.state, job.last_status), (JobState::Pending, Some(429)));
+    let wait = job.next_attempt_at.unwrap().since(job.updated_at);
+    assert!(
+        wait <= vipps_om::retry::MAX_RETRY_AFTER + Duration::from_secs(1),
+        "{wait:?}"
+    );
+    // The worker goes on: the other order's receipt is delivered.
+    let next = w.run_once().await.unwrap().unwrap();
+    assert_eq!(
+        (next.job, next.result),
+        (later, ProcessedAs::Delivered(Outcome::Created))
+    );
+    assert!(w.run_once().await.unwrap().is_none());
+}
+
+async fn a_vanished_database_stops_the_workers_with_the_reason(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = client_without_retries(&sim);
+    let outbox = db.outbox().await;
+    let first = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("gone-1"), &receipt(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let config = config().max_db_outage(Some(Duration::from_secs(1)));
+    let run = {
+        let (outbox, client, config) = (outbox.clone(), client.clone(), config.clone());
+        tokio::spawn(async move {
+            vipps_om_outbox::run_workers(&outbox, &client, &config, 3, std::future::pending()).await
+        })
+    };
+    eventually("the first job is delivered", || async {
+        outbox.job(first).await.map(|j| j.state).ok() == Some(JobState::Delivered)
+    })
+    .await;
+    // Someone drops the outbox's table under the running workers.
+    match (outbox.sqlite_pool(), outbox.pg_pool()) {
+        (Some(pool), _) => {
+            sqlx::raw_sql("DROP TABLE vipps_om_outbox_jobs")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        (_, Some(pool)) => {
+            sqlx::raw_sql("DROP TABLE vipps_om_outbox_jobs")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        _ => unreachable!(),
+    }
+    let aborted = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the workers stop within 30 s")
+        .unwrap()
+        .expect_err("a vanished database is no success");
+    assert_eq!(aborted.report.delivered, 1, "{aborted:?}");
+    assert!(!aborted.reasons.is_empty());
+    let text = aborted.to_string();
+    assert!(
+        text.contains("outbox database has failed every claim") && text.contains("max_db_outage"),
+        "{text}"
+    );
+}
+
+/// A database left by schema 1 after a huge Retry-After: SQLite holds
+/// floating-point times (an overflowed `now + wait`), PostgreSQL a time
+/// centuries ahead. Migration 2 makes them integers and due now, and
+/// SQLite refuses floating-point times from then on.
+async fn a_schema_1_database_with_odd_times_is_repaired_by_the_migration(db: &Db) {
+    use sha2::Digest;
+    let sqlite = db.url.starts_with("sqlite");
+    let schema_1 = if sqlite {
+        include_str!("../migrations/sqlite/0001_outbox.sql")
+    } else {
+        include_str!("../migrations/postgres/0001_outbox.sql")
+    };
+    let checksum: String = sha2::Sha256::digest(schema_1.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let far = if sqlite {
+        "9.3e18"
+    } else {
+        "9000000000000000000"
+    };
+    let setup = format!(
+        "{schema_1};
+        CREATE TABLE vipps_om_outbox_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+            checksum TEXT NOT NULL, applied_at BIGINT NOT NULL);
+        INSERT INTO vipps_om_outbox_migrations VALUES (1, 'outbox jobs', '{checksum}', 0);
+        INSERT INTO vipps_om_outbox_jobs (kind, merchant_serial_number, payment_type, order_id, payload, \
+            state, attempts, next_attempt_at, created_at, updated_at, last_status) \
+            VALUES ('receipt', '123456', 'ecom', 'odd-1', '{payload}', 'pending', 1, {far}, 1, 1, 429);
+        INSERT INTO vipps_om_outbox_jobs (kind, merchant_serial_number, payment_type, order_id, payload, \
+            state, attempts, next_attempt_at, created_at, updated_at, lease_owner, leased_until) \
+            VALUES ('receipt', '123456', 'ecom', 'odd-2', '{payload}', 'in_flight', 1, 1, 1, 1, 'gone', {far});
+        INSERT INTO vipps_om_outbox_jobs (kind, merchant_serial_number, payment_type, order_id, payload, \
+            state, attempts, next_attempt_at, created_at, updated_at) \
+            VALUES ('receipt', '123456', 'ecom', 'odd-3', '{payload}', 'delivered', 1, 1, 1, 1);
+        DELETE FROM vipps_om_outbox_jobs WHERE order_id = 'odd-3';",
+        payload = serde_json::to_string(&receipt(1)).unwrap(),
+    );
+    match &db.pg_drop {
+        None => {
+            use sqlx::ConnectOptions;
+            use std::str::FromStr;
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
+            let kind: String = sqlx::query_scalar(
+                "SELECT typeof(next_attempt_at) FROM vipps_om_outbox_jobs WHERE order_id = 'odd-1'",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(kind, "real", "the broken state this test is about");
+        }
+        Some(_) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
+        }
+    }
+
+    let outbox = db.outbox().await;
+    let odd = outbox.order_status("odd-1").await.unwrap();
+    assert_eq!(odd[0].state, JobState::Pending);
+    let now = vipps_om_outbox::Timestamp::now();
+    let due = odd[0].next_attempt_at.unwrap();
+    assert!(due.since(now) < Duration::from_secs(60), "due {due}");
+    let held = outbox.order_status("odd-2").await.unwrap();
+    assert!(held[0].leased_until.unwrap().since(now) < Duration::from_secs(60));
+
+    // Both are delivered now, not in centuries; ids are not reused.
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = client_without_retries(&sim);
+    let w = worker(&outbox, &client);
+    for _ in 0..2 {
+        let done = w.run_once().await.unwrap().expect("due now");
+        assert_eq!(
+            done.result,
+            ProcessedAs::Delivered(Outcome::Created),
+            "{done:?}"
+        );
+    }
+    let id = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("odd-4"), &receipt(4)).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(id, vipps_om_outbox::JobId(4));
+
+    if let Some(pool) = outbox.sqlite_pool() {
+        let err = sqlx::query("UPDATE vipps_om_outbox_jobs SET next_attempt_at = 9.3e18")
+            .execute(pool)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("CHECK constraint failed"), "{err}");
+    }
+}
+
 async fn outages_are_retried_until_they_pass_or_the_attempt_limit(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = client_without_retries(&sim);
@@ -699,7 +899,7 @@ async fn outages_are_retried_until_they_pass_or_the_attempt_limit(db: &Db) {
         .unwrap();
     let limited =
         worker(&outbox, &client).with_config(config().max_attempts(Some(3)).stop_when_idle(true));
-    let report = limited.run(std::future::pending()).await;
+    let report = limited.run(std::future::pending()).await.unwrap();
     assert_eq!((report.retried, report.failed), (2, 1));
     let job = outbox.job(id).await.unwrap();
     assert_eq!(
@@ -854,7 +1054,7 @@ async fn shutdown_finishes_or_releases_the_delivery_in_flight(db: &Db) {
     })
     .await;
     stop.send(()).unwrap();
-    let report = run.await.unwrap();
+    let report = run.await.unwrap().unwrap();
     assert_eq!((report.delivered, report.released), (1, 0));
     assert_eq!(outbox.job(id).await.unwrap().state, JobState::Delivered);
 
@@ -881,7 +1081,7 @@ async fn shutdown_finishes_or_releases_the_delivery_in_flight(db: &Db) {
     })
     .await;
     stop.send(()).unwrap();
-    let report = run.await.unwrap();
+    let report = run.await.unwrap().unwrap();
     assert_eq!((report.delivered, report.released), (0, 1));
     let job = outbox.job(id).await.unwrap();
     assert_eq!(job.state, JobState::Pending);

@@ -24,6 +24,26 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Default time to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The longest lifetime a token is trusted for: 24 hours, the longest the
+/// Vipps MobilePay token service issues. A larger `expires_in` is used as
+/// 24 h (the token is then refreshed after 23 h 55 min; should the service
+/// revoke it sooner, the 401 it answers makes the client fetch a new one).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The shortest lifetime a token is used for: 60 seconds. A smaller
+/// `expires_in` (0 included) is used as 60 s, so that a token service
+/// answering nonsense does not make every call fetch a token first; a token
+/// that really expired earlier is answered with 401 and replaced once.
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+
+/// The most of a response body the client reads: 8 MiB. Every answer of
+/// the Order Management API is a few kilobytes of JSON; a body beyond this
+/// (or a `Content-Length` announcing one) is cut off here, so a misbehaving
+/// server or proxy cannot make the client buffer without limit. A cut body
+/// cannot be read as JSON, so the call ends with [`Error::Decode`] naming
+/// the limit (on a 2xx the API has still done the work).
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
 /// A client for one sales unit. Cheap to clone; clones share the token and
 /// the connection pool.
 #[derive(Clone)]
@@ -421,6 +441,7 @@ impl Client {
                     });
                 }
                 tracing::debug!(expires_in = token.expires_in, "fetched access token");
+                // Clamped to MIN_TOKEN_LIFETIME..=MAX_TOKEN_LIFETIME inside.
                 CachedToken::new(
                     token.access_token,
                     Duration::from_secs(token.expires_in),
@@ -474,7 +495,10 @@ impl Client {
             };
             let attempt_started = tokio::time::Instant::now();
             let outcome = self.send_once(&call, token.as_deref()).await;
-            span.record("latency_ms", attempt_started.elapsed().as_millis() as u64);
+            span.record(
+                "latency_ms",
+                u64::try_from(attempt_started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
             let failed = match outcome {
                 Ok((status, retry_after, body)) => {
                     span.record("status", status.as_u16());
@@ -526,11 +550,13 @@ impl Client {
             let wait = failed
                 .retry_after
                 .unwrap_or_else(|| policy.backoff(attempt + 1));
-            if !allowed || started.elapsed() + wait > policy.total_budget {
+            // `wait` is at most MAX_RETRY_AFTER or max_backoff, but a
+            // policy is the caller's: never let the sum overflow.
+            if !allowed || started.elapsed().saturating_add(wait) > policy.total_budget {
                 tracing::warn!(error = %failed.error, attempt, "giving up");
                 return Err(failed.error);
             }
-            tracing::info!(error = %failed.error, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tracing::info!(error = %failed.error, attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "retrying");
             after_ambiguous_failure |= failed.ambiguous;
             tokio::time::sleep(wait).await;
         }
@@ -582,12 +608,58 @@ impl Client {
             .flatten()
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_failure(call.endpoint, &e))?;
+        let body = read_body(call.endpoint, response).await?;
         Ok((status, retry_after, body))
     }
+}
+
+/// Reads a response body, at most [`MAX_RESPONSE_BYTES`] of it, whatever
+/// `Content-Length` claims: a longer body is cut there (and the connection
+/// dropped), a shorter one than announced is a transport failure.
+async fn read_body(
+    endpoint: Endpoint,
+    mut response: reqwest::Response,
+) -> Result<bytes::Bytes, Failed> {
+    let announced = response.content_length();
+    if announced.is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+        tracing::warn!(
+            endpoint = endpoint.template(),
+            content_length = announced,
+            limit = MAX_RESPONSE_BYTES,
+            "response body larger than the client reads; not reading it"
+        );
+        return Ok(too_large_marker());
+    }
+    let capacity = announced
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
+        .min(64 * 1024);
+    let mut body = bytes::BytesMut::with_capacity(capacity);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_failure(endpoint, &e))?
+    {
+        if body.len().saturating_add(chunk.len()) > MAX_RESPONSE_BYTES {
+            tracing::warn!(
+                endpoint = endpoint.template(),
+                limit = MAX_RESPONSE_BYTES,
+                "response body larger than the client reads; cut off"
+            );
+            return Ok(too_large_marker());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// What stands in for a body beyond [`MAX_RESPONSE_BYTES`]: not JSON, so
+/// decoding it fails with a message that names the limit.
+fn too_large_marker() -> bytes::Bytes {
+    bytes::Bytes::from(format!(
+        "(response body larger than {} MiB, the most this client reads; not read)",
+        MAX_RESPONSE_BYTES / (1024 * 1024)
+    ))
 }
 
 fn transport_failure(endpoint: Endpoint, e: &reqwest::Error) -> Failed {

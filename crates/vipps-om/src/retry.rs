@@ -15,6 +15,11 @@
 //! Waits grow exponentially with full jitter in `[d/2, d]`, are replaced by
 //! the server's `Retry-After` when it sends one, and all attempts of a call
 //! stay within `total_budget`.
+//!
+//! `Retry-After` comes from the network, so it is read defensively: a
+//! number of seconds or an HTTP date, capped at [`MAX_RETRY_AFTER`] (one
+//! hour; a larger value, however large, waits the cap), and ignored (the
+//! normal backoff applies) when it is negative, fractional or garbage.
 
 use std::time::Duration;
 
@@ -159,16 +164,29 @@ impl RetryPolicies {
     }
 }
 
-/// Reads `Retry-After`: delay seconds or an HTTP date.
+/// The longest wait a server's `Retry-After` is obeyed for: one hour. A
+/// larger value (seconds beyond any integer type, or an HTTP date centuries
+/// ahead) waits exactly this long; the error
+/// ([`crate::Error::RateLimited`]) reports the capped wait. Whoever
+/// schedules the next attempt from it (e.g. `vipps-om-outbox`) therefore
+/// never waits longer than this for a rate limit.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// Reads `Retry-After`: delay seconds or an HTTP date, at most
+/// [`MAX_RETRY_AFTER`]. `None` for anything else (a negative or
+/// fractional number, garbage), so the normal backoff applies.
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits: seconds. Too many for a u64 is simply "very long".
+        let secs = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(
         when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
     )
 }
 
@@ -211,5 +229,22 @@ mod tests {
         let past = httpdate::fmt_http_date(std::time::SystemTime::UNIX_EPOCH);
         assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn hostile_retry_after_values_are_capped_or_ignored() {
+        for huge in [
+            "18446744073709551615",
+            "99999999999999999999999999999999",
+            "3601",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(parse_retry_after(huge), Some(MAX_RETRY_AFTER), "{huge}");
+        }
+        for garbage in ["-5", "1.5", "", "+7", "0x10", "7 s", "\u{1F600}"] {
+            assert_eq!(parse_retry_after(garbage), None, "{garbage:?}");
+        }
+        assert_eq!(parse_retry_after(" 3600 "), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("0"), Some(Duration::ZERO));
     }
 }

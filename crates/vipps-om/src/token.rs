@@ -5,6 +5,11 @@
 //! Calls read the cached token without waiting. When it is missing or due
 //! for refresh, callers queue on one async mutex; the first fetches, the
 //! rest find the fresh token (or the same failure) when they get the lock.
+//!
+//! The lifetime comes from the token service's `expires_in`, so it is
+//! clamped to [`crate::client::MIN_TOKEN_LIFETIME`]..=[`crate::client::MAX_TOKEN_LIFETIME`] before any
+//! time arithmetic: a huge value cannot overflow a clock, and a zero cannot
+//! make every call fetch a new token.
 
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, SystemTime};
@@ -13,7 +18,17 @@ use reqwest::header::{HeaderValue, InvalidHeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
+use crate::client::{MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::error::Error;
+
+/// `now + d` on a clock, or the farthest representable point when that
+/// would overflow (it cannot with the clamped lifetimes, but a clock is no
+/// place for a panic).
+fn later<T: Copy>(now: T, d: Duration, checked: impl Fn(&T, Duration) -> Option<T>) -> T {
+    checked(&now, d)
+        .or_else(|| checked(&now, MAX_TOKEN_LIFETIME))
+        .unwrap_or(now)
+}
 
 /// A token and when to stop using it.
 pub(crate) struct CachedToken {
@@ -31,7 +46,8 @@ pub(crate) struct CachedToken {
 }
 
 impl CachedToken {
-    /// Fails when the token has characters a header cannot carry.
+    /// Fails when the token has characters a header cannot carry. The
+    /// lifetime is clamped to [`MIN_TOKEN_LIFETIME`]..=[`MAX_TOKEN_LIFETIME`].
     pub(crate) fn new(
         value: SecretString,
         lifetime: Duration,
@@ -40,15 +56,21 @@ impl CachedToken {
         let mut authorization =
             HeaderValue::from_str(&format!("Bearer {}", value.expose_secret()))?;
         authorization.set_sensitive(true);
+        let lifetime = lifetime.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
         let now = Instant::now();
+        let wall = SystemTime::now();
         Ok(CachedToken {
             value,
             authorization,
             generation,
-            refresh_at: now + lifetime.saturating_sub(refresh_margin(lifetime)),
-            expires_at: now + lifetime,
+            refresh_at: later(
+                now,
+                lifetime.saturating_sub(refresh_margin(lifetime)),
+                Instant::checked_add,
+            ),
+            expires_at: later(now, lifetime, Instant::checked_add),
             lifetime,
-            expires_at_wall: SystemTime::now() + lifetime,
+            expires_at_wall: later(wall, lifetime, SystemTime::checked_add),
         })
     }
 }
@@ -238,6 +260,18 @@ mod tests {
         assert!(cache.usable().is_some());
         cache.invalidate(t.generation);
         assert!(cache.usable().is_none());
+    }
+
+    #[test]
+    fn hostile_lifetimes_are_clamped() {
+        assert_eq!(token(3600, 1).lifetime, Duration::from_secs(3600));
+        assert_eq!(token(u64::MAX, 1).lifetime, MAX_TOKEN_LIFETIME);
+        let t = CachedToken::new(SecretString::from("t"), Duration::MAX, 1).unwrap();
+        assert_eq!(t.lifetime, MAX_TOKEN_LIFETIME);
+        assert!(t.expires_at_wall > SystemTime::now());
+        let t = CachedToken::new(SecretString::from("t"), Duration::ZERO, 1).unwrap();
+        assert_eq!(t.lifetime, MIN_TOKEN_LIFETIME);
+        assert!(t.refresh_at > Instant::now());
     }
 
     #[test]

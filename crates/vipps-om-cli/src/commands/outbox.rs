@@ -459,7 +459,8 @@ async fn run_workers(
         .poll_interval(Duration::from_millis(args.poll_ms))
         .shutdown_grace(Duration::from_secs(args.grace_secs))
         .max_attempts(args.max_attempts)
-        .stop_when_idle(args.drain);
+        .stop_when_idle(args.drain)
+        .max_db_outage(Some(Duration::from_secs(args.max_db_outage_secs)));
     eprintln!(
         "Delivering the outbox jobs of merchant {msn} from {} with {} worker(s); Ctrl-C or SIGTERM stops gracefully",
         redact_url(url),
@@ -482,7 +483,18 @@ async fn run_workers(
                 args.grace_secs
             );
         })
-        .await;
+        .await
+        .map_err(|aborted| {
+            let r = aborted.report;
+            Failure {
+                code: ExitCode::Unavailable,
+                kind: "worker_stopped",
+                ..Failure::usage(format!(
+                    "{aborted}. Until then: {} delivered, {} to try again, {} failed, {} released unfinished. Fix the cause (a database that is gone or unreachable: check it, or allow a longer outage with --max-db-outage-secs) and start `vipps-om outbox run` again; `vipps-om outbox status` shows where each job stands",
+                    r.delivered, r.retried, r.failed, r.released
+                ))
+            }
+        })?;
     ctx.emit(
         |style| {
             format!(
