@@ -160,12 +160,12 @@ mod spec_rules;
 mod surface;
 
 pub use config::{ConfigError, Merchant, ServeLimits, Simulator, SimulatorBuilder};
+pub use control::CONTROL_BODY_LIMIT;
 pub use faults::{Fault, FaultError, FaultRoute, FaultSpec};
 pub use observe::{Counters, LoggedRequest};
 pub use routes::Route;
 pub use server::{RunningSim, SpawnError, spawn, spawn_default};
 pub use state::{SimState, StoredImage, StoredOrder};
-pub use control::CONTROL_BODY_LIMIT;
 pub use surface::BODY_LIMIT;
 
 /// The simulator as an [`axum::Router`] over `state`: the control API under

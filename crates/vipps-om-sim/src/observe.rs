@@ -162,7 +162,11 @@ pub(crate) fn cut_field(text: String) -> String {
     if text.len() <= LOG_FIELD_MAX {
         return text;
     }
-    format!("{}… ({} bytes in all)", prefix_of(&text, LOG_FIELD_MAX), text.len())
+    format!(
+        "{}… ({} bytes in all)",
+        prefix_of(&text, LOG_FIELD_MAX),
+        text.len()
+    )
 }
 
 /// The longest start of `text` of at most `max` bytes ending on a
@@ -224,7 +228,10 @@ impl LogEntry {
             + request.path.len()
             + request.query.as_ref().map_or(0, String::len)
             + request.route.as_ref().map_or(0, String::len)
-            + request.merchant_serial_number.as_ref().map_or(0, String::len);
+            + request
+                .merchant_serial_number
+                .as_ref()
+                .map_or(0, String::len);
         let headers: usize = request
             .headers
             .iter()
@@ -445,9 +452,17 @@ mod tests {
     fn a_large_body_keeps_a_marked_prefix_and_counts_only_that() {
         // Short strings throughout: shortening cannot make it fit.
         let numbers = format!("[{}1]", "1,".repeat(10_000));
-        for body in [numbers.into_bytes(), vec![b'x'; LOG_PARSE_MAX + 1], "€".repeat(3000).into_bytes()] {
+        for body in [
+            numbers.into_bytes(),
+            vec![b'x'; LOG_PARSE_MAX + 1],
+            "€".repeat(3000).into_bytes(),
+        ] {
             let entry = LogEntry::new(request_with(BTreeMap::new()), &body);
-            assert!(entry.bytes() <= ENTRY_OVERHEAD + 16 + LOG_BODY_PREFIX, "{}", entry.bytes());
+            assert!(
+                entry.bytes() <= ENTRY_OVERHEAD + 16 + LOG_BODY_PREFIX,
+                "{}",
+                entry.bytes()
+            );
             let logged = entry.logged();
             assert!(logged.body_truncated);
             assert_eq!(logged.body_bytes, body.len());

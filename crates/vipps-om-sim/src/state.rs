@@ -915,9 +915,24 @@ mod tests {
     #[test]
     fn a_receipt_is_stored_once() {
         let mut store = Store::default();
-        assert!(store.add_receipt(key(0, "o"), "{}".into()).unwrap().is_some());
-        assert!(store.add_receipt(key(0, "o"), "{}".into()).unwrap().is_none());
-        assert!(store.add_receipt(key(1, "o"), "{}".into()).unwrap().is_some());
+        assert!(
+            store
+                .add_receipt(key(0, "o"), "{}".into())
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store
+                .add_receipt(key(0, "o"), "{}".into())
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .add_receipt(key(1, "o"), "{}".into())
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
@@ -985,7 +1000,11 @@ mod tests {
             store.issue_token(0, Duration::from_secs(60));
         }
         assert_eq!(store.tokens.len(), MAX_TOKENS);
-        assert_eq!(store.lookup_token(&first), TokenLookup::Invalid, "the oldest went first");
+        assert_eq!(
+            store.lookup_token(&first),
+            TokenLookup::Invalid,
+            "the oldest went first"
+        );
     }
 
     #[test]
