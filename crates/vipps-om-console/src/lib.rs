@@ -52,7 +52,6 @@ mod views;
 mod web;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -287,17 +286,23 @@ pub async fn add_user(
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, with the
-/// client's address available to the sign-in limiter.
+/// client's address available to the sign-in limiter, within
+/// `vipps_om_serve`'s default limits: a request header must arrive within
+/// 10 s (also the idle keep-alive timeout), a body within 60 s, a client
+/// must read the answer (30 s without progress closes the connection), at
+/// most 4,096 connections are open at once (more wait to be accepted);
+/// HTTP/1.1 only.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    vipps_om_serve::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        shutdown,
+        vipps_om_serve::ServeLimits::default(),
     )
-    .with_graceful_shutdown(shutdown)
     .await
 }
 
