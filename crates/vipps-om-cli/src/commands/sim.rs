@@ -48,8 +48,7 @@ pub(crate) struct SimArgs {
 /// `--store-mib` default: the simulator's default store budget.
 const DEFAULT_STORE_MIB: u64 = (vipps_om_sim::config::DEFAULT_STORE_BYTES / MIB) as u64;
 /// `--request-log-mib` default: the simulator's default log budget.
-const DEFAULT_REQUEST_LOG_MIB: u64 =
-    (vipps_om_sim::config::DEFAULT_REQUEST_LOG_BYTES / MIB) as u64;
+const DEFAULT_REQUEST_LOG_MIB: u64 = (vipps_om_sim::config::DEFAULT_REQUEST_LOG_BYTES / MIB) as u64;
 /// Largest `--store-mib` and `--request-log-mib`: 1 TiB, far beyond any
 /// machine's memory, and small enough that the bytes fit a `usize`.
 const MAX_MIB: u64 = 1024 * 1024;
@@ -57,7 +56,9 @@ const MIB: usize = 1024 * 1024;
 
 /// `mib` MiB in bytes (saturating; clap keeps it within [`MAX_MIB`]).
 fn mib_to_bytes(mib: u64) -> usize {
-    usize::try_from(mib).unwrap_or(usize::MAX).saturating_mul(MIB)
+    usize::try_from(mib)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(MIB)
 }
 
 /// Runs the simulator until Ctrl-C or SIGTERM.
