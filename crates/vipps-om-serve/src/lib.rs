@@ -17,6 +17,7 @@
 //! | [`ServeLimits::header_read_timeout`] | [`DEFAULT_HEADER_READ_TIMEOUT`] (10 s) | the connection is closed without an answer; this also closes an idle keep-alive connection waiting for its next request |
 //! | [`ServeLimits::body_read_timeout`] | [`DEFAULT_BODY_READ_TIMEOUT`] (60 s) | reading the body fails with [`BodyReadTimeout`]; the handler decides the answer (the simulator answers 408) and the connection is closed |
 //! | [`ServeLimits::send_timeout`] | [`DEFAULT_SEND_TIMEOUT`] (30 s) | a client that reads nothing of the answer for this long has its connection closed |
+//! | [`ServeLimits::max_header_bytes`] | [`DEFAULT_MAX_HEADER_BYTES`] (64 KiB) | the client gets 431 (Request Header Fields Too Large) and the connection is closed |
 //! | [`ServeLimits::max_connections`] | [`DEFAULT_MAX_CONNECTIONS`] (4,096) | the server stops accepting until a connection ends: a new client's connection waits in the kernel's listen queue and is served when a slot frees (at the latest when the header-read timeout closes a stalled one); nothing is refused while the queue has room |
 //!
 //! Only HTTP/1.1 (and 1.0) is served: nothing in the workspace speaks
@@ -79,6 +80,11 @@ pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default [`ServeLimits::send_timeout`]: 30 s without the client reading
 /// any of the answer.
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default [`ServeLimits::max_header_bytes`]: 64 KiB for a request line
+/// and its headers, so 4,096 connections buffer at most 256 MiB of them.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Smallest [`ServeLimits::max_header_bytes`] hyper accepts.
+pub const MIN_HEADER_BYTES: usize = 8192;
 /// Default [`ServeLimits::max_connections`]: 4,096 open connections.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 /// How long accepting pauses after an accept error other than a dropped
@@ -106,6 +112,10 @@ pub struct ServeLimits {
     /// Longest time writing the answer may make no progress (the client
     /// reads nothing). Beyond it the connection is closed.
     pub send_timeout: Duration,
+    /// Largest request line plus headers, in bytes (at least
+    /// [`MIN_HEADER_BYTES`]); it is also the most a connection buffers
+    /// when reading. Beyond it the client gets 431.
+    pub max_header_bytes: usize,
     /// Most connections open at once. At the cap the server accepts no
     /// more until one ends; waiting clients stay in the listen queue.
     pub max_connections: usize,
@@ -117,14 +127,16 @@ impl Default for ServeLimits {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             send_timeout: DEFAULT_SEND_TIMEOUT,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
 
 impl ServeLimits {
-    /// Refuses limits that would serve nothing: a zero timeout or a
-    /// connection cap of 0 (or above what a semaphore can count).
+    /// Refuses limits that would serve nothing: a zero timeout, a header
+    /// limit below [`MIN_HEADER_BYTES`], or a connection cap of 0 (or
+    /// above what a semaphore can count).
     pub fn check(&self) -> Result<(), io::Error> {
         let invalid = |message: String| Err(io::Error::new(io::ErrorKind::InvalidInput, message));
         for (name, value, default) in [
@@ -145,6 +157,12 @@ impl ServeLimits {
                     "ServeLimits::{name} is zero; use a positive duration (default {default:?})"
                 ));
             }
+        }
+        if self.max_header_bytes < MIN_HEADER_BYTES {
+            return invalid(format!(
+                "ServeLimits::max_header_bytes is {}; use at least {MIN_HEADER_BYTES} (default {DEFAULT_MAX_HEADER_BYTES})",
+                self.max_header_bytes
+            ));
         }
         if self.max_connections == 0 || self.max_connections > Semaphore::MAX_PERMITS {
             return invalid(format!(
@@ -177,7 +195,9 @@ where
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
+        .header_read_timeout(limits.header_read_timeout)
+        .max_header_size(limits.max_header_bytes)
+        .max_buf_size(limits.max_header_bytes);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);

@@ -323,6 +323,35 @@ async fn a_client_that_reads_nothing_loses_its_slot_after_the_send_timeout() {
 }
 
 #[tokio::test]
+async fn an_oversized_header_gets_431() {
+    let server = Server::start(ServeLimits::default()).await;
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(vipps_om_serve::DEFAULT_MAX_HEADER_BYTES)
+    );
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    // The server may close before reading all of it.
+    let _ = stream.write_all(big.as_bytes()).await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(BOUND, stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "answered and closed within the bound");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+
+    // Headers within the limit are fine.
+    let fits = format!(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Fits: {}\r\n\r\n",
+        "f".repeat(vipps_om_serve::DEFAULT_MAX_HEADER_BYTES / 2)
+    );
+    assert!(
+        exchange(server.addr, fits.as_bytes())
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn handlers_see_the_client_address() {
     let server = Server::start(ServeLimits::default()).await;
     let mut stream = TcpStream::connect(server.addr).await.unwrap();

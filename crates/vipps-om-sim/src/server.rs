@@ -7,7 +7,8 @@
 //! [`SimulatorBuilder::serve_limits`](crate::SimulatorBuilder::serve_limits)):
 //! HTTP/1.1, a request header must arrive within 10 s (also the idle
 //! keep-alive timeout), a body within 60 s (else 408), a client must read
-//! the answer (30 s without progress closes the connection), and at most
+//! the answer (30 s without progress closes the connection), headers are
+//! at most 64 KiB (else 431), and at most
 //! 4,096 connections are open at once (more wait to be accepted). The
 //! injected fault delays (up to [`crate::faults::MAX_FAULT_DELAY`]) are
 //! handler time, which no limit cuts short.
