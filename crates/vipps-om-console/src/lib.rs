@@ -289,9 +289,9 @@ pub async fn add_user(
 /// client's address available to the sign-in limiter, within
 /// `vipps_om_serve`'s default limits: a request header must arrive within
 /// 10 s (also the idle keep-alive timeout), a body within 60 s, a client
-/// must read the answer (30 s without progress closes the connection), at
-/// most 4,096 connections are open at once (more wait to be accepted);
-/// HTTP/1.1 only.
+/// must read the answer (30 s without progress closes the connection),
+/// headers are at most 64 KiB (else 431), at most 4,096 connections are
+/// open at once (more wait to be accepted); HTTP/1.1 only.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
