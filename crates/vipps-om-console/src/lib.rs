@@ -75,7 +75,7 @@ pub mod uploads;
 mod views;
 mod web;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -327,17 +327,23 @@ pub async fn add_user(
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, with the
-/// client's address available to the sign-in limiter.
+/// client's address available to the sign-in limiter, within
+/// `vipps_om_serve`'s default limits: a request header must arrive within
+/// 10 s (also the idle keep-alive timeout), a body within 60 s, a client
+/// must read the answer (30 s without progress closes the connection),
+/// headers are at most 64 KiB (else 431), at most 4,096 connections are
+/// open at once (more wait to be accepted); HTTP/1.1 only.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    vipps_om_serve::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        shutdown,
+        vipps_om_serve::ServeLimits::default(),
     )
-    .with_graceful_shutdown(shutdown)
     .await
 }
 

@@ -7,7 +7,8 @@
 //!    names every bad field (`invalidParams`, JSON paths such as
 //!    `orderLines[1].totalTaxAmount`; `$` for the body as a whole);
 //! 4. state rules: an `imageId` never uploaded (400), a second receipt or
-//!    image (409), something not found (404);
+//!    image (409), something not found (404), the store's limits (507,
+//!    see [`crate::state`]);
 //! 5. the change and the answer.
 //!
 //! Handlers are synchronous: state is touched under the store lock for a
@@ -227,7 +228,12 @@ impl Call<'_> {
             return Reply::internal("a validated image could not be inspected");
         };
         let id = image.image_id.as_str();
-        if !self.state.lock().add_image(self.merchant, id, facts) {
+        let added = self.state.lock().add_image(self.merchant, id, facts);
+        let added = match added {
+            Ok(added) => added,
+            Err(refusal) => return refusal.reply(),
+        };
+        if !added {
             return Reply::problem(
                 StatusCode::CONFLICT,
                 format!(
@@ -265,12 +271,16 @@ impl Call<'_> {
             return Reply::internal("category parsed without problems but is missing");
         };
         let key = self.key(kind, &order_id);
-        let id = self.state.lock().replace_category(
+        let replaced = self.state.lock().replace_category(
             key,
             category.category,
             category.order_details_url,
             category.image_id,
         );
+        let id = match replaced {
+            Ok(id) => id,
+            Err(refusal) => return refusal.reply(),
+        };
         Reply::json(StatusCode::OK, &id.hyphenated().to_string())
     }
 
@@ -312,9 +322,11 @@ impl Call<'_> {
             Err(e) => return Reply::internal(&format!("could not store the receipt: {e}")),
         };
         let key = self.key(kind, &order_id);
-        match self.state.lock().add_receipt(key, json) {
-            Some(id) => Reply::json(StatusCode::CREATED, &id.hyphenated().to_string()),
-            None => Reply::problem(
+        let added = self.state.lock().add_receipt(key, json);
+        match added {
+            Err(refusal) => refusal.reply(),
+            Ok(Some(id)) => Reply::json(StatusCode::CREATED, &id.hyphenated().to_string()),
+            Ok(None) => Reply::problem(
                 StatusCode::CONFLICT,
                 format!(
                     "Order details (receipt) for {} order {:?} already exist; a receipt cannot be changed once it is sent.",
@@ -413,12 +425,16 @@ impl Call<'_> {
             _ => Kind::Ecom,
         };
         let key = self.key(kind, &request.order_id);
-        let id = self.state.lock().add_category(
+        let added = self.state.lock().add_category(
             key,
             request.category_type,
             request.url,
             request.image_id,
         );
+        let id = match added {
+            Ok(id) => id,
+            Err(refusal) => return refusal.reply(),
+        };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Created {

@@ -1,6 +1,7 @@
 //! What a simulator is started with: its [`Merchant`]s (the built-in demo
 //! merchant plus any from a TOML file), the token lifetime, the listen
-//! address and the size of the request log. [`Simulator`] is the checked
+//! address, the size of the request log and of the store, and the limits
+//! of the server ([`ServeLimits`]). [`Simulator`] is the checked
 //! configuration; [`SimulatorBuilder`] makes one.
 //!
 //! A merchants file holds `[[merchant]]` tables:
@@ -24,6 +25,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use vipps_om::{Credentials, MerchantSerialNumber};
+pub use vipps_om_serve::ServeLimits;
 
 /// The demo merchant's Merchant-Serial-Number.
 pub const DEMO_MSN: &str = "123456";
@@ -37,6 +39,14 @@ pub const DEMO_SUBSCRIPTION_KEY: &str = "demo-subscription-key";
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
 /// Requests kept in the request log when no size is configured.
 pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 1000;
+/// Bytes the request log may hold when no budget is configured (16 MiB,
+/// by the log's own accounting: see [`crate::observe`]). The oldest
+/// requests are dropped first to stay within it.
+pub const DEFAULT_REQUEST_LOG_BYTES: usize = 16 * 1024 * 1024;
+/// Bytes of orders (receipts, categories) and image records the simulator
+/// stores when no budget is configured (512 MiB, by the store's own
+/// accounting). Beyond it writes are answered 507 until a reset.
+pub const DEFAULT_STORE_BYTES: usize = 512 * 1024 * 1024;
 
 /// A sales unit the simulator knows: its MSN and the three credentials.
 /// `Debug` never shows the secret or the subscription key.
@@ -175,6 +185,12 @@ pub enum ConfigError {
     /// The token lifetime is zero.
     #[error("the token lifetime must be more than zero")]
     TokenTtl,
+    /// The server limits would serve nothing; the message names the field.
+    #[error("invalid server limits: {message}")]
+    ServeLimits {
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// A checked simulator configuration. [`Simulator::default`] is the demo
@@ -185,6 +201,9 @@ pub struct Simulator {
     pub(crate) token_ttl: Duration,
     pub(crate) listen: SocketAddr,
     pub(crate) request_log_capacity: usize,
+    pub(crate) request_log_bytes: usize,
+    pub(crate) store_bytes: usize,
+    pub(crate) serve_limits: ServeLimits,
 }
 
 impl Default for Simulator {
@@ -194,6 +213,9 @@ impl Default for Simulator {
             token_ttl: DEFAULT_TOKEN_TTL,
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
+            store_bytes: DEFAULT_STORE_BYTES,
+            serve_limits: ServeLimits::default(),
         }
     }
 }
@@ -218,6 +240,21 @@ impl Simulator {
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen
     }
+
+    /// The byte budget of the request log.
+    pub fn request_log_bytes(&self) -> usize {
+        self.request_log_bytes
+    }
+
+    /// The byte budget of stored orders and images.
+    pub fn store_bytes(&self) -> usize {
+        self.store_bytes
+    }
+
+    /// The limits [`crate::spawn`] serves with.
+    pub fn serve_limits(&self) -> ServeLimits {
+        self.serve_limits
+    }
 }
 
 /// Builds a [`Simulator`]; [`SimulatorBuilder::build`] checks everything.
@@ -230,6 +267,9 @@ pub struct SimulatorBuilder {
     token_ttl: Option<Duration>,
     listen: Option<SocketAddr>,
     request_log_capacity: Option<usize>,
+    request_log_bytes: Option<usize>,
+    store_bytes: Option<usize>,
+    serve_limits: Option<ServeLimits>,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -241,6 +281,9 @@ impl fmt::Debug for SimulatorBuilder {
             .field("token_ttl", &self.token_ttl)
             .field("listen", &self.listen)
             .field("request_log_capacity", &self.request_log_capacity)
+            .field("request_log_bytes", &self.request_log_bytes)
+            .field("store_bytes", &self.store_bytes)
+            .field("serve_limits", &self.serve_limits)
             .finish()
     }
 }
@@ -284,6 +327,29 @@ impl SimulatorBuilder {
         self
     }
 
+    /// How many bytes the request log may hold (default
+    /// [`DEFAULT_REQUEST_LOG_BYTES`]); the oldest requests are dropped
+    /// first to stay within it, and a request bigger than the whole budget
+    /// is not logged (it is still counted).
+    pub fn request_log_bytes(mut self, bytes: usize) -> Self {
+        self.request_log_bytes = Some(bytes);
+        self
+    }
+
+    /// How many bytes of orders and images the simulator stores (default
+    /// [`DEFAULT_STORE_BYTES`]); beyond it writes get 507.
+    pub fn store_bytes(mut self, bytes: usize) -> Self {
+        self.store_bytes = Some(bytes);
+        self
+    }
+
+    /// The server's timeouts and connection cap (default
+    /// [`ServeLimits::default`]).
+    pub fn serve_limits(mut self, limits: ServeLimits) -> Self {
+        self.serve_limits = Some(limits);
+        self
+    }
+
     /// Reads the files and checks that no two merchants share an MSN, a
     /// client id or a subscription key.
     pub fn build(self) -> Result<Simulator, ConfigError> {
@@ -319,6 +385,18 @@ impl SimulatorBuilder {
         }
         if let Some(capacity) = self.request_log_capacity {
             simulator.request_log_capacity = capacity;
+        }
+        if let Some(bytes) = self.request_log_bytes {
+            simulator.request_log_bytes = bytes;
+        }
+        if let Some(bytes) = self.store_bytes {
+            simulator.store_bytes = bytes;
+        }
+        if let Some(limits) = self.serve_limits {
+            limits.check().map_err(|e| ConfigError::ServeLimits {
+                message: e.to_string(),
+            })?;
+            simulator.serve_limits = limits;
         }
         Ok(simulator)
     }

@@ -17,7 +17,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -26,6 +26,10 @@ use serde_json::json;
 use crate::faults::{Fault, FaultSpec};
 use crate::reply::Reply;
 use crate::state::SimState;
+
+/// Largest body a control request may have (a fault is under 1 KiB);
+/// more gets 413.
+pub const CONTROL_BODY_LIMIT: usize = 64 * 1024;
 
 /// The `/_sim/` routes.
 pub(crate) fn routes() -> Router<SimState> {
@@ -40,6 +44,7 @@ pub(crate) fn routes() -> Router<SimState> {
         .route("/_sim/orders", get(orders))
         .route("/_sim/images", get(images))
         .route("/_sim/tokens", delete(revoke_tokens))
+        .layer(DefaultBodyLimit::max(CONTROL_BODY_LIMIT))
 }
 
 async fn reset(State(state): State<SimState>) -> StatusCode {

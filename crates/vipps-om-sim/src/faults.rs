@@ -66,6 +66,12 @@ pub struct Fault {
 #[error("{0}")]
 pub struct FaultError(String);
 
+impl FaultError {
+    pub(crate) fn new(message: String) -> FaultError {
+        FaultError(message)
+    }
+}
+
 /// Longest delay a fault may ask for: long enough for any client timeout,
 /// short enough that a forgotten fault cannot hang a test run for long.
 pub const MAX_FAULT_DELAY: Duration = Duration::from_secs(120);

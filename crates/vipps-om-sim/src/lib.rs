@@ -95,7 +95,7 @@
 //!   bottom-line amounts keep their `minimum: 0`.
 //! - **Body format**: a body must be sent as `application/json` (or
 //!   `+json`); another content type is a 400 naming `Content-Type`, not a
-//!   415. Bodies over 8 MiB get 413.
+//!   415. Bodies over 8 MiB get 413, a body not received within 60 s 408.
 //! - **paymentType** in v2 paths: `ecom` or `recurring` in any case;
 //!   anything else (also `ePayment`) → 400 naming `paymentType`, on every
 //!   v2 operation including GET (the spec lists no 400 there). In the v3
@@ -132,11 +132,21 @@
 //!   gateway's token format; other statuses as ErrorResponse; every faulted
 //!   answer carries `x-sim-fault: injected`. A delayed request is handled
 //!   even if its client gave up waiting.
-//! - **Request log** keeps the last 1000 requests (configurable), with
+//! - **Request log** keeps the last 1000 requests and at most 16 MiB
+//!   (both configurable), with
 //!   `Authorization` as `Bearer ***`, the subscription key, `client_secret`
 //!   and headers named like `*secret*`, `*password*`, `*token*` as `***`,
-//!   and strings over 256 characters in bodies shortened. Control requests
-//!   are not logged or counted.
+//!   and strings over 256 characters in bodies shortened; a body still
+//!   over 8 KiB keeps only its first 8 KiB, marked ([`observe`]). Control
+//!   requests are not logged or counted.
+//!
+//! # Limits
+//! Everything a client can make the simulator hold is bounded: the request
+//! log in entries and bytes ([`observe`]); stored orders and images by a
+//! byte budget (507 beyond), categories per order, live tokens and queued
+//! faults by count ([`state`]); connections, header, body and send times
+//! by the server ([`ServeLimits`], see [`server`]). The crate's README has
+//! the table of numbers.
 //!
 //! # Fidelity limits
 //! Everything is in memory and lost at exit. There is no rate limiting
@@ -159,7 +169,8 @@ mod reply;
 mod spec_rules;
 mod surface;
 
-pub use config::{ConfigError, Merchant, Simulator, SimulatorBuilder};
+pub use config::{ConfigError, Merchant, ServeLimits, Simulator, SimulatorBuilder};
+pub use control::CONTROL_BODY_LIMIT;
 pub use faults::{Fault, FaultError, FaultRoute, FaultSpec};
 pub use observe::{Counters, LoggedRequest};
 pub use routes::Route;

@@ -8,6 +8,23 @@
 //! contains `secret`, `password` or `token` become `***`, and so do query
 //! parameters named like `*key*`, `*secret*`, `*token*`. Long strings in
 //! bodies (an image's base64 `src`) are shortened so the log stays small.
+//!
+//! # Size
+//! The log is bounded twice: by entries (the configured capacity, 1000 by
+//! default) and by bytes ([`crate::config::DEFAULT_REQUEST_LOG_BYTES`],
+//! 16 MiB, by default); the oldest entries are dropped first to stay
+//! within both. An entry's bytes are what it keeps: its strings, its
+//! stored body and [`ENTRY_OVERHEAD`] plus [`HEADER_OVERHEAD`] per header
+//! for the structures around them. What an entry keeps is bounded too:
+//! - a body of at most [`LOG_BODY_PREFIX`] (8 KiB) is kept as received;
+//! - a larger JSON body (up to [`LOG_PARSE_MAX`]) is kept if shortening
+//!   its long strings brings it within 8 KiB (an image upload does);
+//! - any other body keeps only its first 8 KiB, shown as a string ending
+//!   `… (truncated: N bytes in all)`, with
+//!   [`LoggedRequest::body_truncated`] set; [`LoggedRequest::body_bytes`]
+//!   is always the size received;
+//! - a header value, the path or the query longer than [`LOG_FIELD_MAX`]
+//!   (1 KiB) keeps its first 1 KiB, marked `… (N bytes in all)`.
 
 use std::collections::BTreeMap;
 
@@ -40,7 +57,14 @@ pub struct LoggedRequest {
     /// Headers by lower-case name, several values joined with `, `.
     pub headers: BTreeMap<String, String>,
     /// The body: JSON when it parses, otherwise text; `null` when empty.
+    /// A body too large to keep is its first [`LOG_BODY_PREFIX`] bytes as
+    /// text, marked (see [`LoggedRequest::body_truncated`]).
     pub body: serde_json::Value,
+    /// The size of the body as received, in bytes.
+    pub body_bytes: usize,
+    /// Whether `body` is only the start of what was received.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub body_truncated: bool,
     /// The status the simulator answered.
     pub status: u16,
     /// Time to answer, in milliseconds.
@@ -65,7 +89,7 @@ pub(crate) fn masked_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
     for (name, value) in headers {
         let name = name.as_str();
         let text = String::from_utf8_lossy(value.as_bytes());
-        let shown = mask(name, &text);
+        let shown = cut_field(mask(name, &text));
         out.entry(name.to_owned())
             .and_modify(|existing| {
                 existing.push_str(", ");
@@ -115,52 +139,148 @@ fn is_secret_name(lower: &str) -> bool {
         .any(|word| lower.contains(word))
 }
 
-/// Bodies up to this size are kept in the request log as received and
-/// read into JSON only when the log is read (most entries never are, and
-/// parsing every body into a `serde_json::Value` tree, then freeing the
-/// tree of the entry it evicts, was a large share of the simulator's cost
-/// per request). Larger bodies (image uploads) are read at once, so their
-/// long strings are shortened before they are kept.
-pub(crate) const RAW_BODY_MAX: usize = 64 * 1024;
+/// Bodies up to this size are kept in the request log as received (and
+/// read into JSON only when the log is read: most entries never are).
+pub const LOG_BODY_PREFIX: usize = 8 * 1024;
+/// Larger JSON bodies up to this size are read once when logged, to see
+/// whether shortening their long strings (an image's base64 `src`) makes
+/// them fit [`LOG_BODY_PREFIX`]; larger bodies are cut without reading.
+/// 4 MiB holds the largest image upload the API accepts (2 MiB in base64).
+pub const LOG_PARSE_MAX: usize = 4 * 1024 * 1024;
+/// Header values, paths and queries longer than this keep only their start
+/// in the log.
+pub const LOG_FIELD_MAX: usize = 1024;
+/// Bytes counted for each log entry beside its strings and body: the entry
+/// itself and the allocations around its strings.
+pub const ENTRY_OVERHEAD: usize = 256;
+/// Bytes counted for each logged header beside its name and value: the
+/// map node and the two strings' own sizes.
+pub const HEADER_OVERHEAD: usize = 64;
+
+/// `text` if it fits [`LOG_FIELD_MAX`], else its start, marked.
+pub(crate) fn cut_field(text: String) -> String {
+    if text.len() <= LOG_FIELD_MAX {
+        return text;
+    }
+    format!(
+        "{}… ({} bytes in all)",
+        prefix_of(&text, LOG_FIELD_MAX),
+        text.len()
+    )
+}
+
+/// The longest start of `text` of at most `max` bytes ending on a
+/// character boundary.
+fn prefix_of(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
 
 /// A request log entry as stored: the request with its `body` left
-/// `null`, and the body, read into JSON by [`LogEntry::logged`].
+/// `null`, the body as kept, and what the entry counts against the log's
+/// byte budget.
 #[derive(Debug, Clone)]
 pub(crate) struct LogEntry {
     pub(crate) request: LoggedRequest,
     body: StoredBody,
+    bytes: usize,
 }
 
 #[derive(Debug, Clone)]
 enum StoredBody {
-    /// As received (at most [`RAW_BODY_MAX`] bytes).
+    /// As received (or compacted with long strings shortened), at most
+    /// [`LOG_BODY_PREFIX`] bytes.
     Raw(Box<[u8]>),
-    /// Already read, long strings shortened.
-    Read(serde_json::Value),
+    /// The first [`LOG_BODY_PREFIX`] bytes, as text.
+    Truncated(Box<str>),
 }
 
 impl LogEntry {
-    /// `request` with `body` to be logged as [`logged_body`] reads it.
-    pub(crate) fn new(request: LoggedRequest, body: &[u8]) -> LogEntry {
-        let body = if body.len() <= RAW_BODY_MAX {
+    /// `request` with `body` kept as the module documentation says.
+    pub(crate) fn new(mut request: LoggedRequest, body: &[u8]) -> LogEntry {
+        request.body_bytes = body.len();
+        let stored = if body.len() <= LOG_BODY_PREFIX {
             StoredBody::Raw(body.into())
         } else {
-            StoredBody::Read(logged_body(body))
+            match shortened_json(body) {
+                Some(compact) if compact.len() <= LOG_BODY_PREFIX => {
+                    StoredBody::Raw(compact.into_boxed_slice())
+                }
+                _ => {
+                    let cut = &body[..LOG_BODY_PREFIX];
+                    let text = match std::str::from_utf8(cut) {
+                        Ok(text) => text.to_owned(),
+                        // A character split at the cut is dropped.
+                        Err(e) if e.error_len().is_none() => {
+                            String::from_utf8_lossy(&cut[..e.valid_up_to()]).into_owned()
+                        }
+                        Err(_) => String::from_utf8_lossy(cut).into_owned(),
+                    };
+                    request.body_truncated = true;
+                    StoredBody::Truncated(text.into_boxed_str())
+                }
+            }
         };
-        LogEntry { request, body }
+        let strings = request.method.len()
+            + request.path.len()
+            + request.query.as_ref().map_or(0, String::len)
+            + request.route.as_ref().map_or(0, String::len)
+            + request
+                .merchant_serial_number
+                .as_ref()
+                .map_or(0, String::len);
+        let headers: usize = request
+            .headers
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + HEADER_OVERHEAD)
+            .sum();
+        let body_bytes = match &stored {
+            StoredBody::Raw(bytes) => bytes.len(),
+            StoredBody::Truncated(text) => text.len(),
+        };
+        LogEntry {
+            request,
+            body: stored,
+            bytes: ENTRY_OVERHEAD
+                .saturating_add(strings)
+                .saturating_add(headers)
+                .saturating_add(body_bytes),
+        }
+    }
+
+    /// What this entry counts against the log's byte budget.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// The entry as the log shows it.
     pub(crate) fn logged(self) -> LoggedRequest {
         let body = match self.body {
             StoredBody::Raw(bytes) => logged_body(&bytes),
-            StoredBody::Read(value) => value,
+            StoredBody::Truncated(text) => serde_json::Value::String(format!(
+                "{text}… (truncated: {} bytes in all)",
+                self.request.body_bytes
+            )),
         };
         LoggedRequest {
             body,
             ..self.request
         }
     }
+}
+
+/// A JSON body of at most [`LOG_PARSE_MAX`] bytes with its long strings
+/// shortened, written compactly; `None` when it is larger or not JSON.
+fn shortened_json(body: &[u8]) -> Option<Vec<u8>> {
+    if body.len() > LOG_PARSE_MAX {
+        return None;
+    }
+    let mut value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    shorten(&mut value);
+    serde_json::to_vec(&value).ok()
 }
 
 /// A body as logged: JSON with long strings shortened, else text.
@@ -293,17 +413,79 @@ mod tests {
             route: None,
             headers: BTreeMap::new(),
             body: serde_json::Value::Null,
+            body_bytes: 0,
+            body_truncated: false,
             status: 201,
             ms: 1,
             merchant_serial_number: None,
         };
         let small = b"{\"a\":[1,\"x\"]}".to_vec();
-        let large = format!("{{\"src\":\"{}\"}}", "A".repeat(RAW_BODY_MAX + 1)).into_bytes();
-        for body in [Vec::new(), b"not json".to_vec(), small, large] {
+        let image = format!("{{\"src\":\"{}\"}}", "A".repeat(LOG_BODY_PREFIX + 1)).into_bytes();
+        for body in [Vec::new(), b"not json".to_vec(), small, image] {
             let logged = LogEntry::new(request.clone(), &body).logged();
             assert_eq!(logged.body, logged_body(&body));
+            assert_eq!(logged.body_bytes, body.len());
+            assert!(!logged.body_truncated);
             assert_eq!(logged.id, 7);
             assert_eq!(logged.status, 201);
         }
+    }
+
+    fn request_with(headers: BTreeMap<String, String>) -> LoggedRequest {
+        LoggedRequest {
+            id: 0,
+            method: "POST".to_owned(),
+            path: "/p".to_owned(),
+            query: None,
+            route: None,
+            headers,
+            body: serde_json::Value::Null,
+            body_bytes: 0,
+            body_truncated: false,
+            status: 400,
+            ms: 0,
+            merchant_serial_number: None,
+        }
+    }
+
+    #[test]
+    fn a_large_body_keeps_a_marked_prefix_and_counts_only_that() {
+        // Short strings throughout: shortening cannot make it fit.
+        let numbers = format!("[{}1]", "1,".repeat(10_000));
+        for body in [
+            numbers.into_bytes(),
+            vec![b'x'; LOG_PARSE_MAX + 1],
+            "€".repeat(3000).into_bytes(),
+        ] {
+            let entry = LogEntry::new(request_with(BTreeMap::new()), &body);
+            assert!(
+                entry.bytes() <= ENTRY_OVERHEAD + 16 + LOG_BODY_PREFIX,
+                "{}",
+                entry.bytes()
+            );
+            let logged = entry.logged();
+            assert!(logged.body_truncated);
+            assert_eq!(logged.body_bytes, body.len());
+            let text = logged.body.as_str().unwrap_or_default();
+            assert!(
+                text.ends_with(&format!("… (truncated: {} bytes in all)", body.len())),
+                "{}",
+                &text[text.len().saturating_sub(60)..]
+            );
+            assert!(text.len() < LOG_BODY_PREFIX + 64);
+        }
+    }
+
+    #[test]
+    fn long_header_values_are_cut_and_headers_are_counted() {
+        let mut headers = HeaderMap::new();
+        let long = "v".repeat(LOG_FIELD_MAX * 4);
+        headers.insert("x-long", HeaderValue::from_str(&long).unwrap());
+        let logged = masked_headers(&headers);
+        assert!(logged["x-long"].ends_with(&format!("… ({} bytes in all)", long.len())));
+        assert!(logged["x-long"].len() < LOG_FIELD_MAX + 32);
+        let entry = LogEntry::new(request_with(logged), b"");
+        assert!(entry.bytes() >= ENTRY_OVERHEAD + LOG_FIELD_MAX + HEADER_OVERHEAD);
+        assert!(entry.bytes() < ENTRY_OVERHEAD + 2 * LOG_FIELD_MAX + HEADER_OVERHEAD);
     }
 }

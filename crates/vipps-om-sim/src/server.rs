@@ -1,6 +1,17 @@
 //! Running the simulator on a socket: [`spawn`] binds, serves in a
 //! background task and returns a [`RunningSim`] handle; dropping the handle
 //! or calling [`RunningSim::shutdown`] stops it.
+//!
+//! Serving is `vipps_om_serve::serve` with the configuration's
+//! [`crate::ServeLimits`] (set with
+//! [`SimulatorBuilder::serve_limits`](crate::SimulatorBuilder::serve_limits)):
+//! HTTP/1.1, a request header must arrive within 10 s (also the idle
+//! keep-alive timeout), a body within 60 s (else 408), a client must read
+//! the answer (30 s without progress closes the connection), headers are
+//! at most 64 KiB (else 431), and at most
+//! 4,096 connections are open at once (more wait to be accepted). The
+//! injected fault delays (up to [`crate::faults::MAX_FAULT_DELAY`]) are
+//! handler time, which no limit cuts short.
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -66,14 +77,15 @@ pub async fn spawn(config: Simulator) -> Result<RunningSim, SpawnError> {
     })?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = crate::app(state.clone());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                // A dropped sender stops the server too.
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(vipps_om_serve::serve(
+        listener,
+        app,
+        async {
+            // A dropped sender stops the server too.
+            let _ = stopped.await;
+        },
+        config.serve_limits,
+    ));
     Ok(RunningSim {
         state,
         addr,

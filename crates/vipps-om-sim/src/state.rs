@@ -10,6 +10,23 @@
 //! Data is keyed by merchant first: orders by (merchant, payment type,
 //! orderId), images by (merchant, imageId), categories by id with their
 //! owner remembered, so one merchant can never see another's data.
+//!
+//! # Bounds
+//! Everything that grows with what clients send has a limit:
+//! - orders (receipts, categories) and image records share a byte budget
+//!   ([`crate::config::DEFAULT_STORE_BYTES`], 512 MiB, by default), by the
+//!   store's own accounting: the receipt's JSON, URLs and ids, plus
+//!   [`ORDER_OVERHEAD`], [`CATEGORY_OVERHEAD`], [`RECEIPT_OVERHEAD`] or
+//!   [`IMAGE_OVERHEAD`] for the records around them. A write beyond it
+//!   gets 507 naming the budget, until data is deleted or reset;
+//! - an order holds at most [`MAX_CATEGORIES_PER_ORDER`] categories (507
+//!   beyond);
+//! - at most [`MAX_TOKENS`] access tokens live at once: beyond it expired
+//!   ones are swept, then the one expiring first is revoked;
+//! - at most [`MAX_FAULTS`] faults wait in the queue;
+//! - the request log is bounded in entries and bytes ([`crate::observe`]);
+//! - the counters are keyed by route template, status and configured
+//!   merchant only, so they cannot grow with input.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
@@ -28,6 +45,64 @@ use crate::routes::Route;
 
 /// Index of a merchant in the configuration.
 pub(crate) type MerchantIx = usize;
+
+/// Bytes counted for each stored order beside its orderId: the map entry,
+/// its key and record.
+pub const ORDER_OVERHEAD: usize = 128;
+/// Bytes counted for each stored category beside its URL, imageId and the
+/// orderId in its index entry: the record and the index entry.
+pub const CATEGORY_OVERHEAD: usize = 128;
+/// Bytes counted for each stored receipt beside its JSON.
+pub const RECEIPT_OVERHEAD: usize = 64;
+/// Bytes counted for each image record beside its imageId (the image's
+/// bytes are never kept).
+pub const IMAGE_OVERHEAD: usize = 96;
+/// Most categories one order (merchant, payment type, orderId) holds; v3
+/// POST beyond it gets 507. The API documents no limit; this keeps a
+/// `GET /v3/categories?orderId=` answer small.
+pub const MAX_CATEGORIES_PER_ORDER: usize = 1000;
+/// Most access tokens alive at once.
+pub const MAX_TOKENS: usize = 10_000;
+/// From this many tokens on, expired ones are swept when a token is issued.
+const TOKEN_SWEEP_AT: usize = 1024;
+/// Most faults waiting in the queue.
+pub const MAX_FAULTS: usize = 1000;
+
+/// Why the store refused a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreRefusal {
+    /// The byte budget would be exceeded.
+    Full { budget: usize },
+    /// The order already has [`MAX_CATEGORIES_PER_ORDER`] categories.
+    TooManyCategories,
+}
+
+impl StoreRefusal {
+    /// The 507 the client gets.
+    pub(crate) fn reply(self) -> crate::reply::Reply {
+        let detail = match self {
+            StoreRefusal::Full { budget } => format!(
+                "The simulator's store is full: orders, categories and images use its whole budget of {budget} bytes ({} MiB). Delete categories, reset the simulator (POST /_sim/reset), or start it with a larger store (vipps-om sim --store-mib, or SimulatorBuilder::store_bytes).",
+                budget / (1024 * 1024)
+            ),
+            StoreRefusal::TooManyCategories => format!(
+                "This order already has {MAX_CATEGORIES_PER_ORDER} categories, the simulator's limit per order; delete some (DELETE /order-management/v3/categories/{{categoryId}}) or replace them all (PUT /order-management/v2/{{paymentType}}/categories/{{orderId}})."
+            ),
+        };
+        crate::reply::Reply::problem(axum::http::StatusCode::INSUFFICIENT_STORAGE, detail)
+    }
+}
+
+fn order_cost(key: &OrderKey) -> usize {
+    ORDER_OVERHEAD.saturating_add(key.order_id.len())
+}
+
+fn category_cost(key: &OrderKey, record: &CategoryRecord) -> usize {
+    CATEGORY_OVERHEAD
+        .saturating_add(key.order_id.len())
+        .saturating_add(record.url.len())
+        .saturating_add(record.image_id.as_ref().map_or(0, |id| id.as_str().len()))
+}
 
 /// The two payment types the API knows, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -120,7 +195,6 @@ struct TokenRecord {
 }
 
 /// Everything that changes, behind the one mutex.
-#[derive(Default)]
 pub(crate) struct Store {
     tokens: HashMap<Box<str>, TokenRecord>,
     images: HashMap<(MerchantIx, Box<str>), ImageRecord>,
@@ -130,8 +204,19 @@ pub(crate) struct Store {
     next_seq: u64,
     faults: Vec<Fault>,
     log: VecDeque<LogEntry>,
+    /// What the entries of `log` count against the log's byte budget.
+    log_bytes: usize,
     next_log_id: u64,
     counters: Counters,
+    /// What orders and images count against `budget`.
+    stored_bytes: usize,
+    budget: usize,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::with_budget(crate::config::DEFAULT_STORE_BYTES)
+    }
 }
 
 /// What a bearer token turned out to be.
@@ -142,6 +227,44 @@ pub(crate) enum TokenLookup {
 }
 
 impl Store {
+    fn with_budget(budget: usize) -> Store {
+        Store {
+            tokens: HashMap::new(),
+            images: HashMap::new(),
+            orders: HashMap::new(),
+            category_index: HashMap::new(),
+            next_seq: 0,
+            faults: Vec::new(),
+            log: VecDeque::new(),
+            log_bytes: 0,
+            next_log_id: 0,
+            counters: Counters::default(),
+            stored_bytes: 0,
+            budget,
+        }
+    }
+
+    /// Reserves `cost` bytes after releasing `freed`, or refuses.
+    fn charge(&mut self, cost: usize, freed: usize) -> Result<(), StoreRefusal> {
+        let after = self.stored_bytes.saturating_sub(freed).saturating_add(cost);
+        if after > self.budget {
+            return Err(StoreRefusal::Full {
+                budget: self.budget,
+            });
+        }
+        self.stored_bytes = after;
+        Ok(())
+    }
+
+    /// What the order `key` costs if it is not stored yet.
+    fn new_order_cost(&self, key: &OrderKey) -> usize {
+        if self.orders.contains_key(key) {
+            0
+        } else {
+            order_cost(key)
+        }
+    }
+
     fn seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq
@@ -150,9 +273,20 @@ impl Store {
     pub(crate) fn issue_token(&mut self, merchant: MerchantIx, ttl: Duration) -> String {
         let now = Instant::now();
         // Expired tokens are swept when tokens are issued, so a long run
-        // that fetches tokens forever stays bounded.
-        if self.tokens.len() >= 1024 {
+        // that fetches tokens forever stays bounded; at the cap the token
+        // expiring first is revoked.
+        if self.tokens.len() >= TOKEN_SWEEP_AT {
             self.tokens.retain(|_, t| t.expires_at > now);
+        }
+        if self.tokens.len() >= MAX_TOKENS {
+            let first = self
+                .tokens
+                .iter()
+                .min_by_key(|(_, t)| t.expires_at)
+                .map(|(token, _)| token.clone());
+            if let Some(first) = first {
+                self.tokens.remove(&first);
+            }
         }
         let token = format!("sim-{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
         self.tokens.insert(
@@ -182,14 +316,15 @@ impl Store {
         merchant: MerchantIx,
         image_id: &str,
         facts: ImageFacts,
-    ) -> bool {
+    ) -> Result<bool, StoreRefusal> {
         let key = (merchant, Box::from(image_id));
         if self.images.contains_key(&key) {
-            return false;
+            return Ok(false);
         }
+        self.charge(IMAGE_OVERHEAD.saturating_add(image_id.len()), 0)?;
         let seq = self.seq();
         self.images.insert(key, ImageRecord { facts, seq });
-        true
+        Ok(true)
     }
 
     fn new_category(
@@ -214,8 +349,17 @@ impl Store {
         category_type: CategoryType,
         url: String,
         image_id: Option<ImageId>,
-    ) -> Uuid {
+    ) -> Result<Uuid, StoreRefusal> {
         let record = self.new_category(category_type, url, image_id);
+        let freed: usize = self.orders.get(&key).map_or(0, |order| {
+            order
+                .categories
+                .iter()
+                .map(|c| category_cost(&key, c))
+                .sum()
+        });
+        let cost = category_cost(&key, &record).saturating_add(self.new_order_cost(&key));
+        self.charge(cost, freed)?;
         let id = record.id;
         let order = self.orders.entry(key.clone()).or_default();
         let old = std::mem::replace(&mut order.categories, vec![record]);
@@ -223,7 +367,7 @@ impl Store {
             self.category_index.remove(&gone.id);
         }
         self.category_index.insert(id, key);
-        id
+        Ok(id)
     }
 
     /// v3 POST: one more category for the order.
@@ -233,8 +377,17 @@ impl Store {
         category_type: CategoryType,
         url: String,
         image_id: Option<ImageId>,
-    ) -> Uuid {
+    ) -> Result<Uuid, StoreRefusal> {
+        if self
+            .orders
+            .get(&key)
+            .is_some_and(|order| order.categories.len() >= MAX_CATEGORIES_PER_ORDER)
+        {
+            return Err(StoreRefusal::TooManyCategories);
+        }
         let record = self.new_category(category_type, url, image_id);
+        let cost = category_cost(&key, &record).saturating_add(self.new_order_cost(&key));
+        self.charge(cost, 0)?;
         let id = record.id;
         self.orders
             .entry(key.clone())
@@ -242,7 +395,7 @@ impl Store {
             .categories
             .push(record);
         self.category_index.insert(id, key);
-        id
+        Ok(id)
     }
 
     /// A category of `merchant` by id.
@@ -273,12 +426,18 @@ impl Store {
             return false;
         }
         self.category_index.remove(&id);
+        let mut freed = 0usize;
         if let Some(order) = self.orders.get_mut(&key) {
-            order.categories.retain(|c| c.id != id);
+            if let Some(at) = order.categories.iter().position(|c| c.id == id) {
+                let gone = order.categories.remove(at);
+                freed = category_cost(&key, &gone);
+            }
             if order.categories.is_empty() && order.receipt.is_none() {
                 self.orders.remove(&key);
+                freed = freed.saturating_add(order_cost(&key));
             }
         }
+        self.stored_bytes = self.stored_bytes.saturating_sub(freed);
         true
     }
 
@@ -308,17 +467,25 @@ impl Store {
     }
 
     /// Stores a receipt; `None` when the order already has one.
-    pub(crate) fn add_receipt(&mut self, key: OrderKey, json: String) -> Option<Uuid> {
-        let order = self.orders.entry(key).or_default();
-        if order.receipt.is_some() {
-            return None;
+    pub(crate) fn add_receipt(
+        &mut self,
+        key: OrderKey,
+        json: String,
+    ) -> Result<Option<Uuid>, StoreRefusal> {
+        if self.orders.get(&key).is_some_and(|o| o.receipt.is_some()) {
+            return Ok(None);
         }
+        let cost = RECEIPT_OVERHEAD
+            .saturating_add(json.len())
+            .saturating_add(self.new_order_cost(&key));
+        self.charge(cost, 0)?;
+        let order = self.orders.entry(key).or_default();
         let id = Uuid::new_v4();
         order.receipt = Some(ReceiptRecord {
             id,
             json: json.into_boxed_str(),
         });
-        Some(id)
+        Ok(Some(id))
     }
 
     /// Takes one use of the first fault matching `route`.
@@ -361,6 +528,8 @@ struct Inner {
     by_subscription_key: HashMap<String, MerchantIx>,
     token_ttl: Duration,
     log_capacity: usize,
+    log_budget: usize,
+    store_budget: usize,
     store: Mutex<Store>,
 }
 
@@ -432,7 +601,9 @@ impl SimState {
                 by_subscription_key,
                 token_ttl: config.token_ttl,
                 log_capacity: config.request_log_capacity,
-                store: Mutex::new(Store::default()),
+                log_budget: config.request_log_bytes,
+                store_budget: config.store_bytes,
+                store: Mutex::new(Store::with_budget(config.store_bytes)),
             }),
         }
     }
@@ -488,7 +659,10 @@ impl SimState {
     /// Forgets all orders, images, tokens, faults, logged requests and
     /// counters. Merchants stay.
     pub fn reset(&self) {
-        *self.lock() = Store::default();
+        let fresh = Store::with_budget(self.inner.store_budget);
+        // The old store is freed after the lock is released.
+        let old = std::mem::replace(&mut *self.lock(), fresh);
+        drop(old);
     }
 
     /// Revokes every issued token: the next API call with one gets 401, as
@@ -497,10 +671,17 @@ impl SimState {
         self.lock().tokens.clear();
     }
 
-    /// Queues a fault after checking it ([`Fault::check`]).
+    /// Queues a fault after checking it ([`Fault::check`]); refused when
+    /// [`MAX_FAULTS`] are already waiting.
     pub fn inject_fault(&self, fault: Fault) -> Result<(), FaultError> {
         fault.check()?;
-        self.lock().faults.push(fault);
+        let mut store = self.lock();
+        if store.faults.len() >= MAX_FAULTS {
+            return Err(FaultError::new(format!(
+                "{MAX_FAULTS} faults are already waiting, the simulator's limit; clear them (DELETE /_sim/faults) or let requests use them up"
+            )));
+        }
+        store.faults.push(fault);
         Ok(())
     }
 
@@ -523,7 +704,24 @@ impl SimState {
 
     /// Empties the request log.
     pub fn clear_requests(&self) {
-        self.lock().log.clear();
+        let mut store = self.lock();
+        let old = std::mem::take(&mut store.log);
+        store.log_bytes = 0;
+        drop(store);
+        drop(old);
+    }
+
+    /// What the request log holds by its own accounting, in bytes: never
+    /// more than the configured budget
+    /// ([`crate::config::DEFAULT_REQUEST_LOG_BYTES`] by default).
+    pub fn request_log_bytes(&self) -> usize {
+        self.lock().log_bytes
+    }
+
+    /// What stored orders and images count against the store's budget
+    /// ([`crate::config::DEFAULT_STORE_BYTES`] by default), in bytes.
+    pub fn stored_bytes(&self) -> usize {
+        self.lock().stored_bytes
     }
 
     /// The traffic counters.
@@ -533,6 +731,7 @@ impl SimState {
 
     pub(crate) fn record(&self, mut entry: LogEntry, counter_key: &str) {
         let capacity = self.inner.log_capacity;
+        let budget = self.inner.log_budget;
         let mut store = self.lock();
         // Counter keys are route templates: after the first request the
         // key exists, and no String is allocated to look it up.
@@ -545,18 +744,23 @@ impl SimState {
         }
         store.next_log_id += 1;
         entry.request.id = store.next_log_id;
-        let dropped = if capacity == 0 {
-            Some(entry)
+        let size = entry.bytes();
+        // Entries dropped to make room (usually none or one) are freed
+        // after the lock is released.
+        let mut dropped = Vec::new();
+        if capacity == 0 || size > budget {
+            dropped.push(entry);
         } else {
-            let evicted = if store.log.len() >= capacity {
-                store.log.pop_front()
-            } else {
-                None
-            };
+            while store.log.len() >= capacity || store.log_bytes.saturating_add(size) > budget {
+                let Some(oldest) = store.log.pop_front() else {
+                    break;
+                };
+                store.log_bytes = store.log_bytes.saturating_sub(oldest.bytes());
+                dropped.push(oldest);
+            }
+            store.log_bytes = store.log_bytes.saturating_add(size);
             store.log.push_back(entry);
-            evicted
-        };
-        // The evicted entry is freed after the lock is released.
+        }
         drop(store);
         drop(dropped);
     }
@@ -693,24 +897,114 @@ mod tests {
     #[test]
     fn replacing_a_category_forgets_the_old_ids() {
         let mut store = Store::default();
-        let first =
-            store.add_category(key(0, "o"), CategoryType::General, "https://a".into(), None);
-        let second =
-            store.replace_category(key(0, "o"), CategoryType::Ticket, "https://b".into(), None);
+        let first = store
+            .add_category(key(0, "o"), CategoryType::General, "https://a".into(), None)
+            .unwrap();
+        let second = store
+            .replace_category(key(0, "o"), CategoryType::Ticket, "https://b".into(), None)
+            .unwrap();
         assert!(store.category(0, first).is_none());
         assert!(store.category(0, second).is_some());
         assert!(store.category(1, second).is_none(), "another merchant's");
         assert!(!store.delete_category(1, second));
         assert!(store.delete_category(0, second));
         assert!(store.orders.is_empty(), "empty orders are dropped");
+        assert_eq!(store.stored_bytes, 0, "everything stored was released");
     }
 
     #[test]
     fn a_receipt_is_stored_once() {
         let mut store = Store::default();
-        assert!(store.add_receipt(key(0, "o"), "{}".into()).is_some());
-        assert!(store.add_receipt(key(0, "o"), "{}".into()).is_none());
-        assert!(store.add_receipt(key(1, "o"), "{}".into()).is_some());
+        assert!(
+            store
+                .add_receipt(key(0, "o"), "{}".into())
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store
+                .add_receipt(key(0, "o"), "{}".into())
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .add_receipt(key(1, "o"), "{}".into())
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn writes_beyond_the_budget_are_refused_and_deletes_make_room() {
+        let one_receipt = RECEIPT_OVERHEAD + 1000 + ORDER_OVERHEAD + 1;
+        let mut store = Store::with_budget(2 * one_receipt);
+        let json = "x".repeat(1000);
+        assert!(store.add_receipt(key(0, "a"), json.clone()).is_ok());
+        assert!(store.add_receipt(key(0, "b"), json.clone()).is_ok());
+        assert_eq!(store.stored_bytes, 2 * one_receipt);
+        assert_eq!(
+            store.add_receipt(key(0, "c"), json.clone()),
+            Err(StoreRefusal::Full {
+                budget: 2 * one_receipt
+            })
+        );
+        // A receipt already there is still a 409, not a 507.
+        assert_eq!(store.add_receipt(key(0, "a"), json), Ok(None));
+        let reply = StoreRefusal::Full { budget: 512 << 20 }.reply();
+        assert_eq!(reply.status.as_u16(), 507);
+
+        let mut store = Store::with_budget(10_000);
+        let id = store
+            .add_category(key(0, "o"), CategoryType::General, "u".repeat(5000), None)
+            .unwrap();
+        assert!(
+            store
+                .add_category(key(0, "o"), CategoryType::General, "u".repeat(5000), None)
+                .is_err()
+        );
+        assert!(store.delete_category(0, id));
+        assert_eq!(store.stored_bytes, 0);
+        assert!(
+            store
+                .add_category(key(0, "o"), CategoryType::General, "u".repeat(5000), None)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_order_holds_a_bounded_number_of_categories() {
+        let mut store = Store::default();
+        for _ in 0..MAX_CATEGORIES_PER_ORDER {
+            store
+                .add_category(key(0, "o"), CategoryType::General, "https://a".into(), None)
+                .unwrap();
+        }
+        assert_eq!(
+            store.add_category(key(0, "o"), CategoryType::General, "https://a".into(), None),
+            Err(StoreRefusal::TooManyCategories)
+        );
+        // v2 PUT replaces them all, so it still works.
+        assert!(
+            store
+                .replace_category(key(0, "o"), CategoryType::General, "https://b".into(), None)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn live_tokens_are_capped() {
+        let mut store = Store::default();
+        let first = store.issue_token(0, Duration::from_secs(60));
+        for _ in 0..MAX_TOKENS {
+            store.issue_token(0, Duration::from_secs(60));
+        }
+        assert_eq!(store.tokens.len(), MAX_TOKENS);
+        assert_eq!(
+            store.lookup_token(&first),
+            TokenLookup::Invalid,
+            "the oldest went first"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::{self, ApiRequest};
 use crate::faults::FaultAction;
-use crate::observe::{LogEntry, LoggedRequest, masked_headers, masked_query};
+use crate::observe::{LogEntry, LoggedRequest, cut_field, masked_headers, masked_query};
 use crate::reply::{INVALID_TOKEN, Reply};
 use crate::routes::{Matched, match_request};
 use crate::state::SimState;
@@ -60,11 +60,8 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
     let matched = match_request(&parts.method, &path);
     let body = match to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            let reply = Reply::problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("The request body is larger than {BODY_LIMIT} bytes."),
-            );
+        Err(e) => {
+            let reply = body_error_reply(&e);
             let entry = entry(&parts, &path, &query, &[], &reply, started, &msn, &matched);
             return finish(&state, entry, counter_key(&matched), reply, started);
         }
@@ -132,6 +129,30 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
     }
 }
 
+/// The answer when the body could not be read: too large (413), too slow
+/// (408, the server's body-read timeout) or cut off (400).
+fn body_error_reply(error: &axum::Error) -> Reply {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return Reply::problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The request body is larger than {BODY_LIMIT} bytes (8 MiB), the simulator's limit; send a smaller body."
+                ),
+            );
+        }
+        source = e.source();
+    }
+    if let Some(timeout) = vipps_om_serve::BodyReadTimeout::find(error) {
+        return Reply::problem(StatusCode::REQUEST_TIMEOUT, format!("{timeout}."));
+    }
+    Reply::problem(
+        StatusCode::BAD_REQUEST,
+        format!("The request body could not be read: {error}."),
+    )
+}
+
 fn counter_key(matched: &Matched) -> &'static str {
     match matched {
         Matched::Route(route, _) => route.template(),
@@ -195,14 +216,16 @@ fn entry(
     let request = LoggedRequest {
         id: 0,
         method: parts.method.to_string(),
-        path: path.to_owned(),
-        query: query.as_deref().map(masked_query),
+        path: cut_field(path.to_owned()),
+        query: query.as_deref().map(|q| cut_field(masked_query(q))),
         route: match matched {
             Matched::Route(route, _) => Some(route.template().to_owned()),
             _ => None,
         },
         headers: masked_headers(&parts.headers),
         body: serde_json::Value::Null,
+        body_bytes: 0,
+        body_truncated: false,
         status: reply.status.as_u16(),
         ms: millis(started.elapsed()),
         merchant_serial_number: msn.clone(),

@@ -31,13 +31,43 @@ pub(crate) struct SimArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 3600,
           value_parser = clap::value_parser!(u64).range(1..))]
     token_ttl: u64,
+
+    /// Most memory, in MiB, for stored orders, categories and images (by
+    /// the simulator's accounting); writes beyond it get 507 until a reset.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_STORE_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_MIB))]
+    store_mib: u64,
+
+    /// Most memory, in MiB, for the request log (`/_sim/requests`); the
+    /// oldest requests are dropped first.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_REQUEST_LOG_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_MIB))]
+    request_log_mib: u64,
+}
+
+/// `--store-mib` default: the simulator's default store budget.
+const DEFAULT_STORE_MIB: u64 = (vipps_om_sim::config::DEFAULT_STORE_BYTES / MIB) as u64;
+/// `--request-log-mib` default: the simulator's default log budget.
+const DEFAULT_REQUEST_LOG_MIB: u64 = (vipps_om_sim::config::DEFAULT_REQUEST_LOG_BYTES / MIB) as u64;
+/// Largest `--store-mib` and `--request-log-mib`: 1 TiB, far beyond any
+/// machine's memory, and small enough that the bytes fit a `usize`.
+const MAX_MIB: u64 = 1024 * 1024;
+const MIB: usize = 1024 * 1024;
+
+/// `mib` MiB in bytes (saturating; clap keeps it within [`MAX_MIB`]).
+fn mib_to_bytes(mib: u64) -> usize {
+    usize::try_from(mib)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(MIB)
 }
 
 /// Runs the simulator until Ctrl-C or SIGTERM.
 pub(crate) fn run(args: SimArgs) -> anyhow::Result<()> {
     let mut builder = Simulator::builder()
         .listen(args.listen)
-        .token_ttl(Duration::from_secs(args.token_ttl));
+        .token_ttl(Duration::from_secs(args.token_ttl))
+        .store_bytes(mib_to_bytes(args.store_mib))
+        .request_log_bytes(mib_to_bytes(args.request_log_mib));
     if let Some(path) = &args.merchants {
         builder = builder.merchants_file(path);
     }

@@ -11,6 +11,7 @@ mod faults;
 mod generated;
 mod images;
 mod isolation;
+mod limits;
 mod receipts;
 mod support;
 mod validation;
