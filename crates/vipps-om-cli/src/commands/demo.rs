@@ -10,6 +10,7 @@ use vipps_om::summary::OrderSummary;
 use vipps_om::{
     Amount, BarcodeFormat, Category, CategoryType, Client, Credentials, Currency, Delivered, Image,
     ImageId, MerchantSerialNumber, OrderId, PaymentSources, PaymentType, QuantityUnit, TaxRate,
+    Total,
 };
 
 use super::{Context, write_stdout};
@@ -180,7 +181,7 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
         format!(
             "{} lines sent, total {}",
             receipt.order_lines.len(),
-            receipt.total().display(&Currency::Nok)
+            Total::from_checked(receipt.total()).display(&Currency::Nok)
         ),
         t,
     );
