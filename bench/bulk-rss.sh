@@ -19,6 +19,7 @@
 # 409 (an injected fault) instead of storing it, so a very large file does
 # not grow the simulator; the command then counts every line as "already
 # there" and does the same local work (read, parse, validate, send).
+# BULK_RSS_BIN=PATH uses that binary instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${BULK_RSS_MB:-500}
@@ -26,8 +27,12 @@ ORDER_LINES=${BULK_RSS_ORDER_LINES:-20}
 CONCURRENCY=${BULK_RSS_CONCURRENCY:-8}
 MODE=${BULK_RSS_MODE:-store}
 
-cargo build --release -q -p vipps-om-cli
-BIN=$PWD/target/release/vipps-om
+if [ -n "${BULK_RSS_BIN:-}" ]; then
+    BIN=$BULK_RSS_BIN          # e.g. a debug build, to try the script
+else
+    cargo build --release -q -p vipps-om-cli
+    BIN=$PWD/target/release/vipps-om
+fi
 DIR=$(mktemp -d)
 SIM_PID=
 cleanup() {
