@@ -162,3 +162,14 @@ pub(crate) fn read_limited(path: &Path, limit: usize, why: &str) -> Result<Vec<u
 pub(crate) fn order_id(value: &str) -> Result<vipps_om::OrderId, Failure> {
     vipps_om::OrderId::new(value).map_err(|e| Failure::usage(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_input_limit_is_the_simulators_body_limit_and_its_label() {
+        assert_eq!(MAX_INPUT_BYTES, vipps_om_sim::BODY_LIMIT);
+        assert_eq!(MAX_INPUT_LABEL, format!("{} MiB", MAX_INPUT_BYTES >> 20));
+    }
+}
