@@ -5,7 +5,7 @@
 use serde_json::json;
 use vipps_om::{Error, Severity, ValidationReport};
 
-use crate::style::{Style, clean};
+use crate::style::{Style, clean, terminal_safe_json};
 
 /// Exit codes (documented in the README and `vipps-om --help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ impl Failure {
                 "kind": self.kind, "message": self.message, "status": self.status,
                 "exitCode": self.code as i32, "problems": problems,
             }});
-            eprintln!("{body}");
+            eprintln!("{}", terminal_safe_json(&body.to_string()));
             return;
         }
         let style = Style::stderr();

@@ -2,13 +2,19 @@
 //! grouped as the app groups them, totals per tax rate, and the receipt's
 //! details. The numbers come from [`vipps_om::summary::OrderSummary`], so
 //! the CLI and the support console never disagree.
+//!
+//! Every piece of text that came from the API passes through
+//! [`clean`] on its way into the output (a hostile order must not retitle
+//! or recolour the terminal); only this module's own layout adds line
+//! breaks and colour. A sum too large to compute shows
+//! [`vipps_om::Total::OVERFLOW_MARKER`] instead of a number.
 
 use std::fmt::Write as _;
 
 use vipps_om::summary::{LineSummary, OrderSummary, ReceiptSummary};
-use vipps_om::{Amount, Currency, OrderId, PaymentType};
+use vipps_om::{Amount, Currency, OrderId, PaymentType, Total};
 
-use crate::style::Style;
+use crate::style::{Style, clean};
 
 /// Longest product name shown before it is shortened with `…`.
 const NAME_WIDTH: usize = 32;
@@ -24,7 +30,7 @@ pub(crate) fn order(
     let _ = writeln!(
         out,
         "{}",
-        style.heading(&format!("Order {order_id} ({payment_type})"))
+        style.heading(&clean(&format!("Order {order_id} ({payment_type})")))
     );
     out.push('\n');
     match &summary.category {
@@ -32,12 +38,12 @@ pub(crate) fn order(
             let _ = writeln!(
                 out,
                 "Category    {} ({})",
-                style.strong(&format!("[{}]", button.label)),
-                button.category
+                style.strong(&clean(&format!("[{}]", button.label))),
+                clean(button.category.as_str())
             );
-            let _ = writeln!(out, "Link        {}", button.url);
+            let _ = writeln!(out, "Link        {}", clean(&button.url));
             if let Some(image) = &button.image_id {
-                let _ = writeln!(out, "Image       {image}");
+                let _ = writeln!(out, "Image       {}", clean(image));
             }
         }
         None => {
@@ -63,7 +69,7 @@ pub(crate) fn order(
 }
 
 fn receipt_text(r: &ReceiptSummary, style: &Style, out: &mut String) {
-    let money = |a: Amount| a.display(&r.currency);
+    let money = |a: Total| clean(&a.display(&r.currency));
     let _ = writeln!(out, "{}", style.strong("Order details"));
     lines(&r.items, &r.currency, false, out);
     if !r.shipping.is_empty() {
@@ -94,7 +100,7 @@ fn receipt_text(r: &ReceiptSummary, style: &Style, out: &mut String) {
             money(t.total)
         );
     }
-    if r.total_discount != Amount::ZERO {
+    if r.total_discount != Total::ZERO {
         let _ = writeln!(
             out,
             "  {:<44} {:>16}",
@@ -103,28 +109,27 @@ fn receipt_text(r: &ReceiptSummary, style: &Style, out: &mut String) {
         );
     }
     if let Some(tip) = r.tip.filter(|t| *t != Amount::ZERO) {
-        let _ = writeln!(out, "  {:<44} {:>16}", "Tip", money(tip));
+        let _ = writeln!(out, "  {:<44} {:>16}", "Tip", money(tip.into()));
     }
-    let total = r.total + r.tip.unwrap_or_default();
     let _ = writeln!(
         out,
         "  {:<44} {:>16}",
         style.strong("Total"),
-        style.strong(&money(total))
+        style.strong(&money(r.amount_paid))
     );
     out.push('\n');
     let mut details = Vec::new();
     if let Some(n) = &r.receipt_number {
-        details.push(format!("Receipt number {n}"));
+        details.push(format!("Receipt number {}", clean(n)));
     }
     if let Some(pos) = &r.pos_id {
-        details.push(format!("POS {pos}"));
+        details.push(format!("POS {}", clean(pos)));
     }
     if let Some(b) = &r.barcode {
         details.push(format!(
             "Barcode {}: {}",
-            b.format,
-            b.data.as_deref().unwrap_or("").trim_end()
+            clean(b.format.as_str()),
+            clean(b.data.as_deref().unwrap_or("").trim_end())
         ));
     }
     for d in details {
@@ -138,7 +143,7 @@ fn receipt_text(r: &ReceiptSummary, style: &Style, out: &mut String) {
                     "giftCard" => "gift card",
                     other => other,
                 };
-                format!("{label} {}", money(amount))
+                format!("{label} {}", money(amount.into()))
             })
             .collect();
         if !paid.is_empty() {
@@ -149,12 +154,16 @@ fn receipt_text(r: &ReceiptSummary, style: &Style, out: &mut String) {
 
 fn lines(lines: &[LineSummary], currency: &Currency, negative: bool, out: &mut String) {
     for line in lines {
-        let qty = format!("{} {}", line.quantity, unit_label(line));
+        let qty = format!("{} {}", clean(&line.quantity), unit_label(line));
         let unit_price = line
             .unit_price
-            .map(|p| format!("à {}", p.display(currency)))
+            .map(|p| format!("à {}", clean(&p.display(currency))))
             .unwrap_or_default();
-        let total = if negative { -line.total } else { line.total };
+        let total = if negative {
+            Total::from_checked(line.total.checked_neg())
+        } else {
+            Total::Amount(line.total)
+        };
         let rate = line.tax_rate.map(|r| r.to_string()).unwrap_or_default();
         let _ = writeln!(
             out,
@@ -162,7 +171,7 @@ fn lines(lines: &[LineSummary], currency: &Currency, negative: bool, out: &mut S
             qty,
             shorten(&line.name),
             unit_price,
-            total.display(currency),
+            clean(&total.display(currency)),
             rate,
             w = NAME_WIDTH
         );
@@ -172,7 +181,7 @@ fn lines(lines: &[LineSummary], currency: &Currency, negative: bool, out: &mut S
                 "  {:<8} {:<w$} {:>16}",
                 "",
                 "discount",
-                format!("-{}", discount.display(currency)),
+                format!("-{}", clean(&discount.display(currency))),
                 w = NAME_WIDTH
             );
         }
@@ -195,10 +204,7 @@ fn unit_label(line: &LineSummary) -> &'static str {
 fn shorten(name: &str) -> String {
     // Control characters from the API must never move the cursor or
     // change the terminal: they are replaced, not printed.
-    let clean: String = name
-        .chars()
-        .map(|c| if c.is_control() { '�' } else { c })
-        .collect();
+    let clean = clean(name);
     if clean.chars().count() <= NAME_WIDTH {
         clean
     } else {

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 use vipps_om::summary::{LineSummary, OrderSummary, ReceiptSummary};
-use vipps_om::{Amount, Currency};
+use vipps_om::{Amount, Currency, Total};
 use vipps_om_outbox::{JobState, JobStatus, Timestamp};
 
 use crate::i18n::{Lang, T};
@@ -270,8 +270,10 @@ pub(crate) fn web_link(url: &str) -> bool {
     url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
 }
 
-fn money(amount: Amount, currency: &Currency) -> String {
-    amount.display(currency)
+/// An amount or a sum; a sum too large to compute shows a marker, never a
+/// wrong number.
+fn money(amount: impl Into<Total>, currency: &Currency) -> String {
+    amount.into().display(currency)
 }
 
 fn lines_table(lang: Lang, caption: &str, lines: &[LineSummary], currency: &Currency) -> Markup {

@@ -92,7 +92,9 @@
 //!   `unitInfo.unitPrice` and the four `shippingInfo` fields must be
 //!   present (nullable is not optional); `unitInfo`, `paymentSources`,
 //!   `barcode` and `shippingInfo` may not be `null` or arrays; deprecated
-//!   bottom-line amounts keep their `minimum: 0`.
+//!   bottom-line amounts keep their `minimum: 0`; every sum the app shows
+//!   fits in `int64` minor units (the simulator's own check, naming the
+//!   field where the sum stops fitting).
 //! - **Body format**: a body must be sent as `application/json` (or
 //!   `+json`); another content type is a 400 naming `Content-Type`, not a
 //!   415. Bodies over 8 MiB get 413, a body not received within 60 s 408.

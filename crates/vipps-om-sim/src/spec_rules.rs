@@ -9,7 +9,14 @@
 //! - the deprecated bottom-line amounts keep their `minimum: 0`, and
 //!   `shippingInfo.taxPercentage` its 0–100;
 //! - v3 `paymentType` is the spec's enum exactly, `ECOM` or `RECURRING`
-//!   (the library also reads `ecom` and `ePayment`).
+//!   (the library also reads `ecom` and `ePayment`);
+//! - every sum the app shows must fit in the spec's `int64` minor units
+//!   ([`sums`], the simulator's own arithmetic on the raw JSON, not the
+//!   client library's): the lines' `totalAmount`, `totalAmountExcludingTax`,
+//!   `totalTaxAmount` and `discount` each added up as magnitudes (so any
+//!   group of lines fits too: per tax rate, items, returns), the total with
+//!   `tipAmount`, and the `paymentSources`. The field where the running sum
+//!   stops fitting is named.
 
 use serde_json::Value;
 use vipps_om::ValidationReport;
@@ -35,6 +42,7 @@ pub(crate) fn receipt(body: &Value) -> ValidationReport {
             }
         }
     }
+    sums(body, &mut report);
     let bottom = match body.get("bottomLine") {
         Some(Value::Object(bottom)) => bottom,
         Some(_) => {
@@ -92,6 +100,75 @@ pub(crate) fn receipt(body: &Value) -> ValidationReport {
         }
     }
     report
+}
+
+/// The largest sum of amounts: `int64` minor units.
+const MAX_SUM: u64 = i64::MAX.unsigned_abs();
+
+/// Adds `|value|` to `sum` when `value` is an integer; `false` when the
+/// sum goes beyond [`MAX_SUM`]. Other values are left to the shape checks.
+fn add_magnitude(sum: &mut u64, value: Option<&Value>) -> bool {
+    let Some(amount) = value.and_then(Value::as_i64) else {
+        return true;
+    };
+    match sum.checked_add(amount.unsigned_abs()) {
+        Some(next) if next <= MAX_SUM => {
+            *sum = next;
+            true
+        }
+        _ => false,
+    }
+}
+
+fn too_large(what: &str) -> String {
+    format!(
+        "{what} does not fit in an int64 amount of minor units (at most {MAX_SUM}); no receipt holds that much"
+    )
+}
+
+/// Sums of a receipt that must fit (see the module docs).
+fn sums(body: &Value, report: &mut ValidationReport) {
+    let lines = match body.get("orderLines") {
+        Some(Value::Array(lines)) => lines.as_slice(),
+        _ => &[],
+    };
+    let bottom = body.get("bottomLine").filter(|b| b.is_object());
+    for field in [
+        "totalAmount",
+        "totalAmountExcludingTax",
+        "totalTaxAmount",
+        "discount",
+    ] {
+        let mut sum = 0;
+        let overflow = lines
+            .iter()
+            .position(|line| !add_magnitude(&mut sum, line.get(field)));
+        if let Some(i) = overflow {
+            report.error(
+                format!("orderLines[{i}].{field}"),
+                too_large(&format!("the sum of the order lines' {field}")),
+            );
+        } else if field == "totalAmount"
+            && !add_magnitude(&mut sum, bottom.and_then(|b| b.get("tipAmount")))
+        {
+            report.error(
+                "bottomLine.tipAmount",
+                too_large("the order lines' total with the tip"),
+            );
+        }
+    }
+    if let Some(Value::Object(sources)) = bottom.and_then(|b| b.get("paymentSources")) {
+        let mut sum = 0;
+        for name in ["giftCard", "card", "voucher", "cash"] {
+            if !add_magnitude(&mut sum, sources.get(name)) {
+                report.error(
+                    format!("bottomLine.paymentSources.{name}"),
+                    too_large("the sum of the payment sources"),
+                );
+                break;
+            }
+        }
+    }
 }
 
 /// Rules for a v3 category body (`POST /v3/categories`).
@@ -193,6 +270,52 @@ mod tests {
             paths(&receipt(&json!({"bottomLine": ["NOK"]}))),
             vec!["bottomLine"]
         );
+    }
+
+    #[test]
+    fn sums_beyond_int64_are_refused_at_the_field_that_overflows() {
+        let max = i64::MAX;
+        let line = |amount: i64| json!({"totalAmount": amount, "totalAmountExcludingTax": amount, "totalTaxAmount": 0});
+        // Two lines of i64::MAX: even with the second a return (signed sum
+        // 0) the lines cannot be shown with totals.
+        let mut returned = line(max);
+        returned["isReturn"] = json!(true);
+        let body = json!({"orderLines": [line(1), line(max), returned], "bottomLine": {}});
+        assert_eq!(
+            paths(&receipt(&body)),
+            vec![
+                "orderLines[1].totalAmount",
+                "orderLines[1].totalAmountExcludingTax"
+            ]
+        );
+        let report = receipt(&body);
+        let message = &report.errors().next().map(|p| p.message.clone());
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|m| m.contains("does not fit")),
+            "{message:?}"
+        );
+
+        let body = json!({
+            "orderLines": [
+                {"totalAmount": max, "totalAmountExcludingTax": max, "totalTaxAmount": 0, "discount": max},
+                {"totalAmount": 0, "totalAmountExcludingTax": 0, "totalTaxAmount": 0, "discount": 1}
+            ],
+            "bottomLine": {"tipAmount": 1, "paymentSources": {"giftCard": max, "cash": max}}
+        });
+        assert_eq!(
+            paths(&receipt(&body)),
+            vec![
+                "bottomLine.tipAmount",
+                "orderLines[1].discount",
+                "bottomLine.paymentSources.cash"
+            ]
+        );
+
+        // Sums that fit are fine.
+        let body = json!({"orderLines": [line(max - 1), line(1)], "bottomLine": {"tipAmount": 0}});
+        assert!(receipt(&body).is_empty(), "{:?}", receipt(&body));
     }
 
     #[test]

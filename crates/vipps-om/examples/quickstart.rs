@@ -80,7 +80,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .receipts()
         .add(&payment_type, &order, &receipt)
         .await?;
-    println!("receipt sent: {}", receipt.total().display(&Currency::Nok));
+    println!(
+        "receipt sent: {}",
+        vipps_om::Total::from_checked(receipt.total()).display(&Currency::Nok)
+    );
 
     // 4. Read back what the app shows.
     let shown = client.orders().get(&payment_type, &order).await?;

@@ -112,15 +112,30 @@ impl LineBuilder {
     }
 
     /// The API line with computed amounts. A quantity that does not parse
-    /// counts as 1 here and is reported by validation of the result.
-    fn compute(&self) -> OrderLine {
+    /// counts as 1 here and is reported by validation of the result. When
+    /// the amounts do not fit (`unitPrice × quantity − discount` beyond an
+    /// amount), the line gets zero amounts and the second value says why.
+    fn compute(&self) -> (OrderLine, Option<(&'static str, String)>) {
         let quantity = Quantity::parse(&self.quantity);
-        let gross = quantity
-            .map(|q| q.times(self.unit_price))
-            .unwrap_or(self.unit_price)
-            - self.discount;
-        let (excl, tax) = split_tax(gross, self.tax_rate);
-        OrderLine {
+        let amounts = quantity
+            .map_or(Some(self.unit_price), |q| q.times(self.unit_price))
+            .and_then(|gross| gross.checked_sub(self.discount))
+            .and_then(|gross| {
+                split_tax(gross, self.tax_rate).map(|(excl, tax)| (gross, excl, tax))
+            });
+        let problem = amounts.is_none().then(|| {
+            (
+                "unitInfo.unitPrice",
+                format!(
+                    "unitPrice {} × quantity {} − discount {} does not fit in an amount; no receipt line holds that much: check that the price is in minor units (øre, cents)",
+                    self.unit_price.minor_units(),
+                    self.quantity,
+                    self.discount.minor_units()
+                ),
+            )
+        });
+        let (gross, excl, tax) = amounts.unwrap_or((Amount::ZERO, Amount::ZERO, Amount::ZERO));
+        let line = OrderLine {
             name: self.name.clone(),
             id: self.id.clone(),
             total_amount: gross,
@@ -137,19 +152,21 @@ impl LineBuilder {
             product_url: self.product_url.clone(),
             is_return: self.is_return.then_some(true),
             is_shipping: self.is_shipping.then_some(true),
-        }
+        };
+        (line, problem)
     }
 }
 
 /// Splits an amount including tax into (excluding tax, tax) by the rule in
-/// the module docs.
-pub fn split_tax(gross: Amount, rate: TaxRate) -> (Amount, Amount) {
+/// the module docs. Both parts are at most `gross` in size, so this is
+/// `Some` for every amount; the arithmetic is checked all the same.
+pub fn split_tax(gross: Amount, rate: TaxRate) -> Option<(Amount, Amount)> {
     let excl = div_round_half_away(
         i128::from(gross.minor_units()) * 10_000,
         10_000 + i128::from(rate.basis()),
     );
-    let excl = Amount(i64::try_from(excl).unwrap_or(gross.minor_units()));
-    (excl, gross - excl)
+    let excl = Amount(i64::try_from(excl).ok()?);
+    Some((excl, gross.checked_sub(excl)?))
 }
 
 /// Builds a [`Receipt`] line by line.
@@ -232,11 +249,26 @@ impl ReceiptBuilder {
 
     /// The receipt and its warnings, or every problem found in it.
     pub fn build_with_report(self) -> Result<(Receipt, ValidationReport), ValidationReport> {
+        let mut overflows = ValidationReport::new();
+        let mut order_lines = Vec::with_capacity(self.lines.len());
+        for (i, line) in self.lines.iter().enumerate() {
+            let (line, problem) = line.compute();
+            if let Some((field, message)) = problem {
+                overflows.error(format!("orderLines[{i}].{field}"), message);
+            }
+            order_lines.push(line);
+        }
         let receipt = Receipt {
-            order_lines: self.lines.iter().map(LineBuilder::compute).collect(),
+            order_lines,
             bottom_line: self.bottom_line,
         };
         let mut report = receipt.validate();
+        // Validation names most of these itself (`unitPrice × quantity`).
+        for problem in overflows.errors() {
+            if !report.errors().any(|p| p.path == problem.path) {
+                report.error(problem.path.clone(), problem.message.clone());
+            }
+        }
         if let Some(payment) = self.expected_payment {
             report.merge(receipt.check_against_payment(payment));
         }
@@ -301,7 +333,7 @@ mod tests {
             .expect_payment(Amount(84_900))
             .build()
             .unwrap();
-        assert_eq!(r.total(), Amount(84_900));
+        assert_eq!(r.total(), Some(Amount(84_900)));
         assert_eq!(r.order_lines[1].is_return, Some(true));
         assert_eq!(r.order_lines[2].is_shipping, Some(true));
     }
@@ -322,6 +354,38 @@ mod tests {
         assert_eq!(paths, vec!["orderLines[0].unitInfo.quantity", "orderLines"]);
     }
 
+    #[test]
+    fn amounts_that_do_not_fit_are_refused_with_the_field_named() {
+        // One line whose unit price × quantity is beyond an amount.
+        let err = ReceiptBuilder::new(Currency::Nok)
+            .line(
+                LineBuilder::new("a", "Gold")
+                    .unit_price(Amount(i64::MAX))
+                    .quantity("2")
+                    .tax_rate(TaxRate(2500)),
+            )
+            .build()
+            .unwrap_err();
+        let paths: Vec<_> = err.errors().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, vec!["orderLines[0].unitInfo.unitPrice"], "{err}");
+
+        // Two lines that fit alone but not together.
+        let err = ReceiptBuilder::new(Currency::Nok)
+            .line(LineBuilder::new("a", "A").unit_price(Amount(i64::MAX)))
+            .line(LineBuilder::new("b", "B").unit_price(Amount(1)))
+            .build()
+            .unwrap_err();
+        let paths: Vec<_> = err.errors().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "orderLines[1].totalAmount",
+                "orderLines[1].totalAmountExcludingTax"
+            ],
+            "{err}"
+        );
+    }
+
     proptest! {
         /// Whatever the shop sends, the built line adds up and its tax is
         /// within (1 + rate) / 2 minor units of excl × rate.
@@ -332,7 +396,7 @@ mod tests {
                 .build();
             let r = r.map_err(|e| TestCaseError::fail(e.to_string()))?;
             let l = &r.order_lines[0];
-            prop_assert_eq!(l.total_amount, l.total_amount_excluding_tax + l.total_tax_amount);
+            prop_assert_eq!(Some(l.total_amount), l.total_amount_excluding_tax.checked_add(l.total_tax_amount));
             let exact2 = i128::from(l.total_amount_excluding_tax.0) * i128::from(rate) * 2;
             prop_assert!((i128::from(l.total_tax_amount.0) * 20_000 - exact2).abs() <= 10_000 + i128::from(rate));
         }

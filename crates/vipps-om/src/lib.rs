@@ -87,7 +87,7 @@ pub use models::{
     AddCategoryRequest, Barcode, BottomLine, Category, CategoryV3, Image, OrderLine,
     OrderV2Response, PaymentSources, ProblemDetails, Receipt, UnitInfo,
 };
-pub use money::{Amount, TaxRate};
+pub use money::{Amount, TaxRate, Total};
 pub use retry::{Endpoint, RetryPolicies, RetryPolicy};
 pub use validate::{Problem, Severity, Validate, ValidationReport};
 

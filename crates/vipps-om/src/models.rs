@@ -213,13 +213,20 @@ impl OrderLine {
         self.is_shipping.unwrap_or(false)
     }
 
-    /// The line's contribution to the receipt total: negative for returns.
-    pub fn signed_total(&self) -> Amount {
-        if self.is_return() {
-            -self.total_amount
-        } else {
-            self.total_amount
-        }
+    /// The line's contribution to the receipt total: negative for returns;
+    /// `None` for the one amount whose negation does not fit (`i64::MIN`,
+    /// refused by validation as negative anyway).
+    pub fn signed_total(&self) -> Option<Amount> {
+        signed(self.is_return(), self.total_amount)
+    }
+}
+
+/// `amount`, negated when `negative` (checked).
+pub(crate) fn signed(negative: bool, amount: Amount) -> Option<Amount> {
+    if negative {
+        amount.checked_neg()
+    } else {
+        Some(amount)
     }
 }
 

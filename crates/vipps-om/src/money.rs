@@ -2,8 +2,6 @@
 //! Floats never touch an amount anywhere in this crate.
 
 use std::fmt;
-use std::iter::Sum;
-use std::ops::{Add, Neg, Sub};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +24,15 @@ impl Amount {
     }
 
     /// An amount from whole major units (`Amount::major(10)` is 10.00).
+    ///
+    /// # Panics
+    /// When `units × 100` does not fit (more than 92 233 720 368 547 758
+    /// major units): meant for amounts written in code, never for input.
     pub const fn major(units: i64) -> Self {
-        Amount(units * 100)
+        match units.checked_mul(100) {
+            Some(minor) => Amount(minor),
+            None => panic!("Amount::major: the amount does not fit in minor units"),
+        }
     }
 
     /// The amount in minor units.
@@ -75,30 +80,144 @@ impl fmt::Display for Amount {
     }
 }
 
-impl Add for Amount {
-    type Output = Amount;
-    fn add(self, rhs: Amount) -> Amount {
-        Amount(self.0.saturating_add(rhs.0))
+impl Amount {
+    /// `self + other`, or `None` when the sum does not fit in an amount.
+    /// Money is never added with a silently wrapping or saturating `+`.
+    pub const fn checked_add(self, other: Amount) -> Option<Amount> {
+        match self.0.checked_add(other.0) {
+            Some(sum) => Some(Amount(sum)),
+            None => None,
+        }
+    }
+
+    /// `self - other`, or `None` when the difference does not fit.
+    pub const fn checked_sub(self, other: Amount) -> Option<Amount> {
+        match self.0.checked_sub(other.0) {
+            Some(difference) => Some(Amount(difference)),
+            None => None,
+        }
+    }
+
+    /// `-self`, or `None` for the one amount whose negation does not fit
+    /// (`i64::MIN`).
+    pub const fn checked_neg(self) -> Option<Amount> {
+        match self.0.checked_neg() {
+            Some(negated) => Some(Amount(negated)),
+            None => None,
+        }
+    }
+
+    /// The sum of `amounts`, or `None` as soon as a partial sum does not fit.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Amount>) -> Option<Amount> {
+        amounts
+            .into_iter()
+            .try_fold(Amount::ZERO, Amount::checked_add)
     }
 }
 
-impl Sub for Amount {
-    type Output = Amount;
-    fn sub(self, rhs: Amount) -> Amount {
-        Amount(self.0.saturating_sub(rhs.0))
+/// A sum of amounts shown to people (receipt totals, totals per tax rate):
+/// the amount, or [`Total::Overflow`] when the amounts added up do not fit
+/// in an `i64` of minor units. No real receipt comes near that
+/// (92 233 720 368 547 758,07); when the API sends one anyway, the front
+/// ends show [`Total::OVERFLOW_MARKER`] instead of a wrong number.
+///
+/// In JSON a total is a number, or `null` when it overflowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Total {
+    /// The sum.
+    Amount(Amount),
+    /// The sum does not fit in an amount.
+    Overflow,
+}
+
+impl Total {
+    /// Zero.
+    pub const ZERO: Total = Total::Amount(Amount::ZERO);
+
+    /// What a person sees instead of a sum that does not fit.
+    pub const OVERFLOW_MARKER: &'static str = "(too large to add up)";
+
+    /// A sum computed with checked arithmetic: `None` is an overflow.
+    pub const fn from_checked(sum: Option<Amount>) -> Total {
+        match sum {
+            Some(amount) => Total::Amount(amount),
+            None => Total::Overflow,
+        }
+    }
+
+    /// The sum of `amounts` (checked: [`Total::Overflow`] when a partial sum
+    /// does not fit).
+    pub fn of(amounts: impl IntoIterator<Item = Amount>) -> Total {
+        Amount::checked_sum(amounts).map_or(Total::Overflow, Total::Amount)
+    }
+
+    /// This total plus `amount`; an overflow stays an overflow.
+    #[must_use]
+    pub fn plus(self, amount: Amount) -> Total {
+        match self {
+            Total::Amount(sum) => sum
+                .checked_add(amount)
+                .map_or(Total::Overflow, Total::Amount),
+            Total::Overflow => Total::Overflow,
+        }
+    }
+
+    /// The sum of two totals; an overflow in either stays an overflow.
+    #[must_use]
+    pub fn plus_total(self, other: Total) -> Total {
+        match other {
+            Total::Amount(amount) => self.plus(amount),
+            Total::Overflow => Total::Overflow,
+        }
+    }
+
+    /// The amount, or `None` when the sum did not fit.
+    pub const fn amount(self) -> Option<Amount> {
+        match self {
+            Total::Amount(amount) => Some(amount),
+            Total::Overflow => None,
+        }
+    }
+
+    /// As [`Amount::display`], or [`Total::OVERFLOW_MARKER`].
+    pub fn display(self, currency: &Currency) -> String {
+        match self {
+            Total::Amount(amount) => amount.display(currency),
+            Total::Overflow => Total::OVERFLOW_MARKER.to_owned(),
+        }
     }
 }
 
-impl Neg for Amount {
-    type Output = Amount;
-    fn neg(self) -> Amount {
-        Amount(self.0.saturating_neg())
+impl Default for Total {
+    fn default() -> Self {
+        Total::ZERO
     }
 }
 
-impl Sum for Amount {
-    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
-        iter.fold(Amount::ZERO, Add::add)
+impl From<Amount> for Total {
+    fn from(amount: Amount) -> Self {
+        Total::Amount(amount)
+    }
+}
+
+impl PartialEq<Amount> for Total {
+    fn eq(&self, other: &Amount) -> bool {
+        *self == Total::Amount(*other)
+    }
+}
+
+impl fmt::Display for Total {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Total::Amount(amount) => fmt::Display::fmt(amount, f),
+            Total::Overflow => f.write_str(Total::OVERFLOW_MARKER),
+        }
+    }
+}
+
+impl Serialize for Total {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.amount().serialize(serializer)
     }
 }
 
@@ -170,6 +289,38 @@ mod tests {
             Amount(i64::MIN).display_number(),
             "-92 233 720 368 547 758,08"
         );
+    }
+
+    #[test]
+    fn adding_money_is_checked_never_wrapped_or_saturated() {
+        assert_eq!(Amount(1).checked_add(Amount(2)), Some(Amount(3)));
+        assert_eq!(Amount(i64::MAX).checked_add(Amount(1)), None);
+        assert_eq!(Amount(i64::MIN).checked_sub(Amount(1)), None);
+        assert_eq!(Amount(i64::MIN).checked_neg(), None);
+        assert_eq!(Amount(-5).checked_neg(), Some(Amount(5)));
+        assert_eq!(
+            Amount::checked_sum([Amount(i64::MAX), Amount(1), Amount(-1)]),
+            None,
+            "a partial sum that does not fit is an overflow"
+        );
+        assert_eq!(
+            Amount::checked_sum([Amount(10), Amount(-3)]),
+            Some(Amount(7))
+        );
+    }
+
+    #[test]
+    fn totals_show_a_marker_instead_of_a_wrong_number() {
+        let total = Total::of([Amount(i64::MAX), Amount(i64::MAX)]);
+        assert_eq!(total, Total::Overflow);
+        assert_eq!(total.plus(Amount(-1)), Total::Overflow, "overflow sticks");
+        assert_eq!(total.display(&Currency::Nok), "(too large to add up)");
+        assert_eq!(serde_json::to_string(&total).unwrap(), "null");
+        let ok = Total::of([Amount(100), Amount(250)]);
+        assert_eq!(ok, Amount(350));
+        assert_eq!(ok.display(&Currency::Nok), "3,50 kr");
+        assert_eq!(serde_json::to_string(&ok).unwrap(), "350");
+        assert_eq!(Total::ZERO.plus_total(total), Total::Overflow);
     }
 
     #[test]

@@ -5,12 +5,17 @@
 //! Sums follow the API's rules: lines with `isReturn` count negative in every
 //! total, shipping lines are shown apart but count in the totals, and the
 //! deprecated bottom-line totals are ignored.
+//!
+//! Every sum is a [`Total`]: added with checked arithmetic, and
+//! [`Total::Overflow`] (shown as a marker, `null` in JSON) when the amounts
+//! an order came with do not fit in one amount, never a wrapped or
+//! saturated number.
 
 use serde::Serialize;
 
 use crate::enums::{CategoryType, Currency, QuantityUnit};
-use crate::models::{Barcode, OrderLine, OrderV2Response, PaymentSources};
-use crate::money::{Amount, TaxRate};
+use crate::models::{Barcode, OrderLine, OrderV2Response, PaymentSources, signed};
+use crate::money::{Amount, TaxRate, Total};
 
 /// The order as shown in the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,11 +56,13 @@ pub struct ReceiptSummary {
     /// Totals per tax rate, lowest rate first (returns negative).
     pub tax_totals: Vec<TaxTotal>,
     /// Sum of all lines, returns negative, tip excluded.
-    pub total: Amount,
+    pub total: Total,
     /// Sum of all tax, returns negative.
-    pub total_tax: Amount,
+    pub total_tax: Total,
     /// Sum of all discounts (returns excluded).
-    pub total_discount: Amount,
+    pub total_discount: Total,
+    /// What the customer paid: [`ReceiptSummary::total`] plus the tip.
+    pub amount_paid: Total,
     /// Tip, when given.
     pub tip: Option<Amount>,
     /// Receipt number.
@@ -99,11 +106,11 @@ pub struct TaxTotal {
     /// The rate (`None` for lines without a readable rate).
     pub rate: Option<TaxRate>,
     /// Sum excluding tax.
-    pub excluding_tax: Amount,
+    pub excluding_tax: Total,
     /// Sum of tax.
-    pub tax: Amount,
+    pub tax: Total,
     /// Sum including tax.
-    pub total: Amount,
+    pub total: Total,
 }
 
 impl OrderSummary {
@@ -118,24 +125,27 @@ impl OrderSummary {
         let receipt = order.receipt.as_ref().map(|r| {
             let mut tax_totals: Vec<TaxTotal> = Vec::new();
             for line in &r.order_lines {
-                let sign = |a: Amount| if line.is_return() { -a } else { a };
+                let add = |sum: Total, a: Amount| match signed(line.is_return(), a) {
+                    Some(a) => sum.plus(a),
+                    None => Total::Overflow,
+                };
                 let rate = line.effective_tax_rate();
                 let index = match tax_totals.iter().position(|t| t.rate == rate) {
                     Some(i) => i,
                     None => {
                         tax_totals.push(TaxTotal {
                             rate,
-                            excluding_tax: Amount::ZERO,
-                            tax: Amount::ZERO,
-                            total: Amount::ZERO,
+                            excluding_tax: Total::ZERO,
+                            tax: Total::ZERO,
+                            total: Total::ZERO,
                         });
                         tax_totals.len() - 1
                     }
                 };
                 let t = &mut tax_totals[index];
-                t.excluding_tax = t.excluding_tax + sign(line.total_amount_excluding_tax);
-                t.tax = t.tax + sign(line.total_tax_amount);
-                t.total = t.total + sign(line.total_amount);
+                t.excluding_tax = add(t.excluding_tax, line.total_amount_excluding_tax);
+                t.tax = add(t.tax, line.total_tax_amount);
+                t.total = add(t.total, line.total_amount);
             }
             tax_totals.sort_by_key(|t| t.rate);
             let group = |keep: fn(&OrderLine) -> bool| {
@@ -145,19 +155,23 @@ impl OrderSummary {
                     .map(line_summary)
                     .collect()
             };
+            let total = Total::from_checked(r.total());
             ReceiptSummary {
                 currency: r.bottom_line.currency.clone(),
                 items: group(|l| !l.is_return() && !l.is_shipping()),
                 shipping: group(|l| !l.is_return() && l.is_shipping()),
                 returns: group(|l| l.is_return()),
-                total: r.total(),
-                total_tax: tax_totals.iter().map(|t| t.tax).sum(),
-                total_discount: r
-                    .order_lines
+                total,
+                amount_paid: total.plus(r.bottom_line.tip_amount.unwrap_or_default()),
+                total_tax: tax_totals
                     .iter()
-                    .filter(|l| !l.is_return())
-                    .filter_map(|l| l.discount)
-                    .sum(),
+                    .fold(Total::ZERO, |sum, t| sum.plus_total(t.tax)),
+                total_discount: Total::of(
+                    r.order_lines
+                        .iter()
+                        .filter(|l| !l.is_return())
+                        .filter_map(|l| l.discount),
+                ),
                 tax_totals,
                 tip: r.bottom_line.tip_amount,
                 receipt_number: r.bottom_line.receipt_number.clone(),
@@ -239,15 +253,64 @@ mod tests {
             (2, 1, 1)
         );
         assert_eq!(r.total, Amount(90_000 + 11_500 - 20_000 + 5_000));
+        assert_eq!(r.amount_paid, r.total);
         assert_eq!(r.total_discount, Amount(10_000));
         let rates: Vec<_> = r
             .tax_totals
             .iter()
-            .map(|t| (t.rate.unwrap().basis(), t.total.0))
+            .map(|t| (t.rate.unwrap().basis(), t.total.amount().unwrap().0))
             .collect();
         assert_eq!(rates, vec![(1500, 11_500), (2500, 90_000 - 20_000 + 5_000)]);
-        assert_eq!(r.total_tax, r.tax_totals.iter().map(|t| t.tax).sum());
+        assert_eq!(
+            r.total_tax,
+            Total::of(r.tax_totals.iter().filter_map(|t| t.tax.amount()))
+        );
         assert_eq!(r.receipt_number.as_deref(), Some("42"));
+    }
+
+    /// An order as the API may send it (no validation on the way back):
+    /// two lines of `i64::MAX` each. Every sum that does not fit is an
+    /// overflow, never a wrapped or saturated number; the sums that fit
+    /// are still shown.
+    #[test]
+    fn sums_that_do_not_fit_are_overflows() {
+        let line = |id: &str, amount: i64, rate: i64| OrderLine {
+            name: id.into(),
+            id: id.into(),
+            total_amount: Amount(amount),
+            total_amount_excluding_tax: Amount(amount),
+            total_tax_amount: Amount(0),
+            tax_rate: Some(rate),
+            tax_percentage: None,
+            unit_info: None,
+            discount: None,
+            product_url: None,
+            is_return: None,
+            is_shipping: None,
+        };
+        let mut receipt = crate::models::Receipt {
+            order_lines: vec![
+                line("a", i64::MAX, 0),
+                line("b", i64::MAX, 0),
+                line("c", 100, 2500),
+            ],
+            bottom_line: crate::models::BottomLine::new(Currency::Nok),
+        };
+        receipt.bottom_line.tip_amount = Some(Amount(1));
+        let order = OrderV2Response {
+            category: None,
+            receipt: Some(receipt),
+        };
+        let r = OrderSummary::new(&order).receipt.unwrap();
+        assert_eq!(r.total, Total::Overflow);
+        assert_eq!(r.amount_paid, Total::Overflow);
+        assert_eq!(r.tax_totals[0].total, Total::Overflow);
+        assert_eq!(r.tax_totals[0].tax, Amount(0));
+        assert_eq!(r.tax_totals[1].total, Amount(100));
+        assert_eq!(r.total_tax, Amount(0));
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json["total"].is_null(), "{json}");
+        assert_eq!(json["taxTotals"][1]["total"], 100);
     }
 
     #[test]

@@ -23,6 +23,13 @@
 //! - URLs must be absolute; anything but `https` is a warning.
 //! - EAN-13 data must be digits (error) and should be 13 with a correct
 //!   check digit (warning: the spec's own example has 6 digits).
+//! - Every sum a receipt is shown with must fit in an amount (`i64` minor
+//!   units, [`MAX_SUM`]): the lines' `totalAmount`, `totalAmountExcludingTax`,
+//!   `totalTaxAmount` and `discount` each added up as magnitudes (returns
+//!   too, so every sum of some of the lines fits as well: per tax rate,
+//!   items, returns), the total with `tipAmount`, the `paymentSources`, and
+//!   `unitPrice × quantity`. The error names the field where the running
+//!   sum stops fitting. Money is only ever added with checked arithmetic.
 
 use std::fmt;
 
@@ -36,6 +43,11 @@ use crate::models::{
     AddCategoryRequest, Barcode, BottomLine, Category, Image, OrderLine, Receipt, UnitInfo,
 };
 use crate::money::{Amount, div_round_half_away};
+
+/// The largest sum of amounts a receipt may need: what fits in the API's
+/// `int64` minor units, 92 233 720 368 547 758,07 in major units. No real
+/// receipt comes near it; beyond it totals cannot be shown.
+pub const MAX_SUM: Amount = Amount(i64::MAX);
 
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -179,6 +191,7 @@ impl Validate for Receipt {
         for (i, line) in self.order_lines.iter().enumerate() {
             validate_line(line, &format!("orderLines[{i}]"), &mut report);
         }
+        check_sums(self, &mut report);
         validate_bottom_line(&self.bottom_line, self.total(), &mut report);
         report
     }
@@ -186,21 +199,36 @@ impl Validate for Receipt {
 
 impl Receipt {
     /// The total the customer sees: every line's `totalAmount`, returns
-    /// counted negative (tip not included).
-    pub fn total(&self) -> Amount {
-        self.order_lines.iter().map(OrderLine::signed_total).sum()
+    /// counted negative (tip not included); `None` when the sum does not
+    /// fit in an amount (validation refuses such a receipt).
+    pub fn total(&self) -> Option<Amount> {
+        self.order_lines.iter().try_fold(Amount::ZERO, |sum, line| {
+            sum.checked_add(line.signed_total()?)
+        })
     }
 
-    /// What the customer paid: [`Receipt::total`] plus the tip.
-    pub fn amount_paid(&self) -> Amount {
-        self.total() + self.bottom_line.tip_amount.unwrap_or_default()
+    /// What the customer paid: [`Receipt::total`] plus the tip; `None` when
+    /// it does not fit in an amount.
+    pub fn amount_paid(&self) -> Option<Amount> {
+        self.total()?
+            .checked_add(self.bottom_line.tip_amount.unwrap_or_default())
     }
 
     /// Checks that the receipt adds up to the amount of the payment it
     /// belongs to: lines (returns negative) plus tip must equal `payment`.
     pub fn check_against_payment(&self, payment: Amount) -> ValidationReport {
         let mut report = ValidationReport::new();
-        let total = self.amount_paid();
+        let Some(total) = self.amount_paid() else {
+            report.error(
+                "orderLines",
+                format!(
+                    "the lines and tip add up to more than an amount can hold ({}), so they cannot match the payment of {}",
+                    MAX_SUM.display(&self.bottom_line.currency),
+                    payment.display(&self.bottom_line.currency)
+                ),
+            );
+            return report;
+        };
         if total != payment {
             report.error(
                 "orderLines",
@@ -212,6 +240,76 @@ impl Receipt {
             );
         }
         report
+    }
+}
+
+/// A running sum of magnitudes (|amount|) that reports when it leaves the
+/// range of an amount.
+#[derive(Default)]
+struct MagnitudeSum(u64);
+
+impl MagnitudeSum {
+    /// Adds `|amount|`; `false` when the sum no longer fits in an amount.
+    fn add(&mut self, amount: Amount) -> bool {
+        match self.0.checked_add(amount.minor_units().unsigned_abs()) {
+            Some(sum) if sum <= MAX_SUM.minor_units().unsigned_abs() => {
+                self.0 = sum;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn sum_too_large(what: &str, currency: &Currency) -> String {
+    format!(
+        "{what} does not fit in an amount (at most {}), so the receipt's totals cannot be shown; no receipt holds that much: check that the amounts are in minor units (øre, cents)",
+        MAX_SUM.display(currency)
+    )
+}
+
+/// See the module docs: every sum shown for a receipt must fit.
+fn check_sums(receipt: &Receipt, report: &mut ValidationReport) {
+    type Field = fn(&OrderLine) -> Option<Amount>;
+    let currency = &receipt.bottom_line.currency;
+    let fields: [(&str, Field); 4] = [
+        ("totalAmount", |l| Some(l.total_amount)),
+        ("totalAmountExcludingTax", |l| {
+            Some(l.total_amount_excluding_tax)
+        }),
+        ("totalTaxAmount", |l| Some(l.total_tax_amount)),
+        ("discount", |l| l.discount),
+    ];
+    for (field, amount_of) in fields {
+        let mut sum = MagnitudeSum::default();
+        let overflow = receipt
+            .order_lines
+            .iter()
+            .enumerate()
+            .find(|(_, line)| amount_of(line).is_some_and(|a| !sum.add(a)));
+        if let Some((i, _)) = overflow {
+            report.error(
+                format!("orderLines[{i}].{field}"),
+                sum_too_large(&format!("the sum of the lines' {field}"), currency),
+            );
+        } else if field == "totalAmount"
+            && let Some(tip) = receipt.bottom_line.tip_amount
+            && !sum.add(tip)
+        {
+            report.error(
+                "bottomLine.tipAmount",
+                sum_too_large("the total of the lines with the tip", currency),
+            );
+        }
+    }
+    if let Some(sources) = &receipt.bottom_line.payment_sources {
+        let mut sum = MagnitudeSum::default();
+        if let Some((name, _)) = sources.entries().find(|(_, a)| !sum.add(*a)) {
+            report.error(
+                format!("bottomLine.paymentSources.{name}"),
+                sum_too_large("the sum of the payment sources", currency),
+            );
+        }
     }
 }
 
@@ -247,8 +345,19 @@ fn validate_line(line: &OrderLine, path: &str, report: &mut ValidationReport) {
         }
     }
 
-    let computed = line.total_amount_excluding_tax + line.total_tax_amount;
-    if computed != line.total_amount {
+    let computed = line
+        .total_amount_excluding_tax
+        .checked_add(line.total_tax_amount);
+    if computed.is_none() {
+        report.error(
+            format!("{path}.totalAmount"),
+            format!(
+                "totalAmountExcludingTax {} + totalTaxAmount {} does not fit in an amount; no receipt line holds that much: check that the amounts are in minor units (øre, cents)",
+                line.total_amount_excluding_tax.minor_units(),
+                line.total_tax_amount.minor_units(),
+            ),
+        );
+    } else if let Some(computed) = computed.filter(|c| *c != line.total_amount) {
         report.error(
             format!("{path}.totalAmount"),
             format!(
@@ -371,9 +480,24 @@ fn validate_unit_info(
         );
     }
     if let (Some(price), Some(quantity)) = (info.unit_price, quantity) {
-        let gross = quantity.times(price);
-        let expected = gross - line.discount.unwrap_or_default();
-        if (expected.minor_units() - line.total_amount.minor_units()).abs() > 1 {
+        let discount = line.discount.unwrap_or_default();
+        let Some(expected) = quantity
+            .times(price)
+            .and_then(|gross| gross.checked_sub(discount))
+        else {
+            report.error(
+                format!("{path}.unitPrice"),
+                format!(
+                    "unitPrice {} × quantity {} does not fit in an amount; no receipt line holds that much: check that the price is in minor units (øre, cents)",
+                    price.minor_units(),
+                    info.quantity
+                ),
+            );
+            return;
+        };
+        let difference =
+            i128::from(expected.minor_units()) - i128::from(line.total_amount.minor_units());
+        if difference.abs() > 1 {
             report.warning(
                 format!("{path}.unitPrice"),
                 format!(
@@ -389,7 +513,7 @@ fn validate_unit_info(
     }
 }
 
-fn validate_bottom_line(bottom: &BottomLine, total: Amount, report: &mut ValidationReport) {
+fn validate_bottom_line(bottom: &BottomLine, total: Option<Amount>, report: &mut ValidationReport) {
     let path = "bottomLine";
     if let Currency::Unknown(code) = &bottom.currency {
         report.error(
@@ -423,9 +547,13 @@ fn validate_bottom_line(bottom: &BottomLine, total: Amount, report: &mut Validat
                 );
             }
         }
-        let paid: Amount = sources.entries().map(|(_, a)| a).sum();
-        let due = total + bottom.tip_amount.unwrap_or_default();
-        if sources.entries().next().is_some() && paid != due {
+        // Sums that do not fit are reported by `check_sums`.
+        let paid = Amount::checked_sum(sources.entries().map(|(_, a)| a));
+        let due = total.and_then(|t| t.checked_add(bottom.tip_amount.unwrap_or_default()));
+        if let (Some(paid), Some(due)) = (paid, due)
+            && sources.entries().next().is_some()
+            && paid != due
+        {
             report.warning(
                 format!("{path}.paymentSources"),
                 format!(
@@ -512,7 +640,7 @@ fn validate_bottom_line(bottom: &BottomLine, total: Amount, report: &mut Validat
             "terminalId is deprecated; use posId",
         );
     }
-    if total.is_negative() {
+    if let Some(total) = total.filter(|t| t.is_negative()) {
         report.warning(
             "orderLines",
             format!(
@@ -629,11 +757,14 @@ impl Quantity {
         })
     }
 
-    /// `price × quantity`, rounded half away from zero to a minor unit.
-    pub fn times(self, price: Amount) -> Amount {
-        let product = i128::from(price.minor_units()) * i128::from(self.scaled);
-        let rounded = div_round_half_away(product, 10_i128.pow(self.decimals));
-        Amount(i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX }))
+    /// `price × quantity`, rounded half away from zero to a minor unit;
+    /// `None` when it does not fit in an amount.
+    pub fn times(self, price: Amount) -> Option<Amount> {
+        // At most 10 digits and 8 decimals: the product of an i64 and a
+        // value below 10^10 fits in an i128.
+        let product = i128::from(price.minor_units()).checked_mul(i128::from(self.scaled))?;
+        let rounded = div_round_half_away(product, 10_i128.checked_pow(self.decimals)?);
+        i64::try_from(rounded).ok().map(Amount)
     }
 
     /// The quantity rounded up to whole units (`"2.5"` → 3).

@@ -4,22 +4,33 @@
 //!
 //! Re-running is safe: a receipt that is already stored is counted as
 //! "already there", never sent twice.
+//!
+//! The file is streamed: a reader thread reads one line at a time (at most
+//! [`MAX_INPUT_BYTES`] per line; a longer line is skipped without being
+//! read whole and reported as failed), at most `--concurrency` receipts are
+//! in flight, and each failed line is written to the failed file as soon
+//! as it fails (lines that fail locally in input order, lines the API
+//! refused when the answer comes). Memory stays bounded by the concurrency,
+//! whatever the size of the file.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read as _, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use vipps_om::{Client, Delivered, Error, OrderId, PaymentType};
+use vipps_om::{Client, Delivered, Error, OrderId, PaymentType, Receipt};
 
-use super::Context;
+use super::{Context, MAX_INPUT_BYTES, MAX_INPUT_LABEL};
 use crate::cli::ReceiptAddArgs;
 use crate::failure::{ExitCode, Failure};
+use crate::style::clean;
 
+/// Failed lines listed in the summary on the terminal (all are in the
+/// failed file).
+const SHOWN_FAILURES: usize = 10;
 /// One input line.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,20 +45,46 @@ struct BulkLine {
 enum Outcome {
     Sent,
     AlreadyThere,
-    Failed {
-        reason: String,
-        problems: Vec<(String, String)>,
-        retryable: bool,
-    },
+    Failed(Failed),
 }
 
-/// A line that was not stored, with why.
-struct FailedLine {
-    number: usize,
-    text: String,
+/// Why a line was not stored.
+struct Failed {
     reason: String,
     problems: Vec<(String, String)>,
     retryable: bool,
+}
+
+impl Failed {
+    fn new(reason: impl Into<String>, problems: Vec<(String, String)>, retryable: bool) -> Self {
+        Failed {
+            reason: reason.into(),
+            problems,
+            retryable,
+        }
+    }
+}
+
+/// What the reader thread hands over.
+enum Item {
+    /// A non-blank line (without its line break).
+    Line {
+        number: usize,
+        text: String,
+        /// Bytes of the file read so far.
+        offset: u64,
+    },
+    /// A line that cannot be used as it is: longer than the limit (not
+    /// read whole) or not UTF-8.
+    Unreadable {
+        number: usize,
+        reason: String,
+        /// The start of the line, for the failed file.
+        start: String,
+        offset: u64,
+    },
+    /// Reading the file failed.
+    Error { number: usize, message: String },
 }
 
 /// Totals of a run.
@@ -66,90 +103,208 @@ pub(crate) struct Summary {
     pub(crate) retryable: usize,
 }
 
+/// The state of a run: totals, the failed file (opened at the first
+/// failure) and the first failures for the terminal.
+struct Tally {
+    summary: Summary,
+    failed_path: PathBuf,
+    failed_file: Option<std::io::BufWriter<std::fs::File>>,
+    shown: Vec<(usize, String)>,
+    progress: ProgressBar,
+}
+
+impl Tally {
+    fn record(
+        &mut self,
+        number: usize,
+        text: Option<&str>,
+        outcome: Outcome,
+    ) -> Result<(), Failure> {
+        self.summary.total += 1;
+        match outcome {
+            Outcome::Sent => self.summary.sent += 1,
+            Outcome::AlreadyThere => self.summary.already_there += 1,
+            Outcome::Failed(failed) => {
+                self.summary.failed += 1;
+                self.summary.retryable += usize::from(failed.retryable);
+                self.write_failure(number, text, &failed)?;
+                if self.shown.len() < SHOWN_FAILURES {
+                    self.shown.push((number, failed.reason));
+                }
+            }
+        }
+        self.progress.set_message(format!(
+            "{} receipts, {} failed",
+            self.summary.total, self.summary.failed
+        ));
+        Ok(())
+    }
+
+    /// Appends the failed input line with an `error` object added, so the
+    /// file is valid `--bulk` input once fixed.
+    fn write_failure(
+        &mut self,
+        number: usize,
+        text: Option<&str>,
+        failed: &Failed,
+    ) -> Result<(), Failure> {
+        let path = &self.failed_path;
+        let cannot =
+            |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", path.display()));
+        let out = match &mut self.failed_file {
+            Some(out) => out,
+            None => self.failed_file.insert(std::io::BufWriter::new(
+                std::fs::File::create(path).map_err(cannot)?,
+            )),
+        };
+        let error = json!({
+            "line": number, "reason": failed.reason, "retryable": failed.retryable,
+            "problems": failed.problems.iter().map(|(p, m)| json!({"path": p, "message": m})).collect::<Vec<_>>(),
+        });
+        let record = match text.map(serde_json::from_str::<Value>) {
+            Some(Ok(Value::Object(mut map))) => {
+                map.insert("error".into(), error);
+                Value::Object(map)
+            }
+            _ => json!({"input": text, "error": error}),
+        };
+        writeln!(out, "{record}").map_err(cannot)
+    }
+
+    /// Flushes the failed file, or removes a stale one when nothing failed.
+    fn finish(&mut self) -> Result<(), Failure> {
+        let path = &self.failed_path;
+        match self.failed_file.take() {
+            Some(mut out) => out
+                .flush()
+                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display()))),
+            None if path.exists() => std::fs::remove_file(path).map_err(|e| {
+                Failure::usage(format!("cannot remove the stale {}: {e}", path.display()))
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Runs a bulk upload.
 pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> Result<(), Failure> {
     let file = std::fs::File::open(input)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
-    let mut lines = Vec::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| {
-            Failure::usage(format!(
-                "cannot read {} line {}: {e}",
-                input.display(),
-                index + 1
-            ))
-        })?;
-        if !line.trim().is_empty() {
-            lines.push((index + 1, line));
-        }
-    }
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let failed_path = args
         .failed_out
         .clone()
         .unwrap_or_else(|| default_failed_path(input));
+    // Failed lines are written while the input is read.
+    if let (Ok(a), Ok(b)) = (input.canonicalize(), failed_path.canonicalize())
+        && a == b
+    {
+        return Err(Failure::usage(format!(
+            "--failed-out {} is the input file; give another file for the failed lines",
+            failed_path.display()
+        )));
+    }
     let client = ctx.client()?;
     let validate = !args.no_validate;
+    let concurrency = usize::from(args.concurrency);
 
     let progress = if ctx.json {
         ProgressBar::hidden()
     } else {
-        ProgressBar::with_draw_target(Some(lines.len() as u64), ProgressDrawTarget::stderr())
+        // Drawn only when stderr is a terminal.
+        ProgressBar::with_draw_target((size > 0).then_some(size), ProgressDrawTarget::stderr())
     };
     progress.set_style(
         ProgressStyle::with_template(
-            "{spinner} {bar:40} {pos}/{len} receipts  {per_sec}  eta {eta}",
+            "{spinner} {bar:40} {bytes}/{total_bytes}  {msg}  {bytes_per_sec}  eta {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
 
-    let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
-    let mut tasks = JoinSet::new();
-    for (number, text) in lines {
-        let permit = permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Failure::usage("internal: concurrency limiter closed"))?;
-        let client = client.clone();
-        let progress = progress.clone();
-        tasks.spawn(async move {
-            let outcome = send_line(&client, &text, validate).await;
-            drop(permit);
-            progress.inc(1);
-            (number, text, outcome)
-        });
-    }
+    let (sender, mut items) = mpsc::channel(concurrency);
+    let reader = tokio::task::spawn_blocking(move || read_lines(file, &sender));
 
-    let mut summary = Summary::default();
-    let mut failures: Vec<FailedLine> = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let (number, text, outcome) =
-            joined.map_err(|e| Failure::usage(format!("internal: a send task failed: {e}")))?;
-        summary.total += 1;
-        match outcome {
-            Outcome::Sent => summary.sent += 1,
-            Outcome::AlreadyThere => summary.already_there += 1,
-            Outcome::Failed {
-                reason,
-                problems,
-                retryable,
+    let mut tally = Tally {
+        summary: Summary::default(),
+        failed_path,
+        failed_file: None,
+        shown: Vec::new(),
+        progress: progress.clone(),
+    };
+    let mut tasks = JoinSet::new();
+    let mut read_error = None;
+    while let Some(item) = items.recv().await {
+        match item {
+            Item::Line {
+                number,
+                text,
+                offset,
             } => {
-                summary.failed += 1;
-                summary.retryable += usize::from(retryable);
-                failures.push(FailedLine {
+                progress.set_position(offset);
+                match prepare(&text, validate) {
+                    Err(failed) => tally.record(number, Some(&text), Outcome::Failed(failed))?,
+                    Ok((payment_type, order_id, receipt)) => {
+                        while tasks.len() >= concurrency {
+                            if let Some(joined) = tasks.join_next().await {
+                                record_sent(&mut tally, joined)?;
+                            }
+                        }
+                        let client = client.clone();
+                        tasks.spawn(async move {
+                            let outcome = send(&client, &payment_type, &order_id, &receipt).await;
+                            (number, text, outcome)
+                        });
+                    }
+                }
+            }
+            Item::Unreadable {
+                number,
+                reason,
+                start,
+                offset,
+            } => {
+                progress.set_position(offset);
+                tally.record(
                     number,
-                    text,
-                    reason,
-                    problems,
-                    retryable,
-                });
+                    Some(&start),
+                    Outcome::Failed(Failed::new(reason, vec![], false)),
+                )?;
+            }
+            Item::Error { number, message } => {
+                read_error = Some(format!(
+                    "cannot read {} line {number}: {message}",
+                    input.display()
+                ));
+                break;
             }
         }
+        while let Some(joined) = tasks.try_join_next() {
+            record_sent(&mut tally, joined)?;
+        }
     }
+    drop(items);
+    while let Some(joined) = tasks.join_next().await {
+        record_sent(&mut tally, joined)?;
+    }
+    reader
+        .await
+        .map_err(|e| Failure::usage(format!("internal: the reader failed: {e}")))?;
     progress.finish_and_clear();
-    failures.sort_by_key(|f| f.number);
-    write_failures(&failed_path, &failures)?;
+    tally.finish()?;
+    if let Some(message) = read_error {
+        return Err(Failure::usage(format!(
+            "{message}; the lines before it were handled ({} sent, {} already there, {} failed)",
+            tally.summary.sent, tally.summary.already_there, tally.summary.failed
+        )));
+    }
 
+    let Tally {
+        summary,
+        failed_path,
+        mut shown,
+        ..
+    } = tally;
+    shown.sort_by_key(|(number, _)| *number);
     ctx.emit(
         |style| {
             let mut out = format!(
@@ -160,11 +315,11 @@ pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> R
                 summary.failed,
                 summary.total
             );
-            for FailedLine { number, reason, .. } in failures.iter().take(10) {
-                out.push_str(&format!("  line {number}: {reason}\n"));
+            for (number, reason) in &shown {
+                out.push_str(&format!("  line {number}: {}\n", clean(reason)));
             }
-            if failures.len() > 10 {
-                out.push_str(&format!("  … and {} more\n", failures.len() - 10));
+            if summary.failed > shown.len() {
+                out.push_str(&format!("  … and {} more\n", summary.failed - shown.len()));
             }
             if summary.failed > 0 {
                 out.push_str(&format!(
@@ -198,86 +353,165 @@ pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> R
     }
 }
 
-async fn send_line(client: &Client, text: &str, validate: bool) -> Outcome {
-    let failed = |reason: String, problems: Vec<(String, String)>, retryable| Outcome::Failed {
-        reason,
-        problems,
-        retryable,
-    };
-    let line: BulkLine = match serde_json::from_str(text) {
-        Ok(l) => l,
-        Err(e) => {
-            return failed(
-                format!(
-                    "not a bulk line ({e}); expected {{\"orderId\": .., \"paymentType\": .., \"receipt\": {{..}}}}"
-                ),
-                vec![],
-                false,
-            );
+fn record_sent(
+    tally: &mut Tally,
+    joined: Result<(usize, String, Outcome), tokio::task::JoinError>,
+) -> Result<(), Failure> {
+    let (number, text, outcome) =
+        joined.map_err(|e| Failure::usage(format!("internal: a send task failed: {e}")))?;
+    tally.record(number, Some(&text), outcome)
+}
+
+/// Reads `file` line by line into `items`, never holding more than one
+/// line of at most [`MAX_INPUT_BYTES`]; stops when the receiver is gone.
+fn read_lines(file: std::fs::File, items: &mpsc::Sender<Item>) {
+    /// How much of an unusable line goes to the failed file.
+    const START: usize = 200;
+    let limit = u64::try_from(MAX_INPUT_BYTES).unwrap_or(u64::MAX);
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut number = 0usize;
+    let mut offset = 0u64;
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        number += 1;
+        let read = (&mut reader)
+            .take(limit.saturating_add(1))
+            .read_until(b'\n', &mut buffer);
+        let item = match read {
+            Ok(0) => return,
+            Ok(n) => {
+                offset = offset.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+                if buffer.last() == Some(&b'\n') {
+                    buffer.pop();
+                    if buffer.last() == Some(&b'\r') {
+                        buffer.pop();
+                    }
+                }
+                if buffer.len() > MAX_INPUT_BYTES {
+                    // Skip the rest of the line without keeping it.
+                    match reader.skip_until(b'\n') {
+                        Ok(skipped) => {
+                            offset =
+                                offset.saturating_add(u64::try_from(skipped).unwrap_or(u64::MAX));
+                            Item::Unreadable {
+                                number,
+                                reason: format!(
+                                    "the line is longer than {MAX_INPUT_LABEL}, the most vipps-om sends in one request; a receipt is far smaller: split or fix the line"
+                                ),
+                                start: String::from_utf8_lossy(&buffer[..START]).into_owned(),
+                                offset,
+                            }
+                        }
+                        Err(e) => Item::Error {
+                            number,
+                            message: e.to_string(),
+                        },
+                    }
+                } else if buffer.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                } else {
+                    match std::str::from_utf8(&buffer) {
+                        Ok(text) => Item::Line {
+                            number,
+                            text: text.to_owned(),
+                            offset,
+                        },
+                        Err(e) => Item::Unreadable {
+                            number,
+                            reason: format!(
+                                "the line is not UTF-8 text ({e}); save the file as UTF-8"
+                            ),
+                            start: String::from_utf8_lossy(&buffer[..buffer.len().min(START)])
+                                .into_owned(),
+                            offset,
+                        },
+                    }
+                }
+            }
+            Err(e) => Item::Error {
+                number,
+                message: e.to_string(),
+            },
+        };
+        let stop = matches!(item, Item::Error { .. });
+        if items.blocking_send(item).is_err() || stop {
+            return;
         }
-    };
-    let order_id = match OrderId::new(&line.order_id) {
-        Ok(id) => id,
-        Err(e) => {
-            return failed(
-                e.to_string(),
-                vec![("orderId".into(), e.to_string())],
-                false,
-            );
-        }
-    };
-    let payment_type = match line
+    }
+}
+
+/// Reads and checks one line: the receipt to send, or why the line failed.
+fn prepare(text: &str, validate: bool) -> Result<(PaymentType, OrderId, Receipt), Failed> {
+    let line: BulkLine = serde_json::from_str(text).map_err(|e| {
+        Failed::new(
+            format!(
+                "not a bulk line ({e}); expected {{\"orderId\": .., \"paymentType\": .., \"receipt\": {{..}}}}"
+            ),
+            vec![],
+            false,
+        )
+    })?;
+    let order_id = OrderId::new(&line.order_id).map_err(|e| {
+        Failed::new(
+            e.to_string(),
+            vec![("orderId".into(), e.to_string())],
+            false,
+        )
+    })?;
+    let payment_type = line
         .payment_type
         .as_deref()
         .map(str::parse::<PaymentType>)
         .transpose()
-    {
-        Ok(p) => p.unwrap_or(PaymentType::Ecom),
-        Err(e) => {
-            return failed(
+        .map_err(|e| {
+            Failed::new(
                 e.to_string(),
                 vec![("paymentType".into(), e.to_string())],
                 false,
-            );
-        }
-    };
+            )
+        })?
+        .unwrap_or(PaymentType::Ecom);
     // The line is parsed once; the receipt is read from that value, not
     // from text again.
     let parsed = if validate {
         vipps_om::parse::receipt_from_value(&line.receipt).map(|(r, _warnings)| r)
     } else {
-        <vipps_om::Receipt as serde::Deserialize>::deserialize(&line.receipt).or_else(|_| {
+        <Receipt as serde::Deserialize>::deserialize(&line.receipt).or_else(|_| {
             // Not even the shape is right: report it the validating way.
             vipps_om::parse::receipt_from_value(&line.receipt).map(|(r, _)| r)
         })
     };
-    let receipt = match parsed {
-        Ok(r) => r,
-        Err(report) => {
-            let problems = report
-                .errors()
-                .map(|p| (format!("receipt.{}", p.path), p.message.clone()))
-                .collect();
-            return failed("the receipt is invalid".into(), problems, false);
-        }
-    };
-    // Already validated above (when asked to); validating again in the
-    // client would only repeat the work.
+    let receipt = parsed.map_err(|report| {
+        let problems = report
+            .errors()
+            .map(|p| (format!("receipt.{}", p.path), p.message.clone()))
+            .collect();
+        Failed::new("the receipt is invalid", problems, false)
+    })?;
+    Ok((payment_type, order_id, receipt))
+}
+
+/// Sends one checked receipt.
+async fn send(
+    client: &Client,
+    payment_type: &PaymentType,
+    order_id: &OrderId,
+    receipt: &Receipt,
+) -> Outcome {
+    // Already validated by `prepare` (when asked to); validating again in
+    // the client would only repeat the work.
     let receipts = client.receipts().without_validation();
-    match receipts.add(&payment_type, &order_id, &receipt).await {
+    match receipts.add(payment_type, order_id, receipt).await {
         Ok(Delivered::Created(_)) => Outcome::Sent,
         Ok(Delivered::AlreadyPresent) | Err(Error::ReceiptAlreadyExists { .. }) => {
             Outcome::AlreadyThere
         }
-        Err(e) => {
-            let retryable = e.is_retryable();
-            let problems = e.field_problems();
-            failed(
-                e.to_string().lines().next().unwrap_or_default().to_owned(),
-                problems,
-                retryable,
-            )
-        }
+        Err(e) => Outcome::Failed(Failed::new(
+            e.to_string().lines().next().unwrap_or_default(),
+            e.field_problems(),
+            e.is_retryable(),
+        )),
     }
 }
 
@@ -287,45 +521,4 @@ fn default_failed_path(input: &Path) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "bulk".into());
     input.with_file_name(format!("{name}.failed.jsonl"))
-}
-
-/// Writes each failed input line with an `error` object added, so the file
-/// is valid `--bulk` input; removes a stale file when nothing failed.
-fn write_failures(path: &Path, failures: &[FailedLine]) -> Result<(), Failure> {
-    if failures.is_empty() {
-        if path.exists() {
-            std::fs::remove_file(path).map_err(|e| {
-                Failure::usage(format!("cannot remove the stale {}: {e}", path.display()))
-            })?;
-        }
-        return Ok(());
-    }
-    let mut out = std::io::BufWriter::new(
-        std::fs::File::create(path)
-            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?,
-    );
-    for FailedLine {
-        number,
-        text,
-        reason,
-        problems,
-        retryable,
-    } in failures
-    {
-        let error = json!({
-            "line": number, "reason": reason, "retryable": retryable,
-            "problems": problems.iter().map(|(p, m)| json!({"path": p, "message": m})).collect::<Vec<_>>(),
-        });
-        let record = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(mut map)) => {
-                map.insert("error".into(), error);
-                Value::Object(map)
-            }
-            _ => json!({"input": text, "error": error}),
-        };
-        writeln!(out, "{record}")
-            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
-    }
-    out.flush()
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
 }

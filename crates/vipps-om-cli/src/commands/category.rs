@@ -39,10 +39,11 @@ pub(crate) async fn run(ctx: &Context, command: &CategoryCommand) -> Result<(), 
             ctx.emit(
                 |style| {
                     format!(
-                        "{} {id} ({}) for order {}\n",
+                        "{} {} ({}) for order {}\n",
                         style.ok("✓ Category added:"),
-                        request.category_type,
-                        request.order_id
+                        clean(&id.to_string()),
+                        clean(request.category_type.as_str()),
+                        clean(request.order_id.as_str())
                     )
                 },
                 || json!({"categoryId": id, "orderId": request.order_id}),
@@ -119,15 +120,15 @@ fn describe(c: &CategoryV3, style: &Style) -> String {
     let image = c
         .image_id
         .as_ref()
-        .map(|i| format!(", image {i}"))
+        .map(|i| format!(", image {}", clean(i.as_str())))
         .unwrap_or_default();
     format!(
         "{}  {} [{}] {} order {} → {}{image}\n",
-        c.category_id,
-        style.strong(c.category_type.as_str()),
+        clean(&c.category_id.to_string()),
+        style.strong(&clean(c.category_type.as_str())),
         c.category_type.button_label(),
-        c.payment_type,
-        c.order_id,
+        clean(c.payment_type.as_str()),
+        clean(c.order_id.as_str()),
         clean(&c.url)
     )
 }

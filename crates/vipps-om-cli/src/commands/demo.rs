@@ -10,12 +10,13 @@ use vipps_om::summary::OrderSummary;
 use vipps_om::{
     Amount, BarcodeFormat, Category, CategoryType, Client, Credentials, Currency, Delivered, Image,
     ImageId, MerchantSerialNumber, OrderId, PaymentSources, PaymentType, QuantityUnit, TaxRate,
+    Total,
 };
 
 use super::{Context, write_stdout};
 use crate::failure::Failure;
 use crate::render;
-use crate::style::Style;
+use crate::style::{Style, clean};
 
 /// The demo's logo: a 256×256 PNG (Vipps orange with a ring).
 const LOGO: &[u8] = include_bytes!("../../assets/demo-logo.png");
@@ -53,9 +54,10 @@ impl Steps<'_> {
                 .push(json!({"step": n, "title": title, "detail": detail, "ms": ms}));
         } else {
             let line = format!(
-                "{} {title} {}\n      {detail}\n",
+                "{} {title} {}\n      {}\n",
                 self.style.ok(&format!("[{n}]")),
-                self.style.dim(&format!("({ms} ms)"))
+                self.style.dim(&format!("({ms} ms)")),
+                clean(&detail)
             );
             write_stdout(line.as_bytes());
             self.text.push_str(&line);
@@ -180,7 +182,7 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
         format!(
             "{} lines sent, total {}",
             receipt.order_lines.len(),
-            receipt.total().display(&Currency::Nok)
+            Total::from_checked(receipt.total()).display(&Currency::Nok)
         ),
         t,
     );
@@ -239,7 +241,12 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
         ] {
             say(format!("      {}", style.strong(who)));
             for (path, reason) in list {
-                say(format!("        {} {path}: {reason}", style.fail("✗")));
+                say(format!(
+                    "        {} {}: {}",
+                    style.fail("✗"),
+                    clean(&path),
+                    clean(&reason)
+                ));
             }
         }
         say("");
@@ -258,7 +265,10 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     steps.step(7, "A second receipt for the same order", message.clone(), t);
     if !ctx.json {
         if let Some(e) = &again {
-            say(format!("      customer sees: {}\n", e.customer_message()));
+            say(format!(
+                "      customer sees: {}\n",
+                clean(e.customer_message())
+            ));
         }
         say(style.ok("Done. Try it yourself: vipps-om sim, then vipps-om --base-url <URL> order get <ORDER_ID>"));
     } else {

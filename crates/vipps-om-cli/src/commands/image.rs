@@ -3,10 +3,10 @@
 
 use serde_json::json;
 use vipps_om::image::ImageFacts;
-use vipps_om::validate::validate_image_bytes;
+use vipps_om::validate::{MAX_IMAGE_BYTES, validate_image_bytes};
 use vipps_om::{Delivered, Error, Image, ImageId};
 
-use super::{Context, read_input};
+use super::{Context, read_limited};
 use crate::commands::receipt::warnings_text;
 use crate::failure::Failure;
 
@@ -16,7 +16,13 @@ pub(crate) async fn upload(
     file: &std::path::Path,
     id: Option<&str>,
 ) -> Result<(), Failure> {
-    let bytes = read_input(file)?;
+    let bytes = read_limited(
+        file,
+        MAX_IMAGE_BYTES,
+        &format!(
+            "2 MB ({MAX_IMAGE_BYTES} bytes), the most the API accepts for an image: make it smaller"
+        ),
+    )?;
     let report = validate_image_bytes(&bytes, "file");
     if report.has_errors() {
         return Err(Failure::invalid(

@@ -21,7 +21,7 @@ use vipps_om::Client;
 use crate::cli::Connection;
 use crate::failure::Failure;
 use crate::profile::{self, Flags};
-use crate::style::Style;
+use crate::style::{Style, terminal_safe_json};
 
 /// What every command needs: how to print, and how to connect.
 pub(crate) struct Context {
@@ -74,14 +74,17 @@ impl Context {
         .collect()
     }
 
-    /// Prints a result: `human` as text, or `json` as one JSON document.
+    /// Prints a result: `human` as text, or `json` as one JSON document
+    /// (with DEL, C1 and bidi characters escaped, see
+    /// [`terminal_safe_json`]). `human` must pass text from the API through
+    /// [`crate::style::clean`].
     pub(crate) fn emit(
         &self,
         human: impl FnOnce(&Style) -> String,
         json: impl FnOnce() -> serde_json::Value,
     ) {
         let text = if self.json {
-            format!("{}\n", json())
+            format!("{}\n", terminal_safe_json(&json().to_string()))
         } else {
             human(&self.style)
         };
@@ -103,19 +106,70 @@ pub(crate) fn write_stdout(bytes: &[u8]) {
     }
 }
 
-/// Reads a file, or stdin for `-`.
+/// The largest single document (`--file`, stdin, one `--bulk` line) this
+/// tool reads and sends in one request: 8 MiB.
+///
+/// The public documentation names no body limit for Order Management (see
+/// the research notes, om-api-notes.md §12, open question 9: maximum
+/// lengths are unknown); the largest documented payload is an image of
+/// 2 MB, about 2.7 MiB in base64 (§4.1). 8 MiB is the simulator's cap
+/// (`vipps_om_sim::BODY_LIMIT`, answered with 413), the same as the support
+/// console's, and far beyond any receipt: a bigger input is refused before
+/// it is read whole or sent, so `--file /dev/zero` stops at once.
+pub(crate) const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+/// [`MAX_INPUT_BYTES`] as people read it.
+pub(crate) const MAX_INPUT_LABEL: &str = "8 MiB";
+
+/// Reads a file, or stdin for `-`, of at most [`MAX_INPUT_BYTES`].
 pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
-    if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Failure::usage(format!("cannot read stdin: {e}")))?;
-        return Ok(buf);
+    read_limited(
+        path,
+        MAX_INPUT_BYTES,
+        &format!(
+            "{MAX_INPUT_LABEL}, the most vipps-om sends in one request (a receipt is far smaller): check that this is the right file; for many receipts use --bulk FILE.jsonl"
+        ),
+    )
+}
+
+/// Reads a file, or stdin for `-`, of at most `limit` bytes; a larger one
+/// is refused (exit 2) with "NAME is larger than {why}". Only `limit + 1`
+/// bytes are ever read, whatever the input is (`/dev/zero`, a pipe).
+pub(crate) fn read_limited(path: &Path, limit: usize, why: &str) -> Result<Vec<u8>, Failure> {
+    let name = if path == Path::new("-") {
+        "stdin".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut buf = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().take(cap).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(cap).read_to_end(&mut buf))
+    };
+    read.map_err(|e| Failure::usage(format!("cannot read {name}: {e}")))?;
+    if buf.len() > limit {
+        return Err(Failure {
+            kind: "too_large",
+            ..Failure::usage(format!("{name} is larger than {why}"))
+        });
     }
-    std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))
+    Ok(buf)
 }
 
 /// Parses an order id argument.
 pub(crate) fn order_id(value: &str) -> Result<vipps_om::OrderId, Failure> {
     vipps_om::OrderId::new(value).map_err(|e| Failure::usage(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_input_limit_is_the_simulators_body_limit_and_its_label() {
+        assert_eq!(MAX_INPUT_BYTES, vipps_om_sim::BODY_LIMIT);
+        assert_eq!(MAX_INPUT_LABEL, format!("{} MiB", MAX_INPUT_BYTES >> 20));
+    }
 }

@@ -2,12 +2,12 @@
 //! payments at once (`--bulk`) are in [`super::bulk`].
 
 use serde_json::json;
-use vipps_om::{Delivered, PaymentType, Receipt, ValidationReport};
+use vipps_om::{Delivered, PaymentType, Receipt, Total, ValidationReport};
 
 use super::{Context, order_id, read_input};
 use crate::cli::ReceiptAddArgs;
 use crate::failure::Failure;
-use crate::style::Style;
+use crate::style::{Style, clean};
 
 /// Checks a receipt file offline.
 pub(crate) fn validate(ctx: &Context, file: &std::path::Path) -> Result<(), Failure> {
@@ -20,7 +20,7 @@ pub(crate) fn validate(ctx: &Context, file: &std::path::Path) -> Result<(), Fail
                         "{} {} order line(s), total {}\n",
                         style.ok("✓ The receipt is valid:"),
                         receipt.order_lines.len(),
-                        receipt.amount_paid().display(&receipt.bottom_line.currency)
+                        paid(&receipt)
                     );
                     out.push_str(&warnings_text(&warnings, style));
                     out
@@ -33,11 +33,24 @@ pub(crate) fn validate(ctx: &Context, file: &std::path::Path) -> Result<(), Fail
     }
 }
 
+/// What the customer pays (lines and tip), or the marker for a sum that
+/// does not fit (possible only with `--no-validate`), for the terminal.
+fn paid(receipt: &Receipt) -> String {
+    clean(&Total::from_checked(receipt.amount_paid()).display(&receipt.bottom_line.currency))
+}
+
 /// Warnings as indented lines.
 pub(crate) fn warnings_text(report: &ValidationReport, style: &Style) -> String {
     report
         .warnings()
-        .map(|w| format!("  {} {}: {}\n", style.warn("!"), w.path, w.message))
+        .map(|w| {
+            format!(
+                "  {} {}: {}\n",
+                style.warn("!"),
+                clean(&w.path),
+                clean(&w.message)
+            )
+        })
         .collect()
 }
 
@@ -87,7 +100,7 @@ pub(crate) async fn add(ctx: &Context, args: &ReceiptAddArgs) -> Result<(), Fail
                     "{} for {payment_type} order {order_id}: {} line(s), total {}\n",
                     style.ok("✓ Order details sent"),
                     receipt.order_lines.len(),
-                    receipt.amount_paid().display(&receipt.bottom_line.currency)
+                    paid(&receipt)
                 ),
                 Delivered::AlreadyPresent => format!(
                     "{} for {payment_type} order {order_id}: an earlier attempt of this command was stored\n",

@@ -413,11 +413,16 @@ fn quantity_format() {
     }
     assert_eq!(
         Quantity::parse("2.5").unwrap().times(Amount(400)),
-        Amount(1000)
+        Some(Amount(1000))
     );
     assert_eq!(
         Quantity::parse("0.822").unwrap().times(Amount(15000)),
-        Amount(12330)
+        Some(Amount(12330))
+    );
+    assert_eq!(
+        Quantity::parse("2").unwrap().times(Amount(i64::MAX)),
+        None,
+        "beyond an amount is None, not a clamped number"
     );
     assert_eq!(Quantity::parse("2.5").unwrap().ceil_units(), 3);
 }
@@ -472,5 +477,90 @@ fn deprecated_bottom_line_amounts_must_not_be_negative() {
             "bottomLine.shippingInfo.amount",
             "bottomLine.shippingInfo.taxPercentage"
         ]
+    );
+}
+
+/// Amounts beyond what any receipt holds (issue 10): every sum that does
+/// not fit is an error naming the field where the running sum stops
+/// fitting; nothing wraps or saturates.
+#[test]
+fn sums_beyond_an_amount_are_refused_with_the_field_named() {
+    let big = |is_return: bool| OrderLine {
+        tax_rate: Some(0),
+        is_return: is_return.then_some(true),
+        ..line(i64::MAX, i64::MAX, 0)
+    };
+    // A purchase and a return of i64::MAX: the signed total would be a
+    // small number, but the returns and items shown apart cannot be added
+    // up with the rest, so the receipt is refused at the line that overflows.
+    let r = receipt(vec![line(1000, 800, 200), big(false), big(true)]);
+    let report = r.validate();
+    assert_eq!(
+        paths(&report, Severity::Error),
+        [
+            "orderLines[1].totalAmount",
+            "orderLines[1].totalAmountExcludingTax"
+        ]
+    );
+    let message = &report.errors().next().expect("an error").message;
+    assert!(
+        message.contains("the sum of the lines' totalAmount does not fit in an amount"),
+        "{message}"
+    );
+    assert_eq!(r.total(), None);
+
+    // The lines fit, the tip does not.
+    let mut r = receipt(vec![big(false)]);
+    r.bottom_line.tip_amount = Some(Amount(1));
+    assert_eq!(
+        paths(&r.validate(), Severity::Error),
+        ["bottomLine.tipAmount"]
+    );
+    assert_eq!(r.total(), Some(Amount(i64::MAX)));
+    assert_eq!(r.amount_paid(), None);
+    assert_eq!(
+        paths(&r.check_against_payment(Amount(100)), Severity::Error),
+        ["orderLines"]
+    );
+
+    // Payment sources and discounts have their own sums.
+    let mut r = receipt(vec![
+        OrderLine {
+            discount: Some(Amount(i64::MAX)),
+            ..line(1000, 800, 200)
+        },
+        OrderLine {
+            discount: Some(Amount(1)),
+            ..line(1000, 800, 200)
+        },
+    ]);
+    r.bottom_line.payment_sources = Some(PaymentSources {
+        card: Some(Amount(i64::MAX)),
+        cash: Some(Amount(1)),
+        ..PaymentSources::default()
+    });
+    assert_eq!(
+        paths(&r.validate(), Severity::Error),
+        ["orderLines[1].discount", "bottomLine.paymentSources.cash"]
+    );
+
+    // One line whose excl + tax does not fit, and a unit price × quantity
+    // that does not fit.
+    let mut r = receipt(vec![line(i64::MAX, i64::MAX, 1)]);
+    r.order_lines[0].tax_rate = Some(0);
+    r.order_lines[0].unit_info = Some(UnitInfo {
+        unit_price: Some(Amount(i64::MAX)),
+        quantity: "3".into(),
+        quantity_unit: None,
+    });
+    let report = r.validate();
+    let errors = paths(&report, Severity::Error);
+    assert!(
+        errors.contains(&"orderLines[0].totalAmount".to_owned()),
+        "{report}"
+    );
+    assert!(
+        errors.contains(&"orderLines[0].unitInfo.unitPrice".to_owned()),
+        "{report}"
     );
 }
