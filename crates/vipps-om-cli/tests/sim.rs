@@ -137,3 +137,23 @@ fn a_zero_token_lifetime_is_refused() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--token-ttl"));
 }
+
+/// A token lifetime beyond what the clock can add (once a panic in the
+/// token service) is a configuration error naming the limit.
+#[test]
+fn a_token_lifetime_beyond_a_day_is_refused_with_the_limit() {
+    let out = vipps_om()
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--token-ttl",
+            "18446744073709551615",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("24 hours"), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+}

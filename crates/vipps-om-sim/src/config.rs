@@ -37,6 +37,10 @@ pub const DEMO_CLIENT_SECRET: &str = "demo-client-secret";
 pub const DEMO_SUBSCRIPTION_KEY: &str = "demo-subscription-key";
 /// Token lifetime when none is configured: one hour, as in the test environment.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
+/// The longest token lifetime the simulator hands out: 24 hours, as a
+/// production token; a longer `--token-ttl` is refused (it would also
+/// overflow the clock arithmetic of expiry).
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
 /// Requests kept in the request log when no size is configured.
 pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 1000;
 /// Bytes the request log may hold when no budget is configured (16 MiB,
@@ -182,8 +186,10 @@ pub enum ConfigError {
         /// Which value is shared.
         message: String,
     },
-    /// The token lifetime is zero.
-    #[error("the token lifetime must be more than zero")]
+    /// The token lifetime is zero or longer than [`MAX_TOKEN_TTL`].
+    #[error(
+        "the token lifetime must be between 1 second and 24 hours (86400 s), as production's tokens are"
+    )]
     TokenTtl,
     /// The server limits would serve nothing; the message names the field.
     #[error("invalid server limits: {message}")]
@@ -375,7 +381,7 @@ impl SimulatorBuilder {
             )?;
         }
         if let Some(ttl) = self.token_ttl {
-            if ttl.is_zero() {
+            if ttl.is_zero() || ttl > MAX_TOKEN_TTL {
                 return Err(ConfigError::TokenTtl);
             }
             simulator.token_ttl = ttl;
@@ -642,5 +648,19 @@ subscription_key = "three-key"
             Simulator::builder().token_ttl(Duration::ZERO).build(),
             Err(ConfigError::TokenTtl)
         ));
+    }
+
+    #[test]
+    fn token_lifetime_beyond_a_day_is_refused() {
+        assert!(matches!(
+            Simulator::builder().token_ttl(Duration::MAX).build(),
+            Err(ConfigError::TokenTtl)
+        ));
+        assert!(
+            Simulator::builder()
+                .token_ttl(MAX_TOKEN_TTL)
+                .build()
+                .is_ok()
+        );
     }
 }

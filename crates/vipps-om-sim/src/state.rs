@@ -293,7 +293,8 @@ impl Store {
             token.clone().into_boxed_str(),
             TokenRecord {
                 merchant,
-                expires_at: now + ttl,
+                // The lifetime is at most MAX_TOKEN_TTL; saturate anyway.
+                expires_at: now.checked_add(ttl).unwrap_or(now),
             },
         );
         token
