@@ -5,7 +5,7 @@
 #   bench/bulk-rss.sh
 #
 # Builds the release binary, starts `vipps-om sim` (release, RUST_LOG=warn)
-# on a free port, writes a JSONL file of BULK_RSS_MB megabytes (default
+# on a free port (store budget raised to 4 GiB so every receipt fits), writes a JSONL file of BULK_RSS_MB megabytes (default
 # 500) of receipts with BULK_RSS_ORDER_LINES order lines each (default 20,
 # ~16 KB a line, so ~30,000 receipts for 500 MB), and runs
 # `vipps-om receipt add --bulk FILE --concurrency BULK_RSS_CONCURRENCY`
@@ -41,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-RUST_LOG=warn "$BIN" sim --listen 127.0.0.1:0 >"$DIR/sim.out" 2>"$DIR/sim.log" &
+RUST_LOG=warn "$BIN" sim --listen 127.0.0.1:0 --store-mib 4096 >"$DIR/sim.out" 2>"$DIR/sim.log" &
 SIM_PID=$!
 for _ in $(seq 100); do
     URL=$(head -n1 "$DIR/sim.out" 2>/dev/null || true)
