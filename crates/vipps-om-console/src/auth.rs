@@ -2,16 +2,29 @@
 //! CSRF tokens. The sign-in limiter is in [`crate::limiter`].
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The shortest password `add-user` accepts.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Working memory buffers kept for password checks (one per check that
+/// may run at once, see `LoginPolicy::max_concurrent_hashes`). Reusing
+/// them keeps the console's memory flat under a sign-in flood: an
+/// argon2id check needs 19 MiB, and memory freed by the checks of many
+/// threads stays with the allocator (a flood measured 490 MiB before).
+pub const KEPT_HASH_BUFFERS: usize = 4;
+
+/// The most working memory a stored hash may ask for (in KiB blocks): 256
+/// MiB. A hash whose parameters ask for more is treated as not matching
+/// rather than allocated.
+pub const MAX_STORED_M_COST: u32 = 256 * 1024;
 
 /// Hashes and checks passwords with argon2id.
 #[derive(Clone)]
@@ -20,6 +33,8 @@ pub struct PasswordHasherConfig {
     /// A hash of a random password, checked when the account does not
     /// exist so that a wrong name takes as long as a wrong password.
     dummy_hash: String,
+    /// Working memory returned by finished checks, reused by the next.
+    buffers: Arc<Mutex<Vec<Vec<Block>>>>,
 }
 
 impl fmt::Debug for PasswordHasherConfig {
@@ -63,6 +78,7 @@ impl PasswordHasherConfig {
         let mut config = PasswordHasherConfig {
             params,
             dummy_hash: String::new(),
+            buffers: Arc::default(),
         };
         config.dummy_hash = config.hash_unchecked(&random_token()?)?;
         Ok(config)
@@ -99,11 +115,49 @@ impl PasswordHasherConfig {
         let Ok(parsed) = PasswordHash::new(hash) else {
             return false;
         };
-        let ok = self
-            .argon2()
-            .verify_password(password.as_bytes(), &parsed)
+        self.verify_parsed(password, &parsed).unwrap_or(false) && known
+    }
+
+    /// Recomputes the hash in reused working memory and compares it in
+    /// constant time (what `PasswordVerifier` does, with its own
+    /// allocation).
+    fn verify_parsed(&self, password: &str, parsed: &PasswordHash<'_>) -> Option<bool> {
+        let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+        let version = Version::try_from(parsed.version.unwrap_or(0x13)).ok()?;
+        let params = Params::try_from(parsed).ok()?;
+        if params.m_cost() > MAX_STORED_M_COST {
+            return None;
+        }
+        let expected = parsed.hash?;
+        let mut salt = [0u8; 64];
+        let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+        let blocks_needed = params.block_count();
+        let argon2 = Argon2::new(algorithm, version, params);
+        let mut blocks = self.take_buffer(blocks_needed);
+        let mut out = vec![0u8; expected.len()];
+        let hashed = argon2
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..])
             .is_ok();
-        ok && known
+        self.return_buffer(blocks);
+        Some(hashed && bool::from(out.as_slice().ct_eq(expected.as_bytes())))
+    }
+
+    fn take_buffer(&self, blocks: usize) -> Vec<Block> {
+        let kept = self.buffers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match kept {
+            Some(mut buffer) => {
+                buffer.resize(blocks, Block::default());
+                buffer
+            }
+            None => vec![Block::default(); blocks],
+        }
+    }
+
+    fn return_buffer(&self, buffer: Vec<Block>) {
+        let mut kept = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() < KEPT_HASH_BUFFERS {
+            kept.push(buffer);
+        }
     }
 }
 
@@ -234,6 +288,43 @@ mod tests {
         assert!(!hasher.verify("correct horse battery", None));
         assert!(matches!(hasher.hash("short"), Err(PasswordError::TooShort)));
         assert!(!format!("{hasher:?}").contains("argon2id$"));
+    }
+
+    #[test]
+    fn checks_reuse_their_working_memory_and_agree_with_argon2() {
+        let hasher = PasswordHasherConfig::recommended().unwrap();
+        let hash = hasher.hash("correct horse battery").unwrap();
+        // A hash made by the library's own verifier path checks the same.
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(
+            argon2::password_hash::PasswordVerifier::verify_password(
+                &Argon2::default(),
+                b"correct horse battery",
+                &parsed
+            )
+            .is_ok()
+        );
+        for _ in 0..3 {
+            assert!(hasher.verify("correct horse battery", Some(&hash)));
+            assert!(!hasher.verify("correct horse batterx", Some(&hash)));
+        }
+        let kept = hasher.buffers.lock().unwrap();
+        assert_eq!(kept.len(), 1, "one sequential check keeps one buffer");
+        assert_eq!(kept[0].len(), Params::DEFAULT.block_count());
+    }
+
+    #[test]
+    fn a_stored_hash_asking_for_absurd_memory_does_not_match() {
+        let hasher = PasswordHasherConfig::insecure_for_tests().unwrap();
+        let huge = format!(
+            "$argon2id$v=19$m={},t=1,p=1$c29tZXNhbHRzb21lc2FsdA$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY",
+            MAX_STORED_M_COST + 1
+        );
+        assert!(!hasher.verify("anything at all", Some(&huge)));
+        assert!(
+            hasher.buffers.lock().unwrap().is_empty(),
+            "nothing allocated"
+        );
     }
 
     #[test]
