@@ -133,9 +133,12 @@ pub mod worker;
 
 pub use db::{Backend, ConnectOptions, MAX_SCHEDULE_AHEAD};
 pub use error::{OutboxError, redact_url};
-pub use job::{FieldProblem, JobId, JobKind, JobState, JobStatus, NewJob, Outcome, Timestamp};
+pub use job::{
+    FieldProblem, JobId, JobKind, JobState, JobStatus, MAX_IDEMPOTENCY_KEY_LEN, NewJob, Outcome,
+    Timestamp,
+};
 pub use migrate::SCHEMA_VERSION;
-pub use outbox::{MerchantQueue, Metrics, Outbox, Tx};
+pub use outbox::{Enqueued, MerchantQueue, Metrics, Outbox, Tx};
 pub use worker::{
     Backoff, MAX_LEASE, Processed, ProcessedAs, Worker, WorkerAborted, WorkerConfig, WorkerReport,
     run_workers,
