@@ -166,7 +166,7 @@ pub use job::{
     Timestamp,
 };
 pub use migrate::SCHEMA_VERSION;
-pub use outbox::{Enqueued, MerchantQueue, Metrics, Outbox, Tx};
+pub use outbox::{Enqueued, MerchantQueue, Metrics, ORDER_LOCK_BUCKETS, Outbox, Tx};
 pub use worker::{
     Backoff, MAX_LEASE, Processed, ProcessedAs, Worker, WorkerAborted, WorkerConfig, WorkerReport,
     run_workers,

@@ -157,21 +157,37 @@ pub struct Enqueued {
 }
 
 /// The class of the advisory locks taken per order at enqueue on
-/// PostgreSQL (`pg_advisory_xact_lock(class, hashtext(order))`), "vo" in
-/// ASCII; the two-key lock space does not overlap the one-key space.
+/// PostgreSQL (`pg_advisory_xact_lock(class, bucket)`), "vo" in ASCII; the
+/// two-key lock space does not overlap the one-key space.
 const ORDER_LOCK_CLASS: i32 = 0x766f;
 
-/// Takes the order's lock until the end of the transaction.
-const ORDER_LOCK: &str = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
+/// How many advisory locks orders share on PostgreSQL: an order's lock is
+/// one of 256, chosen by a hash of the order. A transaction therefore
+/// holds at most 256 of them however many orders it enqueues (PostgreSQL's
+/// lock table holds `max_locks_per_transaction` × connections, 6,400 by
+/// default, and a 10,000-line bulk import must not exhaust it). Two
+/// orders sharing a lock only make their enqueues wait for each other's
+/// commit; the sequence of each order is unaffected.
+pub const ORDER_LOCK_BUCKETS: u32 = 256;
 
-/// The text an order's lock is keyed on.
-fn order_key(job: &NewJob) -> String {
-    format!(
-        "{}\u{1f}{}\u{1f}{}",
+/// Takes an order lock until the end of the transaction.
+const ORDER_LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
+
+/// The order lock of a job: one of [`ORDER_LOCK_BUCKETS`].
+fn order_lock(job: &NewJob) -> i32 {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [
         job.merchant_serial_number.as_str(),
         job.payment_type.as_str(),
-        job.order_id.as_str()
-    )
+        job.order_id.as_str(),
+    ] {
+        hash.update(part.as_bytes());
+        hash.update([0u8]);
+    }
+    let digest = hash.finalize();
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    i32::try_from(n % ORDER_LOCK_BUCKETS).unwrap_or(0)
 }
 
 fn count(n: i64) -> u64 {
@@ -275,6 +291,33 @@ impl Outbox {
     /// [`Outbox::enqueue_many`], saying for each job whether it was already
     /// queued.
     pub async fn submit_many(&self, jobs: &[NewJob]) -> Result<Vec<Enqueued>, OutboxError> {
+        if let Db::Postgres(pool) = &self.db {
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(OutboxError::db("begin a transaction"))?;
+            // Every order lock of the batch first, in one order, so that
+            // two batches never wait for each other crosswise (deadlock).
+            let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
+            locks.sort_unstable();
+            locks.dedup();
+            for lock in locks {
+                sqlx::query(ORDER_LOCK)
+                    .bind(ORDER_LOCK_CLASS)
+                    .bind(lock)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(OutboxError::db("lock the orders to enqueue"))?;
+            }
+            let mut done = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                done.push(self.submit_in(&mut tx, job).await?);
+            }
+            tx.commit()
+                .await
+                .map_err(OutboxError::db("commit the enqueued jobs"))?;
+            return Ok(done);
+        }
         on_db!(&self.db, |pool, _sql| {
             let mut tx = pool
                 .begin()
@@ -301,10 +344,15 @@ impl Outbox {
     /// lock), so the order's jobs are delivered in the order their
     /// transactions commit. Two concurrent transactions that enqueue jobs
     /// of the *same* order are therefore serialised: the second waits in
-    /// `enqueue_in` until the first commits or rolls back. Jobs of other
-    /// orders do not wait on PostgreSQL. On PostgreSQL, pass a transaction
-    /// (not a bare connection, whose lock would end with the statement)
-    /// at the default isolation level, READ COMMITTED.
+    /// `enqueue_in` until the first commits or rolls back. On PostgreSQL
+    /// orders share [`ORDER_LOCK_BUCKETS`] locks, so an unrelated order
+    /// occasionally waits too. On PostgreSQL, pass a transaction (not a
+    /// bare connection, whose lock would end with the statement) at the
+    /// default isolation level, READ COMMITTED; a transaction that enqueues
+    /// jobs of several orders one by one can deadlock with another doing
+    /// the same in another order (PostgreSQL then fails one of them): use
+    /// [`Outbox::enqueue_many`], which locks all of a batch's orders first
+    /// in one fixed order, or enqueue orders sorted the same way.
     ///
     /// On SQLite, a transaction that reads before it writes should start
     /// with `BEGIN IMMEDIATE` (`pool.begin_with("BEGIN IMMEDIATE")`), as
@@ -355,7 +403,7 @@ impl Outbox {
                 let sql = &db::POSTGRES;
                 match sqlx::query(ORDER_LOCK)
                     .bind(ORDER_LOCK_CLASS)
-                    .bind(order_key(job))
+                    .bind(order_lock(job))
                     .execute(&mut *conn)
                     .await
                 {

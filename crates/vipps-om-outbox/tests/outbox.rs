@@ -147,6 +147,8 @@ on_both!(
     a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_delivered,
     an_image_id_with_different_content_fails_visibly,
     enqueuing_the_same_job_twice_queues_it_once,
+    a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks,
+    a_schema_2_database_gets_its_order_sequences_in_id_order,
 );
 
 fn msn() -> MerchantSerialNumber {
@@ -1493,6 +1495,143 @@ async fn enqueuing_the_same_job_twice_queues_it_once(db: &Db) {
     let long = "k".repeat(vipps_om_outbox::MAX_IDEMPOTENCY_KEY_LEN + 1);
     let err = keyed(1).with_idempotency_key(long).unwrap_err();
     assert!(err.to_string().contains("200 bytes"), "{err}");
+}
+
+/// PostgreSQL's lock table holds 6,400 locks by default; a bulk import of
+/// more orders than that must not need as many: orders share
+/// `ORDER_LOCK_BUCKETS` locks, and a transaction holds at most that many.
+async fn a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks(db: &Db) {
+    let outbox = db.outbox().await;
+    let jobs: Vec<NewJob> = (0..7_000)
+        .map(|n| {
+            NewJob::receipt(
+                &msn(),
+                &PaymentType::Ecom,
+                &order(&format!("bulk-{n}")),
+                &receipt(n),
+            )
+            .unwrap()
+        })
+        .collect();
+    let done = outbox.submit_many(&jobs).await.unwrap();
+    assert_eq!(done.len(), 7_000);
+    assert!(done.iter().all(|e| !e.already_queued));
+    assert_eq!(outbox.metrics().await.unwrap().pending, 7_000);
+
+    if let Some(pool) = outbox.pg_pool() {
+        let mut tx = pool.begin().await.unwrap();
+        for n in 0..1_000 {
+            let job = NewJob::receipt(
+                &msn(),
+                &PaymentType::Ecom,
+                &order(&format!("tx-bulk-{n}")),
+                &receipt(n),
+            )
+            .unwrap();
+            outbox.enqueue_in(&mut tx, &job).await.unwrap();
+        }
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        // Fewer locks than orders, and never more than the buckets.
+        assert!(
+            held > 0 && held < 1_000 && held <= i64::from(vipps_om_outbox::ORDER_LOCK_BUCKETS),
+            "{held} locks"
+        );
+        tx.commit().await.unwrap();
+    }
+}
+
+/// Jobs enqueued before schema 3 are numbered in id order within their
+/// order: the later job of an order still waits for the earlier one.
+async fn a_schema_2_database_gets_its_order_sequences_in_id_order(db: &Db) {
+    use sha2::Digest;
+    let sqlite = db.url.starts_with("sqlite");
+    let (one, two) = if sqlite {
+        (
+            include_str!("../migrations/sqlite/0001_outbox.sql"),
+            include_str!("../migrations/sqlite/0002_integer_times.sql"),
+        )
+    } else {
+        (
+            include_str!("../migrations/postgres/0001_outbox.sql"),
+            include_str!("../migrations/postgres/0002_integer_times.sql"),
+        )
+    };
+    let sum = |sql: &str| -> String {
+        sha2::Sha256::digest(sql.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let row = |order: &str, state: &str, attempts: u32| {
+        format!(
+            "INSERT INTO vipps_om_outbox_jobs (kind, merchant_serial_number, payment_type, order_id, \
+             payload, state, attempts, next_attempt_at, created_at, updated_at) VALUES ('category_v2', \
+             '123456', 'ECOM', '{order}', '{payload}', '{state}', {attempts}, 1, 1, 1);",
+            payload =
+                serde_json::to_string(&category(&format!("https://shop.example/{order}/{state}")))
+                    .unwrap()
+        )
+    };
+    let setup = format!(
+        "{one};\n{two};\n\
+        CREATE TABLE vipps_om_outbox_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+            checksum TEXT NOT NULL, applied_at BIGINT NOT NULL);
+        INSERT INTO vipps_om_outbox_migrations VALUES (1, 'outbox jobs', '{}', 0);
+        INSERT INTO vipps_om_outbox_migrations VALUES (2, 'integer times, nothing scheduled beyond 24 h', '{}', 0);
+        {}{}{}{}",
+        sum(one),
+        sum(two),
+        row("old-1", "delivered", 1),
+        row("old-2", "pending", 3),
+        row("old-1", "pending", 0),
+        row("old-2", "pending", 0),
+    );
+    match &db.pg_drop {
+        None => {
+            use sqlx::ConnectOptions;
+            use std::str::FromStr;
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
+        }
+        Some(_) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
+        }
+    }
+    let outbox = db.outbox().await;
+    let old2 = outbox.order_status("old-2").await.unwrap();
+    assert_eq!(old2.len(), 2);
+    assert_eq!(old2[1].blocked_by, Some(old2[0].id));
+    // The attempts so far count against the budget until a retry.
+    assert_eq!(old2[0].attempts_since_retry, 3);
+    let old1 = outbox.order_status("old-1").await.unwrap();
+    assert_eq!(old1[1].blocked_by, None, "the earlier job is delivered");
+    // A new job of the order comes after the old ones.
+    let new = outbox
+        .enqueue(
+            &NewJob::category(
+                &msn(),
+                &PaymentType::Ecom,
+                &order("old-2"),
+                &category("https://shop.example/new"),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let old2 = outbox.order_status("old-2").await.unwrap();
+    assert_eq!(old2.last().unwrap().id, new);
+    assert_eq!(outbox.job(new).await.unwrap().blocked_by, Some(old2[0].id));
 }
 
 fn skipped_without_postgres() {
