@@ -599,4 +599,50 @@ mod tests {
         assert!(POSTGRES.claim.contains("SKIP LOCKED"));
         assert!(!SQLITE.claim.contains("SKIP LOCKED"));
     }
+
+    fn sqlite_file(url: &str) -> (String, bool) {
+        match target(url) {
+            Ok(Target::Sqlite { connect, .. }) => (
+                connect.get_filename().display().to_string(),
+                format!("{connect:?}").contains("create_if_missing: true"),
+            ),
+            Ok(Target::Postgres(_)) => panic!("{url} read as PostgreSQL"),
+            Err(e) => panic!("{url}: {e}"),
+        }
+    }
+
+    #[test]
+    fn every_spelling_names_the_same_file_and_creates_it() {
+        let dir = std::env::temp_dir();
+        let file = dir.join("outbox-spelling.db").display().to_string();
+        for url in [
+            format!("sqlite://{file}"),
+            format!("sqlite:{file}"),
+            format!("sqlite://{file}?mode=rwc"),
+            format!("  {file} "),
+        ] {
+            assert_eq!(sqlite_file(&url), (file.clone(), true), "{url}");
+        }
+        assert_eq!(sqlite_file("./o.db"), ("./o.db".to_owned(), true));
+        assert_eq!(sqlite_file("sqlite://o.db"), ("o.db".to_owned(), true));
+        // Read-only creates nothing and does not look for the folder.
+        assert_eq!(
+            sqlite_file("sqlite:///no/such/folder/o.db?mode=ro"),
+            ("/no/such/folder/o.db".to_owned(), false)
+        );
+        for bad in ["", "sqlite:", "mysql://db/o", "https://example.com/o.db"] {
+            assert!(
+                matches!(target(bad), Err(OutboxError::UnsupportedUrl(_))),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            target("/no/such/folder/o.db"),
+            Err(OutboxError::MissingFolder { .. })
+        ));
+        assert!(matches!(
+            target("postgresql://u@h/db"),
+            Ok(Target::Postgres(_))
+        ));
+    }
 }

@@ -357,3 +357,37 @@ fn judge(job: &ClaimedJob, error: Error, backoff: Duration) -> Verdict {
 fn problems_count(error: &Error) -> usize {
     error.field_problems().len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_same_content_ignores_what_the_api_adds_and_numbers_formats() {
+        let ours = json!({"orderLines": [{"name": "Socks", "unitInfo": null, "totalAmount": 29800}],
+                          "bottomLine": {"currency": "NOK", "receiptNumber": "1"}});
+        let stored = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800.0, "isReturn": false}],
+                            "bottomLine": {"currency": "NOK", "receiptNumber": "1", "tipAmount": 0}});
+        assert!(contained(&ours, &stored));
+        // Anything we sent that differs, is missing, or a line more or less: different.
+        let other_number = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800}],
+                                  "bottomLine": {"currency": "NOK", "receiptNumber": "2"}});
+        assert!(!contained(&ours, &other_number));
+        let missing = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800}],
+                             "bottomLine": {"currency": "NOK"}});
+        assert!(!contained(&ours, &missing));
+        let two_lines = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800}, {"name": "Hat"}],
+                               "bottomLine": {"currency": "NOK", "receiptNumber": "1"}});
+        assert!(!contained(&ours, &two_lines));
+    }
+
+    #[test]
+    fn the_image_id_is_read_from_the_body() {
+        assert_eq!(
+            image_id_in(r#"{"imageId":"logo-1","src":"AAAA","type":"base64"}"#).as_deref(),
+            Some("logo-1")
+        );
+        assert_eq!(image_id_in("not json"), None);
+    }
+}
