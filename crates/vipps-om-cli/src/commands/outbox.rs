@@ -742,7 +742,12 @@ async fn failed(ctx: &Context, outbox: &Outbox, limit: u32) -> Result<(), Failur
                         out.push_str(&format!("      {}\n", clean(line.trim())));
                     }
                 }
-                if job.different_content {
+                if job.different_content && job.kind == JobKind::Image {
+                    out.push_str(&format!(
+                        "      fix: give the image a new image id (vipps-om outbox retry {} --file FIXED.json) and use that id in the order's category\n",
+                        job.id
+                    ));
+                } else if job.different_content {
                     out.push_str(&format!(
                         "      it cannot be fixed by a retry: the stored {} stays; tell the customer another way (`vipps-om outbox status --job {}` shows the job's request)\n",
                         job.kind.describe(),
