@@ -793,3 +793,154 @@ fn skipped_without_postgres() {
         let _ = writeln!(std::io::stderr(), "\n{message}");
     });
 }
+
+/// Every way people write a SQLite database: the file is created (not
+/// its folder) on every command; a missing folder is a configuration
+/// error (exit 2) naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_database_url_spelling_works_and_a_missing_folder_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let abs = |name: &str| dir.path().join(name).display().to_string();
+    for (url, file) in [
+        (format!("sqlite://{}", abs("a.db")), "a.db"),
+        (format!("sqlite:{}", abs("b.db")), "b.db"),
+        (abs("c.db"), "c.db"),
+        ("./d.db".to_owned(), "d.db"),
+        ("sqlite://e.db".to_owned(), "e.db"),
+        (format!("sqlite://{}?mode=rwc", abs("f.db")), "f.db"),
+    ] {
+        let out = command(&sim, &url, dir.path())
+            .current_dir(dir.path())
+            .args(["outbox", "status"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{url}: {out:?}");
+        assert!(dir.path().join(file).is_file(), "{url} creates {file}");
+        // --database-url too, on another command.
+        let out = Command::new(BIN)
+            .env_clear()
+            .env("HOME", dir.path())
+            .current_dir(dir.path())
+            .args(["outbox", "failed", "--database-url", &url])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{url}: {out:?}");
+    }
+    let missing = dir.path().join("missing");
+    for url in [
+        format!("sqlite://{}/outbox.db", missing.display()),
+        format!("{}/outbox.db", missing.display()),
+    ] {
+        let out = command(&sim, &url, dir.path())
+            .args(["outbox", "status"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{url}: {stderr}");
+        assert!(
+            stderr.contains(&format!("folder {} ", missing.display()))
+                && stderr.contains("does not exist"),
+            "{stderr}"
+        );
+        assert!(!missing.exists(), "the folder is not created");
+    }
+}
+
+/// A corrected receipt for an order that already has one is a visible
+/// failure (exit 1, `outbox failed`), not "delivered"; enqueuing the same
+/// work again is "already queued".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_different_receipt_is_a_visible_failure_and_requeueing_is_already_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("o.db").display().to_string();
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let run = |args: &[&str]| command(&sim, &url, dir.path()).args(args).output().unwrap();
+    enqueue_receipt(&sim, &url, dir.path(), "d-1", 1);
+    let out = run(&["outbox", "run", "--drain", "--poll-ms", "20"]);
+    assert!(out.status.success(), "{out:?}");
+
+    // The corrected receipt.
+    let corrected = dir.path().join("corrected.json");
+    std::fs::write(&corrected, serde_json::to_vec(&receipt(2)).unwrap()).unwrap();
+    let enqueue = || {
+        run(&[
+            "outbox",
+            "enqueue",
+            "--order-id",
+            "d-1",
+            "--file",
+            corrected.to_str().unwrap(),
+        ])
+    };
+    let out = enqueue();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Queued job 2"),
+        "{out:?}"
+    );
+    let out = enqueue();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Already queued as job 2"), "{stdout}");
+
+    let out = run(&["outbox", "run", "--drain", "--poll-ms", "20"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("a different receipt"), "{stderr}");
+    let out = run(&["outbox", "failed"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("job 2") && text.contains("a different receipt is already stored"),
+        "{text}"
+    );
+    let out = run(&["--json", "outbox", "failed"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["jobs"][0]["differentContent"], true);
+    assert_eq!(json["jobs"][0]["lastStatus"], 409);
+    let out = run(&["outbox", "status", "d-1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("failed (a different receipt is already stored)"),
+        "{text}"
+    );
+    assert_eq!(
+        sim.order("123456", &PaymentType::Ecom, "d-1")
+            .unwrap()
+            .receipt,
+        Some(receipt(1))
+    );
+
+    // A bulk file queued twice is queued once.
+    let bulk = dir.path().join("bulk.jsonl");
+    let lines: Vec<String> = (10..12)
+        .map(|n| {
+            serde_json::json!({"orderId": format!("b-{n}"), "receipt": receipt(n)}).to_string()
+        })
+        .collect();
+    std::fs::write(&bulk, lines.join("\n")).unwrap();
+    let out = run(&[
+        "--json",
+        "outbox",
+        "enqueue",
+        "--bulk",
+        bulk.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            json["summary"]["enqueued"].as_u64(),
+            json["summary"]["alreadyQueued"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+    let out = run(&["outbox", "enqueue", "--bulk", bulk.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("0 of 2 receipts queued for merchant 123456; 2 already queued"),
+        "{out:?}"
+    );
+    let outbox = Outbox::connect(&url).await.unwrap();
+    assert_eq!(outbox.metrics().await.unwrap().pending, 2);
+}

@@ -88,52 +88,128 @@ impl Db {
     }
 
     pub(crate) async fn connect(url: &str, options: &ConnectOptions) -> Result<Db, OutboxError> {
-        let lower = url.to_ascii_lowercase();
-        if lower.starts_with("sqlite:") {
-            let connect = SqliteConnectOptions::from_str(url)
-                .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?
-                .journal_mode(SqliteJournalMode::Wal)
-                // FULL: a committed enqueue survives a power cut, not only
-                // a crash of the process.
-                .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(options.busy_timeout)
-                .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
-            let in_memory = lower.contains(":memory:") || lower.contains("mode=memory");
-            let mut pool = SqlitePoolOptions::new()
-                .max_connections(if in_memory {
-                    1
-                } else {
-                    options.max_connections
-                })
-                .acquire_timeout(options.acquire_timeout);
-            if in_memory {
-                // Every connection would be its own empty database.
-                pool = pool
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None);
+        match target(url)? {
+            Target::Sqlite { connect, in_memory } => {
+                let connect = connect
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: a committed enqueue survives a power cut, not
+                    // only a crash of the process.
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(options.busy_timeout)
+                    .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
+                let mut pool = SqlitePoolOptions::new()
+                    .max_connections(if in_memory {
+                        1
+                    } else {
+                        options.max_connections
+                    })
+                    .acquire_timeout(options.acquire_timeout);
+                if in_memory {
+                    // Every connection would be its own empty database.
+                    pool = pool
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None);
+                }
+                let pool =
+                    pool.connect_with(connect)
+                        .await
+                        .map_err(|e| OutboxError::CannotOpen {
+                            database: redact_url(url.trim()),
+                            reason: e.to_string(),
+                        })?;
+                Ok(Db::Sqlite(pool))
             }
-            let pool = pool
-                .connect_with(connect)
-                .await
-                .map_err(OutboxError::db("open the SQLite database"))?;
-            Ok(Db::Sqlite(pool))
-        } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url)
-                .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?
-                .application_name("vipps-om-outbox")
-                .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
-            let pool = PgPoolOptions::new()
-                .max_connections(options.max_connections)
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect)
-                .await
-                .map_err(OutboxError::db("connect to PostgreSQL"))?;
-            Ok(Db::Postgres(pool))
-        } else {
-            Err(OutboxError::UnsupportedUrl(redact_url(url)))
+            Target::Postgres(connect) => {
+                let connect = connect
+                    .application_name("vipps-om-outbox")
+                    .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
+                let pool = PgPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(OutboxError::db("connect to PostgreSQL"))?;
+                Ok(Db::Postgres(pool))
+            }
         }
     }
+}
+
+/// Where a database URL points.
+enum Target {
+    Sqlite {
+        connect: SqliteConnectOptions,
+        in_memory: bool,
+    },
+    Postgres(PgConnectOptions),
+}
+
+/// Reads every spelling of a database URL people use (see
+/// [`crate::Outbox::connect`]): `sqlite:///abs`, `sqlite:/abs`,
+/// `sqlite://rel`, `sqlite:rel`, a plain path, with or without a query;
+/// `postgres://` and `postgresql://`. A SQLite file is created when missing
+/// (unless the URL asks for `mode=ro` or `mode=rw`), but not its folder: a
+/// missing folder is named.
+fn target(url: &str) -> Result<Target, OutboxError> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        return PgConnectOptions::from_str(url)
+            .map(Target::Postgres)
+            .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)));
+    }
+    let (path, query) = if lower.starts_with("sqlite:") {
+        let rest = &url["sqlite:".len()..];
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        match rest.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (rest, None),
+        }
+    } else if url.is_empty() || lower.contains("://") {
+        return Err(OutboxError::UnsupportedUrl(redact_url(url)));
+    } else {
+        // A plain path: taken as it is (a `?` or `%` is part of the name).
+        (url, None)
+    };
+    let mode = query.and_then(|q| {
+        q.split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(name, _)| name.eq_ignore_ascii_case("mode"))
+            .map(|(_, value)| value.to_ascii_lowercase())
+    });
+    let in_memory = path == ":memory:" || mode.as_deref() == Some("memory");
+    if path.is_empty() && !in_memory {
+        return Err(OutboxError::UnsupportedUrl(redact_url(url)));
+    }
+    let connect = match query {
+        Some(query) => SqliteConnectOptions::from_str(&format!("sqlite://{path}?{query}"))
+            .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?,
+        None if in_memory => SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?,
+        None => SqliteConnectOptions::new().filename(path),
+    };
+    if in_memory {
+        return Ok(Target::Sqlite { connect, in_memory });
+    }
+    let creates = !matches!(mode.as_deref(), Some("ro" | "rw"));
+    if creates {
+        let folder = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty());
+        if let Some(folder) = folder
+            && !folder.is_dir()
+        {
+            return Err(OutboxError::MissingFolder {
+                folder: folder.display().to_string(),
+                database: path.to_owned(),
+            });
+        }
+    }
+    Ok(Target::Sqlite {
+        connect: connect.create_if_missing(creates),
+        in_memory,
+    })
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool and `$sql` to its
@@ -176,6 +252,8 @@ pub(crate) struct Sql {
     pub(crate) outstanding: String,
     pub(crate) others_waiting: String,
     pub(crate) purge: String,
+    pub(crate) find_by_key: String,
+    pub(crate) delivered_images: String,
 }
 
 const TABLE: &str = "vipps_om_outbox_jobs";
@@ -184,11 +262,11 @@ const TABLE: &str = "vipps_om_outbox_jobs";
 const STATUS_COLUMNS: &str = "j.id, j.kind, j.merchant_serial_number, j.payment_type, j.order_id, \
     j.state, j.attempts, j.last_error, j.last_status, j.problems, j.outcome, j.result_id, \
     j.next_attempt_at, j.lease_owner, j.leased_until, j.created_at, j.updated_at, \
-    j.delivered_at, j.failed_at";
+    j.delivered_at, j.failed_at, j.budget_used, j.idempotency_key, j.failure";
 
 /// Jobs of the same order as `j` that come before it.
 const EARLIER: &str = "e.order_id = j.order_id AND e.payment_type = j.payment_type \
-    AND e.merchant_serial_number = j.merchant_serial_number AND e.id < j.id";
+    AND e.merchant_serial_number = j.merchant_serial_number AND e.seq < j.seq";
 
 /// Only the worker that claimed this attempt may record its end.
 const FENCE: &str = "id = $1 AND lease_owner = $2 AND attempts = $3 AND state = 'in_flight'";
@@ -197,18 +275,28 @@ impl Sql {
     fn new(now: &str, lock: &str) -> Sql {
         let status_select = format!(
             "SELECT {STATUS_COLUMNS}, \
-             (SELECT MIN(e.id) FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered') AS blocked_by \
+             (SELECT e.id FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered' \
+              ORDER BY e.seq LIMIT 1) AS blocked_by \
              FROM {TABLE} j"
         );
         let sql = Sql {
+            // The next place in the order's sequence; on PostgreSQL the
+            // caller holds the order's advisory lock (see `ORDER_LOCK`), on
+            // SQLite the statement holds the only write lock. `WHERE true`
+            // keeps SQLite from reading `ON CONFLICT` as a join.
             insert: format!(
                 "INSERT INTO {TABLE} (kind, merchant_serial_number, payment_type, order_id, payload, \
-                 state, attempts, next_attempt_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, {{now}}, {{now}}, {{now}}) RETURNING id"
+                 idempotency_key, seq, state, attempts, budget_used, next_attempt_at, created_at, updated_at) \
+                 SELECT $1, $2, $3, $4, $5, $6, \
+                 COALESCE((SELECT MAX(o.seq) FROM {TABLE} o WHERE o.merchant_serial_number = $2 \
+                   AND o.payment_type = $3 AND o.order_id = $4), 0) + 1, \
+                 'pending', 0, 0, {{now}}, {{now}}, {{now}} WHERE true \
+                 ON CONFLICT (merchant_serial_number, idempotency_key) DO NOTHING RETURNING id"
             ),
             claim: format!(
                 "UPDATE {TABLE} SET state = 'in_flight', lease_owner = $2, \
-                 leased_until = {{now}} + $3, attempts = attempts + 1, updated_at = {{now}} \
+                 leased_until = {{now}} + $3, attempts = attempts + 1, budget_used = budget_used + 1, \
+                 updated_at = {{now}} \
                  WHERE id = (SELECT j.id FROM {TABLE} j \
                    WHERE j.merchant_serial_number = $1 \
                    AND j.state IN ('pending', 'in_flight') \
@@ -216,21 +304,22 @@ impl Sql {
                    AND (j.state = 'pending' OR j.leased_until <= {{now}}) \
                    AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered') \
                    ORDER BY j.next_attempt_at, j.id LIMIT 1 {{lock}}) \
-                 RETURNING id, kind, merchant_serial_number, payment_type, order_id, payload, attempts"
+                 RETURNING id, kind, merchant_serial_number, payment_type, order_id, payload, attempts, \
+                 budget_used"
             ),
             renew: format!("UPDATE {TABLE} SET leased_until = {{now}} + $4 WHERE {FENCE}"),
             delivered: format!(
                 "UPDATE {TABLE} SET state = 'delivered', outcome = $4, result_id = $5, \
                  delivered_at = {{now}}, updated_at = {{now}}, lease_owner = NULL, leased_until = NULL, \
-                 last_error = NULL, last_status = NULL, problems = NULL WHERE {FENCE}"
+                 last_error = NULL, last_status = NULL, problems = NULL, failure = NULL WHERE {FENCE}"
             ),
             reschedule: format!(
                 "UPDATE {TABLE} SET state = 'pending', next_attempt_at = {{now}} + $4, \
                  last_error = $5, last_status = $6, lease_owner = NULL, leased_until = NULL, \
-                 updated_at = {{now}} WHERE {FENCE}"
+                 failure = NULL, updated_at = {{now}} WHERE {FENCE}"
             ),
             failed: format!(
-                "UPDATE {TABLE} SET state = 'failed', last_error = $4, last_status = $5, problems = $6, \
+                "UPDATE {TABLE} SET state = 'failed', last_error = $4, last_status = $5, problems = $6, failure = $7, \
                  failed_at = {{now}}, updated_at = {{now}}, lease_owner = NULL, leased_until = NULL \
                  WHERE {FENCE}"
             ),
@@ -239,18 +328,21 @@ impl Sql {
                  leased_until = NULL, updated_at = {{now}} WHERE {FENCE}"
             ),
             job_by_id: format!("{status_select} WHERE j.id = $1"),
-            jobs_by_order: format!("{status_select} WHERE j.order_id = $1 ORDER BY j.id"),
+            jobs_by_order: format!(
+                "{status_select} WHERE j.order_id = $1 \
+                 ORDER BY j.merchant_serial_number, j.payment_type, j.seq"
+            ),
             jobs_in_state: format!("{status_select} WHERE j.state = $1 ORDER BY j.id LIMIT $2"),
             payload: format!(
                 "SELECT kind, payment_type, order_id, state, payload FROM {TABLE} WHERE id = $1"
             ),
             retry_one: format!(
                 "UPDATE {TABLE} SET state = 'pending', next_attempt_at = {{now}}, failed_at = NULL, \
-                 updated_at = {{now}} WHERE id = $1 AND state = 'failed'"
+                 budget_used = 0, failure = NULL, updated_at = {{now}} WHERE id = $1 AND state = 'failed'"
             ),
             retry_all: format!(
                 "UPDATE {TABLE} SET state = 'pending', next_attempt_at = {{now}}, failed_at = NULL, \
-                 updated_at = {{now}} WHERE state = 'failed'"
+                 budget_used = 0, failure = NULL, updated_at = {{now}} WHERE state = 'failed'"
             ),
             update_payload: format!(
                 "UPDATE {TABLE} SET payload = $2, updated_at = {{now}} \
@@ -282,6 +374,14 @@ impl Sql {
             purge: format!(
                 "DELETE FROM {TABLE} WHERE state = 'delivered' AND delivered_at < {{now}} - $1"
             ),
+            find_by_key: format!(
+                "SELECT id, state FROM {TABLE} WHERE merchant_serial_number = $1 AND idempotency_key = $2"
+            ),
+            delivered_images: format!(
+                "SELECT payload FROM {TABLE} WHERE merchant_serial_number = $1 AND kind = 'image' \
+                 AND state = 'delivered' AND outcome = 'created' AND result_id = $2 AND id <> $3 \
+                 ORDER BY id DESC LIMIT {KNOWN_IMAGES}"
+            ),
         };
         sql.fill(now, lock)
     }
@@ -309,6 +409,8 @@ impl Sql {
             outstanding: f(self.outstanding),
             others_waiting: f(self.others_waiting),
             purge: f(self.purge),
+            find_by_key: f(self.find_by_key),
+            delivered_images: f(self.delivered_images),
         }
     }
 }
@@ -329,6 +431,9 @@ pub(crate) static POSTGRES: LazyLock<Sql> = LazyLock::new(|| {
     )
 });
 
+/// The `failure` of a job failed because the API holds different content.
+pub(crate) const DIFFERENT_CONTENT: &str = "different_content";
+
 /// A job a worker has claimed, with what it needs to deliver it.
 #[derive(Debug, Clone)]
 pub(crate) struct ClaimedJob {
@@ -340,7 +445,14 @@ pub(crate) struct ClaimedJob {
     pub(crate) payload: String,
     /// Attempts including this one.
     pub(crate) attempts: i64,
+    /// Attempts since it was enqueued or last retried by staff, including
+    /// this one (what [`crate::WorkerConfig::max_attempts`] limits).
+    pub(crate) budget_used: i64,
 }
+
+/// How many earlier uploads of one image id the outbox compares a 409 with
+/// (the newest first); one is enough in practice, a few cover re-uploads.
+pub(crate) const KNOWN_IMAGES: u32 = 5;
 
 /// A time column that does not hold milliseconds as an integer.
 fn odd_value(id: i64, column: &str, e: &sqlx::Error) -> sqlx::Error {
@@ -374,6 +486,7 @@ where
         order_id: row.try_get("order_id")?,
         payload: row.try_get("payload")?,
         attempts: row.try_get("attempts")?,
+        budget_used: row.try_get("budget_used")?,
     })
 }
 
@@ -407,6 +520,11 @@ where
         order_id: row.try_get("order_id")?,
         state,
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        attempts_since_retry: u32::try_from(row.try_get::<i64, _>("budget_used")?)
+            .unwrap_or(u32::MAX),
+        idempotency_key: row.try_get("idempotency_key")?,
+        different_content: row.try_get::<Option<String>, _>("failure")?.as_deref()
+            == Some(DIFFERENT_CONTENT),
         last_error: row.try_get("last_error")?,
         last_status: row
             .try_get::<Option<i64>, _>("last_status")?
@@ -480,5 +598,51 @@ mod tests {
         }
         assert!(POSTGRES.claim.contains("SKIP LOCKED"));
         assert!(!SQLITE.claim.contains("SKIP LOCKED"));
+    }
+
+    fn sqlite_file(url: &str) -> (String, bool) {
+        match target(url) {
+            Ok(Target::Sqlite { connect, .. }) => (
+                connect.get_filename().display().to_string(),
+                format!("{connect:?}").contains("create_if_missing: true"),
+            ),
+            Ok(Target::Postgres(_)) => panic!("{url} read as PostgreSQL"),
+            Err(e) => panic!("{url}: {e}"),
+        }
+    }
+
+    #[test]
+    fn every_spelling_names_the_same_file_and_creates_it() {
+        let dir = std::env::temp_dir();
+        let file = dir.join("outbox-spelling.db").display().to_string();
+        for url in [
+            format!("sqlite://{file}"),
+            format!("sqlite:{file}"),
+            format!("sqlite://{file}?mode=rwc"),
+            format!("  {file} "),
+        ] {
+            assert_eq!(sqlite_file(&url), (file.clone(), true), "{url}");
+        }
+        assert_eq!(sqlite_file("./o.db"), ("./o.db".to_owned(), true));
+        assert_eq!(sqlite_file("sqlite://o.db"), ("o.db".to_owned(), true));
+        // Read-only creates nothing and does not look for the folder.
+        assert_eq!(
+            sqlite_file("sqlite:///no/such/folder/o.db?mode=ro"),
+            ("/no/such/folder/o.db".to_owned(), false)
+        );
+        for bad in ["", "sqlite:", "mysql://db/o", "https://example.com/o.db"] {
+            assert!(
+                matches!(target(bad), Err(OutboxError::UnsupportedUrl(_))),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            target("/no/such/folder/o.db"),
+            Err(OutboxError::MissingFolder { .. })
+        ));
+        assert!(matches!(
+            target("postgresql://u@h/db"),
+            Ok(Target::Postgres(_))
+        ));
     }
 }

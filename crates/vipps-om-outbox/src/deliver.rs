@@ -4,10 +4,18 @@
 //!
 //! The client already retries transient failures within its own budget;
 //! what reaches this module is what is left after that. The rules:
-//! - A receipt or image the API already has (409) is delivered: after an
-//!   earlier attempt of this job it was ours ([`Outcome::AlreadyPresent`]);
-//!   before the first one it was stored by something else and cannot be
-//!   replaced anyway ([`Outcome::AlreadyThere`]).
+//! - A receipt the API already has (409) is read back (GET the order) and
+//!   compared with ours ([`same_content`]): the same receipt is delivered
+//!   (after an earlier attempt of this job it was ours,
+//!   [`Outcome::AlreadyPresent`]; before the first one something else
+//!   stored it, [`Outcome::AlreadyThere`]); a different one fails the job
+//!   as *different content*, since receipts cannot be changed.
+//! - An image id the API already has (409) cannot be read back (there is
+//!   no GET for images), so it is compared with what this outbox itself
+//!   uploaded under that id: different content fails the job as
+//!   *different content*; the same content, or an id this outbox never
+//!   uploaded (content unknown), is delivered. Derive image ids from the
+//!   image's bytes (a hash) and a 409 always means the same image.
 //! - A v3 category is looked up before it is added again after an earlier
 //!   attempt, since each POST adds one: a category with the same payment
 //!   type, type, URL and image counts as ours.
@@ -41,8 +49,21 @@ enum Sent<T> {
 /// Sends `job` once (with the client's own retries) and judges the result.
 /// `backoff` is the wait before the next attempt if this one fails
 /// transiently.
-pub(crate) async fn deliver(client: &Client, job: &ClaimedJob, backoff: Duration) -> Verdict {
+///
+/// `known_images`: the bodies this outbox uploaded earlier under an image
+/// job's image id (see [`crate::Outbox::delivered_images`]).
+pub(crate) async fn deliver(
+    client: &Client,
+    job: &ClaimedJob,
+    backoff: Duration,
+    known_images: &[String],
+) -> Verdict {
     let earlier_attempts = job.attempts > 1;
+    let outcome_409 = if earlier_attempts {
+        Outcome::AlreadyPresent
+    } else {
+        Outcome::AlreadyThere
+    };
     let payment_type: PaymentType = match job.payment_type.parse() {
         Ok(p) => p,
         Err(e) => return unreadable(job, &e.to_string()),
@@ -63,7 +84,26 @@ pub(crate) async fn deliver(client: &Client, job: &ClaimedJob, backoff: Duration
                 .await
             {
                 Ok(Delivered::Created(id)) => Sent::Ok((Outcome::Created, id)),
-                Ok(Delivered::AlreadyPresent) => Sent::Ok((Outcome::AlreadyPresent, None)),
+                Ok(Delivered::AlreadyPresent) => {
+                    return compare_receipt(
+                        client,
+                        job,
+                        (&payment_type, &order_id, &receipt),
+                        Outcome::AlreadyPresent,
+                        backoff,
+                    )
+                    .await;
+                }
+                Err(Error::ReceiptAlreadyExists { .. }) => {
+                    return compare_receipt(
+                        client,
+                        job,
+                        (&payment_type, &order_id, &receipt),
+                        outcome_409,
+                        backoff,
+                    )
+                    .await;
+                }
                 Err(e) => Sent::Err(e),
             }
         }
@@ -77,7 +117,10 @@ pub(crate) async fn deliver(client: &Client, job: &ClaimedJob, backoff: Duration
                     Sent::Ok((Outcome::Created, Some(response.image_id)))
                 }
                 Ok(Delivered::AlreadyPresent) => {
-                    Sent::Ok((Outcome::AlreadyPresent, Some(image.image_id.to_string())))
+                    return compare_image(job, known_images, Outcome::AlreadyPresent);
+                }
+                Err(Error::ImageAlreadyExists { .. }) => {
+                    return compare_image(job, known_images, outcome_409);
                 }
                 Err(e) => Sent::Err(e),
             }
@@ -106,7 +149,104 @@ pub(crate) async fn deliver(client: &Client, job: &ClaimedJob, backoff: Duration
     };
     match result {
         Sent::Ok((outcome, result_id)) => Verdict::Delivered { outcome, result_id },
-        Sent::Err(error) => judge(job, error, earlier_attempts, backoff),
+        Sent::Err(error) => judge(job, error, backoff),
+    }
+}
+
+/// The image id in an image job's body.
+pub(crate) fn image_id_in(payload: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()?
+        .get("imageId")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// After a 409 on a receipt: the same receipt as the stored one is
+/// delivered as `outcome`; a different one fails as different content.
+async fn compare_receipt(
+    client: &Client,
+    job: &ClaimedJob,
+    (payment_type, order_id, ours): (&PaymentType, &OrderId, &Receipt),
+    outcome: Outcome,
+    backoff: Duration,
+) -> Verdict {
+    match client.orders().get(payment_type, order_id).await {
+        Ok(order) => match order.receipt {
+            Some(stored) if same_content(ours, &stored) => Verdict::Delivered {
+                outcome,
+                result_id: None,
+            },
+            Some(_) => {
+                tracing::warn!(job = %job.id, order_id = %job.order_id, "a different receipt is already stored for this order");
+                Verdict::Failed {
+                    error: format!(
+                        "a different receipt is already stored for {payment_type} order {order_id}; receipts cannot be changed, so the app keeps showing the stored one (this job's receipt was not sent). If the stored one is wrong, tell the customer another way; `vipps-om order get {order_id}` shows it"
+                    ),
+                    status: Some(409),
+                    problems: Vec::new(),
+                    different_content: true,
+                }
+            }
+            // 409 yet no receipt to read: the API has not caught up; look again.
+            None => Verdict::Retry {
+                error: "the API says a receipt is stored for this order but does not show it yet; will compare again".to_owned(),
+                status: Some(409),
+                after: backoff,
+            },
+        },
+        Err(e) => judge(job, e, backoff),
+    }
+}
+
+/// After a 409 on an image id: compared with what this outbox uploaded
+/// under that id before (there is no GET for images).
+fn compare_image(job: &ClaimedJob, known: &[String], outcome: Outcome) -> Verdict {
+    let image_id = image_id_in(&job.payload);
+    let ours = serde_json::from_str::<serde_json::Value>(&job.payload).ok();
+    let same = |other: &String| {
+        serde_json::from_str::<serde_json::Value>(other).ok() == ours && ours.is_some()
+    };
+    if known.is_empty() || known.iter().any(same) {
+        return Verdict::Delivered {
+            outcome,
+            result_id: image_id,
+        };
+    }
+    Verdict::Failed {
+        error: format!(
+            "a different image is already stored under image id {}; images cannot be changed: upload this one under a new image id and use that id in the order's category",
+            image_id.as_deref().unwrap_or("?")
+        ),
+        status: Some(409),
+        problems: Vec::new(),
+        different_content: true,
+    }
+}
+
+/// Whether the API's receipt is ours: every field we sent is stored with
+/// the same value (objects compared key by key, lists item by item in
+/// order, numbers by value); fields the API adds, and fields we left empty
+/// (`null`), are not compared.
+pub(crate) fn same_content(ours: &Receipt, stored: &Receipt) -> bool {
+    match (serde_json::to_value(ours), serde_json::to_value(stored)) {
+        (Ok(ours), Ok(stored)) => contained(&ours, &stored),
+        _ => false,
+    }
+}
+
+fn contained(ours: &serde_json::Value, theirs: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (ours, theirs) {
+        (Value::Null, _) => true,
+        (Value::Object(a), Value::Object(b)) => a
+            .iter()
+            .all(|(k, v)| v.is_null() || b.get(k).is_some_and(|w| contained(v, w))),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(v, w)| contained(v, w))
+        }
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (a, b) => a == b,
     }
 }
 
@@ -151,29 +291,13 @@ fn unreadable(job: &ClaimedJob, why: &str) -> Verdict {
         ),
         status: None,
         problems: Vec::new(),
+        different_content: false,
     }
 }
 
 /// Sorts an error into try again or failed for good.
-fn judge(job: &ClaimedJob, error: Error, earlier_attempts: bool, backoff: Duration) -> Verdict {
-    let outcome_409 = if earlier_attempts {
-        Outcome::AlreadyPresent
-    } else {
-        Outcome::AlreadyThere
-    };
+fn judge(job: &ClaimedJob, error: Error, backoff: Duration) -> Verdict {
     match &error {
-        Error::ReceiptAlreadyExists { .. } => {
-            return Verdict::Delivered {
-                outcome: outcome_409,
-                result_id: None,
-            };
-        }
-        Error::ImageAlreadyExists { image_id, .. } => {
-            return Verdict::Delivered {
-                outcome: outcome_409,
-                result_id: Some(image_id.clone()),
-            };
-        }
         Error::Decode { status, .. } if (200..300).contains(status) => {
             return Verdict::Delivered {
                 outcome: Outcome::Created,
@@ -224,6 +348,7 @@ fn judge(job: &ClaimedJob, error: Error, earlier_attempts: bool, backoff: Durati
                 error: error.to_string(),
                 status: error.status(),
                 problems,
+                different_content: false,
             }
         }
     }
@@ -231,4 +356,38 @@ fn judge(job: &ClaimedJob, error: Error, earlier_attempts: bool, backoff: Durati
 
 fn problems_count(error: &Error) -> usize {
     error.field_problems().len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_same_content_ignores_what_the_api_adds_and_numbers_formats() {
+        let ours = json!({"orderLines": [{"name": "Socks", "unitInfo": null, "totalAmount": 29800}],
+                          "bottomLine": {"currency": "NOK", "receiptNumber": "1"}});
+        let stored = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800.0, "isReturn": false}],
+                            "bottomLine": {"currency": "NOK", "receiptNumber": "1", "tipAmount": 0}});
+        assert!(contained(&ours, &stored));
+        // Anything we sent that differs, is missing, or a line more or less: different.
+        let other_number = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800}],
+                                  "bottomLine": {"currency": "NOK", "receiptNumber": "2"}});
+        assert!(!contained(&ours, &other_number));
+        let missing = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800}],
+                             "bottomLine": {"currency": "NOK"}});
+        assert!(!contained(&ours, &missing));
+        let two_lines = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800}, {"name": "Hat"}],
+                               "bottomLine": {"currency": "NOK", "receiptNumber": "1"}});
+        assert!(!contained(&ours, &two_lines));
+    }
+
+    #[test]
+    fn the_image_id_is_read_from_the_body() {
+        assert_eq!(
+            image_id_in(r#"{"imageId":"logo-1","src":"AAAA","type":"base64"}"#).as_deref(),
+            Some("logo-1")
+        );
+        assert_eq!(image_id_in("not json"), None);
+    }
 }

@@ -14,9 +14,31 @@ use crate::job::{JobId, JobState};
 pub enum OutboxError {
     /// The database URL is not one the outbox can use.
     #[error(
-        "unsupported database URL {0}; use sqlite://PATH (e.g. sqlite:///var/lib/shop/outbox.db?mode=rwc) or postgres://USER@HOST/DATABASE"
+        "unsupported database URL {0}; use a SQLite file (sqlite:///var/lib/shop/outbox.db, or just its path) or postgres://USER@HOST/DATABASE"
     )]
     UnsupportedUrl(String),
+
+    /// The folder of a SQLite database file does not exist (the outbox
+    /// creates the file, not folders).
+    #[error(
+        "the folder {folder} of the outbox database {database} does not exist; create it (the database file itself is created when missing) or give another path"
+    )]
+    MissingFolder {
+        /// The folder.
+        folder: String,
+        /// The database file.
+        database: String,
+    },
+
+    /// A SQLite database file could not be opened or created (permissions,
+    /// a folder given as the file, not a database).
+    #[error("cannot open the outbox database {database}: {reason}")]
+    CannotOpen {
+        /// The database (URL or path).
+        database: String,
+        /// The driver's reason.
+        reason: String,
+    },
 
     /// The database could not be reached or refused an operation.
     #[error("outbox database: could not {action}: {source}")]

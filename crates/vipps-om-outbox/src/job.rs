@@ -138,10 +138,12 @@ pub enum Outcome {
     /// An earlier attempt of this job had stored it (the API answered 409,
     /// or a matching v3 category was found before adding another).
     AlreadyPresent,
-    /// It was stored before this job's first attempt (a receipt or image
-    /// sent by something else): receipts and images cannot be replaced, so
-    /// there is nothing more to deliver. Worth a look if the content may
-    /// differ.
+    /// It was stored before this job's first attempt by something else,
+    /// with the same content: a receipt read back from the API and
+    /// compared; an image compared with what this outbox uploaded under
+    /// that id, or taken as the same when this outbox never uploaded that
+    /// id (images cannot be read back). Different content is not
+    /// delivered: the job fails ([`JobStatus::different_content`]).
     AlreadyThere,
 }
 
@@ -274,6 +276,16 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// at a time in the order they were enqueued, so enqueue an image before
 /// the category that shows it. An image is not tied to a payment in the
 /// API; its job names the order it belongs to for that sequence.
+///
+/// Every job has an **idempotency key**: enqueuing a job whose key the
+/// outbox already holds (for the same merchant) stores nothing and answers
+/// with the earlier job ([`crate::Enqueued::already_queued`]). By default
+/// the key is derived from the merchant, payment type, orderId, kind and
+/// request body, so enqueuing the same work twice (a rerun of a bulk
+/// import, a checkout retried) queues it once; set your own with
+/// [`NewJob::with_idempotency_key`] (e.g. your order's event id) to make
+/// "the same job" mean something else. A key stays taken until its job is
+/// purged, and it is kept when staff replace a job's request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
     pub(crate) kind: JobKind,
@@ -281,6 +293,36 @@ pub struct NewJob {
     pub(crate) payment_type: PaymentType,
     pub(crate) order_id: OrderId,
     pub(crate) payload: String,
+    pub(crate) idempotency_key: String,
+}
+
+/// The longest idempotency key a caller can set
+/// ([`NewJob::with_idempotency_key`]): 200 bytes.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
+
+/// The default idempotency key: `v1:` and the SHA-256 (hex) of the
+/// merchant, payment type, orderId, kind and request body.
+fn default_key(
+    kind: JobKind,
+    msn: &MerchantSerialNumber,
+    payment_type: &PaymentType,
+    order_id: &OrderId,
+    payload: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [
+        msn.as_str(),
+        payment_type.as_str(),
+        order_id.as_str(),
+        kind.as_str(),
+        payload,
+    ] {
+        hash.update(part.as_bytes());
+        hash.update([0u8]);
+    }
+    let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("v1:{hex}")
 }
 
 impl NewJob {
@@ -359,6 +401,13 @@ impl NewJob {
         body: &[u8],
     ) -> Result<(NewJob, ValidationReport), ValidationReport> {
         let (payload, warnings) = parse_payload(kind, payment_type, order_id, body)?;
+        let idempotency_key = default_key(
+            kind,
+            merchant_serial_number,
+            payment_type,
+            order_id,
+            &payload,
+        );
         let mut report = ValidationReport::new();
         if payment_type.path_segment().is_none() {
             report.error(
@@ -374,6 +423,7 @@ impl NewJob {
                 payment_type: payment_type.clone(),
                 order_id: order_id.clone(),
                 payload,
+                idempotency_key,
             },
             warnings,
         ))
@@ -395,13 +445,47 @@ impl NewJob {
         let payload = serde_json::to_string(body).map_err(|e| {
             OutboxError::InvalidJob(format!("the request cannot be written as JSON: {e}"))
         })?;
+        let idempotency_key = default_key(
+            kind,
+            merchant_serial_number,
+            payment_type,
+            order_id,
+            &payload,
+        );
         Ok(NewJob {
             kind,
             merchant_serial_number: merchant_serial_number.clone(),
             payment_type: payment_type.clone(),
             order_id: order_id.clone(),
             payload,
+            idempotency_key,
         })
+    }
+
+    /// Replaces the idempotency key (by default derived from the merchant,
+    /// payment type, orderId, kind and body): jobs of one merchant with the
+    /// same key are queued once. 1 to [`MAX_IDEMPOTENCY_KEY_LEN`] bytes of
+    /// printable text.
+    pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Result<NewJob, OutboxError> {
+        let key = key.into();
+        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+            return Err(OutboxError::InvalidJob(format!(
+                "the idempotency key is {} bytes long; it must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} bytes",
+                key.len()
+            )));
+        }
+        if key.chars().any(char::is_control) {
+            return Err(OutboxError::InvalidJob(
+                "the idempotency key contains control characters; use printable text".to_owned(),
+            ));
+        }
+        self.idempotency_key = key;
+        Ok(self)
+    }
+
+    /// Its idempotency key.
+    pub fn idempotency_key(&self) -> &str {
+        &self.idempotency_key
     }
 
     /// Which call it makes.
@@ -505,6 +589,16 @@ pub struct JobStatus {
     pub state: JobState,
     /// Attempts started so far (a claimed job counts as attempted).
     pub attempts: u32,
+    /// Attempts since it was enqueued or last retried by staff: what
+    /// [`crate::WorkerConfig::max_attempts`] limits (a retry by staff
+    /// gives the job its whole budget again).
+    pub attempts_since_retry: u32,
+    /// Its idempotency key (none for jobs enqueued before schema 3).
+    pub idempotency_key: Option<String>,
+    /// Failed because the API already holds a different receipt for this
+    /// order (or different content under this image id), which cannot be
+    /// replaced: the app keeps showing the stored one.
+    pub different_content: bool,
     /// The last failure in plain language: why it failed for good, or why
     /// the last attempt of a pending job did not get through.
     pub last_error: Option<String>,
@@ -541,8 +635,15 @@ impl JobStatus {
     pub fn summary(&self) -> String {
         match self.state {
             JobState::Delivered => match self.outcome {
+                Some(Outcome::AlreadyThere) if self.kind == JobKind::Receipt => {
+                    "delivered: the API already had this same receipt before the first attempt"
+                        .to_owned()
+                }
+                Some(Outcome::AlreadyThere) if self.kind == JobKind::Image => {
+                    "delivered: the API already had an image with this id before the first attempt (images cannot be read back; an id this outbox uploaded is compared, so use ids derived from the image's bytes)".to_owned()
+                }
                 Some(Outcome::AlreadyThere) => format!(
-                    "delivered: the API already had a {} for this order before the first attempt (it cannot be replaced)",
+                    "delivered: the API already had this {} before the first attempt",
                     self.kind.describe()
                 ),
                 Some(Outcome::AlreadyPresent) => {
@@ -550,6 +651,11 @@ impl JobStatus {
                 }
                 _ => "delivered".to_owned(),
             },
+            JobState::Failed if self.different_content => format!(
+                "failed: a different {} is already stored; {}s cannot be changed (the app shows the stored one)",
+                self.kind.describe(),
+                self.kind.describe()
+            ),
             JobState::Failed => format!(
                 "failed: {}; fix it and retry",
                 self.last_error

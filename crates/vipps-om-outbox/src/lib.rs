@@ -21,7 +21,7 @@
 //! use vipps_om_outbox::{NewJob, Outbox, Worker, WorkerConfig};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let outbox = Outbox::connect("sqlite:///var/lib/shop/outbox.db?mode=rwc").await?;
+//! let outbox = Outbox::connect("sqlite:///var/lib/shop/outbox.db").await?;
 //! let client = Client::from_env()?;
 //! let msn = client.merchant_serial_number().clone();
 //!
@@ -64,8 +64,11 @@
 //! - the [`error`] module: [`OutboxError`].
 //!
 //! # Backends
-//! - **SQLite** (default, `sqlite://PATH?mode=rwc`): embedded, zero
-//!   set-up; WAL journal, `synchronous=FULL`, 10 s busy timeout. SQLite
+//! - **SQLite** (default): embedded, zero set-up; `sqlite:///abs/path.db`,
+//!   `sqlite:/abs/path.db`, `sqlite://relative.db`, or a plain path
+//!   (`/var/lib/shop/outbox.db`, `./outbox.db`); the file is created when
+//!   missing, its folder is not ([`OutboxError::MissingFolder`] names it).
+//!   WAL journal, `synchronous=FULL`, 10 s busy timeout. SQLite
 //!   has one writer at a time, so a claim is one atomic `UPDATE … WHERE
 //!   id = (SELECT … LIMIT 1)`. Run the workers of one database in one
 //!   process (any number of worker tasks in it).
@@ -84,7 +87,11 @@
 //!   and kept. Transient failures are retried without limit by default
 //!   (backoff 1 s doubling to 5 min, with jitter; a 429 waits as long as
 //!   the API asked); [`WorkerConfig::max_attempts`] turns a long outage
-//!   into failed jobs instead. Every wait is bounded: a `Retry-After` by
+//!   into failed jobs instead; it counts the attempts since the job was
+//!   enqueued or last retried by staff ([`JobStatus::attempts_since_retry`]),
+//!   so [`Outbox::retry`] gives a job its whole budget again, while
+//!   [`JobStatus::attempts`] (every attempt ever) still decides what a
+//!   409 means. Every wait is bounded: a `Retry-After` by
 //!   [`vipps_om::retry::MAX_RETRY_AFTER`] (1 hour), anything written ahead
 //!   of the clock by [`MAX_SCHEDULE_AHEAD`] (24 hours).
 //! - **A worker that cannot go on says so.** A delivery that panics fails
@@ -94,22 +101,43 @@
 //!   [`run_workers`] then return [`WorkerAborted`] with the reasons (the
 //!   other workers of [`run_workers`] are shut down gracefully first), and
 //!   `vipps-om outbox run` exits non-zero naming them.
-//! - **Nothing is sent twice.** An attempt is counted before it is sent;
-//!   a 409 on a receipt or image after an earlier attempt is delivered
-//!   ([`Outcome::AlreadyPresent`]), and so is a 409 before the first
-//!   attempt ([`Outcome::AlreadyThere`]: it cannot be replaced, so there
-//!   is nothing left to deliver; the status says so). A v3 category is
-//!   looked up before it is added again after an earlier attempt, since
-//!   every POST adds one. A v2 category replaces, so repeating it is
-//!   harmless.
+//! - **Nothing is sent twice.** An attempt is counted before it is sent.
+//!   A 409 on a receipt is compared with the receipt the API holds (GET
+//!   the order): "the same" means every field we sent is stored with the
+//!   same value (numbers by value, lists in order; fields the API adds
+//!   and fields we left empty are not compared). The same receipt is
+//!   delivered ([`Outcome::AlreadyPresent`] after an earlier attempt,
+//!   [`Outcome::AlreadyThere`] before the first); a different one fails
+//!   the job with [`JobStatus::different_content`] set ("a different
+//!   receipt is already stored; receipts cannot be changed"). Images have
+//!   no GET: a 409 on an image id is compared with the bodies this outbox
+//!   itself uploaded under that id (different: failed the same way); an
+//!   id it never uploaded is taken as the same image, so derive image ids
+//!   from the bytes ([`vipps_om::Image::from_bytes_with_content_id`]). A v3
+//!   category is looked up before it is added again after an earlier
+//!   attempt, since every POST adds one. A v2 category replaces, so
+//!   repeating it is harmless.
+//! - **Enqueued once.** Every job has an idempotency key, by default the
+//!   SHA-256 of merchant, payment type, orderId, kind and request body
+//!   ([`NewJob::with_idempotency_key`] sets your own, at most
+//!   [`MAX_IDEMPOTENCY_KEY_LEN`] bytes). Enqueuing a key the outbox holds
+//!   for the merchant stores nothing and returns the earlier job
+//!   ([`Outbox::submit`] says [`Enqueued::already_queued`]).
 //! - **Permanent failures** (400, 403, 404, other 4xx, local validation
 //!   errors) fail the job with the API's message and every rejected field
 //!   ([`JobStatus::problems`]). 401 is retried: it comes from credentials
 //!   being rotated or a token revoked, and a job is not wrong because of
 //!   it.
-//! - **Per-order sequence.** A worker only claims the oldest undelivered
-//!   job of an order; a failed job holds back the later jobs of its order
-//!   until it is fixed and retried ([`JobStatus::blocked_by`]).
+//! - **Per-order sequence.** Each job gets the next number of its order
+//!   (merchant, payment type, orderId) at enqueue, under a lock on the
+//!   order held until the enqueuing transaction ends (PostgreSQL:
+//!   `pg_advisory_xact_lock`; SQLite: its single write lock), so the
+//!   sequence is the commit order, whatever the interleaving: two
+//!   concurrent transactions enqueueing jobs of the same order are
+//!   serialised (the second waits in [`Outbox::enqueue_in`] until the first
+//!   ends). A worker only claims the first undelivered job of an order; a
+//!   failed job holds back the later jobs of its order until it is fixed
+//!   and retried ([`JobStatus::blocked_by`]).
 //! - **Content is validated when delivered**, not when enqueued: a
 //!   checkout never fails because of a receipt's content; a bad receipt
 //!   fails its job with every problem named. [`NewJob::parse`] checks
@@ -133,9 +161,12 @@ pub mod worker;
 
 pub use db::{Backend, ConnectOptions, MAX_SCHEDULE_AHEAD};
 pub use error::{OutboxError, redact_url};
-pub use job::{FieldProblem, JobId, JobKind, JobState, JobStatus, NewJob, Outcome, Timestamp};
+pub use job::{
+    FieldProblem, JobId, JobKind, JobState, JobStatus, MAX_IDEMPOTENCY_KEY_LEN, NewJob, Outcome,
+    Timestamp,
+};
 pub use migrate::SCHEMA_VERSION;
-pub use outbox::{MerchantQueue, Metrics, Outbox, Tx};
+pub use outbox::{Enqueued, MerchantQueue, Metrics, ORDER_LOCK_BUCKETS, Outbox, Tx};
 pub use worker::{
     Backoff, MAX_LEASE, Processed, ProcessedAs, Worker, WorkerAborted, WorkerConfig, WorkerReport,
     run_workers,

@@ -39,10 +39,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_integer_times.sql"),
         postgres: include_str!("../migrations/postgres/0002_integer_times.sql"),
     },
+    Migration {
+        version: 3,
+        description: "per-order sequence, retry budget, idempotency keys, different content",
+        sqlite: include_str!("../migrations/sqlite/0003_order_seq_budget_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0003_order_seq_budget_keys.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS vipps_om_outbox_migrations (\
     version BIGINT PRIMARY KEY, description TEXT NOT NULL, checksum TEXT NOT NULL, \
@@ -181,13 +187,14 @@ mod tests {
             &[
                 (1, checksum(MIGRATIONS[0].postgres)),
                 (2, checksum(MIGRATIONS[1].postgres)),
+                (3, checksum(MIGRATIONS[2].postgres)),
             ],
             |m| m.postgres,
         )
         .unwrap();
         assert!(done.is_empty());
         let one_left = plan(&[(1, checksum(MIGRATIONS[0].sqlite))], |m| m.sqlite).unwrap();
-        assert_eq!(one_left.len(), 1);
+        assert_eq!(one_left.len(), 2);
         assert_eq!(one_left[0].version, 2);
     }
 }

@@ -138,7 +138,56 @@ pub(crate) enum Verdict {
         error: String,
         status: Option<u16>,
         problems: Vec<FieldProblem>,
+        /// The API holds different content that cannot be replaced.
+        different_content: bool,
     },
+}
+
+/// What enqueueing a job did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Enqueued {
+    /// The job: the new one, or the one already queued with the same
+    /// idempotency key.
+    pub id: JobId,
+    /// A job with the same idempotency key was already in the outbox
+    /// (pending, delivered or failed); nothing new was stored.
+    pub already_queued: bool,
+}
+
+/// The class of the advisory locks taken per order at enqueue on
+/// PostgreSQL (`pg_advisory_xact_lock(class, bucket)`), "vo" in ASCII; the
+/// two-key lock space does not overlap the one-key space.
+const ORDER_LOCK_CLASS: i32 = 0x766f;
+
+/// How many advisory locks orders share on PostgreSQL: an order's lock is
+/// one of 256, chosen by a hash of the order. A transaction therefore
+/// holds at most 256 of them however many orders it enqueues (PostgreSQL's
+/// lock table holds `max_locks_per_transaction` × connections, 6,400 by
+/// default, and a 10,000-line bulk import must not exhaust it). Two
+/// orders sharing a lock only make their enqueues wait for each other's
+/// commit; the sequence of each order is unaffected.
+pub const ORDER_LOCK_BUCKETS: u32 = 256;
+
+/// Takes an order lock until the end of the transaction.
+const ORDER_LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
+
+/// The order lock of a job: one of [`ORDER_LOCK_BUCKETS`].
+fn order_lock(job: &NewJob) -> i32 {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [
+        job.merchant_serial_number.as_str(),
+        job.payment_type.as_str(),
+        job.order_id.as_str(),
+    ] {
+        hash.update(part.as_bytes());
+        hash.update([0u8]);
+    }
+    let digest = hash.finalize();
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    i32::try_from(n % ORDER_LOCK_BUCKETS).unwrap_or(0)
 }
 
 fn count(n: i64) -> u64 {
@@ -148,9 +197,15 @@ fn count(n: i64) -> u64 {
 impl Outbox {
     /// Connects to `database_url` and brings the schema up to date.
     ///
-    /// - `sqlite://PATH?mode=rwc` (`mode=rwc` creates the file): WAL
-    ///   journal, `synchronous=FULL`, a 10 s busy timeout.
-    /// - `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
+    /// - SQLite, a file created when missing (its folder must exist; a
+    ///   missing folder is [`OutboxError::MissingFolder`]): any of
+    ///   `sqlite:///var/lib/shop/outbox.db`, `sqlite:/var/lib/shop/outbox.db`,
+    ///   `sqlite://outbox.db` (relative), `sqlite:outbox.db`, a plain path
+    ///   (`/var/lib/shop/outbox.db`, `./outbox.db`), with or without
+    ///   `?mode=rwc`; `?mode=ro` opens read-only and creates nothing;
+    ///   `sqlite::memory:` is an in-memory database. WAL journal,
+    ///   `synchronous=FULL`, a 10 s busy timeout.
+    /// - `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (or `postgresql://`).
     pub async fn connect(database_url: &str) -> Result<Outbox, OutboxError> {
         Outbox::connect_with(database_url, ConnectOptions::default()).await
     }
@@ -206,40 +261,98 @@ impl Outbox {
         on_db!(&self.db, |pool, _sql| pool.close().await)
     }
 
-    /// Stores a job durably and returns its id; it is committed when this
-    /// returns.
+    /// Stores a job durably and returns its id (or the id of the job
+    /// already queued with the same idempotency key, see
+    /// [`Outbox::submit`]); it is committed when this returns.
     pub async fn enqueue(&self, job: &NewJob) -> Result<JobId, OutboxError> {
-        let id = on_db!(&self.db, |pool, sql| {
-            insert_query(sql, job)
-                .fetch_one(pool)
-                .await
-                .and_then(|row| row.try_get::<i64, _>("id"))
-        })
-        .map_err(OutboxError::db("enqueue a job"))?;
-        tracing::debug!(job = id, kind = %job.kind, order_id = %job.order_id, "enqueued");
-        Ok(JobId(id))
+        Ok(self.submit(job).await?.id)
     }
 
-    /// Stores many jobs in one transaction: all of them or none.
+    /// Stores a job durably unless a job with its idempotency key is
+    /// already in the outbox, and says which happened.
+    pub async fn submit(&self, job: &NewJob) -> Result<Enqueued, OutboxError> {
+        let mut done = self.submit_many(std::slice::from_ref(job)).await?;
+        done.pop()
+            .ok_or_else(|| OutboxError::Schema("enqueueing a job returned nothing".to_owned()))
+    }
+
+    /// Stores many jobs in one transaction: all of them or none. Jobs
+    /// already queued (by idempotency key) are not stored again; their ids
+    /// are returned.
     pub async fn enqueue_many(&self, jobs: &[NewJob]) -> Result<Vec<JobId>, OutboxError> {
+        Ok(self
+            .submit_many(jobs)
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect())
+    }
+
+    /// [`Outbox::enqueue_many`], saying for each job whether it was already
+    /// queued.
+    pub async fn submit_many(&self, jobs: &[NewJob]) -> Result<Vec<Enqueued>, OutboxError> {
+        if let Db::Postgres(pool) = &self.db {
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(OutboxError::db("begin a transaction"))?;
+            // Every order lock of the batch first, in one order, so that
+            // two batches never wait for each other crosswise (deadlock).
+            let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
+            locks.sort_unstable();
+            locks.dedup();
+            for lock in locks {
+                sqlx::query(ORDER_LOCK)
+                    .bind(ORDER_LOCK_CLASS)
+                    .bind(lock)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(OutboxError::db("lock the orders to enqueue"))?;
+            }
+            let mut done = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                done.push(self.submit_in(&mut tx, job).await?);
+            }
+            tx.commit()
+                .await
+                .map_err(OutboxError::db("commit the enqueued jobs"))?;
+            return Ok(done);
+        }
         on_db!(&self.db, |pool, _sql| {
             let mut tx = pool
                 .begin()
                 .await
                 .map_err(OutboxError::db("begin a transaction"))?;
-            let mut ids = Vec::with_capacity(jobs.len());
+            let mut done = Vec::with_capacity(jobs.len());
             for job in jobs {
-                ids.push(self.enqueue_in(&mut tx, job).await?);
+                done.push(self.submit_in(&mut tx, job).await?);
             }
             tx.commit()
                 .await
                 .map_err(OutboxError::db("commit the enqueued jobs"))?;
-            Ok(ids)
+            Ok(done)
         })
     }
 
     /// Stores a job inside the caller's transaction: it exists when the
-    /// caller commits, and never if the caller rolls back.
+    /// caller commits, and never if the caller rolls back. Returns its id,
+    /// or that of the job already queued with the same idempotency key.
+    ///
+    /// **Per-order sequence.** A job's place in its order is taken under a
+    /// lock on the order that is held until the caller's transaction ends
+    /// (PostgreSQL: `pg_advisory_xact_lock`; SQLite: the database's write
+    /// lock), so the order's jobs are delivered in the order their
+    /// transactions commit. Two concurrent transactions that enqueue jobs
+    /// of the *same* order are therefore serialised: the second waits in
+    /// `enqueue_in` until the first commits or rolls back. On PostgreSQL
+    /// orders share [`ORDER_LOCK_BUCKETS`] locks, so an unrelated order
+    /// occasionally waits too. On PostgreSQL, pass a transaction (not a
+    /// bare connection, whose lock would end with the statement) at the
+    /// default isolation level, READ COMMITTED; a transaction that enqueues
+    /// jobs of several orders one by one can deadlock with another doing
+    /// the same in another order (PostgreSQL then fails one of them): use
+    /// [`Outbox::enqueue_many`], which locks all of a batch's orders first
+    /// in one fixed order, or enqueue orders sorted the same way.
     ///
     /// On SQLite, a transaction that reads before it writes should start
     /// with `BEGIN IMMEDIATE` (`pool.begin_with("BEGIN IMMEDIATE")`), as
@@ -249,6 +362,15 @@ impl Outbox {
         tx: impl Into<Tx<'t>>,
         job: &NewJob,
     ) -> Result<JobId, OutboxError> {
+        Ok(self.submit_in(tx, job).await?.id)
+    }
+
+    /// [`Outbox::enqueue_in`], saying whether the job was already queued.
+    pub async fn submit_in<'t>(
+        &self,
+        tx: impl Into<Tx<'t>>,
+        job: &NewJob,
+    ) -> Result<Enqueued, OutboxError> {
         let tx = tx.into();
         let given = match &tx {
             Tx::Sqlite(_) => Backend::Sqlite,
@@ -260,18 +382,56 @@ impl Outbox {
                 given: given.as_str(),
             });
         }
-        let id = match tx {
-            Tx::Sqlite(conn) => insert_query(&db::SQLITE, job)
-                .fetch_one(conn)
-                .await
-                .and_then(|row| row.try_get::<i64, _>("id")),
-            Tx::Postgres(conn) => insert_query(&db::POSTGRES, job)
-                .fetch_one(conn)
-                .await
-                .and_then(|row| row.try_get::<i64, _>("id")),
+        let key = job.idempotency_key.as_str();
+        let msn = job.merchant_serial_number.as_str();
+        let found = match tx {
+            Tx::Sqlite(conn) => {
+                let sql = &db::SQLITE;
+                match insert_query(sql, job).fetch_optional(&mut *conn).await {
+                    Ok(Some(row)) => row.try_get::<i64, _>("id").map(|id| (id, false)),
+                    Ok(None) => sqlx::query(&sql.find_by_key)
+                        .bind(msn)
+                        .bind(key)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .and_then(|row| row.try_get::<i64, _>("id"))
+                        .map(|id| (id, true)),
+                    Err(e) => Err(e),
+                }
+            }
+            Tx::Postgres(conn) => {
+                let sql = &db::POSTGRES;
+                match sqlx::query(ORDER_LOCK)
+                    .bind(ORDER_LOCK_CLASS)
+                    .bind(order_lock(job))
+                    .execute(&mut *conn)
+                    .await
+                {
+                    Ok(_) => match insert_query(sql, job).fetch_optional(&mut *conn).await {
+                        Ok(Some(row)) => row.try_get::<i64, _>("id").map(|id| (id, false)),
+                        Ok(None) => sqlx::query(&sql.find_by_key)
+                            .bind(msn)
+                            .bind(key)
+                            .fetch_one(&mut *conn)
+                            .await
+                            .and_then(|row| row.try_get::<i64, _>("id"))
+                            .map(|id| (id, true)),
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let (id, already_queued) = found.map_err(OutboxError::db("enqueue a job"))?;
+        if already_queued {
+            tracing::debug!(job = id, kind = %job.kind, order_id = %job.order_id, "already queued");
+        } else {
+            tracing::debug!(job = id, kind = %job.kind, order_id = %job.order_id, "enqueued");
         }
-        .map_err(OutboxError::db("enqueue a job"))?;
-        Ok(JobId(id))
+        Ok(Enqueued {
+            id: JobId(id),
+            already_queued,
+        })
     }
 
     /// One job's status.
@@ -669,15 +829,42 @@ impl Outbox {
                     error,
                     status,
                     problems,
+                    different_content,
                 } => fenced(&sql.failed)
                     .bind(error.clone())
                     .bind(status.map(i64::from))
-                    .bind(serde_json::to_string(problems).unwrap_or_else(|_| "[]".to_owned())),
+                    .bind(serde_json::to_string(problems).unwrap_or_else(|_| "[]".to_owned()))
+                    .bind(different_content.then_some(db::DIFFERENT_CONTENT)),
             };
             query.execute(pool).await.map(|r| r.rows_affected())
         })
         .map_err(OutboxError::db("record a delivery attempt"))?;
         Ok(changed > 0)
+    }
+
+    /// Request bodies of images this outbox uploaded under `image_id` for
+    /// the merchant (created by a job other than `except`), newest first:
+    /// what a 409 on that image id is compared with.
+    pub(crate) async fn delivered_images(
+        &self,
+        merchant_serial_number: &str,
+        image_id: &str,
+        except: JobId,
+    ) -> Result<Vec<String>, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.delivered_images)
+                .bind(merchant_serial_number)
+                .bind(image_id)
+                .bind(except.0)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|r| r.try_get::<String, _>("payload"))
+                        .collect()
+                })
+        })
+        .map_err(OutboxError::db("read earlier uploads of an image"))
     }
 
     /// Gives a claimed job back, due at once, without recording an outcome.
@@ -711,4 +898,5 @@ where
         .bind(job.payment_type.as_str())
         .bind(job.order_id.as_str())
         .bind(job.payload.as_str())
+        .bind(job.idempotency_key.as_str())
 }

@@ -177,8 +177,11 @@ pub struct WorkerReport {
     pub delivered: u64,
     /// Attempts that failed transiently (the job waits for another).
     pub retried: u64,
-    /// Jobs that failed for good.
+    /// Jobs that failed for good (including those of `different_content`).
     pub failed: u64,
+    /// Of those, jobs failed because the API already holds a different
+    /// receipt (or image under the same id), which cannot be changed.
+    pub different_content: u64,
     /// Jobs given back unfinished at shutdown.
     pub released: u64,
     /// Jobs whose lease another worker took over mid-delivery.
@@ -190,6 +193,7 @@ impl WorkerReport {
         self.delivered += other.delivered;
         self.retried += other.retried;
         self.failed += other.failed;
+        self.different_content += other.different_content;
         self.released += other.released;
         self.lease_lost += other.lease_lost;
     }
@@ -199,6 +203,10 @@ impl WorkerReport {
             ProcessedAs::Delivered(_) => self.delivered += 1,
             ProcessedAs::Retrying { .. } => self.retried += 1,
             ProcessedAs::Failed => self.failed += 1,
+            ProcessedAs::DifferentContent => {
+                self.failed += 1;
+                self.different_content += 1;
+            }
             ProcessedAs::LeaseLost => self.lease_lost += 1,
         }
     }
@@ -281,6 +289,7 @@ fn crashed(job: &ClaimedJob, message: &str) -> Verdict {
         ),
         status: None,
         problems: Vec::new(),
+        different_content: false,
     }
 }
 
@@ -310,6 +319,10 @@ pub enum ProcessedAs {
     },
     /// Failed for good (reasons on the job).
     Failed,
+    /// Failed for good because the API already holds different content
+    /// (a receipt of this order, an image under this id) that cannot be
+    /// changed.
+    DifferentContent,
     /// Another worker took the job over; it records the outcome.
     LeaseLost,
 }
@@ -561,12 +574,30 @@ impl Worker {
                 after: Duration::ZERO,
             });
         }
-        let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+        let attempts = u32::try_from(job.budget_used).unwrap_or(u32::MAX);
         let backoff = self.config.backoff.delay(attempts);
+        // What a 409 on an image id is compared with.
+        let known_images = match (job.kind, crate::deliver::image_id_in(&job.payload)) {
+            (JobKind::Image, Some(image_id)) => match self
+                .outbox
+                .delivered_images(&job.merchant_serial_number, &image_id, job.id)
+                .await
+            {
+                Ok(known) => known,
+                Err(e) => {
+                    return Attempt::Done(Verdict::Retry {
+                        error: e.to_string(),
+                        status: None,
+                        after: backoff,
+                    });
+                }
+            },
+            _ => Vec::new(),
+        };
         let client = self.client.clone();
         let owned = job.clone();
         let mut delivery = pin!(spawn_caught(async move {
-            deliver(&client, &owned, backoff).await
+            deliver(&client, &owned, backoff, &known_images).await
         }));
         let period = (self.config.lease.min(MAX_LEASE) / 3).max(Duration::from_millis(100));
         let first = Instant::now()
@@ -606,15 +637,16 @@ impl Worker {
         };
         if let (Verdict::Retry { error, status, .. }, Some(max)) =
             (&verdict, self.config.max_attempts)
-            && job.attempts >= i64::from(max)
+            && job.budget_used >= i64::from(max)
         {
             verdict = Verdict::Failed {
                 error: format!(
                     "gave up after {} attempts; the last one: {error}",
-                    job.attempts
+                    job.budget_used
                 ),
                 status: *status,
                 problems: Vec::new(),
+                different_content: false,
             };
         }
         let mut wait = Duration::from_millis(100);
@@ -658,6 +690,10 @@ impl Worker {
                 }
                 processed(ProcessedAs::Retrying { after })
             }
+            Verdict::Failed {
+                different_content: true,
+                ..
+            } => processed(ProcessedAs::DifferentContent),
             Verdict::Failed { .. } => processed(ProcessedAs::Failed),
         }
     }

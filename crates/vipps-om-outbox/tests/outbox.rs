@@ -142,6 +142,13 @@ on_both!(
     a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered,
     a_vanished_database_stops_the_workers_with_the_reason,
     a_schema_1_database_with_odd_times_is_repaired_by_the_migration,
+    jobs_of_one_order_from_concurrent_transactions_go_in_commit_order,
+    a_job_retried_by_staff_gets_its_whole_attempt_budget_again,
+    a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_delivered,
+    an_image_id_with_different_content_fails_visibly,
+    enqueuing_the_same_job_twice_queues_it_once,
+    a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks,
+    a_schema_2_database_gets_its_order_sequences_in_id_order,
 );
 
 fn msn() -> MerchantSerialNumber {
@@ -1188,6 +1195,445 @@ async fn refused_credentials_keep_jobs_waiting_not_failed(db: &Db) {
 /// Says that the PostgreSQL runs are skipped: in each skipped test's output,
 /// and once per test binary straight to standard error, past the test
 /// harness's capture, so that a passing run shows it too.
+fn category(url: &str) -> Category {
+    Category {
+        category: CategoryType::General,
+        order_details_url: url.into(),
+        image_id: None,
+    }
+}
+
+async fn jobs_of_one_order_from_concurrent_transactions_go_in_commit_order(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let o = order("tx-order-1");
+    let first = NewJob::category(
+        &msn(),
+        &PaymentType::Ecom,
+        &o,
+        &category("https://shop.example/first"),
+    )
+    .unwrap();
+    let second = NewJob::category(
+        &msn(),
+        &PaymentType::Ecom,
+        &o,
+        &category("https://shop.example/second"),
+    )
+    .unwrap();
+
+    // Transaction 1 enqueues and stays open; transaction 2 enqueues a job
+    // of the same order and tries to commit first.
+    macro_rules! interleave {
+        ($pool:expr) => {{
+            let mut t1 = $pool.begin().await.unwrap();
+            let a = outbox.enqueue_in(&mut t1, &first).await.unwrap();
+            let (ob, pool2) = (outbox.clone(), $pool.clone());
+            let t2 = tokio::spawn(async move {
+                let mut t2 = pool2.begin().await.unwrap();
+                let b = ob.enqueue_in(&mut t2, &second).await.unwrap();
+                t2.commit().await.unwrap();
+                b
+            });
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert!(
+                !t2.is_finished(),
+                "the second transaction waits for the first one's order lock"
+            );
+            if outbox.backend() == vipps_om_outbox::Backend::Postgres {
+                // Nothing of the order is visible yet, so nothing is claimed
+                // (before the fix, the later job was claimed here).
+                assert!(worker(&outbox, &client).run_once().await.unwrap().is_none());
+            }
+            t1.commit().await.unwrap();
+            let b = tokio::time::timeout(Duration::from_secs(20), t2)
+                .await
+                .unwrap()
+                .unwrap();
+            (a, b)
+        }};
+    }
+    let (a, b) = match outbox.backend() {
+        vipps_om_outbox::Backend::Postgres => interleave!(outbox.pg_pool().unwrap()),
+        vipps_om_outbox::Backend::Sqlite => interleave!(outbox.sqlite_pool().unwrap()),
+    };
+    let waiting = outbox.job(b).await.unwrap();
+    assert_eq!(waiting.blocked_by, Some(a));
+    drain(&outbox, &client, 2).await;
+    let (ja, jb) = (outbox.job(a).await.unwrap(), outbox.job(b).await.unwrap());
+    assert_eq!(
+        (ja.state, jb.state),
+        (JobState::Delivered, JobState::Delivered)
+    );
+    assert!(ja.delivered_at <= jb.delivered_at);
+    let stored = sim
+        .order("123456", &PaymentType::Ecom, "tx-order-1")
+        .unwrap();
+    assert_eq!(stored.categories.len(), 1);
+    assert_eq!(
+        stored.categories[0].url.as_str(),
+        "https://shop.example/second"
+    );
+    let ids: Vec<_> = outbox
+        .order_status("tx-order-1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(ids, vec![a, b]);
+}
+
+async fn a_job_retried_by_staff_gets_its_whole_attempt_budget_again(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = client_without_retries(&sim);
+    let outbox = db.outbox().await;
+    let id = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("budget-1"), &receipt(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let limited = || {
+        worker(&outbox, &client).with_config(config().max_attempts(Some(2)).stop_when_idle(true))
+    };
+    sim.inject_fault(Fault::status(Route::AddReceipt, 503).times(2))
+        .unwrap();
+    limited().run(std::future::pending()).await.unwrap();
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!(
+        (job.state, job.attempts, job.attempts_since_retry),
+        (JobState::Failed, 2, 2)
+    );
+
+    // Retried by staff: one more transient failure is within the budget.
+    outbox.retry(id).await.unwrap();
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!(
+        (job.state, job.attempts, job.attempts_since_retry),
+        (JobState::Pending, 2, 0)
+    );
+    sim.inject_fault(Fault::status(Route::AddReceipt, 503).times(1))
+        .unwrap();
+    let report = limited().run(std::future::pending()).await.unwrap();
+    assert_eq!((report.retried, report.failed, report.delivered), (1, 0, 1));
+    let job = outbox.job(id).await.unwrap();
+    assert_eq!(
+        (job.state, job.attempts, job.attempts_since_retry),
+        (JobState::Delivered, 4, 2)
+    );
+    // Attempts before the retry still count for what a 409 means.
+    assert_eq!(job.outcome, Some(Outcome::Created));
+}
+
+async fn a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_delivered(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let o = order("corrected-1");
+    let first = outbox
+        .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &receipt(1)).unwrap())
+        .await
+        .unwrap();
+    // A corrected receipt for the same order.
+    let corrected = outbox
+        .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &receipt(2)).unwrap())
+        .await
+        .unwrap();
+    assert_ne!(first, corrected);
+    let w = worker(&outbox, &client);
+    assert_eq!(
+        w.run_once().await.unwrap().unwrap().result,
+        ProcessedAs::Delivered(Outcome::Created)
+    );
+    let done = w.run_once().await.unwrap().unwrap();
+    assert_eq!(done.result, ProcessedAs::DifferentContent);
+    let job = outbox.job(corrected).await.unwrap();
+    assert_eq!(
+        (job.state, job.different_content, job.last_status),
+        (JobState::Failed, true, Some(409))
+    );
+    assert!(
+        job.summary()
+            .contains("a different receipt is already stored"),
+        "{}",
+        job.summary()
+    );
+    assert!(
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .contains("cannot be changed")
+    );
+    let failed = outbox.failed(10).await.unwrap();
+    assert_eq!(
+        failed.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![corrected]
+    );
+    // The app keeps the first receipt.
+    let stored = sim
+        .order("123456", &PaymentType::Ecom, "corrected-1")
+        .unwrap();
+    assert_eq!(stored.receipt, Some(receipt(1)));
+
+    // Retrying it fails the same way (the stored receipt is still different).
+    outbox.retry(corrected).await.unwrap();
+    let again = w.run_once().await.unwrap().unwrap();
+    assert_eq!(again.result, ProcessedAs::DifferentContent);
+
+    // The same receipt, sent by something else first, is delivered.
+    let o2 = order("same-elsewhere-1");
+    client
+        .receipts()
+        .add(&PaymentType::Ecom, &o2, &receipt(3))
+        .await
+        .unwrap();
+    let same = outbox
+        .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o2, &receipt(3)).unwrap())
+        .await
+        .unwrap();
+    let done = w.run_once().await.unwrap().unwrap();
+    assert_eq!(
+        (done.job, done.result),
+        (same, ProcessedAs::Delivered(Outcome::AlreadyThere))
+    );
+    assert!(!outbox.job(same).await.unwrap().different_content);
+}
+
+async fn an_image_id_with_different_content_fails_visibly(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let o = order("image-conflict-1");
+    let id = ImageId::new("shop-logo").unwrap();
+    let original = Image::from_bytes(id.clone(), &png(400));
+    let changed = Image::from_bytes(id.clone(), &png(500));
+    let first = outbox
+        .enqueue(&NewJob::image(&msn(), &PaymentType::Ecom, &o, &original).unwrap())
+        .await
+        .unwrap();
+    let second = outbox
+        .enqueue(&NewJob::image(&msn(), &PaymentType::Ecom, &o, &changed).unwrap())
+        .await
+        .unwrap();
+    let w = worker(&outbox, &client);
+    assert_eq!(
+        w.run_once().await.unwrap().unwrap().result,
+        ProcessedAs::Delivered(Outcome::Created)
+    );
+    let done = w.run_once().await.unwrap().unwrap();
+    assert_eq!(
+        (done.job, done.result),
+        (second, ProcessedAs::DifferentContent)
+    );
+    let job = outbox.job(second).await.unwrap();
+    assert!(
+        job.last_error.as_deref().unwrap().contains("new image id"),
+        "{:?}",
+        job.last_error
+    );
+    assert_eq!(outbox.job(first).await.unwrap().state, JobState::Delivered);
+
+    // The same image again under its id (another order's job) is delivered.
+    let again = outbox
+        .enqueue(
+            &NewJob::image(
+                &msn(),
+                &PaymentType::Ecom,
+                &order("image-conflict-2"),
+                &original,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let done = w.run_once().await.unwrap().unwrap();
+    assert_eq!(
+        (done.job, done.result),
+        (again, ProcessedAs::Delivered(Outcome::AlreadyThere))
+    );
+}
+
+async fn enqueuing_the_same_job_twice_queues_it_once(db: &Db) {
+    let outbox = db.outbox().await;
+    let job = NewJob::receipt(&msn(), &PaymentType::Ecom, &order("twice-1"), &receipt(1)).unwrap();
+    let first = outbox.submit(&job).await.unwrap();
+    assert!(!first.already_queued);
+    let again = outbox.submit(&job).await.unwrap();
+    assert_eq!((again.id, again.already_queued), (first.id, true));
+    // In bulk, and inside one batch, the same.
+    let other =
+        NewJob::receipt(&msn(), &PaymentType::Ecom, &order("twice-2"), &receipt(2)).unwrap();
+    let batch = outbox
+        .submit_many(&[job.clone(), other.clone(), other.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        batch.iter().map(|e| e.already_queued).collect::<Vec<_>>(),
+        vec![true, false, true]
+    );
+    assert_eq!(batch[1].id, batch[2].id);
+    assert_eq!(outbox.metrics().await.unwrap().pending, 2);
+    // Different content is a different job; a caller's key decides otherwise.
+    let changed =
+        NewJob::receipt(&msn(), &PaymentType::Ecom, &order("twice-1"), &receipt(9)).unwrap();
+    assert!(!outbox.submit(&changed).await.unwrap().already_queued);
+    let keyed = |n| {
+        NewJob::receipt(&msn(), &PaymentType::Ecom, &order("twice-3"), &receipt(n))
+            .unwrap()
+            .with_idempotency_key("checkout-77")
+            .unwrap()
+    };
+    let k1 = outbox.submit(&keyed(1)).await.unwrap();
+    let k2 = outbox.submit(&keyed(2)).await.unwrap();
+    assert_eq!((k2.id, k2.already_queued), (k1.id, true));
+    assert_eq!(
+        outbox.job(k1.id).await.unwrap().idempotency_key.as_deref(),
+        Some("checkout-77")
+    );
+    let long = "k".repeat(vipps_om_outbox::MAX_IDEMPOTENCY_KEY_LEN + 1);
+    let err = keyed(1).with_idempotency_key(long).unwrap_err();
+    assert!(err.to_string().contains("200 bytes"), "{err}");
+}
+
+/// PostgreSQL's lock table holds 6,400 locks by default; a bulk import of
+/// more orders than that must not need as many: orders share
+/// `ORDER_LOCK_BUCKETS` locks, and a transaction holds at most that many.
+async fn a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks(db: &Db) {
+    let outbox = db.outbox().await;
+    let jobs: Vec<NewJob> = (0..7_000)
+        .map(|n| {
+            NewJob::receipt(
+                &msn(),
+                &PaymentType::Ecom,
+                &order(&format!("bulk-{n}")),
+                &receipt(n),
+            )
+            .unwrap()
+        })
+        .collect();
+    let done = outbox.submit_many(&jobs).await.unwrap();
+    assert_eq!(done.len(), 7_000);
+    assert!(done.iter().all(|e| !e.already_queued));
+    assert_eq!(outbox.metrics().await.unwrap().pending, 7_000);
+
+    if let Some(pool) = outbox.pg_pool() {
+        let mut tx = pool.begin().await.unwrap();
+        for n in 0..1_000 {
+            let job = NewJob::receipt(
+                &msn(),
+                &PaymentType::Ecom,
+                &order(&format!("tx-bulk-{n}")),
+                &receipt(n),
+            )
+            .unwrap();
+            outbox.enqueue_in(&mut tx, &job).await.unwrap();
+        }
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        // Fewer locks than orders, and never more than the buckets.
+        assert!(
+            held > 0 && held < 1_000 && held <= i64::from(vipps_om_outbox::ORDER_LOCK_BUCKETS),
+            "{held} locks"
+        );
+        tx.commit().await.unwrap();
+    }
+}
+
+/// Jobs enqueued before schema 3 are numbered in id order within their
+/// order: the later job of an order still waits for the earlier one.
+async fn a_schema_2_database_gets_its_order_sequences_in_id_order(db: &Db) {
+    use sha2::Digest;
+    let sqlite = db.url.starts_with("sqlite");
+    let (one, two) = if sqlite {
+        (
+            include_str!("../migrations/sqlite/0001_outbox.sql"),
+            include_str!("../migrations/sqlite/0002_integer_times.sql"),
+        )
+    } else {
+        (
+            include_str!("../migrations/postgres/0001_outbox.sql"),
+            include_str!("../migrations/postgres/0002_integer_times.sql"),
+        )
+    };
+    let sum = |sql: &str| -> String {
+        sha2::Sha256::digest(sql.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let row = |order: &str, state: &str, attempts: u32| {
+        format!(
+            "INSERT INTO vipps_om_outbox_jobs (kind, merchant_serial_number, payment_type, order_id, \
+             payload, state, attempts, next_attempt_at, created_at, updated_at) VALUES ('category_v2', \
+             '123456', 'ECOM', '{order}', '{payload}', '{state}', {attempts}, 1, 1, 1);",
+            payload =
+                serde_json::to_string(&category(&format!("https://shop.example/{order}/{state}")))
+                    .unwrap()
+        )
+    };
+    let setup = format!(
+        "{one};\n{two};\n\
+        CREATE TABLE vipps_om_outbox_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+            checksum TEXT NOT NULL, applied_at BIGINT NOT NULL);
+        INSERT INTO vipps_om_outbox_migrations VALUES (1, 'outbox jobs', '{}', 0);
+        INSERT INTO vipps_om_outbox_migrations VALUES (2, 'integer times, nothing scheduled beyond 24 h', '{}', 0);
+        {}{}{}{}",
+        sum(one),
+        sum(two),
+        row("old-1", "delivered", 1),
+        row("old-2", "pending", 3),
+        row("old-1", "pending", 0),
+        row("old-2", "pending", 0),
+    );
+    match &db.pg_drop {
+        None => {
+            use sqlx::ConnectOptions;
+            use std::str::FromStr;
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
+        }
+        Some(_) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
+        }
+    }
+    let outbox = db.outbox().await;
+    let old2 = outbox.order_status("old-2").await.unwrap();
+    assert_eq!(old2.len(), 2);
+    assert_eq!(old2[1].blocked_by, Some(old2[0].id));
+    // The attempts so far count against the budget until a retry.
+    assert_eq!(old2[0].attempts_since_retry, 3);
+    let old1 = outbox.order_status("old-1").await.unwrap();
+    assert_eq!(old1[1].blocked_by, None, "the earlier job is delivered");
+    // A new job of the order comes after the old ones.
+    let new = outbox
+        .enqueue(
+            &NewJob::category(
+                &msn(),
+                &PaymentType::Ecom,
+                &order("old-2"),
+                &category("https://shop.example/new"),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let old2 = outbox.order_status("old-2").await.unwrap();
+    assert_eq!(old2.last().unwrap().id, new);
+    assert_eq!(outbox.job(new).await.unwrap().blocked_by, Some(old2[0].id));
+}
+
 fn skipped_without_postgres() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     let message = "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL outbox tests (.ci/run starts a throwaway server)";
@@ -1196,4 +1642,51 @@ fn skipped_without_postgres() {
         use std::io::Write as _;
         let _ = writeln!(std::io::stderr(), "\n{message}");
     });
+}
+
+#[tokio::test]
+async fn every_sqlite_spelling_creates_the_file_but_not_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    for (name, url) in [
+        ("a.db", format!("sqlite://{}", path("a.db"))),
+        ("b.db", format!("sqlite:{}", path("b.db"))),
+        ("c.db", path("c.db")),
+        ("d.db", format!("sqlite://{}?mode=rwc", path("d.db"))),
+        ("e.db", format!("SQLite://{}", path("e.db"))),
+    ] {
+        let outbox = Outbox::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        outbox
+            .enqueue(
+                &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("url-1"), &receipt(1)).unwrap(),
+            )
+            .await
+            .unwrap();
+        outbox.close().await;
+        assert!(dir.path().join(name).is_file(), "{url} created {name}");
+        // Opened again, the job is there.
+        let again = Outbox::connect(&url).await.unwrap();
+        assert_eq!(again.order_status("url-1").await.unwrap().len(), 1, "{url}");
+        again.close().await;
+    }
+    let missing = dir.path().join("no-such-folder");
+    for url in [
+        format!("sqlite://{}/outbox.db", missing.display()),
+        format!("{}/outbox.db", missing.display()),
+    ] {
+        let err = Outbox::connect(&url).await.unwrap_err();
+        assert!(matches!(err, OutboxError::MissingFolder { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains(&missing.display().to_string()),
+            "{err}"
+        );
+        assert!(!missing.exists());
+    }
+    let err = Outbox::connect("mysql://db/outbox").await.unwrap_err();
+    assert!(matches!(err, OutboxError::UnsupportedUrl(_)), "{err:?}");
+    // In memory still works.
+    let memory = Outbox::connect("sqlite::memory:").await.unwrap();
+    assert_eq!(memory.metrics().await.unwrap().pending, 0);
 }

@@ -277,20 +277,9 @@ async fn add_user(
 /// The database URL: the flag or variable, else the outbox's default
 /// SQLite file in the user's data directory.
 fn database_url(given: Option<&str>) -> Result<String, Failure> {
-    if let Some(url) = given.map(str::trim).filter(|u| !u.is_empty()) {
-        return Ok(url.to_owned());
-    }
-    let dir = dirs::data_dir().map(|d| d.join("vipps-om")).ok_or_else(|| {
-        Failure::usage(
-            "no data directory is known for this user; give --database-url sqlite://PATH?mode=rwc or set VIPPS_OM_DATABASE_URL",
-        )
-    })?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
-    Ok(format!(
-        "sqlite://{}?mode=rwc",
-        dir.join("outbox.db").display()
-    ))
+    // One reading of database URLs for every command (any spelling
+    // `Outbox::connect` accepts; the default file in the data directory).
+    super::outbox::database_url(given)
 }
 
 /// Ctrl-C or SIGTERM.

@@ -53,9 +53,11 @@ pub(crate) async fn run(ctx: &Context, args: &OutboxArgs) -> Result<(), Failure>
     result
 }
 
-/// The database URL: the flag or variable, else a SQLite file in the
-/// user's data directory (created with its directory).
-fn database_url(given: Option<&str>) -> Result<String, Failure> {
+/// The database URL: the flag or variable (any spelling
+/// [`Outbox::connect`] reads: `sqlite:///PATH`, `sqlite:PATH`, a plain
+/// path, `postgres://…`), else a SQLite file in the user's data directory
+/// (created with its directory, since it is ours).
+pub(crate) fn database_url(given: Option<&str>) -> Result<String, Failure> {
     if let Some(url) = given.map(str::trim).filter(|u| !u.is_empty()) {
         return Ok(url.to_owned());
     }
@@ -63,20 +65,25 @@ fn database_url(given: Option<&str>) -> Result<String, Failure> {
         .map(|d| d.join("vipps-om"))
         .ok_or_else(|| {
             Failure::usage(
-                "no data directory is known for this user; give --database-url sqlite://PATH?mode=rwc or set VIPPS_OM_DATABASE_URL",
+                "no data directory is known for this user; give --database-url (e.g. sqlite:///var/lib/shop/outbox.db) or set VIPPS_OM_DATABASE_URL",
             )
         })?;
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
-    Ok(format!(
-        "sqlite://{}?mode=rwc",
-        dir.join("outbox.db").display()
-    ))
+    Ok(format!("sqlite://{}", dir.join("outbox.db").display()))
 }
 
-/// How an outbox error ends the command.
-fn failure(error: OutboxError) -> Failure {
+/// How an outbox error ends the command: a database that cannot be
+/// reached exits 3; a URL, folder or file that is wrong is configuration
+/// (2).
+pub(crate) fn failure(error: OutboxError) -> Failure {
     match &error {
+        OutboxError::UnsupportedUrl(_)
+        | OutboxError::MissingFolder { .. }
+        | OutboxError::CannotOpen { .. } => Failure {
+            kind: "configuration",
+            ..Failure::usage(error.to_string())
+        },
         OutboxError::InvalidPayload(report) => Failure::invalid("the new request", report),
         OutboxError::Database { .. } => Failure {
             code: ExitCode::Unavailable,
@@ -200,15 +207,29 @@ async fn enqueue_one(
     let bytes = read_input(file)?;
     let (job, warnings, image_id) =
         job_from_file(kind, &msn, &payment_type, &order, &bytes, !args.no_validate)?;
-    let id = outbox.enqueue(&job).await.map_err(failure)?;
+    let enqueued = outbox.submit(&job).await.map_err(failure)?;
+    let id = enqueued.id;
+    let already = if enqueued.already_queued {
+        Some(outbox.job(id).await.map_err(failure)?.state)
+    } else {
+        None
+    };
     ctx.emit(
         |style| {
-            let mut out = format!(
-                "{} job {id}: {} for {payment_type} order {}, merchant {msn}; `vipps-om outbox run` delivers it\n",
-                style.ok("✓ Queued"),
-                kind.describe(),
-                clean(order.as_str()),
-            );
+            let mut out = match already {
+                Some(state) => format!(
+                    "{} as job {id} ({state}): the same {} for {payment_type} order {}, merchant {msn}; nothing new was queued (`vipps-om outbox status --job {id}`)\n",
+                    style.ok("✓ Already queued"),
+                    kind.describe(),
+                    clean(order.as_str()),
+                ),
+                None => format!(
+                    "{} job {id}: {} for {payment_type} order {}, merchant {msn}; `vipps-om outbox run` delivers it\n",
+                    style.ok("✓ Queued"),
+                    kind.describe(),
+                    clean(order.as_str()),
+                ),
+            };
             if let Some(image_id) = &image_id {
                 out.push_str(&format!("  image id: {image_id} (use it in the order's category)\n"));
             }
@@ -216,7 +237,8 @@ async fn enqueue_one(
             out
         },
         || {
-            json!({"jobId": id, "kind": kind, "orderId": order, "paymentType": payment_type,
+            json!({"jobId": id, "alreadyQueued": enqueued.already_queued,
+                   "kind": kind, "orderId": order, "paymentType": payment_type,
                    "merchantSerialNumber": msn.as_str(), "imageId": image_id,
                    "warnings": warnings.problems()})
         },
@@ -323,13 +345,19 @@ async fn enqueue_bulk(
         }
     }
     // All valid lines in one transaction: queued together or not at all.
-    let ids = outbox.enqueue_many(&jobs).await.map_err(failure)?;
+    let done = outbox.submit_many(&jobs).await.map_err(failure)?;
+    let ids: Vec<JobId> = done
+        .iter()
+        .filter(|e| !e.already_queued)
+        .map(|e| e.id)
+        .collect();
+    let already = done.len() - ids.len();
     let failed_path = failed_file(input);
     write_refused(&failed_path, &refused)?;
     ctx.emit(
         |style| {
             let mut out = format!(
-                "{} {} of {} receipts queued for merchant {msn}{}\n",
+                "{} {} of {} receipts queued for merchant {msn}{}{}\n",
                 if refused.is_empty() {
                     style.ok("✓")
                 } else {
@@ -340,6 +368,11 @@ async fn enqueue_bulk(
                 match (ids.first(), ids.last()) {
                     (Some(first), Some(last)) => format!(" (jobs {first}–{last})"),
                     _ => String::new(),
+                },
+                if already > 0 {
+                    format!("; {already} already queued (not queued again)")
+                } else {
+                    String::new()
                 }
             );
             for r in refused.iter().take(10) {
@@ -365,7 +398,8 @@ async fn enqueue_bulk(
             out
         },
         || {
-            json!({"summary": {"total": total, "enqueued": ids.len(), "invalid": refused.len()},
+            json!({"summary": {"total": total, "enqueued": ids.len(), "alreadyQueued": already,
+                               "invalid": refused.len()},
                    "firstJobId": ids.first(), "lastJobId": ids.last(),
                    "failedFile": (!refused.is_empty()).then(|| failed_path.display().to_string())})
         },
@@ -512,6 +546,21 @@ async fn run_workers(
         },
         || json!({"report": report}),
     );
+    if args.drain && report.different_content > 0 {
+        return Err(Failure {
+            code: ExitCode::Refused,
+            kind: "different_content",
+            status: Some(409),
+            ..Failure::usage(format!(
+                "{} job(s) failed because a different receipt (or image under the same id) is already stored; receipts and images cannot be changed, so the app keeps showing the stored one{}; see `vipps-om outbox failed`",
+                report.different_content,
+                match report.failed - report.different_content {
+                    0 => String::new(),
+                    n => format!(", and {n} other job(s) failed for good"),
+                }
+            ))
+        });
+    }
     if args.drain && report.failed > 0 {
         return Err(Failure {
             code: ExitCode::Refused,
@@ -587,6 +636,10 @@ fn state_label(job: &JobStatus, style: &Style) -> String {
             Some(Outcome::AlreadyPresent) => "delivered (already present)",
             _ => "delivered",
         }),
+        JobState::Failed if job.different_content => style.fail(&format!(
+            "failed (a different {} is already stored)",
+            job.kind.describe()
+        )),
         JobState::Failed => style.fail("failed"),
         JobState::InFlight => style.warn("in flight"),
         JobState::Pending => "pending".to_owned(),
@@ -689,10 +742,23 @@ async fn failed(ctx: &Context, outbox: &Outbox, limit: u32) -> Result<(), Failur
                         out.push_str(&format!("      {}\n", clean(line.trim())));
                     }
                 }
-                out.push_str(&format!(
-                    "      fix: vipps-om outbox status --job {} (the request), then vipps-om outbox retry {} [--file FIXED.json]\n",
-                    job.id, job.id
-                ));
+                if job.different_content && job.kind == JobKind::Image {
+                    out.push_str(&format!(
+                        "      fix: give the image a new image id (vipps-om outbox retry {} --file FIXED.json) and use that id in the order's category\n",
+                        job.id
+                    ));
+                } else if job.different_content {
+                    out.push_str(&format!(
+                        "      it cannot be fixed by a retry: the stored {} stays; tell the customer another way (`vipps-om outbox status --job {}` shows the job's request)\n",
+                        job.kind.describe(),
+                        job.id
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        "      fix: vipps-om outbox status --job {} (the request), then vipps-om outbox retry {} [--file FIXED.json]\n",
+                        job.id, job.id
+                    ));
+                }
             }
             out
         },
