@@ -13,9 +13,15 @@ use std::str::FromStr;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
+use sqlx::PgPool;
+#[cfg(feature = "sqlite")]
+use sqlx::SqlitePool;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ColumnIndex, ConnectOptions as _, Decode, PgPool, Row, SqlitePool, Type};
+use sqlx::{ColumnIndex, ConnectOptions as _, Decode, Row, Type};
 
 use crate::error::{OutboxError, redact_url};
 use crate::job::{FieldProblem, JobId, JobKind, JobState, JobStatus, Outcome, Timestamp};
@@ -75,14 +81,18 @@ impl ConnectOptions {
 /// A pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Db {
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
 }
 
 impl Db {
     pub(crate) fn backend(&self) -> Backend {
         match self {
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -90,46 +100,62 @@ impl Db {
     pub(crate) async fn connect(url: &str, options: &ConnectOptions) -> Result<Db, OutboxError> {
         let lower = url.to_ascii_lowercase();
         if lower.starts_with("sqlite:") {
-            let connect = SqliteConnectOptions::from_str(url)
-                .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?
-                .journal_mode(SqliteJournalMode::Wal)
-                // FULL: a committed enqueue survives a power cut, not only
-                // a crash of the process.
-                .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(options.busy_timeout)
-                .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
-            let in_memory = lower.contains(":memory:") || lower.contains("mode=memory");
-            let mut pool = SqlitePoolOptions::new()
-                .max_connections(if in_memory {
-                    1
-                } else {
-                    options.max_connections
-                })
-                .acquire_timeout(options.acquire_timeout);
-            if in_memory {
-                // Every connection would be its own empty database.
-                pool = pool
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None);
+            #[cfg(not(feature = "sqlite"))]
+            return Err(OutboxError::BackendNotBuilt {
+                backend: Backend::Sqlite.as_str(),
+                feature: "sqlite",
+            });
+            #[cfg(feature = "sqlite")]
+            {
+                let connect = SqliteConnectOptions::from_str(url)
+                    .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: a committed enqueue survives a power cut, not only
+                    // a crash of the process.
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(options.busy_timeout)
+                    .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
+                let in_memory = lower.contains(":memory:") || lower.contains("mode=memory");
+                let mut pool = SqlitePoolOptions::new()
+                    .max_connections(if in_memory {
+                        1
+                    } else {
+                        options.max_connections
+                    })
+                    .acquire_timeout(options.acquire_timeout);
+                if in_memory {
+                    // Every connection would be its own empty database.
+                    pool = pool
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None);
+                }
+                let pool = pool
+                    .connect_with(connect)
+                    .await
+                    .map_err(OutboxError::db("open the SQLite database"))?;
+                Ok(Db::Sqlite(pool))
             }
-            let pool = pool
-                .connect_with(connect)
-                .await
-                .map_err(OutboxError::db("open the SQLite database"))?;
-            Ok(Db::Sqlite(pool))
         } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url)
-                .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?
-                .application_name("vipps-om-outbox")
-                .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
-            let pool = PgPoolOptions::new()
-                .max_connections(options.max_connections)
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect)
-                .await
-                .map_err(OutboxError::db("connect to PostgreSQL"))?;
-            Ok(Db::Postgres(pool))
+            #[cfg(not(feature = "postgres"))]
+            return Err(OutboxError::BackendNotBuilt {
+                backend: Backend::Postgres.as_str(),
+                feature: "postgres",
+            });
+            #[cfg(feature = "postgres")]
+            {
+                let connect = PgConnectOptions::from_str(url)
+                    .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?
+                    .application_name("vipps-om-outbox")
+                    .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
+                let pool = PgPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(OutboxError::db("connect to PostgreSQL"))?;
+                Ok(Db::Postgres(pool))
+            }
         } else {
             Err(OutboxError::UnsupportedUrl(redact_url(url)))
         }
@@ -141,10 +167,12 @@ impl Db {
 macro_rules! on_db {
     ($db:expr, |$pool:ident, $sql:ident| $body:expr) => {
         match $db {
+            #[cfg(feature = "sqlite")]
             $crate::db::Db::Sqlite($pool) => {
                 let $sql: &$crate::db::Sql = &$crate::db::SQLITE;
                 $body
             }
+            #[cfg(feature = "postgres")]
             $crate::db::Db::Postgres($pool) => {
                 let $sql: &$crate::db::Sql = &$crate::db::POSTGRES;
                 $body
@@ -314,6 +342,7 @@ impl Sql {
 }
 
 /// SQLite's statements: the clock from `julianday`, no row locks.
+#[cfg(feature = "sqlite")]
 pub(crate) static SQLITE: LazyLock<Sql> = LazyLock::new(|| {
     Sql::new(
         "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)",
@@ -322,6 +351,7 @@ pub(crate) static SQLITE: LazyLock<Sql> = LazyLock::new(|| {
 });
 
 /// PostgreSQL's statements: the transaction's clock, `SKIP LOCKED` claims.
+#[cfg(feature = "postgres")]
 pub(crate) static POSTGRES: LazyLock<Sql> = LazyLock::new(|| {
     Sql::new(
         "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT",
@@ -467,7 +497,7 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod tests {
     use super::*;
 
@@ -480,5 +510,33 @@ mod tests {
         }
         assert!(POSTGRES.claim.contains("SKIP LOCKED"));
         assert!(!SQLITE.claim.contains("SKIP LOCKED"));
+    }
+}
+
+/// A build without one backend names the feature to rebuild with.
+#[cfg(all(test, not(all(feature = "sqlite", feature = "postgres"))))]
+mod missing_backend {
+    #[cfg(not(feature = "postgres"))]
+    #[tokio::test]
+    async fn a_postgres_url_says_to_rebuild_with_the_feature() {
+        let Err(err) = crate::Outbox::connect("postgres://shop:secret@localhost/shop").await else {
+            panic!("connected to PostgreSQL without the postgres feature");
+        };
+        assert_eq!(
+            err.to_string(),
+            "this build has no PostgreSQL support: rebuild with --features postgres"
+        );
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    #[tokio::test]
+    async fn a_sqlite_url_says_to_rebuild_with_the_feature() {
+        let Err(err) = crate::Outbox::connect("sqlite::memory:").await else {
+            panic!("opened SQLite without the sqlite feature");
+        };
+        assert_eq!(
+            err.to_string(),
+            "this build has no SQLite support: rebuild with --features sqlite"
+        );
     }
 }

@@ -6,7 +6,11 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool, Postgres, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::Row;
+#[cfg(feature = "postgres")]
+use sqlx::{PgConnection, PgPool, Postgres};
+#[cfg(feature = "sqlite")]
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use vipps_om::{OrderId, PaymentType, ValidationReport};
 
 use crate::db::{self, Backend, ClaimedJob, ConnectOptions, Db, age_millis, ahead_millis, on_db};
@@ -34,29 +38,35 @@ pub struct Outbox {
 #[derive(Debug)]
 pub enum Tx<'a> {
     /// A SQLite connection (typically inside a transaction).
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a mut SqliteConnection),
     /// A PostgreSQL connection (typically inside a transaction).
+    #[cfg(feature = "postgres")]
     Postgres(&'a mut PgConnection),
 }
 
+#[cfg(feature = "sqlite")]
 impl<'a> From<&'a mut SqliteConnection> for Tx<'a> {
     fn from(conn: &'a mut SqliteConnection) -> Self {
         Tx::Sqlite(conn)
     }
 }
 
+#[cfg(feature = "postgres")]
 impl<'a> From<&'a mut PgConnection> for Tx<'a> {
     fn from(conn: &'a mut PgConnection) -> Self {
         Tx::Postgres(conn)
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl<'a, 'c> From<&'a mut sqlx::Transaction<'c, Sqlite>> for Tx<'a> {
     fn from(tx: &'a mut sqlx::Transaction<'c, Sqlite>) -> Self {
         Tx::Sqlite(tx)
     }
 }
 
+#[cfg(feature = "postgres")]
 impl<'a, 'c> From<&'a mut sqlx::Transaction<'c, Postgres>> for Tx<'a> {
     fn from(tx: &'a mut sqlx::Transaction<'c, Postgres>) -> Self {
         Tx::Postgres(tx)
@@ -167,6 +177,7 @@ impl Outbox {
 
     /// An outbox in the application's own SQLite pool (migrated now). Set
     /// WAL mode and a busy timeout on that pool.
+    #[cfg(feature = "sqlite")]
     pub async fn from_sqlite_pool(pool: SqlitePool) -> Result<Outbox, OutboxError> {
         let db = Db::Sqlite(pool);
         migrate::run(&db).await?;
@@ -174,6 +185,7 @@ impl Outbox {
     }
 
     /// An outbox in the application's own PostgreSQL pool (migrated now).
+    #[cfg(feature = "postgres")]
     pub async fn from_pg_pool(pool: PgPool) -> Result<Outbox, OutboxError> {
         let db = Db::Postgres(pool);
         migrate::run(&db).await?;
@@ -186,17 +198,21 @@ impl Outbox {
     }
 
     /// The SQLite pool, to begin transactions for [`Outbox::enqueue_in`].
+    #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.db {
             Db::Sqlite(pool) => Some(pool),
+            #[cfg(feature = "postgres")]
             Db::Postgres(_) => None,
         }
     }
 
     /// The PostgreSQL pool, to begin transactions for [`Outbox::enqueue_in`].
+    #[cfg(feature = "postgres")]
     pub fn pg_pool(&self) -> Option<&PgPool> {
         match &self.db {
             Db::Postgres(pool) => Some(pool),
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(_) => None,
         }
     }
@@ -251,7 +267,9 @@ impl Outbox {
     ) -> Result<JobId, OutboxError> {
         let tx = tx.into();
         let given = match &tx {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             Tx::Postgres(_) => Backend::Postgres,
         };
         if given != self.backend() {
@@ -261,10 +279,12 @@ impl Outbox {
             });
         }
         let id = match tx {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(conn) => insert_query(&db::SQLITE, job)
                 .fetch_one(conn)
                 .await
                 .and_then(|row| row.try_get::<i64, _>("id")),
+            #[cfg(feature = "postgres")]
             Tx::Postgres(conn) => insert_query(&db::POSTGRES, job)
                 .fetch_one(conn)
                 .await
