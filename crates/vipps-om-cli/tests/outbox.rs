@@ -781,17 +781,22 @@ async fn postgres_a_vanished_database_is_a_failure_with_the_reason() {
     a_vanished_database_is_a_failure_with_the_reason(true).await;
 }
 
-/// Says that the PostgreSQL runs are skipped: in each skipped test's output,
-/// and once per test binary straight to standard error, past the test
-/// harness's capture, so that a passing run shows it too.
+/// Says that this PostgreSQL run is skipped (see [`skip`]).
 fn skipped_without_postgres() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    let message = "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL crash test (.ci/run starts a throwaway server)";
-    eprintln!("{message}");
-    ONCE.call_once(|| {
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "\n{message}");
-    });
+    skip(
+        "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
+    );
+}
+
+/// Says that the running test is skipped and why: one line on standard
+/// error, written with `std::io::stderr()` rather than `eprintln!` because
+/// the test harness captures (and, for a passing test, discards) the
+/// `eprintln!` output, so that a run that reports "ok" still shows it.
+fn skip(reason: &str) {
+    use std::io::Write as _;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
 }
 
 /// Every way people write a SQLite database: the file is created (not

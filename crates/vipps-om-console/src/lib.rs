@@ -63,6 +63,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+#[cfg(feature = "demo")]
 pub mod demo;
 mod handlers;
 pub mod i18n;

@@ -147,8 +147,21 @@ async fn tables_work_on_sqlite() {
 #[tokio::test]
 async fn tables_work_on_postgres() {
     let Ok(url) = std::env::var("DATABASE_URL") else {
-        eprintln!("skipped: DATABASE_URL is not set (.ci/run starts a PostgreSQL)");
+        skip(
+            "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
+        );
         return;
     };
     exercise(&url).await;
+}
+
+/// Says that the running test is skipped and why: one line on standard
+/// error, written with `std::io::stderr()` rather than `eprintln!` because
+/// the test harness captures (and, for a passing test, discards) the
+/// `eprintln!` output, so that a run that reports "ok" still shows it.
+fn skip(reason: &str) {
+    use std::io::Write as _;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
 }

@@ -13,9 +13,15 @@ use std::str::FromStr;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
+use sqlx::PgPool;
+#[cfg(feature = "sqlite")]
+use sqlx::SqlitePool;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ColumnIndex, ConnectOptions as _, Decode, PgPool, Row, SqlitePool, Type};
+use sqlx::{ColumnIndex, ConnectOptions as _, Decode, Row, Type};
 
 use crate::error::{OutboxError, redact_url};
 use crate::job::{FieldProblem, JobId, JobKind, JobState, JobStatus, Outcome, Timestamp};
@@ -75,20 +81,25 @@ impl ConnectOptions {
 /// A pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Db {
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
 }
 
 impl Db {
     pub(crate) fn backend(&self) -> Backend {
         match self {
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             Db::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub(crate) async fn connect(url: &str, options: &ConnectOptions) -> Result<Db, OutboxError> {
         match target(url)? {
+            #[cfg(feature = "sqlite")]
             Target::Sqlite { connect, in_memory } => {
                 let connect = connect
                     .journal_mode(SqliteJournalMode::Wal)
@@ -120,6 +131,7 @@ impl Db {
                         })?;
                 Ok(Db::Sqlite(pool))
             }
+            #[cfg(feature = "postgres")]
             Target::Postgres(connect) => {
                 let connect = connect
                     .application_name("vipps-om-outbox")
@@ -138,10 +150,12 @@ impl Db {
 
 /// Where a database URL points.
 enum Target {
+    #[cfg(feature = "sqlite")]
     Sqlite {
         connect: SqliteConnectOptions,
         in_memory: bool,
     },
+    #[cfg(feature = "postgres")]
     Postgres(PgConnectOptions),
 }
 
@@ -155,10 +169,32 @@ fn target(url: &str) -> Result<Target, OutboxError> {
     let url = url.trim();
     let lower = url.to_ascii_lowercase();
     if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
         return PgConnectOptions::from_str(url)
             .map(Target::Postgres)
             .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)));
+        #[cfg(not(feature = "postgres"))]
+        return Err(OutboxError::BackendNotBuilt {
+            backend: Backend::Postgres.as_str(),
+            feature: "postgres",
+        });
     }
+    if url.is_empty() || (lower.contains("://") && !lower.starts_with("sqlite:")) {
+        return Err(OutboxError::UnsupportedUrl(redact_url(url)));
+    }
+    #[cfg(not(feature = "sqlite"))]
+    return Err(OutboxError::BackendNotBuilt {
+        backend: Backend::Sqlite.as_str(),
+        feature: "sqlite",
+    });
+    #[cfg(feature = "sqlite")]
+    sqlite_target(url, &lower)
+}
+
+/// The SQLite part of [`target`]: the path, the query, and the missing
+/// folder check.
+#[cfg(feature = "sqlite")]
+fn sqlite_target(url: &str, lower: &str) -> Result<Target, OutboxError> {
     let (path, query) = if lower.starts_with("sqlite:") {
         let rest = &url["sqlite:".len()..];
         let rest = rest.strip_prefix("//").unwrap_or(rest);
@@ -217,10 +253,12 @@ fn target(url: &str) -> Result<Target, OutboxError> {
 macro_rules! on_db {
     ($db:expr, |$pool:ident, $sql:ident| $body:expr) => {
         match $db {
+            #[cfg(feature = "sqlite")]
             $crate::db::Db::Sqlite($pool) => {
                 let $sql: &$crate::db::Sql = &$crate::db::SQLITE;
                 $body
             }
+            #[cfg(feature = "postgres")]
             $crate::db::Db::Postgres($pool) => {
                 let $sql: &$crate::db::Sql = &$crate::db::POSTGRES;
                 $body
@@ -416,6 +454,7 @@ impl Sql {
 }
 
 /// SQLite's statements: the clock from `julianday`, no row locks.
+#[cfg(feature = "sqlite")]
 pub(crate) static SQLITE: LazyLock<Sql> = LazyLock::new(|| {
     Sql::new(
         "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)",
@@ -424,6 +463,7 @@ pub(crate) static SQLITE: LazyLock<Sql> = LazyLock::new(|| {
 });
 
 /// PostgreSQL's statements: the transaction's clock, `SKIP LOCKED` claims.
+#[cfg(feature = "postgres")]
 pub(crate) static POSTGRES: LazyLock<Sql> = LazyLock::new(|| {
     Sql::new(
         "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT",
@@ -585,7 +625,7 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod tests {
     use super::*;
 
@@ -644,5 +684,33 @@ mod tests {
             target("postgresql://u@h/db"),
             Ok(Target::Postgres(_))
         ));
+    }
+}
+
+/// A build without one backend names the feature to rebuild with.
+#[cfg(all(test, not(all(feature = "sqlite", feature = "postgres"))))]
+mod missing_backend {
+    #[cfg(not(feature = "postgres"))]
+    #[tokio::test]
+    async fn a_postgres_url_says_to_rebuild_with_the_feature() {
+        let Err(err) = crate::Outbox::connect("postgres://shop:secret@localhost/shop").await else {
+            panic!("connected to PostgreSQL without the postgres feature");
+        };
+        assert_eq!(
+            err.to_string(),
+            "this build has no PostgreSQL support: rebuild with --features postgres"
+        );
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    #[tokio::test]
+    async fn a_sqlite_url_says_to_rebuild_with_the_feature() {
+        let Err(err) = crate::Outbox::connect("sqlite::memory:").await else {
+            panic!("opened SQLite without the sqlite feature");
+        };
+        assert_eq!(
+            err.to_string(),
+            "this build has no SQLite support: rebuild with --features sqlite"
+        );
     }
 }

@@ -40,6 +40,16 @@ pub enum OutboxError {
         reason: String,
     },
 
+    /// The database URL names a backend this build was compiled without
+    /// (the crate's `sqlite` and `postgres` features).
+    #[error("this build has no {backend} support: rebuild with --features {feature}")]
+    BackendNotBuilt {
+        /// The backend the URL names, e.g. "PostgreSQL".
+        backend: &'static str,
+        /// The feature that adds it, e.g. "postgres".
+        feature: &'static str,
+    },
+
     /// The database could not be reached or refused an operation.
     #[error("outbox database: could not {action}: {source}")]
     Database {

@@ -151,6 +151,9 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("vipps-om-outbox needs a database: enable its `sqlite` and/or `postgres` feature");
+
 mod db;
 mod deliver;
 pub mod error;

@@ -22,7 +22,9 @@ use crate::error::OutboxError;
 struct Migration {
     version: i64,
     description: &'static str,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     sqlite: &'static str,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     postgres: &'static str,
 }
 
@@ -55,6 +57,7 @@ const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS vipps_om_outbox_migrati
     applied_at BIGINT NOT NULL)";
 
 /// A key for `pg_advisory_xact_lock`: "vippsomo" in ASCII.
+#[cfg(feature = "postgres")]
 const PG_LOCK_KEY: i64 = 0x7669_7070_736f_6d6f;
 
 fn checksum(sql: &str) -> String {
@@ -140,6 +143,7 @@ macro_rules! apply_missing {
 /// Brings the schema up to date.
 pub(crate) async fn run(db: &Db) -> Result<(), OutboxError> {
     match db {
+        #[cfg(feature = "sqlite")]
         Db::Sqlite(pool) => {
             // IMMEDIATE: take the write lock before reading the history, so
             // two processes starting together cannot both apply a migration.
@@ -152,6 +156,7 @@ pub(crate) async fn run(db: &Db) -> Result<(), OutboxError> {
                 .await
                 .map_err(OutboxError::db("commit the migrations"))?;
         }
+        #[cfg(feature = "postgres")]
         Db::Postgres(pool) => {
             let mut tx = pool
                 .begin()

@@ -6,7 +6,11 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool, Postgres, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::Row;
+#[cfg(feature = "postgres")]
+use sqlx::{PgConnection, PgPool, Postgres};
+#[cfg(feature = "sqlite")]
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use vipps_om::{OrderId, PaymentType, ValidationReport};
 
 use crate::db::{self, Backend, ClaimedJob, ConnectOptions, Db, age_millis, ahead_millis, on_db};
@@ -34,29 +38,35 @@ pub struct Outbox {
 #[derive(Debug)]
 pub enum Tx<'a> {
     /// A SQLite connection (typically inside a transaction).
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a mut SqliteConnection),
     /// A PostgreSQL connection (typically inside a transaction).
+    #[cfg(feature = "postgres")]
     Postgres(&'a mut PgConnection),
 }
 
+#[cfg(feature = "sqlite")]
 impl<'a> From<&'a mut SqliteConnection> for Tx<'a> {
     fn from(conn: &'a mut SqliteConnection) -> Self {
         Tx::Sqlite(conn)
     }
 }
 
+#[cfg(feature = "postgres")]
 impl<'a> From<&'a mut PgConnection> for Tx<'a> {
     fn from(conn: &'a mut PgConnection) -> Self {
         Tx::Postgres(conn)
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl<'a, 'c> From<&'a mut sqlx::Transaction<'c, Sqlite>> for Tx<'a> {
     fn from(tx: &'a mut sqlx::Transaction<'c, Sqlite>) -> Self {
         Tx::Sqlite(tx)
     }
 }
 
+#[cfg(feature = "postgres")]
 impl<'a, 'c> From<&'a mut sqlx::Transaction<'c, Postgres>> for Tx<'a> {
     fn from(tx: &'a mut sqlx::Transaction<'c, Postgres>) -> Self {
         Tx::Postgres(tx)
@@ -159,6 +169,7 @@ pub struct Enqueued {
 /// The class of the advisory locks taken per order at enqueue on
 /// PostgreSQL (`pg_advisory_xact_lock(class, bucket)`), "vo" in ASCII; the
 /// two-key lock space does not overlap the one-key space.
+#[cfg(feature = "postgres")]
 const ORDER_LOCK_CLASS: i32 = 0x766f;
 
 /// How many advisory locks orders share on PostgreSQL: an order's lock is
@@ -171,9 +182,11 @@ const ORDER_LOCK_CLASS: i32 = 0x766f;
 pub const ORDER_LOCK_BUCKETS: u32 = 256;
 
 /// Takes an order lock until the end of the transaction.
+#[cfg(feature = "postgres")]
 const ORDER_LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 
 /// The order lock of a job: one of [`ORDER_LOCK_BUCKETS`].
+#[cfg(feature = "postgres")]
 fn order_lock(job: &NewJob) -> i32 {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
@@ -222,6 +235,7 @@ impl Outbox {
 
     /// An outbox in the application's own SQLite pool (migrated now). Set
     /// WAL mode and a busy timeout on that pool.
+    #[cfg(feature = "sqlite")]
     pub async fn from_sqlite_pool(pool: SqlitePool) -> Result<Outbox, OutboxError> {
         let db = Db::Sqlite(pool);
         migrate::run(&db).await?;
@@ -229,6 +243,7 @@ impl Outbox {
     }
 
     /// An outbox in the application's own PostgreSQL pool (migrated now).
+    #[cfg(feature = "postgres")]
     pub async fn from_pg_pool(pool: PgPool) -> Result<Outbox, OutboxError> {
         let db = Db::Postgres(pool);
         migrate::run(&db).await?;
@@ -241,17 +256,21 @@ impl Outbox {
     }
 
     /// The SQLite pool, to begin transactions for [`Outbox::enqueue_in`].
+    #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.db {
             Db::Sqlite(pool) => Some(pool),
+            #[cfg(feature = "postgres")]
             Db::Postgres(_) => None,
         }
     }
 
     /// The PostgreSQL pool, to begin transactions for [`Outbox::enqueue_in`].
+    #[cfg(feature = "postgres")]
     pub fn pg_pool(&self) -> Option<&PgPool> {
         match &self.db {
             Db::Postgres(pool) => Some(pool),
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(_) => None,
         }
     }
@@ -291,6 +310,9 @@ impl Outbox {
     /// [`Outbox::enqueue_many`], saying for each job whether it was already
     /// queued.
     pub async fn submit_many(&self, jobs: &[NewJob]) -> Result<Vec<Enqueued>, OutboxError> {
+        // Only PostgreSQL has order locks to take (SQLite has one writer).
+        #[cfg(feature = "postgres")]
+        #[allow(irrefutable_let_patterns)]
         if let Db::Postgres(pool) = &self.db {
             let mut tx = pool
                 .begin()
@@ -373,7 +395,9 @@ impl Outbox {
     ) -> Result<Enqueued, OutboxError> {
         let tx = tx.into();
         let given = match &tx {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             Tx::Postgres(_) => Backend::Postgres,
         };
         if given != self.backend() {
@@ -385,6 +409,7 @@ impl Outbox {
         let key = job.idempotency_key.as_str();
         let msn = job.merchant_serial_number.as_str();
         let found = match tx {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(conn) => {
                 let sql = &db::SQLITE;
                 match insert_query(sql, job).fetch_optional(&mut *conn).await {
@@ -399,6 +424,7 @@ impl Outbox {
                     Err(e) => Err(e),
                 }
             }
+            #[cfg(feature = "postgres")]
             Tx::Postgres(conn) => {
                 let sql = &db::POSTGRES;
                 match sqlx::query(ORDER_LOCK)

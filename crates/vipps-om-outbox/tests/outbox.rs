@@ -1192,9 +1192,6 @@ async fn refused_credentials_keep_jobs_waiting_not_failed(db: &Db) {
     );
 }
 
-/// Says that the PostgreSQL runs are skipped: in each skipped test's output,
-/// and once per test binary straight to standard error, past the test
-/// harness's capture, so that a passing run shows it too.
 fn category(url: &str) -> Category {
     Category {
         category: CategoryType::General,
@@ -1634,14 +1631,22 @@ async fn a_schema_2_database_gets_its_order_sequences_in_id_order(db: &Db) {
     assert_eq!(outbox.job(new).await.unwrap().blocked_by, Some(old2[0].id));
 }
 
+/// Says that this PostgreSQL run is skipped (see [`skip`]).
 fn skipped_without_postgres() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    let message = "skipped: set DATABASE_URL=postgres://USER@HOST:PORT/DB to run the PostgreSQL outbox tests (.ci/run starts a throwaway server)";
-    eprintln!("{message}");
-    ONCE.call_once(|| {
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "\n{message}");
-    });
+    skip(
+        "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
+    );
+}
+
+/// Says that the running test is skipped and why: one line on standard
+/// error, written with `std::io::stderr()` rather than `eprintln!` because
+/// the test harness captures (and, for a passing test, discards) the
+/// `eprintln!` output, so that a run that reports "ok" still shows it.
+fn skip(reason: &str) {
+    use std::io::Write as _;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
 }
 
 #[tokio::test]

@@ -281,6 +281,11 @@ impl ClientBuilder {
         )?;
         header_value(&credentials.client_id, "the client id", false)?;
 
+        // With `tls-ring` alone, rustls has no built-in crypto provider:
+        // use ring unless the application has installed one (an `Err` here
+        // means it has).
+        #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)

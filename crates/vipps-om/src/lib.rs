@@ -102,5 +102,5 @@ impl From<IdError> for Error {
 /// Compiles the README's code as a doctest, so the front page never shows
 /// code that does not build.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

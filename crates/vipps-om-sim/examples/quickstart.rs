@@ -6,7 +6,7 @@
 //! (e.g. start `vipps-om sim` in another terminal and point at it).
 //!
 //! ```sh
-//! cargo run --example quickstart -p vipps-om
+//! cargo run --example quickstart -p vipps-om-sim
 //! ```
 
 use vipps_om::builder::{LineBuilder, ReceiptBuilder};
