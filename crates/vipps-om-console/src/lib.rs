@@ -63,13 +63,14 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+mod delivery;
 pub mod demo;
-mod handlers;
 pub mod i18n;
 pub mod limiter;
 pub mod limits;
+mod links;
+mod pages;
 pub mod proxy;
-mod signin;
 pub mod store;
 pub mod uploads;
 mod views;
@@ -87,8 +88,8 @@ use vipps_om_outbox::Outbox;
 
 pub use auth::{PasswordError, PasswordHasherConfig};
 pub use limiter::{LimiterSize, LoginPolicy};
+pub use pages::signin::UNKNOWN_NAME;
 pub use proxy::ForwardedHeader;
-pub use signin::UNKNOWN_NAME;
 pub use store::{AuditEntry, Role, Store, StoreError, User};
 
 /// Settings of a console.
@@ -240,24 +241,27 @@ impl Console {
     /// The routes, with the security middleware.
     pub fn router(&self) -> Router {
         Router::new()
-            .route("/", get(handlers::home))
-            .route("/login", get(signin::login_page).post(signin::login))
-            .route("/logout", post(signin::logout))
-            .route("/order", get(handlers::order))
+            .route("/", get(pages::home::home))
+            .route(
+                "/login",
+                get(pages::signin::login_page).post(pages::signin::login),
+            )
+            .route("/logout", post(pages::signin::logout))
+            .route("/order", get(pages::order::order))
             .route(
                 "/jobs/{id}/retry",
-                get(handlers::retry_confirm).post(handlers::retry),
+                get(pages::retry::retry_confirm).post(pages::retry::retry),
             )
-            .route("/category", get(handlers::category_form))
-            .route("/category/review", post(handlers::category_review))
-            .route("/category/apply", post(handlers::category_apply))
-            .route("/image", get(handlers::image_form))
-            .route("/image/review", post(handlers::image_review))
-            .route("/image/apply", post(handlers::image_apply))
-            .route("/audit", get(handlers::audit_page))
-            .route("/lang/{code}", get(handlers::set_lang))
-            .route("/static/console.css", get(handlers::css))
-            .fallback(handlers::not_found)
+            .route("/category", get(pages::category::category_form))
+            .route("/category/review", post(pages::category::category_review))
+            .route("/category/apply", post(pages::category::category_apply))
+            .route("/image", get(pages::image::image_form))
+            .route("/image/review", post(pages::image::image_review))
+            .route("/image/apply", post(pages::image::image_apply))
+            .route("/audit", get(pages::audit::audit_page))
+            .route("/lang/{code}", get(pages::lang::set_lang))
+            .route("/static/console.css", get(pages::home::css))
+            .fallback(pages::home::not_found)
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 web::guard,

@@ -11,9 +11,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::{audit, internal};
 use crate::AppState;
 use crate::auth::{random_token, token_hash};
-use crate::handlers::{audit, internal};
 use crate::i18n::T;
 use crate::limiter::{Failure, Gate};
 use crate::store::NewAudit;
@@ -58,7 +58,7 @@ fn login_form(
         Some(t) => t,
         None => match state.login_tokens.issue() {
             Ok(t) => t,
-            Err(e) => return internal(ctx, e),
+            Err(e) => return internal(ctx, e).into_response(),
         },
     };
     let next = next.and_then(local_path).unwrap_or("/");
@@ -133,7 +133,7 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
     }
     let found = match state.store.user_by_name(&name).await {
         Ok(found) => found,
-        Err(e) => return internal(&ctx, e),
+        Err(e) => return internal(&ctx, e).into_response(),
     };
     let Some(permit) = state.hash_gate.enter().await else {
         tracing::warn!(address = %ctx.address, "sign-in refused: too many password checks at once");
@@ -196,7 +196,7 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
     state.limiter.succeeded(&name, &ctx.address);
     let (token, csrf_token) = match (random_token(), random_token()) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return internal(&ctx, e),
+        (Err(e), _) | (_, Err(e)) => return internal(&ctx, e).into_response(),
     };
     // A new session id at every sign-in (no fixation); an old one ends.
     if let Some(old) = &ctx.session {
@@ -213,7 +213,7 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
         )
         .await
     {
-        return internal(&ctx, e);
+        return internal(&ctx, e).into_response();
     }
     audit(
         &state,

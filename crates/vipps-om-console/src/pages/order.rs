@@ -1,0 +1,74 @@
+//! An order: as the customer sees it (read from the API), its delivery
+//! history (from the outbox) and, for editors, the fixes.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use maud::html;
+use serde::Deserialize;
+use vipps_om::{Error, OrderId};
+
+use super::{Page, St, audit};
+use crate::delivery::OrderKey;
+use crate::i18n::T;
+use crate::links::{payment_type, pt_code};
+use crate::store::NewAudit;
+use crate::views::{self, page, problems, respond};
+use crate::web::Signed;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct OrderQuery {
+    #[serde(default)]
+    order_id: String,
+    #[serde(default)]
+    payment_type: String,
+}
+
+pub(crate) async fn order(State(state): St, signed: Signed, Query(q): Query<OrderQuery>) -> Page {
+    let ctx = &signed.ctx;
+    let lang = ctx.lang;
+    let pt = payment_type(&q.payment_type);
+    let raw = q.order_id.trim();
+    let search = views::search_form(ctx, raw, pt_code(&pt));
+    if raw.is_empty() {
+        return Ok(respond(
+            StatusCode::OK,
+            page(ctx, lang.t(T::FindOrder), search),
+        ));
+    }
+    let order_id = OrderId::new(raw).map_err(|e| {
+        respond(
+            StatusCode::BAD_REQUEST,
+            page(
+                ctx,
+                lang.t(T::FindOrder),
+                html! { (search) (problems(lang.t(T::InvalidInput), &[("orderId".into(), e.to_string())], "error")) },
+            ),
+        )
+    })?;
+    let fetched = state.client.orders().get(&pt, &order_id).await;
+    let key = OrderKey {
+        merchant: state.client.merchant_serial_number(),
+        payment_type: &pt,
+        order_id: &order_id,
+    };
+    let jobs = key.jobs(&state.outbox).await;
+    let editor = signed.session.user.role == crate::Role::Editor;
+    let body = views::order::page(ctx, search, &key, &fetched, &jobs, editor);
+    audit(
+        &state,
+        NewAudit {
+            username: &signed.session.user.username,
+            action: "order.view",
+            order_id: Some(order_id.as_str()),
+            payment_type: Some(pt.as_str()),
+            detail: match &fetched {
+                Ok(_) => "viewed the order",
+                Err(Error::NotFound { .. }) => "looked for the order: not in the app",
+                Err(_) => "looked for the order: the API could not be asked",
+            },
+            outcome: "ok",
+        },
+    )
+    .await;
+    Ok(respond(StatusCode::OK, page(ctx, order_id.as_str(), body)))
+}
