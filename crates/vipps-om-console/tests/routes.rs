@@ -9,7 +9,7 @@ use vipps_om::builder::{LineBuilder, ReceiptBuilder};
 use vipps_om::{Amount, Category, CategoryType, Currency, OrderId, PaymentType, TaxRate};
 use vipps_om_console::demo::demo_png;
 use vipps_om_console::{Console, ConsoleConfig, LoginPolicy, PasswordHasherConfig};
-use vipps_om_outbox::{JobId, JobState, Outbox, Worker};
+use vipps_om_outbox::{JobId, JobState, Outbox};
 
 mod common;
 use common::*;
