@@ -68,17 +68,33 @@ pub(crate) struct OrderKey<'a> {
 impl OrderKey<'_> {
     /// The jobs of this order, in their sequence.
     pub(crate) async fn jobs(&self, outbox: &Outbox) -> Result<Vec<JobStatus>, OutboxError> {
-        Ok(outbox
-            .order_status(self.order_id.as_str())
-            .await?
-            .into_iter()
-            .filter(|j| {
-                j.merchant_serial_number == self.merchant.as_str()
-                    && j.payment_type
-                        .eq_ignore_ascii_case(self.payment_type.as_str())
-            })
-            .collect())
+        jobs_of(
+            outbox,
+            self.order_id.as_str(),
+            self.merchant.as_str(),
+            self.payment_type.as_str(),
+        )
+        .await
     }
+}
+
+/// The jobs of one merchant's order of one payment type, in their
+/// sequence.
+async fn jobs_of(
+    outbox: &Outbox,
+    order_id: &str,
+    merchant: &str,
+    payment_type: &str,
+) -> Result<Vec<JobStatus>, OutboxError> {
+    Ok(outbox
+        .order_status(order_id)
+        .await?
+        .into_iter()
+        .filter(|j| {
+            j.merchant_serial_number == merchant
+                && j.payment_type.eq_ignore_ascii_case(payment_type)
+        })
+        .collect())
 }
 
 fn waiting(job: &JobStatus) -> bool {
@@ -119,14 +135,13 @@ async fn image_behind(
 /// job waits later in the order (moved, new id), else in place.
 pub(crate) async fn retry(outbox: &Outbox, job: &JobStatus) -> Result<Queued, OutboxError> {
     let mut queued = Queued::default();
-    let jobs = outbox.order_status(&job.order_id).await?;
-    let jobs: Vec<JobStatus> = jobs
-        .into_iter()
-        .filter(|j| {
-            j.merchant_serial_number == job.merchant_serial_number
-                && j.payment_type == job.payment_type
-        })
-        .collect();
+    let jobs = jobs_of(
+        outbox,
+        &job.order_id,
+        &job.merchant_serial_number,
+        &job.payment_type,
+    )
+    .await?;
     send_again(outbox, &jobs, job, &mut queued).await?;
     Ok(queued)
 }

@@ -143,6 +143,19 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// An order of this console's merchant.
+    pub(crate) fn order_key<'a>(
+        &'a self,
+        payment_type: &'a vipps_om::PaymentType,
+        order_id: &'a vipps_om::OrderId,
+    ) -> delivery::OrderKey<'a> {
+        delivery::OrderKey {
+            merchant: self.client.merchant_serial_number(),
+            payment_type,
+            order_id,
+        }
+    }
+
     pub(crate) fn session_cookie(&self) -> &'static str {
         if self.config.secure_cookies {
             "__Host-vipps_om_console"

@@ -9,10 +9,9 @@ use serde::Deserialize;
 use vipps_om::summary::OrderSummary;
 use vipps_om::{Category, CategoryType, ImageId, OrderId, PaymentType, Validate};
 
-use super::{AppError, Page, St, audit, outbox_failed};
-use crate::delivery::{self, OrderKey};
+use super::{AppError, Page, St, record_fix};
+use crate::delivery;
 use crate::links::{payment_type, pt_code};
-use crate::store::NewAudit;
 use crate::views::{self, respond};
 use crate::web::Signed;
 
@@ -152,11 +151,7 @@ pub(crate) async fn category_apply(
 ) -> Page {
     let (order_id, pt, category, _) = editor_category(&signed, &form)?;
     let ctx = &signed.ctx;
-    let key = OrderKey {
-        merchant: state.client.merchant_serial_number(),
-        payment_type: &pt,
-        order_id: &order_id,
-    };
+    let key = state.order_key(&pt, &order_id);
     let result = delivery::queue_category(&state.outbox, &key, &category).await;
     let mut detail = format!(
         "category {} → {}",
@@ -166,22 +161,7 @@ pub(crate) async fn category_apply(
     if let Some(image) = &category.image_id {
         detail.push_str(&format!(" with image {image}"));
     }
-    audit(
-        &state,
-        NewAudit {
-            username: &signed.session.user.username,
-            action: "category.set",
-            order_id: Some(order_id.as_str()),
-            payment_type: Some(pt.as_str()),
-            detail: &match &result {
-                Ok(queued) => format!("{detail}: queued for delivery ({})", queued.describe()),
-                Err(e) => format!("{detail}: not queued: {e}"),
-            },
-            outcome: if result.is_ok() { "ok" } else { "failed" },
-        },
-    )
-    .await;
-    let queued = result.map_err(|e| outbox_failed(ctx, e))?;
+    let queued = record_fix(&state, &signed, &key, "category.set", &detail, result).await?;
     let jobs = key.jobs(&state.outbox).await;
     Ok(respond(
         StatusCode::OK,

@@ -11,12 +11,11 @@ use serde::Deserialize;
 use vipps_om::{ImageId, OrderId};
 
 use super::category::OrderRef;
-use super::{AppError, Page, St, audit, internal, outbox_failed};
+use super::{AppError, Page, St, internal, record_fix};
 use crate::auth::random_token;
-use crate::delivery::{self, OrderKey};
+use crate::delivery;
 use crate::i18n::T;
 use crate::links::payment_type;
-use crate::store::NewAudit;
 use crate::uploads::PendingUpload;
 use crate::views::forms::{ImageForm, ImageReview};
 use crate::views::{self, respond};
@@ -151,34 +150,11 @@ pub(crate) async fn image_apply(
     // Checked by the review.
     let order_id = OrderId::new(pending.order_id.as_str()).map_err(|e| internal(ctx, e))?;
     let pt = payment_type(&pending.payment_type);
-    let key = OrderKey {
-        merchant: state.client.merchant_serial_number(),
-        payment_type: &pt,
-        order_id: &order_id,
-    };
+    let key = state.order_key(&pt, &order_id);
     let image = vipps_om::Image::from_bytes(pending.image_id.clone(), &pending.bytes);
     let result = delivery::queue_image(&state.outbox, &key, &image).await;
-    audit(
-        &state,
-        NewAudit {
-            username: &signed.session.user.username,
-            action: "image.upload",
-            order_id: Some(order_id.as_str()),
-            payment_type: Some(pt.as_str()),
-            detail: &match &result {
-                Ok(queued) => format!(
-                    "image {} ({} bytes) queued for delivery ({})",
-                    pending.image_id,
-                    pending.bytes.len(),
-                    queued.describe()
-                ),
-                Err(e) => format!("image {} not queued: {e}", pending.image_id),
-            },
-            outcome: if result.is_ok() { "ok" } else { "failed" },
-        },
-    )
-    .await;
-    let queued = result.map_err(|e| outbox_failed(ctx, e))?;
+    let what = format!("image {} ({} bytes)", pending.image_id, pending.bytes.len());
+    let queued = record_fix(&state, &signed, &key, "image.upload", &what, result).await?;
     let jobs = key.jobs(&state.outbox).await;
     Ok(respond(
         StatusCode::OK,

@@ -23,10 +23,11 @@ use axum::response::{IntoResponse, Response};
 use vipps_om_outbox::OutboxError;
 
 use crate::AppState;
+use crate::delivery::{OrderKey, Queued};
 use crate::i18n::{Lang, T};
 use crate::store::NewAudit;
 use crate::views;
-use crate::web::Ctx;
+use crate::web::{Ctx, Signed};
 
 pub(crate) type St = State<Arc<AppState>>;
 
@@ -101,6 +102,34 @@ pub(crate) fn outbox_failed(ctx: &Ctx, error: OutboxError) -> AppError {
         }
         other => internal(ctx, other),
     }
+}
+
+/// Records a fix given to the outbox (`what`, under `action`) in the
+/// audit log, with what the outbox was told or why it refused.
+pub(crate) async fn record_fix(
+    state: &AppState,
+    signed: &Signed,
+    key: &OrderKey<'_>,
+    action: &str,
+    what: &str,
+    result: Result<Queued, OutboxError>,
+) -> Result<Queued, AppError> {
+    audit(
+        state,
+        NewAudit {
+            username: &signed.session.user.username,
+            action,
+            order_id: Some(key.order_id.as_str()),
+            payment_type: Some(key.payment_type.as_str()),
+            detail: &match &result {
+                Ok(queued) => format!("{what}: queued for delivery ({})", queued.describe()),
+                Err(e) => format!("{what}: not queued: {e}"),
+            },
+            outcome: if result.is_ok() { "ok" } else { "failed" },
+        },
+    )
+    .await;
+    result.map_err(|e| outbox_failed(&signed.ctx, e))
 }
 
 /// Writes to the audit log; a failure is logged, not shown.

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use vipps_om::{Error, OrderId};
 
 use super::{Page, St, audit};
-use crate::delivery::OrderKey;
 use crate::i18n::T;
 use crate::links::{payment_type, pt_code};
 use crate::store::NewAudit;
@@ -46,11 +45,7 @@ pub(crate) async fn order(State(state): St, signed: Signed, Query(q): Query<Orde
         )
     })?;
     let fetched = state.client.orders().get(&pt, &order_id).await;
-    let key = OrderKey {
-        merchant: state.client.merchant_serial_number(),
-        payment_type: &pt,
-        order_id: &order_id,
-    };
+    let key = state.order_key(&pt, &order_id);
     let jobs = key.jobs(&state.outbox).await;
     let editor = signed.session.user.role == crate::Role::Editor;
     let body = views::order::page(ctx, search, &key, &fetched, &jobs, editor);

@@ -22,13 +22,19 @@ pub(crate) fn back_to_order(lang: Lang, order_id: &str, pt: &str) -> Markup {
     html! { p { a href={ "/order?" (order_query(order_id, &pt)) } { (lang.t(T::BackToOrder)) } } }
 }
 
-/// 200 for a form, 422 when it comes back with problems.
-fn form_status(report: Option<&[(String, String)]>) -> StatusCode {
-    if report.is_some() {
+/// A form page: 200, or 422 with the problems of the last try above it.
+fn form_page(ctx: &Ctx, title: T, report: Option<&[(String, String)]>, form: Markup) -> Response {
+    let lang = ctx.lang;
+    let status = if report.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
-    }
+    };
+    let body = html! {
+        @if let Some(items) = report { (problems(lang.t(T::FixProblems), items, "error")) }
+        (form)
+    };
+    respond(status, page(ctx, lang.t(title), body))
 }
 
 /// What the outbox was told, job by job, and that the worker delivers it.
@@ -132,22 +138,19 @@ pub(crate) fn category_edit(
     report: Option<&[(String, String)]>,
 ) -> Response {
     let lang = ctx.lang;
-    respond(
-        form_status(report),
-        page(
-            ctx,
-            lang.t(T::EditCategory),
-            html! {
-                p { (lang.t(T::Order)) " " code { (form.order_id) } }
-                @if let Some(items) = report { (problems(lang.t(T::FixProblems), items, "error")) }
-                form.card method="post" action="/category/review" {
-                    (csrf(ctx))
-                    (category_fields(ctx, form))
-                    button type="submit" { (lang.t(T::Review)) }
-                }
-                (back_to_order(lang, &form.order_id, &form.payment_type))
-            },
-        ),
+    form_page(
+        ctx,
+        T::EditCategory,
+        report,
+        html! {
+            p { (lang.t(T::Order)) " " code { (form.order_id) } }
+            form.card method="post" action="/category/review" {
+                (csrf(ctx))
+                (category_fields(ctx, form))
+                button type="submit" { (lang.t(T::Review)) }
+            }
+            (back_to_order(lang, &form.order_id, &form.payment_type))
+        },
     )
 }
 
@@ -224,30 +227,27 @@ pub(crate) fn image_form(
     report: Option<&[(String, String)]>,
 ) -> Response {
     let lang = ctx.lang;
-    respond(
-        form_status(report),
-        page(
-            ctx,
-            lang.t(T::UploadImage),
-            html! {
-                @if let Some(items) = report { (problems(lang.t(T::FixProblems), items, "error")) }
-                form.card method="post" action="/image/review" enctype="multipart/form-data" {
-                    (csrf(ctx))
-                    input type="hidden" name="order_id" value=(form.order_id);
-                    input type="hidden" name="payment_type" value=(form.payment_type);
-                    div.field {
-                        label for="file" { (lang.t(T::ImageFile)) }
-                        input #file type="file" name="file" accept="image/png,image/jpeg" required;
-                    }
-                    div.field {
-                        label for="image_id" { (lang.t(T::ImageIdChoice)) }
-                        input #image_id type="text" name="image_id" value=(form.image_id) maxlength="128";
-                    }
-                    button type="submit" { (lang.t(T::Review)) }
+    form_page(
+        ctx,
+        T::UploadImage,
+        report,
+        html! {
+            form.card method="post" action="/image/review" enctype="multipart/form-data" {
+                (csrf(ctx))
+                input type="hidden" name="order_id" value=(form.order_id);
+                input type="hidden" name="payment_type" value=(form.payment_type);
+                div.field {
+                    label for="file" { (lang.t(T::ImageFile)) }
+                    input #file type="file" name="file" accept="image/png,image/jpeg" required;
                 }
-                @if !form.order_id.is_empty() { (back_to_order(lang, &form.order_id, &form.payment_type)) }
-            },
-        ),
+                div.field {
+                    label for="image_id" { (lang.t(T::ImageIdChoice)) }
+                    input #image_id type="text" name="image_id" value=(form.image_id) maxlength="128";
+                }
+                button type="submit" { (lang.t(T::Review)) }
+            }
+            @if !form.order_id.is_empty() { (back_to_order(lang, &form.order_id, &form.payment_type)) }
+        },
     )
 }
 
