@@ -6,6 +6,14 @@
 //! an image. Every sign-in and change is written to an append-only audit
 //! log.
 //!
+//! The console reads orders from the API but never writes to it: the
+//! outbox is the only writer of an order's category and images. A fix
+//! replaces the request of the order's waiting or failed job of the same
+//! kind, or is enqueued in the order's sequence (a category behind the
+//! image it names), and the outbox worker delivers it — run
+//! `vipps-om outbox run` (a [`vipps_om_outbox::Worker`]) beside the
+//! console; [`demo`] runs its own.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use vipps_om_console::{Console, ConsoleConfig, PasswordHasherConfig, Role};
