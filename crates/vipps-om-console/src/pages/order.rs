@@ -3,15 +3,13 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use maud::html;
 use serde::Deserialize;
 use vipps_om::{Error, OrderId};
 
 use super::{Page, St, audit};
-use crate::i18n::T;
 use crate::links::{payment_type, pt_code};
 use crate::store::NewAudit;
-use crate::views::{self, page, problems, respond};
+use crate::views::{self, page, respond};
 use crate::web::Signed;
 
 #[derive(Deserialize, Default)]
@@ -24,26 +22,22 @@ pub(crate) struct OrderQuery {
 
 pub(crate) async fn order(State(state): St, signed: Signed, Query(q): Query<OrderQuery>) -> Page {
     let ctx = &signed.ctx;
-    let lang = ctx.lang;
     let pt = payment_type(&q.payment_type);
     let raw = q.order_id.trim();
     let search = views::search_form(ctx, raw, pt_code(&pt));
     if raw.is_empty() {
         return Ok(respond(
             StatusCode::OK,
-            page(ctx, lang.t(T::FindOrder), search),
+            views::order::search_page(ctx, search, None),
         ));
     }
-    let order_id = OrderId::new(raw).map_err(|e| {
-        respond(
-            StatusCode::BAD_REQUEST,
-            page(
-                ctx,
-                lang.t(T::FindOrder),
-                html! { (search) (problems(lang.t(T::InvalidInput), &[("orderId".into(), e.to_string())], "error")) },
-            ),
-        )
-    })?;
+    let order_id = match OrderId::new(raw) {
+        Ok(id) => id,
+        Err(e) => {
+            let page = views::order::search_page(ctx, search, Some(&e.to_string()));
+            return Ok(respond(StatusCode::BAD_REQUEST, page));
+        }
+    };
     let fetched = state.client.orders().get(&pt, &order_id).await;
     let key = state.order_key(&pt, &order_id);
     let jobs = key.jobs(&state.outbox).await;

@@ -248,6 +248,20 @@ pub(crate) fn api_failure(title: &str, e: &Error) -> Markup {
     problems(title, &items, "error")
 }
 
+/// The order search, with why the order id was refused.
+pub(crate) fn search_page(ctx: &Ctx, search: Markup, invalid: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    let problem = invalid.map(|why| [("orderId".to_owned(), why.to_owned())]);
+    super::page(
+        ctx,
+        lang.t(T::FindOrder),
+        html! {
+            (search)
+            @if let Some(items) = &problem { (problems(lang.t(T::InvalidInput), items, "error")) }
+        },
+    )
+}
+
 /// The body of an order's page.
 pub(crate) fn page(
     ctx: &Ctx,
