@@ -42,7 +42,9 @@ where
 
 macro_rules! move_in {
     ($outbox:expr, $pool:expr, $begin:expr, $ids:expr) => {{
-        let mut tx = $begin.await.map_err(OutboxError::db("begin a transaction"))?;
+        let mut tx = $begin
+            .await
+            .map_err(OutboxError::db("begin a transaction"))?;
         let mut moved = Vec::with_capacity($ids.len());
         for &id in $ids {
             let row = sqlx::query(TAKE)
@@ -53,7 +55,11 @@ macro_rules! move_in {
             let Some(row) = row else {
                 drop(tx);
                 let state = $outbox.job(id).await?.state;
-                return Err(OutboxError::WrongState { id, state, what: WHY });
+                return Err(OutboxError::WrongState {
+                    id,
+                    state,
+                    what: WHY,
+                });
             };
             moved.push($outbox.enqueue_in(&mut tx, &new_job(&row)?).await?);
         }
@@ -84,5 +90,89 @@ impl Outbox {
             tracing::info!(job = %old, now = %new, "job moved to the end of its order's sequence");
         }
         Ok(moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vipps_om::{Category, CategoryType, ImageId};
+
+    use super::*;
+    use crate::job::JobState;
+
+    fn category(n: u32) -> NewJob {
+        NewJob::category(
+            &MerchantSerialNumber::new("123456").unwrap(),
+            &PaymentType::Ecom,
+            &OrderId::new("order-1").unwrap(),
+            &Category {
+                category: CategoryType::General,
+                order_details_url: format!("https://shop.example/{n}"),
+                image_id: Some(ImageId::new(format!("img-{n}")).unwrap()),
+            },
+        )
+        .unwrap()
+    }
+
+    async fn moves_keeping_the_request(outbox: Outbox) {
+        let ids = outbox
+            .enqueue_many(&[category(1), category(2), category(3)])
+            .await
+            .unwrap();
+        let before = outbox.job_payload(ids[0]).await.unwrap();
+        let moved = outbox.move_to_end(&[ids[0]]).await.unwrap();
+        assert_eq!(moved.len(), 1);
+        let order: Vec<JobId> = outbox
+            .order_status("order-1")
+            .await
+            .unwrap()
+            .iter()
+            .map(|j| j.id)
+            .collect();
+        assert_eq!(order, [ids[1], ids[2], moved[0]]);
+        assert_eq!(outbox.job_payload(moved[0]).await.unwrap(), before);
+        assert_eq!(outbox.job(moved[0]).await.unwrap().state, JobState::Pending);
+        assert!(matches!(
+            outbox.job(ids[0]).await,
+            Err(OutboxError::NoSuchJob(_))
+        ));
+        // Unknown: refused, nothing moves (the known one stays put).
+        assert!(outbox.move_to_end(&[ids[1], JobId(999_999)]).await.is_err());
+        let first = outbox.order_status("order-1").await.unwrap()[0].id;
+        assert_eq!(first, ids[1]);
+        outbox.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_moves_a_job_to_the_end_of_its_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+        moves_keeping_the_request(Outbox::connect(&url).await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_moves_a_job_to_the_end_of_its_order() {
+        use sqlx::Connection;
+        let Some(admin) = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))
+        else {
+            eprintln!("skipped: DATABASE_URL is not a PostgreSQL URL");
+            return;
+        };
+        let name = format!("outbox_move_{}", std::process::id());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
+        }
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        moves_keeping_the_request(Outbox::connect(&format!("{base}/{name}")).await.unwrap()).await;
+        sqlx::raw_sql(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
 }
