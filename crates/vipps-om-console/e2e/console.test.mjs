@@ -149,7 +149,8 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
     await page.getByRole('button', { name: 'Review' }).click();
     assert.equal(await page.locator('#image-id').innerText(), 'shop-logo');
     await page.locator('#confirm').click();
-    assert.match(await page.locator('#result').innerText(), /image is uploaded/);
+    assert.match(await page.locator('#result').innerText(), /image is queued for upload/);
+    assert.match(await page.locator('#failed-ahead').innerText(), /Retry it/);
     await page.getByRole('link', { name: 'Back to the order' }).click();
     await page.getByRole('link', { name: 'Retry delivery' }).click();
     assert.match(await page.locator('h1').innerText(), /Retry this delivery/);

@@ -203,7 +203,12 @@ texts! {
     Problems => "Problems", "Problemer";
     Warnings => "Warnings", "Advarsler";
     FixProblems => "Fix these problems and review again.", "Rett disse problemene og se over igjen.";
-    CategorySet => "The category link is set. The app shows the new button now.", "Kategorilenken er satt. Appen viser den nye knappen nå.";
+    CategoryQueued => "The category link is queued for delivery. The outbox worker sends it to the API in this order's sequence; the app shows it once it is delivered (see the delivery history below).", "Kategorilenken er lagt i kø for levering. Utboksarbeideren sender den til API-et i ordrens rekkefølge; appen viser den når den er levert (se leveransehistorikken under).";
+    QueuedHow => "What the outbox was told:", "Hva utboksen fikk beskjed om:";
+    MovedBehindImage => "Moved behind the image it names (it gets a new job number):", "Flyttet bak bildet den viser til (den får et nytt jobbnummer):";
+    WorkerNote => "Fixes are not sent from this page: they are queued in the outbox and delivered by its worker (vipps-om outbox run), one job of an order at a time, so no older delivery overwrites them. If no worker runs, they wait.", "Rettelser sendes ikke fra denne siden: de legges i utboksen og leveres av arbeideren dens (vipps-om outbox run), én jobb per ordre om gangen, så ingen eldre leveranse overskriver dem. Kjører ingen arbeider, venter de.";
+    Busy => "A worker is delivering a job of this order right now. Try again in a moment.", "En arbeider leverer en jobb for denne ordren akkurat nå. Prøv igjen om et øyeblikk.";
+    NeedsOrder => "An image is delivered in an order's sequence: open the order first and upload it from there.", "Et bilde leveres i en ordres rekkefølge: åpne ordren først og last det opp derfra.";
     ActionFailed => "It did not work", "Det virket ikke";
     UploadImage => "Upload an image", "Last opp et bilde";
     ImageFile => "Image file (PNG or JPEG, at least 167 px high, at most 2 MB)", "Bildefil (PNG eller JPEG, minst 167 px høy, høyst 2 MB)";
@@ -211,8 +216,8 @@ texts! {
     ReviewImage => "Check the image", "Sjekk bildet";
     ImageFacts => "The file", "Filen";
     Upload => "Upload", "Last opp";
-    ImageUploaded => "The image is uploaded.", "Bildet er lastet opp.";
-    ImageAlready => "An image with this id was uploaded before; it is used as it is (images cannot be replaced).", "Et bilde med denne id-en er lastet opp før; det brukes som det er (bilder kan ikke byttes).";
+    ImageQueued => "The image is queued for upload. The outbox worker sends it in this order's sequence, before any category of this order queued after it.", "Bildet er lagt i kø for opplasting. Utboksarbeideren sender det i ordrens rekkefølge, før kategorier for ordren som legges i kø etter det.";
+    FailedNamesImage => "A failed category delivery of this order names this image. Retry it (or fix the category) and it is sent after the image:", "En feilet kategorileveranse for ordren viser til dette bildet. Prøv den igjen (eller rett kategorien), så sendes den etter bildet:";
     UseInCategory => "Use it in this order's category link", "Bruk det i ordrens kategorilenke";
     UploadExpired => "The upload is no longer waiting (it expired or was used). Choose the file again.", "Opplastingen venter ikke lenger (den utløp eller er brukt). Velg filen igjen.";
     EditorActions => "Fix this order", "Rett denne ordren";

@@ -6,6 +6,14 @@
 //! an image. Every sign-in and change is written to an append-only audit
 //! log.
 //!
+//! The console reads orders from the API but never writes to it: the
+//! outbox is the only writer of an order's category and images. A fix
+//! replaces the request of the order's waiting or failed job of the same
+//! kind, or is enqueued in the order's sequence (a category behind the
+//! image it names), and the outbox worker delivers it — run
+//! `vipps-om outbox run` (a [`vipps_om_outbox::Worker`]) beside the
+//! console; [`demo`] runs its own.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use vipps_om_console::{Console, ConsoleConfig, PasswordHasherConfig, Role};
@@ -63,14 +71,15 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+mod delivery;
 #[cfg(feature = "demo")]
 pub mod demo;
-mod handlers;
 pub mod i18n;
 pub mod limiter;
 pub mod limits;
+mod links;
+mod pages;
 pub mod proxy;
-mod signin;
 pub mod store;
 pub mod uploads;
 mod views;
@@ -88,8 +97,8 @@ use vipps_om_outbox::Outbox;
 
 pub use auth::{PasswordError, PasswordHasherConfig};
 pub use limiter::{LimiterSize, LoginPolicy};
+pub use pages::signin::UNKNOWN_NAME;
 pub use proxy::ForwardedHeader;
-pub use signin::UNKNOWN_NAME;
 pub use store::{AuditEntry, Role, Store, StoreError, User};
 
 /// Settings of a console.
@@ -143,6 +152,19 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// An order of this console's merchant.
+    pub(crate) fn order_key<'a>(
+        &'a self,
+        payment_type: &'a vipps_om::PaymentType,
+        order_id: &'a vipps_om::OrderId,
+    ) -> delivery::OrderKey<'a> {
+        delivery::OrderKey {
+            merchant: self.client.merchant_serial_number(),
+            payment_type,
+            order_id,
+        }
+    }
+
     pub(crate) fn session_cookie(&self) -> &'static str {
         if self.config.secure_cookies {
             "__Host-vipps_om_console"
@@ -241,24 +263,27 @@ impl Console {
     /// The routes, with the security middleware.
     pub fn router(&self) -> Router {
         Router::new()
-            .route("/", get(handlers::home))
-            .route("/login", get(signin::login_page).post(signin::login))
-            .route("/logout", post(signin::logout))
-            .route("/order", get(handlers::order))
+            .route("/", get(pages::home::home))
+            .route(
+                "/login",
+                get(pages::signin::login_page).post(pages::signin::login),
+            )
+            .route("/logout", post(pages::signin::logout))
+            .route("/order", get(pages::order::order))
             .route(
                 "/jobs/{id}/retry",
-                get(handlers::retry_confirm).post(handlers::retry),
+                get(pages::retry::retry_confirm).post(pages::retry::retry),
             )
-            .route("/category", get(handlers::category_form))
-            .route("/category/review", post(handlers::category_review))
-            .route("/category/apply", post(handlers::category_apply))
-            .route("/image", get(handlers::image_form))
-            .route("/image/review", post(handlers::image_review))
-            .route("/image/apply", post(handlers::image_apply))
-            .route("/audit", get(handlers::audit_page))
-            .route("/lang/{code}", get(handlers::set_lang))
-            .route("/static/console.css", get(handlers::css))
-            .fallback(handlers::not_found)
+            .route("/category", get(pages::category::category_form))
+            .route("/category/review", post(pages::category::category_review))
+            .route("/category/apply", post(pages::category::category_apply))
+            .route("/image", get(pages::image::image_form))
+            .route("/image/review", post(pages::image::image_review))
+            .route("/image/apply", post(pages::image::image_apply))
+            .route("/audit", get(pages::audit::audit_page))
+            .route("/lang/{code}", get(pages::lang::set_lang))
+            .route("/static/console.css", get(pages::home::css))
+            .fallback(pages::home::not_found)
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 web::guard,

@@ -455,7 +455,12 @@ async fn review(env: &Env, cookie: &str, csrf: &str, seed: u32) -> String {
         multipart(
             "/image/review",
             cookie,
-            &[("csrf", csrf), ("image_id", &format!("img-{seed}"))],
+            &[
+                ("csrf", csrf),
+                ("order_id", "order-failed"),
+                ("payment_type", "ecom"),
+                ("image_id", &format!("img-{seed}")),
+            ],
             &demo_png(300, 300 + seed),
         ),
     )
@@ -490,7 +495,7 @@ async fn one_editors_pending_uploads_do_not_block_another() {
     let other = review(&env, &ed2, &ed2_csrf, 100).await;
     let done = apply(&env, &ed2, &ed2_csrf, &other).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    assert!(done.body.contains("The image is uploaded."));
+    assert!(done.body.contains("The image is queued for upload."));
     // Not someone else's.
     let stolen = apply(&env, &ed2, &ed2_csrf, ids.last().unwrap()).await;
     assert_eq!(stolen.status, StatusCode::GONE);

@@ -9,7 +9,7 @@ use vipps_om::builder::{LineBuilder, ReceiptBuilder};
 use vipps_om::{Amount, Category, CategoryType, Currency, OrderId, PaymentType, TaxRate};
 use vipps_om_console::demo::demo_png;
 use vipps_om_console::{Console, ConsoleConfig, LoginPolicy, PasswordHasherConfig};
-use vipps_om_outbox::{JobId, JobState, Outbox, Worker};
+use vipps_om_outbox::{JobId, JobState, Outbox};
 
 mod common;
 use common::*;
@@ -166,7 +166,48 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.body.contains("not a PNG or JPEG"), "{}", reply.body);
 
-    // Upload: review, then confirm.
+    // A retry without the missing image is queued again, and fails again.
+    let retried = send(
+        &env.router,
+        post_form(
+            &format!("/jobs/{}/retry", env.failed_job),
+            Some(&cookie),
+            &[("csrf", &csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
+    assert!(retried.body.contains("queued again"), "{}", retried.body);
+    assert_eq!(
+        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        JobState::Pending
+    );
+    assert_eq!(deliver_all(&env).await, 1);
+    assert_eq!(
+        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        JobState::Failed
+    );
+
+    // An image needs an order: its delivery goes in the order's sequence.
+    let no_order = send(
+        &env.router,
+        multipart(
+            "/image/review",
+            &cookie,
+            &[("csrf", &csrf), ("image_id", "missing-logo")],
+            &demo_png(300, 300),
+        ),
+    )
+    .await;
+    assert_eq!(no_order.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_order.body.contains("<code>orderId</code>"),
+        "{}",
+        no_order.body
+    );
+
+    // Upload: review, then confirm: queued in the outbox, not sent.
+    env.sim.state().clear_requests();
     let review = send(
         &env.router,
         multipart(
@@ -183,10 +224,6 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     )
     .await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
-    assert!(
-        env.sim.state().images().is_empty(),
-        "nothing is sent before the confirmation"
-    );
     let marker = "name=\"upload\" value=\"";
     let start = review.body.find(marker).unwrap() + marker.len();
     let upload = review.body[start..start + 64].to_owned();
@@ -200,7 +237,23 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     )
     .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    assert_eq!(env.sim.state().images().len(), 1);
+    assert!(done.body.contains("queued for upload"), "{}", done.body);
+    assert!(
+        done.body
+            .contains(&format!("href=\"/jobs/{}/retry\"", env.failed_job)),
+        "the failed category that names the image is pointed out: {}",
+        done.body
+    );
+    assert_eq!(
+        sim_writes(&env),
+        Vec::<String>::new(),
+        "nothing sent by the console"
+    );
+    assert!(env.sim.state().images().is_empty());
+    let jobs = jobs_of(&env, "order-failed").await;
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[1].kind, vipps_om_outbox::JobKind::Image);
+    assert_eq!(jobs[1].blocked_by, Some(JobId(env.failed_job)));
     // The same upload cannot be confirmed twice.
     let again = send(
         &env.router,
@@ -213,7 +266,8 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     .await;
     assert_eq!(again.status, StatusCode::GONE);
 
-    // Retry: the job is pending again and a worker delivers it.
+    // Retry: the category is moved behind the image it names, and a
+    // worker delivers both, the image first.
     let retried = send(
         &env.router,
         post_form(
@@ -224,24 +278,36 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     )
     .await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
-    assert_eq!(
-        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
-        JobState::Pending
+    assert!(retried.body.contains("queued again"), "{}", retried.body);
+    assert!(
+        retried.body.contains("Moved behind the image"),
+        "{}",
+        retried.body
     );
-    let client = env.sim.demo_client().unwrap();
-    Worker::new(env.outbox.clone(), client)
-        .run_once()
-        .await
-        .unwrap();
+    let jobs = jobs_of(&env, "order-failed").await;
     assert_eq!(
-        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        jobs.iter().map(|j| (j.kind, j.state)).collect::<Vec<_>>(),
+        [
+            (vipps_om_outbox::JobKind::Image, JobState::Pending),
+            (vipps_om_outbox::JobKind::CategoryV2, JobState::Pending)
+        ]
+    );
+    let moved = jobs[1].id;
+    assert!(
+        env.outbox.job(JobId(env.failed_job)).await.is_err(),
+        "moved, not copied"
+    );
+    assert_eq!(deliver_all(&env).await, 2);
+    assert_eq!(env.sim.state().images().len(), 1);
+    assert_eq!(
+        env.outbox.job(moved).await.unwrap().state,
         JobState::Delivered
     );
     // A job that is not failed is not retried.
     let twice = send(
         &env.router,
         post_form(
-            &format!("/jobs/{}/retry", env.failed_job),
+            &format!("/jobs/{}/retry", moved.0),
             Some(&cookie),
             &[("csrf", &csrf)],
         ),
@@ -281,12 +347,24 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    env.sim.state().clear_requests();
     let applied = send(
         &env.router,
         post_form("/category/apply", Some(&cookie), &fields),
     )
     .await;
     assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+    assert!(
+        applied.body.contains("queued for delivery"),
+        "{}",
+        applied.body
+    );
+    assert_eq!(
+        sim_writes(&env),
+        Vec::<String>::new(),
+        "nothing sent by the console"
+    );
+    assert_eq!(deliver_all(&env).await, 1);
     let client = env.sim.demo_client().unwrap();
     let order = client
         .orders()

@@ -302,7 +302,7 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 
 /// The default idempotency key: `v1:` and the SHA-256 (hex) of the
 /// merchant, payment type, orderId, kind and request body.
-fn default_key(
+pub(crate) fn default_key(
     kind: JobKind,
     msn: &MerchantSerialNumber,
     payment_type: &PaymentType,

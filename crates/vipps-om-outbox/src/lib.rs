@@ -160,6 +160,7 @@ pub mod error;
 pub mod job;
 mod migrate;
 pub mod outbox;
+mod resequence;
 pub mod worker;
 
 pub use db::{Backend, ConnectOptions, MAX_SCHEDULE_AHEAD};

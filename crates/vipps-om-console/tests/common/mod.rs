@@ -289,3 +289,30 @@ pub(crate) async fn login(router: &Router, user: &str, password: &str) -> (Strin
     assert_eq!(home.status, StatusCode::OK);
     (cookie.clone(), home.csrf())
 }
+
+/// Runs an outbox worker until nothing is due (at most 50 jobs); returns
+/// how many it processed.
+pub(crate) async fn deliver_all(env: &Env) -> usize {
+    let worker = Worker::new(env.outbox.clone(), env.sim.demo_client().unwrap());
+    let mut n = 0;
+    while n < 50 && worker.run_once().await.unwrap().is_some() {
+        n += 1;
+    }
+    n
+}
+
+/// The requests that changed something in the simulator (not GETs).
+pub(crate) fn sim_writes(env: &Env) -> Vec<String> {
+    env.sim
+        .state()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET" && !r.path.contains("accesstoken"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// The outbox jobs of `order` (ecom), in their sequence.
+pub(crate) async fn jobs_of(env: &Env, order: &str) -> Vec<vipps_om_outbox::JobStatus> {
+    env.outbox.order_status(order).await.unwrap()
+}

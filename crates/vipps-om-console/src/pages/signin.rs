@@ -11,9 +11,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::{Page, audit, internal};
 use crate::AppState;
 use crate::auth::{random_token, token_hash};
-use crate::handlers::{audit, internal};
 use crate::i18n::T;
 use crate::limiter::{Failure, Gate};
 use crate::store::NewAudit;
@@ -34,9 +34,9 @@ pub(crate) struct Next {
     next: Option<String>,
 }
 
-pub(crate) async fn login_page(State(state): St, ctx: Ctx, Query(q): Query<Next>) -> Response {
+pub(crate) async fn login_page(State(state): St, ctx: Ctx, Query(q): Query<Next>) -> Page {
     if ctx.session.is_some() {
-        return Redirect::to("/").into_response();
+        return Ok(Redirect::to("/").into_response());
     }
     login_form(&state, &ctx, q.next.as_deref(), None, StatusCode::OK)
 }
@@ -49,17 +49,14 @@ fn login_form(
     next: Option<&str>,
     error: Option<&str>,
     status: StatusCode,
-) -> Response {
+) -> Page {
     let reuse = ctx
         .login_token
         .clone()
         .filter(|t| state.login_tokens.verify(t));
     let token = match reuse {
         Some(t) => t,
-        None => match state.login_tokens.issue() {
-            Ok(t) => t,
-            Err(e) => return internal(ctx, e),
-        },
+        None => state.login_tokens.issue().map_err(|e| internal(ctx, e))?,
     };
     let next = next.and_then(local_path).unwrap_or("/");
     let mut response = respond(status, views::login(ctx, &token, next, error));
@@ -68,7 +65,7 @@ fn login_form(
         header::SET_COOKIE,
         set_cookie(state, state.login_cookie(), &token, Some(max_age)),
     );
-    response
+    Ok(response)
 }
 
 fn with_retry_after(mut response: Response, secs: u64) -> Response {
@@ -101,7 +98,7 @@ fn failure_detail(known: bool, name_chars: usize, address: &str, failure: Failur
     detail
 }
 
-pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm>) -> Response {
+pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm>) -> Page {
     let lang = ctx.lang;
     // The guard bounded both fields (crate::limits) before this runs.
     let name = form.username.trim().to_owned();
@@ -124,17 +121,18 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
                 next,
                 Some(text),
                 StatusCode::TOO_MANY_REQUESTS,
-            );
-            return with_retry_after(page, policy.lockout.as_secs());
+            )?;
+            return Ok(with_retry_after(page, policy.lockout.as_secs()));
         }
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let found = match state.store.user_by_name(&name).await {
-        Ok(found) => found,
-        Err(e) => return internal(&ctx, e),
-    };
+    let found = state
+        .store
+        .user_by_name(&name)
+        .await
+        .map_err(|e| internal(&ctx, e))?;
     let Some(permit) = state.hash_gate.enter().await else {
         tracing::warn!(address = %ctx.address, "sign-in refused: too many password checks at once");
         let page = login_form(
@@ -143,8 +141,8 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
             next,
             Some(lang.t(T::SignInBusy)),
             StatusCode::SERVICE_UNAVAILABLE,
-        );
-        return with_retry_after(page, BUSY_RETRY_AFTER_SECS);
+        )?;
+        return Ok(with_retry_after(page, BUSY_RETRY_AFTER_SECS));
     };
     let hasher = state.hasher.clone();
     let hash = found.as_ref().map(|u| u.password_hash.clone());
@@ -194,15 +192,13 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
         }
     };
     state.limiter.succeeded(&name, &ctx.address);
-    let (token, csrf_token) = match (random_token(), random_token()) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return internal(&ctx, e),
-    };
+    let token = random_token().map_err(|e| internal(&ctx, e))?;
+    let csrf_token = random_token().map_err(|e| internal(&ctx, e))?;
     // A new session id at every sign-in (no fixation); an old one ends.
     if let Some(old) = &ctx.session {
         let _ = state.store.delete_session(&old.token_hash).await;
     }
-    if let Err(e) = state
+    state
         .store
         .create_session(
             &token_hash(&token),
@@ -212,9 +208,7 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
             millis(state.config.absolute_timeout),
         )
         .await
-    {
-        return internal(&ctx, e);
-    }
+        .map_err(|e| internal(&ctx, e))?;
     audit(
         &state,
         NewAudit {
@@ -243,7 +237,7 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
         header::SET_COOKIE,
         set_cookie(&state, state.login_cookie(), "", Some(0)),
     );
-    response
+    Ok(response)
 }
 
 pub(crate) async fn logout(State(state): St, signed: Signed) -> Response {

@@ -1,0 +1,107 @@
+//! Retrying a failed delivery: a confirmation page, then the outbox sends
+//! it again (behind the image it names, when that image waits later in
+//! the order).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use vipps_om_outbox::{JobId, JobState, JobStatus, OutboxError};
+
+use super::{Page, St, audit, internal, outbox_failed};
+use crate::AppState;
+use crate::delivery;
+use crate::i18n::T;
+use crate::store::NewAudit;
+use crate::views::{self, respond};
+use crate::web::{Ctx, Signed};
+
+/// The job, when it is this console's merchant's; else 404.
+async fn job_of_merchant(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<JobStatus, super::AppError> {
+    match state.outbox.job(JobId(id)).await {
+        Ok(job) if job.merchant_serial_number == state.client.merchant_serial_number().as_str() => {
+            Ok(job)
+        }
+        Ok(_) | Err(OutboxError::NoSuchJob(_)) => Err(views::message_page(
+            ctx,
+            StatusCode::NOT_FOUND,
+            ctx.lang.t(T::NotFound),
+            ctx.lang.t(T::NotFound),
+        )
+        .into()),
+        Err(e) => Err(internal(ctx, e)),
+    }
+}
+
+pub(crate) async fn retry_confirm(State(state): St, signed: Signed, Path(id): Path<i64>) -> Page {
+    signed.require_editor()?;
+    let ctx = &signed.ctx;
+    let job = job_of_merchant(&state, ctx, id).await?;
+    Ok(respond(
+        StatusCode::OK,
+        views::forms::retry_confirm(ctx, &job),
+    ))
+}
+
+pub(crate) async fn retry(State(state): St, signed: Signed, Path(id): Path<i64>) -> Page {
+    signed.require_editor()?;
+    let ctx = &signed.ctx;
+    let job = job_of_merchant(&state, ctx, id).await?;
+    if job.state != JobState::Failed {
+        record(
+            &state,
+            &signed,
+            &job,
+            &format!("not retried: it is {}", job.state.as_str()),
+            "failed",
+        )
+        .await;
+        return Ok(respond(
+            StatusCode::CONFLICT,
+            views::forms::retry_refused(ctx, &job),
+        ));
+    }
+    let queued = match delivery::retry(&state.outbox, &job).await {
+        Ok(queued) => queued,
+        Err(e) => {
+            record(
+                &state,
+                &signed,
+                &job,
+                &format!("not retried: {e}"),
+                "failed",
+            )
+            .await;
+            return Err(outbox_failed(ctx, e));
+        }
+    };
+    record(
+        &state,
+        &signed,
+        &job,
+        &format!("queued again: {}", queued.describe()),
+        "ok",
+    )
+    .await;
+    Ok(respond(
+        StatusCode::OK,
+        views::forms::retry_done(ctx, &job, &queued),
+    ))
+}
+
+async fn record(state: &AppState, signed: &Signed, job: &JobStatus, what: &str, outcome: &str) {
+    audit(
+        state,
+        NewAudit {
+            username: &signed.session.user.username,
+            action: "job.retry",
+            order_id: Some(&job.order_id),
+            payment_type: Some(&job.payment_type),
+            detail: &format!("job {} ({}) {what}", job.id.0, job.kind.describe()),
+            outcome,
+        },
+    )
+    .await;
+}

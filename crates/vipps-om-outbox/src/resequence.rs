@@ -1,0 +1,201 @@
+//! [`Outbox::move_to_end`]: moving waiting jobs behind later ones of their
+//! order, for a fix that must be delivered after something enqueued later
+//! (the support console puts a category behind the image it names).
+
+use sqlx::Row;
+use vipps_om::{MerchantSerialNumber, OrderId, PaymentType};
+
+use crate::error::OutboxError;
+use crate::job::{JobId, JobKind, NewJob, default_key};
+use crate::outbox::Outbox;
+
+/// Deletes a job that is waiting or failed and returns what it sends.
+const TAKE: &str = "DELETE FROM vipps_om_outbox_jobs WHERE id = $1 AND state IN ('pending', 'failed') \
+     RETURNING kind, merchant_serial_number, payment_type, order_id, payload, idempotency_key";
+
+/// What a move refuses: `NoSuchJob`, or `WrongState` for a job in flight
+/// or delivered.
+const WHY: &str = "only a pending or failed job can be moved to the end of its order's sequence";
+
+fn new_job<R: Row>(row: &R) -> Result<NewJob, OutboxError>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'q> String: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> Option<String>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+{
+    let text = |column: &str| {
+        row.try_get::<String, _>(column)
+            .map_err(OutboxError::db("read a job to move"))
+    };
+    let schema = |e: String| OutboxError::Schema(format!("a job to move: {e}"));
+    let kind = text("kind")?;
+    let kind = JobKind::parse(&kind).ok_or_else(|| schema(format!("unknown kind {kind:?}")))?;
+    let merchant_serial_number = MerchantSerialNumber::new(text("merchant_serial_number")?)
+        .map_err(|e| schema(e.to_string()))?;
+    let payment_type = text("payment_type")?
+        .parse::<PaymentType>()
+        .map_err(|e| schema(e.to_string()))?;
+    let order_id = OrderId::new(text("order_id")?).map_err(|e| schema(e.to_string()))?;
+    let payload = text("payload")?;
+    // The moved job keeps its key (a job whose body staff replaced keeps
+    // the key it was queued with, so two such jobs never collide); jobs
+    // queued before keys existed get the default one.
+    let idempotency_key = row
+        .try_get::<Option<String>, _>("idempotency_key")
+        .map_err(OutboxError::db("read a job to move"))?
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| {
+            default_key(
+                kind,
+                &merchant_serial_number,
+                &payment_type,
+                &order_id,
+                &payload,
+            )
+        });
+    Ok(NewJob {
+        kind,
+        merchant_serial_number,
+        payment_type,
+        order_id,
+        payload,
+        idempotency_key,
+    })
+}
+
+macro_rules! move_in {
+    ($outbox:expr, $pool:expr, $begin:expr, $ids:expr) => {{
+        let mut tx = $begin
+            .await
+            .map_err(OutboxError::db("begin a transaction"))?;
+        let mut moved = Vec::with_capacity($ids.len());
+        for &id in $ids {
+            let row = sqlx::query(TAKE)
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(OutboxError::db("take a job to move"))?;
+            let Some(row) = row else {
+                drop(tx);
+                let state = $outbox.job(id).await?.state;
+                return Err(OutboxError::WrongState {
+                    id,
+                    state,
+                    what: WHY,
+                });
+            };
+            moved.push($outbox.enqueue_in(&mut tx, &new_job(&row)?).await?);
+        }
+        tx.commit()
+            .await
+            .map_err(OutboxError::db("commit the moved jobs"))?;
+        moved
+    }};
+}
+
+impl Outbox {
+    /// Moves each job of `ids` (each pending or failed), in this order,
+    /// to the end of its order's sequence, in one transaction: the job is
+    /// enqueued again with the same request and removed from its old
+    /// place, so it gets a new id (returned, in the same order), is
+    /// pending and due now (a failed job is sent again) and its earlier
+    /// attempts are forgotten. A job in flight or delivered is refused
+    /// (`WrongState`) and nothing moves.
+    pub async fn move_to_end(&self, ids: &[JobId]) -> Result<Vec<JobId>, OutboxError> {
+        let moved = if let Some(pool) = self.sqlite_pool() {
+            move_in!(self, pool, pool.begin_with("BEGIN IMMEDIATE"), ids)
+        } else if let Some(pool) = self.pg_pool() {
+            move_in!(self, pool, pool.begin(), ids)
+        } else {
+            return Err(OutboxError::Schema("the outbox has no database".into()));
+        };
+        for (old, new) in ids.iter().zip(&moved) {
+            tracing::info!(job = %old, now = %new, "job moved to the end of its order's sequence");
+        }
+        Ok(moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vipps_om::{Category, CategoryType, ImageId};
+
+    use super::*;
+    use crate::job::JobState;
+
+    fn category(n: u32) -> NewJob {
+        NewJob::category(
+            &MerchantSerialNumber::new("123456").unwrap(),
+            &PaymentType::Ecom,
+            &OrderId::new("order-1").unwrap(),
+            &Category {
+                category: CategoryType::General,
+                order_details_url: format!("https://shop.example/{n}"),
+                image_id: Some(ImageId::new(format!("img-{n}")).unwrap()),
+            },
+        )
+        .unwrap()
+    }
+
+    async fn moves_keeping_the_request(outbox: Outbox) {
+        let ids = outbox
+            .enqueue_many(&[category(1), category(2), category(3)])
+            .await
+            .unwrap();
+        let before = outbox.job_payload(ids[0]).await.unwrap();
+        let moved = outbox.move_to_end(&[ids[0]]).await.unwrap();
+        assert_eq!(moved.len(), 1);
+        let order: Vec<JobId> = outbox
+            .order_status("order-1")
+            .await
+            .unwrap()
+            .iter()
+            .map(|j| j.id)
+            .collect();
+        assert_eq!(order, [ids[1], ids[2], moved[0]]);
+        assert_eq!(outbox.job_payload(moved[0]).await.unwrap(), before);
+        assert_eq!(outbox.job(moved[0]).await.unwrap().state, JobState::Pending);
+        assert!(matches!(
+            outbox.job(ids[0]).await,
+            Err(OutboxError::NoSuchJob(_))
+        ));
+        // Unknown: refused, nothing moves (the known one stays put).
+        assert!(outbox.move_to_end(&[ids[1], JobId(999_999)]).await.is_err());
+        let first = outbox.order_status("order-1").await.unwrap()[0].id;
+        assert_eq!(first, ids[1]);
+        outbox.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_moves_a_job_to_the_end_of_its_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+        moves_keeping_the_request(Outbox::connect(&url).await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_moves_a_job_to_the_end_of_its_order() {
+        use sqlx::Connection;
+        let Some(admin) = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))
+        else {
+            eprintln!("skipped: DATABASE_URL is not a PostgreSQL URL");
+            return;
+        };
+        let name = format!("outbox_move_{}", std::process::id());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
+        }
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        moves_keeping_the_request(Outbox::connect(&format!("{base}/{name}")).await.unwrap()).await;
+        sqlx::raw_sql(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+}
