@@ -102,13 +102,22 @@ impl Outbox {
     /// attempts are forgotten. A job in flight or delivered is refused
     /// (`WrongState`) and nothing moves.
     pub async fn move_to_end(&self, ids: &[JobId]) -> Result<Vec<JobId>, OutboxError> {
-        let moved = if let Some(pool) = self.sqlite_pool() {
-            move_in!(self, pool, pool.begin_with("BEGIN IMMEDIATE"), ids)
-        } else if let Some(pool) = self.pg_pool() {
-            move_in!(self, pool, pool.begin(), ids)
-        } else {
-            return Err(OutboxError::Schema("the outbox has no database".into()));
-        };
+        let mut moved = None;
+        #[cfg(feature = "sqlite")]
+        if let Some(pool) = self.sqlite_pool() {
+            moved = Some(move_in!(
+                self,
+                pool,
+                pool.begin_with("BEGIN IMMEDIATE"),
+                ids
+            ));
+        }
+        #[cfg(feature = "postgres")]
+        if let Some(pool) = self.pg_pool() {
+            moved = Some(move_in!(self, pool, pool.begin(), ids));
+        }
+        let moved =
+            moved.ok_or_else(|| OutboxError::Schema("the outbox has no database".into()))?;
         for (old, new) in ids.iter().zip(&moved) {
             tracing::info!(job = %old, now = %new, "job moved to the end of its order's sequence");
         }
