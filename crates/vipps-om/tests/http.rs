@@ -484,10 +484,13 @@ async fn bad_request_keeps_every_invalid_param() {
     };
     assert_eq!(problem.invalid_params.len(), 2);
     let text = err.to_string();
+    assert!(!text.contains('\n'), "Display is one line: {text}");
+    assert!(text.contains("2 fields were rejected"), "{text}");
+    let listed = err.render_problems();
     assert!(
-        text.contains("orderLines[0].name: required")
-            && text.contains("bottomLine.currency: invalid"),
-        "{text}"
+        listed.contains("  - orderLines[0].name: required\n")
+            && listed.contains("  - bottomLine.currency: invalid"),
+        "{listed}"
     );
 }
 
@@ -614,6 +617,17 @@ async fn connection_failures_are_transport_errors() {
     let err = client.token_info().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains("could not reach"));
+    assert!(!err.to_string().contains('\n'), "one line: {err}");
+    // The cause chain is kept: the HTTP client's own error, usable by type.
+    let source = std::error::Error::source(&err).expect("a transport error has a source");
+    let http = source
+        .downcast_ref::<reqwest::Error>()
+        .expect("the source is the reqwest error");
+    assert!(http.is_connect(), "{http:?}");
+    assert!(
+        std::error::Error::source(&err.clone()).is_some(),
+        "a clone keeps the source"
+    );
 }
 
 #[tokio::test]
@@ -719,11 +733,18 @@ async fn unreadable_bodies_name_the_field_and_show_a_snippet() {
         reason,
         snippet,
         status,
+        ..
     } = &err
     else {
         panic!("{err:?}")
     };
     assert_eq!(*status, 200);
+    let source = std::error::Error::source(&err).expect("a decode error has a source");
+    assert!(
+        source.downcast_ref::<serde_json::Error>().is_some(),
+        "the source is the JSON error: {source:?}"
+    );
+    assert!(!err.to_string().contains('\n'), "one line: {err}");
     assert!(reason.starts_with("receipt.orderLines[0].name"), "{reason}");
     assert!(snippet.contains("orderLines"));
 
