@@ -540,7 +540,7 @@ async fn hostile_order_content_is_escaped() {
     let receipt = ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("id\"><b>x</b>", "<script>alert(1)</script>")
-                .unit_price(Amount(10_000))
+                .unit_price(Amount::minor(10_000))
                 .tax_rate(TaxRate::from_percent(25))
                 .product_url("javascript:alert(3)"),
         )

@@ -156,7 +156,7 @@ fn receipt(number: u32) -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )
@@ -548,7 +548,7 @@ async fn local_validation_failures_name_every_field_and_hold_back_the_order(db: 
     let client = sim.demo_client().unwrap();
     let outbox = db.outbox().await;
     let mut bad = receipt(1);
-    bad.order_lines[0].total_tax_amount = Amount(1);
+    bad.order_lines[0].total_tax_amount = Amount::minor(1);
     bad.order_lines[0].name = String::new();
     let o = order("invalid-1");
     let bad_id = outbox

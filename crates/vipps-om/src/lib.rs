@@ -20,7 +20,7 @@
 //!     .build()?;
 //!
 //! let receipt = ReceiptBuilder::new(Currency::Nok)
-//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
+//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount::minor(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
 //!     .build()
 //!     .map_err(vipps_om::Error::Validation)?;
 //! let order = OrderId::new("order-1001")?;

@@ -193,12 +193,12 @@ impl OrderLine {
     /// `taxPercentage`, when it is in range.
     pub fn effective_tax_rate(&self) -> Option<TaxRate> {
         match (self.tax_rate, self.tax_percentage) {
-            (Some(rate), _) if (0..=10_000).contains(&rate) => {
-                u32::try_from(rate).ok().map(TaxRate)
-            }
-            (None, Some(pct)) if (0..=100).contains(&pct) => {
-                u32::try_from(pct).ok().map(TaxRate::from_percent)
-            }
+            (Some(rate), _) => u32::try_from(rate)
+                .ok()
+                .and_then(|rate| TaxRate::new(rate).ok()),
+            (None, Some(pct)) => u32::try_from(pct)
+                .ok()
+                .and_then(|pct| TaxRate::try_from_percent(pct).ok()),
             _ => None,
         }
     }

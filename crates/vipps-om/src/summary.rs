@@ -218,22 +218,26 @@ mod tests {
         let receipt = ReceiptBuilder::new(Currency::Nok)
             .line(
                 LineBuilder::new("a", "Jacket")
-                    .unit_price(Amount(100_000))
-                    .tax_rate(TaxRate(2500))
-                    .discount(Amount(10_000)),
+                    .unit_price(Amount::minor(100_000))
+                    .tax_rate(TaxRate::new(2500).unwrap())
+                    .discount(Amount::minor(10_000)),
             )
             .line(
                 LineBuilder::new("b", "Coffee")
-                    .unit_price(Amount(11_500))
-                    .tax_rate(TaxRate(1500)),
+                    .unit_price(Amount::minor(11_500))
+                    .tax_rate(TaxRate::new(1500).unwrap()),
             )
             .line(
                 LineBuilder::new("c", "Cap")
-                    .unit_price(Amount(20_000))
-                    .tax_rate(TaxRate(2500))
+                    .unit_price(Amount::minor(20_000))
+                    .tax_rate(TaxRate::new(2500).unwrap())
                     .returned(),
             )
-            .shipping("Home delivery", Amount(5_000), TaxRate(2500))
+            .shipping(
+                "Home delivery",
+                Amount::minor(5_000),
+                TaxRate::new(2500).unwrap(),
+            )
             .receipt_number("42")
             .build()
             .unwrap();
@@ -252,13 +256,18 @@ mod tests {
             (r.items.len(), r.shipping.len(), r.returns.len()),
             (2, 1, 1)
         );
-        assert_eq!(r.total, Amount(90_000 + 11_500 - 20_000 + 5_000));
+        assert_eq!(r.total, Amount::minor(90_000 + 11_500 - 20_000 + 5_000));
         assert_eq!(r.amount_paid, r.total);
-        assert_eq!(r.total_discount, Amount(10_000));
+        assert_eq!(r.total_discount, Amount::minor(10_000));
         let rates: Vec<_> = r
             .tax_totals
             .iter()
-            .map(|t| (t.rate.unwrap().basis(), t.total.amount().unwrap().0))
+            .map(|t| {
+                (
+                    t.rate.unwrap().basis(),
+                    t.total.amount().unwrap().minor_units(),
+                )
+            })
             .collect();
         assert_eq!(rates, vec![(1500, 11_500), (2500, 90_000 - 20_000 + 5_000)]);
         assert_eq!(
@@ -277,9 +286,9 @@ mod tests {
         let line = |id: &str, amount: i64, rate: i64| OrderLine {
             name: id.into(),
             id: id.into(),
-            total_amount: Amount(amount),
-            total_amount_excluding_tax: Amount(amount),
-            total_tax_amount: Amount(0),
+            total_amount: Amount::minor(amount),
+            total_amount_excluding_tax: Amount::minor(amount),
+            total_tax_amount: Amount::minor(0),
             tax_rate: Some(rate),
             tax_percentage: None,
             unit_info: None,
@@ -296,7 +305,7 @@ mod tests {
             ],
             bottom_line: crate::models::BottomLine::new(Currency::Nok),
         };
-        receipt.bottom_line.tip_amount = Some(Amount(1));
+        receipt.bottom_line.tip_amount = Some(Amount::minor(1));
         let order = OrderV2Response {
             category: None,
             receipt: Some(receipt),
@@ -305,9 +314,9 @@ mod tests {
         assert_eq!(r.total, Total::Overflow);
         assert_eq!(r.amount_paid, Total::Overflow);
         assert_eq!(r.tax_totals[0].total, Total::Overflow);
-        assert_eq!(r.tax_totals[0].tax, Amount(0));
-        assert_eq!(r.tax_totals[1].total, Amount(100));
-        assert_eq!(r.total_tax, Amount(0));
+        assert_eq!(r.tax_totals[0].tax, Amount::minor(0));
+        assert_eq!(r.tax_totals[1].total, Amount::minor(100));
+        assert_eq!(r.total_tax, Amount::minor(0));
         let json = serde_json::to_value(&r).unwrap();
         assert!(json["total"].is_null(), "{json}");
         assert_eq!(json["taxTotals"][1]["total"], 100);

@@ -47,7 +47,7 @@ use crate::money::{Amount, div_round_half_away};
 /// The largest sum of amounts a receipt may need: what fits in the API's
 /// `int64` minor units, 92 233 720 368 547 758,07 in major units. No real
 /// receipt comes near it; beyond it totals cannot be shown.
-pub const MAX_SUM: Amount = Amount(i64::MAX);
+pub const MAX_SUM: Amount = Amount::minor(i64::MAX);
 
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -764,7 +764,7 @@ impl Quantity {
         // value below 10^10 fits in an i128.
         let product = i128::from(price.minor_units()).checked_mul(i128::from(self.scaled))?;
         let rounded = div_round_half_away(product, 10_i128.checked_pow(self.decimals)?);
-        i64::try_from(rounded).ok().map(Amount)
+        i64::try_from(rounded).ok().map(Amount::minor)
     }
 
     /// The quantity rounded up to whole units (`"2.5"` → 3).

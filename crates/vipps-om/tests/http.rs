@@ -69,7 +69,7 @@ fn receipt() -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Socks")
-                .unit_price(Amount(10_000))
+                .unit_price(Amount::minor(10_000))
                 .tax_rate(TaxRate::from_percent(25)),
         )
         .build()
@@ -788,7 +788,7 @@ async fn invalid_requests_are_not_sent_unless_validation_is_off() {
         .mount(&server)
         .await;
     let mut bad = receipt();
-    bad.order_lines[0].total_tax_amount = Amount(1);
+    bad.order_lines[0].total_tax_amount = Amount::minor(1);
     bad.order_lines[0].name = String::new();
     let err = client(&server)
         .receipts()

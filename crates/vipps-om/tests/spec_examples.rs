@@ -760,7 +760,7 @@ fn category_id() -> CategoryId {
 
 fn full_unit_info() -> UnitInfo {
     UnitInfo {
-        unit_price: Some(Amount(400)),
+        unit_price: Some(Amount::minor(400)),
         quantity: "2.5".into(),
         quantity_unit: Some(QuantityUnit::Kg),
     }
@@ -770,13 +770,13 @@ fn full_order_line() -> OrderLine {
     OrderLine {
         name: "socks".into(),
         id: "line_item_1".into(),
-        total_amount: Amount(1000),
-        total_amount_excluding_tax: Amount(800),
-        total_tax_amount: Amount(200),
+        total_amount: Amount::minor(1000),
+        total_amount_excluding_tax: Amount::minor(800),
+        total_tax_amount: Amount::minor(200),
         tax_rate: Some(2500),
         tax_percentage: Some(25),
         unit_info: Some(full_unit_info()),
-        discount: Some(Amount(0)),
+        discount: Some(Amount::minor(0)),
         product_url: Some("https://example.com/store/socks".into()),
         is_return: Some(false),
         is_shipping: Some(false),
@@ -785,19 +785,19 @@ fn full_order_line() -> OrderLine {
 
 fn full_shipping_info() -> ShippingInfo {
     ShippingInfo {
-        amount: Some(Amount(1000)),
-        amount_excluding_tax: Some(Amount(800)),
-        tax_amount: Some(Amount(200)),
+        amount: Some(Amount::minor(1000)),
+        amount_excluding_tax: Some(Amount::minor(800)),
+        tax_amount: Some(Amount::minor(200)),
         tax_percentage: Some(25),
     }
 }
 
 fn full_payment_sources() -> PaymentSources {
     PaymentSources {
-        gift_card: Some(Amount(200)),
-        card: Some(Amount(50)),
-        voucher: Some(Amount(25)),
-        cash: Some(Amount(25)),
+        gift_card: Some(Amount::minor(200)),
+        card: Some(Amount::minor(50)),
+        voucher: Some(Amount::minor(25)),
+        cash: Some(Amount::minor(25)),
     }
 }
 
@@ -811,13 +811,13 @@ fn full_barcode() -> Barcode {
 fn full_bottom_line() -> BottomLine {
     BottomLine {
         currency: Currency::Nok,
-        tip_amount: Some(Amount(100)),
-        gift_card_amount: Some(Amount(200)),
+        tip_amount: Some(Amount::minor(100)),
+        gift_card_amount: Some(Amount::minor(200)),
         pos_id: Some("pos_122".into()),
-        total_amount: Some(Amount(1000)),
-        total_tax: Some(Amount(200)),
-        total_discount: Some(Amount(0)),
-        shipping_amount: Some(Amount(1000)),
+        total_amount: Some(Amount::minor(1000)),
+        total_tax: Some(Amount::minor(200)),
+        total_discount: Some(Amount::minor(0)),
+        shipping_amount: Some(Amount::minor(1000)),
         shipping_info: Some(full_shipping_info()),
         payment_sources: Some(full_payment_sources()),
         barcode: Some(full_barcode()),
@@ -929,9 +929,9 @@ fn minimal_order_line() -> OrderLine {
     OrderLine {
         name: "socks".into(),
         id: "1".into(),
-        total_amount: Amount(0),
-        total_amount_excluding_tax: Amount(0),
-        total_tax_amount: Amount(0),
+        total_amount: Amount::minor(0),
+        total_amount_excluding_tax: Amount::minor(0),
+        total_tax_amount: Amount::minor(0),
         tax_rate: None,
         tax_percentage: None,
         unit_info: None,

@@ -144,32 +144,36 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     let receipt = ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-socks", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25))
                 .product_url("https://shop.example/p/socks"),
         )
         .line(
             LineBuilder::new("sku-coffee", "Coffee beans")
-                .unit_price(Amount(25_900))
+                .unit_price(Amount::minor(25_900))
                 .quantity("0.5")
                 .unit(QuantityUnit::Kg)
                 .tax_rate(TaxRate::from_percent(15)),
         )
         .line(
             LineBuilder::new("sku-cap", "Cap (returned)")
-                .unit_price(Amount(19_900))
+                .unit_price(Amount::minor(19_900))
                 .tax_rate(TaxRate::from_percent(25))
                 .returned(),
         )
-        .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+        .shipping(
+            "Home delivery",
+            Amount::minor(9_900),
+            TaxRate::from_percent(25),
+        )
         .receipt_number("10042")
         .barcode(BarcodeFormat::Code128, "10042")
         .payment_sources(PaymentSources {
-            card: Some(Amount(32_750)),
+            card: Some(Amount::minor(32_750)),
             ..PaymentSources::default()
         })
-        .expect_payment(Amount(32_750))
+        .expect_payment(Amount::minor(32_750))
         .build()
         .map_err(|report| Failure::invalid("the demo receipt", &report))?;
     client
@@ -207,7 +211,7 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     // Two things going wrong, as staff would see them.
     let t = Instant::now();
     let mut broken = receipt.clone();
-    broken.order_lines[0].total_tax_amount = Amount(0);
+    broken.order_lines[0].total_tax_amount = Amount::minor(0);
     if let Some(info) = broken.order_lines[1].unit_info.as_mut() {
         info.quantity = "0,5".into();
     }

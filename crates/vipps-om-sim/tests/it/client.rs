@@ -14,7 +14,7 @@ fn receipt() -> vipps_om::Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )
