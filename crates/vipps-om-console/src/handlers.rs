@@ -220,7 +220,7 @@ async fn job_of_merchant(
     ctx: &Ctx,
     id: i64,
 ) -> Result<vipps_om_outbox::JobStatus, Response> {
-    match state.outbox.job(JobId(id)).await {
+    match state.outbox.job(JobId::new(id)).await {
         Ok(job) if job.merchant_serial_number == state.client.merchant_serial_number().as_str() => {
             Ok(job)
         }
@@ -255,10 +255,10 @@ pub(crate) async fn retry_confirm(
     };
     let body = html! {
         section.card {
-            p { (lang.t(T::Job)) " " (job.id.0) ": " (job.kind.describe()) " · " (lang.t(T::Order)) " " code { (job.order_id) } }
+            p { (lang.t(T::Job)) " " (job.id.get()) ": " (job.kind.describe()) " · " (lang.t(T::Order)) " " code { (job.order_id) } }
             @if let Some(e) = &job.last_error { p.notice.error { (e) } }
             p { (lang.t(T::RetryExplain)) }
-            form method="post" action={ "/jobs/" (job.id.0) "/retry" } {
+            form method="post" action={ "/jobs/" (job.id.get()) "/retry" } {
                 (csrf(ctx))
                 button type="submit" #confirm { (lang.t(T::Confirm)) }
                 " "
@@ -279,7 +279,7 @@ pub(crate) async fn retry(State(state): St, signed: Signed, Path(id): Path<i64>)
         Ok(job) => job,
         Err(r) => return r,
     };
-    let result = state.outbox.retry(JobId(id)).await;
+    let result = state.outbox.retry(JobId::new(id)).await;
     let detail = match &result {
         Ok(()) => format!("job {id} ({}) queued again", job.kind.describe()),
         Err(e) => format!("job {id} ({}) not retried: {e}", job.kind.describe()),

@@ -124,7 +124,7 @@ async fn viewers_see_but_every_editor_action_is_refused() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "POST /image/review");
-    let job = env.outbox.job(JobId(env.failed_job)).await.unwrap();
+    let job = env.outbox.job(JobId::new(env.failed_job)).await.unwrap();
     assert_eq!(job.state, JobState::Failed, "nothing changed");
     assert!(env.sim.state().images().is_empty());
 }
@@ -225,7 +225,11 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     .await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
     assert_eq!(
-        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        env.outbox
+            .job(JobId::new(env.failed_job))
+            .await
+            .unwrap()
+            .state,
         JobState::Pending
     );
     let client = env.sim.demo_client().unwrap();
@@ -234,7 +238,11 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
         .await
         .unwrap();
     assert_eq!(
-        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        env.outbox
+            .job(JobId::new(env.failed_job))
+            .await
+            .unwrap()
+            .state,
         JobState::Delivered
     );
     // A job that is not failed is not retried.
@@ -375,7 +383,11 @@ async fn forged_posts_without_the_csrf_token_are_refused() {
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        env.outbox
+            .job(JobId::new(env.failed_job))
+            .await
+            .unwrap()
+            .state,
         JobState::Failed
     );
     // Sign-in without the per-browser token.

@@ -217,7 +217,7 @@ impl Outbox {
         })
         .map_err(OutboxError::db("enqueue a job"))?;
         tracing::debug!(job = id, kind = %job.kind, order_id = %job.order_id, "enqueued");
-        Ok(JobId(id))
+        Ok(JobId::new(id))
     }
 
     /// Stores many jobs in one transaction: all of them or none.
@@ -271,14 +271,14 @@ impl Outbox {
                 .and_then(|row| row.try_get::<i64, _>("id")),
         }
         .map_err(OutboxError::db("enqueue a job"))?;
-        Ok(JobId(id))
+        Ok(JobId::new(id))
     }
 
     /// One job's status.
     pub async fn job(&self, id: JobId) -> Result<JobStatus, OutboxError> {
         let found = on_db!(&self.db, |pool, sql| {
             match sqlx::query(&sql.job_by_id)
-                .bind(id.0)
+                .bind(id.get())
                 .fetch_optional(pool)
                 .await
             {
@@ -337,7 +337,7 @@ impl Outbox {
     ) -> Result<(JobKind, String, String, JobState, String), OutboxError> {
         let row = on_db!(&self.db, |pool, sql| {
             match sqlx::query(&sql.payload)
-                .bind(id.0)
+                .bind(id.get())
                 .fetch_optional(pool)
                 .await
             {
@@ -391,7 +391,7 @@ impl Outbox {
             .map_err(OutboxError::InvalidPayload)?;
         let changed = on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.update_payload)
-                .bind(id.0)
+                .bind(id.get())
                 .bind(&payload)
                 .execute(pool)
                 .await
@@ -414,7 +414,7 @@ impl Outbox {
     pub async fn retry(&self, id: JobId) -> Result<(), OutboxError> {
         let changed = on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.retry_one)
-                .bind(id.0)
+                .bind(id.get())
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
@@ -523,7 +523,7 @@ impl Outbox {
                 _ => {}
             }
         }
-        let now = Timestamp(now);
+        let now = Timestamp::from_millis(now);
         let (pending, in_flight) = (in_state(JobState::Pending), in_state(JobState::InFlight));
         Ok(Metrics {
             pending,
@@ -532,7 +532,7 @@ impl Outbox {
             failed: in_state(JobState::Failed),
             retrying: count(retrying),
             queue_depth: pending + in_flight,
-            oldest_pending_age: oldest.map(|t| now.since(Timestamp(t))),
+            oldest_pending_age: oldest.map(|t| now.since(Timestamp::from_millis(t))),
             delivered_last_minute: count(delivered_last_minute),
             failed_last_minute: count(failed_last_minute),
             by_merchant,
@@ -627,7 +627,7 @@ impl Outbox {
     ) -> Result<bool, OutboxError> {
         on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.renew)
-                .bind(job.id.0)
+                .bind(job.id.get())
                 .bind(owner)
                 .bind(job.attempts)
                 .bind(ahead_millis(lease))
@@ -649,7 +649,7 @@ impl Outbox {
         let changed = on_db!(&self.db, |pool, sql| {
             let fenced = |text| {
                 sqlx::query(text)
-                    .bind(job.id.0)
+                    .bind(job.id.get())
                     .bind(owner)
                     .bind(job.attempts)
             };
@@ -684,7 +684,7 @@ impl Outbox {
     pub(crate) async fn release(&self, job: &ClaimedJob, owner: &str) -> Result<bool, OutboxError> {
         on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.release)
-                .bind(job.id.0)
+                .bind(job.id.get())
                 .bind(owner)
                 .bind(job.attempts)
                 .execute(pool)

@@ -534,7 +534,7 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
     ));
     assert!(matches!(
         outbox
-            .retry(vipps_om_outbox::JobId(999_999))
+            .retry(vipps_om_outbox::JobId::new(999_999))
             .await
             .unwrap_err(),
         OutboxError::NoSuchJob(_)
@@ -858,7 +858,7 @@ async fn a_schema_1_database_with_odd_times_is_repaired_by_the_migration(db: &Db
         )
         .await
         .unwrap();
-    assert_eq!(id, vipps_om_outbox::JobId(4));
+    assert_eq!(id, vipps_om_outbox::JobId::new(4));
 
     if let Some(pool) = outbox.sqlite_pool() {
         let err = sqlx::query("UPDATE vipps_om_outbox_jobs SET next_attempt_at = 9.3e18")

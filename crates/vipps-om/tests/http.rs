@@ -20,7 +20,7 @@ const TOKEN: &str = "access-token-value-3";
 
 fn fast_retries() -> RetryPolicies {
     let mut policies = RetryPolicies::default();
-    for endpoint in Endpoint::ALL {
+    for &endpoint in Endpoint::ALL {
         let mut p = policies.get(endpoint);
         p.initial_backoff = Duration::from_millis(5);
         p.max_backoff = Duration::from_millis(20);

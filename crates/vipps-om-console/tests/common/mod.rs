@@ -93,7 +93,7 @@ pub(crate) async fn env_configured(config: ConsoleConfig, hasher: PasswordHasher
         console,
         sim,
         outbox,
-        failed_job: failed.0,
+        failed_job: failed.get(),
         _dir: dir,
     }
 }
