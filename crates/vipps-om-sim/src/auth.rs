@@ -11,7 +11,8 @@
 //!   403; a `Vipps-System-*` header over 100 characters → 400.
 
 use axum::http::{HeaderMap, StatusCode, header};
-use vipps_om::models::{InvalidParam, TokenResponseBody};
+use serde::Serialize;
+use vipps_om::models::InvalidParam;
 
 use crate::reply::{INVALID_SUBSCRIPTION_KEY, INVALID_TOKEN, MISSING_SUBSCRIPTION_KEY, Reply};
 use crate::state::{MerchantIx, SimState, TokenLookup};
@@ -94,6 +95,17 @@ pub(crate) fn token(state: &SimState, headers: &HeaderMap) -> Reply {
             access_token,
         },
     )
+}
+
+/// The token service's success body, as the real service writes it.
+#[derive(Serialize)]
+struct TokenResponseBody {
+    /// Always `Bearer`.
+    token_type: String,
+    /// Seconds until expiry, as a string like the real service.
+    expires_in: String,
+    /// The token.
+    access_token: String,
 }
 
 /// The merchant an API call acts for, or the gateway's 401.

@@ -523,17 +523,6 @@ impl std::fmt::Debug for TokenResponse {
     }
 }
 
-/// What the simulator (or a test) writes as a token response.
-#[derive(Debug, Clone, Serialize)]
-pub struct TokenResponseBody {
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until expiry, as a string like the real service.
-    pub expires_in: String,
-    /// The token.
-    pub access_token: String,
-}
-
 impl TokenResponse {
     /// The token, for the `Authorization` header only.
     pub(crate) fn expose(&self) -> &str {
