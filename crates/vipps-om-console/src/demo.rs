@@ -246,11 +246,11 @@ async fn seed(
             msn,
             &ecom,
             &first,
-            &Category {
-                category: CategoryType::Receipt,
-                order_details_url: "https://shop.example/orders/demo-1001".into(),
-                image_id: Some(logo),
-            },
+            &Category::new(
+                CategoryType::Receipt,
+                "https://shop.example/orders/demo-1001",
+            )
+            .with_image_id(logo),
         ))?,
         job(NewJob::receipt(msn, &ecom, &first, &receipt))?,
     ];
@@ -278,11 +278,11 @@ async fn seed(
         msn,
         &ecom,
         &third,
-        &Category {
-            category: CategoryType::Delivery,
-            order_details_url: "https://shop.example/track/demo-1003".into(),
-            image_id: Some(image_id(MISSING_IMAGE_ID)?),
-        },
+        &Category::new(
+            CategoryType::Delivery,
+            "https://shop.example/track/demo-1003",
+        )
+        .with_image_id(image_id(MISSING_IMAGE_ID)?),
     ))?);
     jobs.push(job(NewJob::receipt(
         msn,

@@ -451,11 +451,8 @@ fn parse_category(form: &CategoryForm) -> Result<ParsedCategory, Vec<(String, St
             .map_err(|e| errors.push(("imageId".to_owned(), e.to_string())))
             .ok(),
     };
-    let value = Category {
-        category,
-        order_details_url: form.url.trim().to_owned(),
-        image_id,
-    };
+    let mut value = Category::new(category, form.url.trim());
+    value.image_id = image_id;
     let report = value.validate();
     for p in report.errors() {
         errors.push((p.path.clone(), p.message.clone()));
@@ -497,10 +494,10 @@ pub(crate) async fn category_review(
         .await
         .ok()
         .and_then(|o| o.category);
-    let new_summary = OrderSummary::new(&vipps_om::OrderV2Response {
-        category: Some(category.clone()),
-        receipt: None,
-    });
+    let new_summary = OrderSummary::new(&vipps_om::OrderV2Response::new(
+        Some(category.clone()),
+        None,
+    ));
     let body = html! {
         p { (lang.t(T::Order)) " " code { (order_id.as_str()) } " · " (pt.as_str()) }
         @if let Some(current) = &current {

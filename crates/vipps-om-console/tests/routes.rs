@@ -541,11 +541,7 @@ async fn hostile_order_content_is_escaped() {
         .set(
             &PaymentType::Ecom,
             &order,
-            &Category {
-                category: CategoryType::General,
-                order_details_url: hostile_url.into(),
-                image_id: None,
-            },
+            &Category::new(CategoryType::General, hostile_url),
         )
         .await
         .unwrap();

@@ -271,11 +271,8 @@ async fn an_image_is_delivered_before_the_category_that_shows_it(db: &Db) {
     let outbox = db.outbox().await;
     let o = order("seq-1");
     let image = Image::from_bytes_with_content_id(&png(400));
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/o/seq-1".into(),
-        image_id: Some(image.image_id.clone()),
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/o/seq-1")
+        .with_image_id(image.image_id.clone());
     let image_job = outbox
         .enqueue(&NewJob::image(&msn(), &PaymentType::Ecom, &o, &image).unwrap())
         .await
@@ -467,11 +464,8 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
     let client = sim.demo_client().unwrap();
     let outbox = db.outbox().await;
     // Locally fine, but the API refuses an image it was never sent.
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/o/bad-1".into(),
-        image_id: Some(ImageId::new("never-uploaded").unwrap()),
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/o/bad-1")
+        .with_image_id(ImageId::new("never-uploaded").unwrap());
     let id = outbox
         .enqueue(&NewJob::category(&msn(), &PaymentType::Ecom, &order("bad-1"), &category).unwrap())
         .await
@@ -555,11 +549,7 @@ async fn local_validation_failures_name_every_field_and_hold_back_the_order(db: 
         .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &bad).unwrap())
         .await
         .unwrap();
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/o/invalid-1".into(),
-        image_id: None,
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/o/invalid-1");
     let later = outbox
         .enqueue(&NewJob::category(&msn(), &PaymentType::Ecom, &o, &category).unwrap())
         .await
@@ -932,13 +922,12 @@ async fn a_v3_category_is_not_added_twice_after_an_ambiguous_failure(db: &Db) {
     // The token first, so that only the category POST meets the timeout.
     client.token_info().await.unwrap();
     let outbox = db.outbox().await;
-    let request = AddCategoryRequest {
-        order_id: order("v3-1"),
-        payment_type: PaymentType::Ecom,
-        category_type: CategoryType::Ticket,
-        url: "https://shop.example/t/v3-1".into(),
-        image_id: None,
-    };
+    let request = AddCategoryRequest::new(
+        order("v3-1"),
+        PaymentType::Ecom,
+        CategoryType::Ticket,
+        "https://shop.example/t/v3-1",
+    );
     let id = outbox
         .enqueue(&NewJob::category_v3(&msn(), &request).unwrap())
         .await

@@ -140,21 +140,21 @@ pub(crate) fn check_headers(
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
         .filter(|v| !v.is_empty());
     if sent.is_none() {
-        problems.push(InvalidParam {
-            name: "Merchant-Serial-Number".to_owned(),
-            reason: "The Merchant-Serial-Number header is required; send the MSN of the sales unit these API keys belong to.".to_owned(),
-        });
+        problems.push(InvalidParam::new(
+            "Merchant-Serial-Number",
+            "The Merchant-Serial-Number header is required; send the MSN of the sales unit these API keys belong to.",
+        ));
     }
     for name in SYSTEM_HEADERS {
         if let Some(value) = headers.get(name) {
             let length = String::from_utf8_lossy(value.as_bytes()).chars().count();
             if length > SYSTEM_HEADER_MAX {
-                problems.push(InvalidParam {
-                    name: name.to_owned(),
-                    reason: format!(
+                problems.push(InvalidParam::new(
+                    name,
+                    format!(
                         "The field {name} must be a string with a maximum length of {SYSTEM_HEADER_MAX} (it has {length} characters)."
                     ),
-                });
+                ));
             }
         }
     }

@@ -53,11 +53,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 2. The link button on the payment.
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: format!("https://shop.example/orders/{order}"),
-        image_id: Some(image.image_id.clone()),
-    };
+    let category = Category::new(
+        CategoryType::Receipt,
+        format!("https://shop.example/orders/{order}"),
+    )
+    .with_image_id(image.image_id.clone());
     client
         .categories()
         .set(&payment_type, &order, &category)

@@ -352,11 +352,7 @@ async fn server_errors_are_retried_until_success() {
         .respond_with(ResponseTemplate::new(200).set_body_json("a-uuid"))
         .mount(&server)
         .await;
-    let category = vipps_om::Category {
-        category: CategoryType::Delivery,
-        order_details_url: "https://example.com/track/1".into(),
-        image_id: None,
-    };
+    let category = vipps_om::Category::new(CategoryType::Delivery, "https://example.com/track/1");
     let id = client(&server)
         .categories()
         .set(&PaymentType::Recurring, &order(), &category)
@@ -632,13 +628,12 @@ async fn connection_failures_are_transport_errors() {
 
 #[tokio::test]
 async fn v3_add_category_is_not_retried_after_a_server_error_but_is_after_429() {
-    let request = AddCategoryRequest {
-        order_id: order(),
-        payment_type: PaymentType::Ecom,
-        category_type: CategoryType::Ticket,
-        url: "https://example.com/t/1".into(),
-        image_id: None,
-    };
+    let request = AddCategoryRequest::new(
+        order(),
+        PaymentType::Ecom,
+        CategoryType::Ticket,
+        "https://example.com/t/1",
+    );
     let server = MockServer::start().await;
     token_mock(&server).await;
     Mock::given(method("POST"))

@@ -120,11 +120,11 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     steps.step(2, "Image", format!("256×256 PNG {verb} as {image_id}"), t);
 
     let t = Instant::now();
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: format!("https://shop.example/orders/{order_id}"),
-        image_id: Some(image_id),
-    };
+    let category = Category::new(
+        CategoryType::Receipt,
+        format!("https://shop.example/orders/{order_id}"),
+    )
+    .with_image_id(image_id);
     client
         .categories()
         .set(&payment_type, &order_id, &category)
@@ -169,10 +169,7 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
         )
         .receipt_number("10042")
         .barcode(BarcodeFormat::Code128, "10042")
-        .payment_sources(PaymentSources {
-            card: Some(Amount::minor(32_750)),
-            ..PaymentSources::default()
-        })
+        .payment_sources(PaymentSources::default().with_card(Amount::minor(32_750)))
         .expect_payment(Amount::minor(32_750))
         .build()
         .map_err(|report| Failure::invalid("the demo receipt", &report))?;

@@ -40,11 +40,8 @@ async fn the_client_library_round_trips_every_operation() {
             .expect("uploaded")
             .is_created()
     );
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/orders/e2e-1".into(),
-        image_id: Some(ImageId::new("logo").expect("id")),
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/orders/e2e-1")
+        .with_image_id(ImageId::new("logo").expect("id"));
     let id = client
         .categories()
         .set(&PaymentType::Ecom, &order, &category)
