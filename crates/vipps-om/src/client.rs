@@ -323,6 +323,7 @@ fn header_value(value: &str, what: &str, sensitive: bool) -> Result<HeaderValue,
 }
 
 /// The current access token and what is known about it.
+#[non_exhaustive]
 pub struct TokenInfo {
     /// The sales unit it is for.
     pub merchant_serial_number: MerchantSerialNumber,

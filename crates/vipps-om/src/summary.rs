@@ -18,6 +18,7 @@ use crate::models::{Barcode, OrderLine, OrderV2Response, PaymentSources, signed}
 use crate::money::{Amount, TaxRate, Total};
 
 /// The order as shown in the app.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderSummary {
@@ -28,6 +29,7 @@ pub struct OrderSummary {
 }
 
 /// The category button on the payment.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CategoryButton {
@@ -42,6 +44,7 @@ pub struct CategoryButton {
 }
 
 /// The order details, grouped as the app groups them.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiptSummary {
@@ -76,6 +79,7 @@ pub struct ReceiptSummary {
 }
 
 /// One line as shown.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LineSummary {
@@ -100,6 +104,7 @@ pub struct LineSummary {
 }
 
 /// Totals of all lines with one tax rate.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaxTotal {

@@ -60,6 +60,7 @@ pub enum Severity {
 }
 
 /// One problem found by validation.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// JSON path of the field, e.g. `orderLines[0].totalTaxAmount`; empty for
