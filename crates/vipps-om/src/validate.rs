@@ -42,7 +42,7 @@ use crate::image::{ImageFacts, ImageFormat};
 use crate::models::{
     AddCategoryRequest, Barcode, BottomLine, Category, Image, OrderLine, Receipt, UnitInfo,
 };
-use crate::money::{Amount, div_round_half_away};
+use crate::money::{Amount, MAX_TAX_RATE_BASIS, div_round_half_away};
 
 /// The largest sum of amounts a receipt may need: what fits in the API's
 /// `int64` minor units, 92 233 720 368 547 758,07 in major units. No real
@@ -398,9 +398,9 @@ fn validate_tax(line: &OrderLine, path: &str, report: &mut ValidationReport) {
                 report.error(format!("{path}.taxRate"), message);
             }
         }
-        (Some(rate), None) if !(0..=10_000).contains(&rate) => report.error(
+        (Some(rate), None) if !(0..=i64::from(MAX_TAX_RATE_BASIS)).contains(&rate) => report.error(
             format!("{path}.taxRate"),
-            format!("taxRate {rate} is out of range; it is in hundredths of a percent, from 0 to 10000 (2500 = 25 %)"),
+            format!("taxRate {rate} is out of range; it is in hundredths of a percent, from 0 to {MAX_TAX_RATE_BASIS} (2500 = 25 %)"),
         ),
         (None, Some(pct)) if !(0..=100).contains(&pct) => report.error(
             format!("{path}.taxPercentage"),
