@@ -481,7 +481,6 @@ async fn bad_request_keeps_every_invalid_param() {
     assert_eq!(problem.invalid_params.len(), 2);
     let text = err.to_string();
     assert!(!text.contains('\n'), "Display is one line: {text}");
-    assert!(text.contains("2 fields were rejected"), "{text}");
     let listed = err.render_problems();
     assert!(
         listed.contains("  - orderLines[0].name: required\n")
