@@ -132,23 +132,14 @@ impl From<Error> for Failure {
             };
         }
         let problems = error
-            .problem()
-            .map(|p| {
-                p.invalid_params
-                    .iter()
-                    .map(|ip| (ip.name.clone(), ip.reason.clone(), Severity::Error))
-                    .collect()
-            })
-            .unwrap_or_default();
-        // The invalid params are listed one per line by `print`, so the
-        // message keeps only its first line, plus the trace id Vipps
-        // MobilePay support asks for.
-        let mut message = error
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+            .field_problems()
+            .into_iter()
+            .map(|(path, reason)| (path, reason, Severity::Error))
+            .collect();
+        // `Display` is one line; the rejected fields are listed one per
+        // line by `print`, followed by the trace id Vipps MobilePay support
+        // asks for.
+        let mut message = error.to_string();
         if let Some(instance) = error
             .problem()
             .map(|p| p.instance.trim())

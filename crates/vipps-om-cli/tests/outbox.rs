@@ -26,7 +26,7 @@ fn receipt(number: u32) -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )

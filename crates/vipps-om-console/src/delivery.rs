@@ -34,7 +34,7 @@ impl Queued {
     /// One line for the audit log.
     pub(crate) fn describe(&self) -> String {
         let ids = |ids: &mut dyn Iterator<Item = &JobId>| {
-            ids.map(|id| id.0.to_string())
+            ids.map(|id| id.get().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -48,11 +48,12 @@ impl Queued {
         for (old, new) in &self.moved {
             parts.push(format!(
                 "moved job {} behind its image as job {}",
-                old.0, new.0
+                old.get(),
+                new.get()
             ));
         }
         if let Some(id) = self.enqueued {
-            parts.push(format!("enqueued job {}", id.0));
+            parts.push(format!("enqueued job {}", id.get()));
         }
         parts.join("; ")
     }

@@ -210,24 +210,28 @@ async fn seed(
         ReceiptBuilder::new(Currency::Nok)
             .line(
                 LineBuilder::new("sku-socks", "Wool socks")
-                    .unit_price(Amount(14_900))
+                    .unit_price(Amount::minor(14_900))
                     .quantity("2")
                     .tax_rate(TaxRate::from_percent(25))
                     .product_url("https://shop.example/p/wool-socks"),
             )
             .line(
                 LineBuilder::new("sku-coffee", "Coffee beans 1 kg")
-                    .unit_price(Amount(34_900))
+                    .unit_price(Amount::minor(34_900))
                     .tax_rate(TaxRate::from_percent(15))
-                    .discount(Amount(5_000)),
+                    .discount(Amount::minor(5_000)),
             )
             .line(
                 LineBuilder::new("sku-cap", "Knitted cap")
-                    .unit_price(Amount(19_900))
+                    .unit_price(Amount::minor(19_900))
                     .tax_rate(TaxRate::from_percent(25))
                     .returned(),
             )
-            .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+            .shipping(
+                "Home delivery",
+                Amount::minor(9_900),
+                TaxRate::from_percent(25),
+            )
             .receipt_number("R-1001")
             .barcode(BarcodeFormat::Ean13, "7038010055720"),
     )?;
@@ -242,11 +246,11 @@ async fn seed(
             msn,
             &ecom,
             &first,
-            &Category {
-                category: CategoryType::Receipt,
-                order_details_url: "https://shop.example/orders/demo-1001".into(),
-                image_id: Some(logo),
-            },
+            &Category::new(
+                CategoryType::Receipt,
+                "https://shop.example/orders/demo-1001",
+            )
+            .with_image_id(logo),
         ))?,
         job(NewJob::receipt(msn, &ecom, &first, &receipt))?,
     ];
@@ -256,7 +260,7 @@ async fn seed(
         ReceiptBuilder::new(Currency::Nok)
             .line(
                 LineBuilder::new("plan-m", "Newspaper subscription, December")
-                    .unit_price(Amount(39_900))
+                    .unit_price(Amount::minor(39_900))
                     .tax_rate(TaxRate::from_percent(0)),
             )
             .receipt_number("R-1002"),
@@ -274,11 +278,11 @@ async fn seed(
         msn,
         &ecom,
         &third,
-        &Category {
-            category: CategoryType::Delivery,
-            order_details_url: "https://shop.example/track/demo-1003".into(),
-            image_id: Some(image_id(MISSING_IMAGE_ID)?),
-        },
+        &Category::new(
+            CategoryType::Delivery,
+            "https://shop.example/track/demo-1003",
+        )
+        .with_image_id(image_id(MISSING_IMAGE_ID)?),
     ))?);
     jobs.push(job(NewJob::receipt(
         msn,
@@ -288,7 +292,7 @@ async fn seed(
             ReceiptBuilder::new(Currency::Nok)
                 .line(
                     LineBuilder::new("sku-boots", "Winter boots")
-                        .unit_price(Amount(129_900))
+                        .unit_price(Amount::minor(129_900))
                         .tax_rate(TaxRate::from_percent(25)),
                 )
                 .receipt_number("R-1003"),

@@ -589,7 +589,7 @@ impl Store {
                         .map(|row| {
                             Ok(AuditEntry {
                                 id: row.try_get("id")?,
-                                at: Timestamp(row.try_get("at")?),
+                                at: Timestamp::from_millis(row.try_get("at")?),
                                 username: row.try_get("username")?,
                                 action: row.try_get("action")?,
                                 order_id: row.try_get("order_id")?,
@@ -680,7 +680,7 @@ impl Store {
                     .map(|row| {
                         Ok(AuditEntry {
                             id: row.try_get("id")?,
-                            at: Timestamp(row.try_get("at")?),
+                            at: Timestamp::from_millis(row.try_get("at")?),
                             username: row.try_get("username")?,
                             action: row.try_get("action")?,
                             order_id: row.try_get("order_id")?,

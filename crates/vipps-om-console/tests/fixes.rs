@@ -56,11 +56,7 @@ async fn a_category_fix_replaces_the_waiting_jobs_and_is_not_overwritten() {
                 &msn,
                 &PaymentType::Ecom,
                 &OrderId::new("order-failed").unwrap(),
-                &Category {
-                    category: CategoryType::Ticket,
-                    order_details_url: "https://shop.example/stale".into(),
-                    image_id: None,
-                },
+                &Category::new(CategoryType::Ticket, "https://shop.example/stale"),
             )
             .unwrap(),
         )
@@ -94,7 +90,7 @@ async fn a_category_fix_replaces_the_waiting_jobs_and_is_not_overwritten() {
     let jobs = jobs_of(&env, "order-failed").await;
     assert_eq!(
         jobs.iter().map(|j| j.id).collect::<Vec<_>>(),
-        [JobId(env.failed_job), stale]
+        [JobId::new(env.failed_job), stale]
     );
     for job in &jobs {
         assert_eq!(job.state, JobState::Pending, "job {}", job.id);

@@ -124,7 +124,7 @@ async fn viewers_see_but_every_editor_action_is_refused() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "POST /image/review");
-    let job = env.outbox.job(JobId(env.failed_job)).await.unwrap();
+    let job = env.outbox.job(JobId::new(env.failed_job)).await.unwrap();
     assert_eq!(job.state, JobState::Failed, "nothing changed");
     assert!(env.sim.state().images().is_empty());
 }
@@ -179,12 +179,20 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
     assert!(retried.body.contains("queued again"), "{}", retried.body);
     assert_eq!(
-        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        env.outbox
+            .job(JobId::new(env.failed_job))
+            .await
+            .unwrap()
+            .state,
         JobState::Pending
     );
     assert_eq!(deliver_all(&env).await, 1);
     assert_eq!(
-        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        env.outbox
+            .job(JobId::new(env.failed_job))
+            .await
+            .unwrap()
+            .state,
         JobState::Failed
     );
 
@@ -253,7 +261,7 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     let jobs = jobs_of(&env, "order-failed").await;
     assert_eq!(jobs.len(), 2);
     assert_eq!(jobs[1].kind, vipps_om_outbox::JobKind::Image);
-    assert_eq!(jobs[1].blocked_by, Some(JobId(env.failed_job)));
+    assert_eq!(jobs[1].blocked_by, Some(JobId::new(env.failed_job)));
     // The same upload cannot be confirmed twice.
     let again = send(
         &env.router,
@@ -294,7 +302,7 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     );
     let moved = jobs[1].id;
     assert!(
-        env.outbox.job(JobId(env.failed_job)).await.is_err(),
+        env.outbox.job(JobId::new(env.failed_job)).await.is_err(),
         "moved, not copied"
     );
     assert_eq!(deliver_all(&env).await, 2);
@@ -307,7 +315,7 @@ async fn editors_upload_the_missing_image_retry_and_set_the_link() {
     let twice = send(
         &env.router,
         post_form(
-            &format!("/jobs/{}/retry", moved.0),
+            &format!("/jobs/{}/retry", moved.get()),
             Some(&cookie),
             &[("csrf", &csrf)],
         ),
@@ -453,7 +461,11 @@ async fn forged_posts_without_the_csrf_token_are_refused() {
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        env.outbox.job(JobId(env.failed_job)).await.unwrap().state,
+        env.outbox
+            .job(JobId::new(env.failed_job))
+            .await
+            .unwrap()
+            .state,
         JobState::Failed
     );
     // Sign-in without the per-browser token.
@@ -607,18 +619,14 @@ async fn hostile_order_content_is_escaped() {
         .set(
             &PaymentType::Ecom,
             &order,
-            &Category {
-                category: CategoryType::General,
-                order_details_url: hostile_url.into(),
-                image_id: None,
-            },
+            &Category::new(CategoryType::General, hostile_url),
         )
         .await
         .unwrap();
     let receipt = ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("id\"><b>x</b>", "<script>alert(1)</script>")
-                .unit_price(Amount(10_000))
+                .unit_price(Amount::minor(10_000))
                 .tax_rate(TaxRate::from_percent(25))
                 .product_url("javascript:alert(3)"),
         )

@@ -22,11 +22,15 @@ fn receipt(number: usize) -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )
-        .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+        .shipping(
+            "Home delivery",
+            Amount::minor(9_900),
+            TaxRate::from_percent(25),
+        )
         .receipt_number(number.to_string())
         .build()
         .expect("a valid receipt")

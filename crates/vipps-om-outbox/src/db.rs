@@ -519,7 +519,7 @@ where
 {
     let kind: String = row.try_get("kind")?;
     Ok(ClaimedJob {
-        id: JobId(row.try_get("id")?),
+        id: JobId::new(row.try_get("id")?),
         kind: JobKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
         merchant_serial_number: row.try_get("merchant_serial_number")?,
         payment_type: row.try_get("payment_type")?,
@@ -548,12 +548,12 @@ where
     // schema 2); should one ever hold something else, say which and where.
     let time = |name: &str| -> Result<Option<Timestamp>, sqlx::Error> {
         row.try_get::<Option<i64>, _>(name)
-            .map(|t| t.map(Timestamp))
+            .map(|t| t.map(Timestamp::from_millis))
             .map_err(|e| odd_value(id, name, &e))
     };
     let pending = state == JobState::Pending;
     Ok(JobStatus {
-        id: JobId(id),
+        id: JobId::new(id),
         kind: JobKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
         merchant_serial_number: row.try_get("merchant_serial_number")?,
         payment_type: row.try_get("payment_type")?,
@@ -582,12 +582,12 @@ where
         },
         lease_owner: row.try_get("lease_owner")?,
         leased_until: time("leased_until")?,
-        created_at: time("created_at")?.unwrap_or(Timestamp(0)),
-        updated_at: time("updated_at")?.unwrap_or(Timestamp(0)),
+        created_at: time("created_at")?.unwrap_or(Timestamp::from_millis(0)),
+        updated_at: time("updated_at")?.unwrap_or(Timestamp::from_millis(0)),
         delivered_at: time("delivered_at")?,
         failed_at: time("failed_at")?,
         blocked_by: if pending {
-            row.try_get::<Option<i64>, _>("blocked_by")?.map(JobId)
+            row.try_get::<Option<i64>, _>("blocked_by")?.map(JobId::new)
         } else {
             None
         },

@@ -18,7 +18,20 @@ use crate::error::OutboxError;
 /// The id of a job, unique within one outbox database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct JobId(pub i64);
+pub struct JobId(i64);
+
+impl JobId {
+    /// The job with this number (as shown by `Display` and stored in the
+    /// database).
+    pub const fn new(id: i64) -> Self {
+        JobId(id)
+    }
+
+    /// The number.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
 
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -187,9 +200,15 @@ pub struct FieldProblem {
 /// A point in time: milliseconds since the Unix epoch (UTC). `Display` and
 /// JSON show it as RFC 3339, e.g. `2025-11-25T15:56:00.123Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub i64);
+pub struct Timestamp(i64);
 
 impl Timestamp {
+    /// The time `ms` milliseconds after the Unix epoch (before it when
+    /// negative).
+    pub const fn from_millis(ms: i64) -> Timestamp {
+        Timestamp(ms)
+    }
+
     /// The current time from this machine's clock.
     pub fn now() -> Timestamp {
         let ms = SystemTime::now()

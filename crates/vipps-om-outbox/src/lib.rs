@@ -27,7 +27,7 @@
 //!
 //! // At checkout: in the shop's own transaction, next to the order row.
 //! let receipt = ReceiptBuilder::new(Currency::Nok)
-//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
+//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount::minor(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
 //!     .build()
 //!     .map_err(vipps_om::Error::Validation)?;
 //! let order = OrderId::new("order-1001")?;

@@ -455,7 +455,7 @@ impl Outbox {
             tracing::debug!(job = id, kind = %job.kind, order_id = %job.order_id, "enqueued");
         }
         Ok(Enqueued {
-            id: JobId(id),
+            id: JobId::new(id),
             already_queued,
         })
     }
@@ -464,7 +464,7 @@ impl Outbox {
     pub async fn job(&self, id: JobId) -> Result<JobStatus, OutboxError> {
         let found = on_db!(&self.db, |pool, sql| {
             match sqlx::query(&sql.job_by_id)
-                .bind(id.0)
+                .bind(id.get())
                 .fetch_optional(pool)
                 .await
             {
@@ -523,7 +523,7 @@ impl Outbox {
     ) -> Result<(JobKind, String, String, JobState, String), OutboxError> {
         let row = on_db!(&self.db, |pool, sql| {
             match sqlx::query(&sql.payload)
-                .bind(id.0)
+                .bind(id.get())
                 .fetch_optional(pool)
                 .await
             {
@@ -577,7 +577,7 @@ impl Outbox {
             .map_err(OutboxError::InvalidPayload)?;
         let changed = on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.update_payload)
-                .bind(id.0)
+                .bind(id.get())
                 .bind(&payload)
                 .execute(pool)
                 .await
@@ -600,7 +600,7 @@ impl Outbox {
     pub async fn retry(&self, id: JobId) -> Result<(), OutboxError> {
         let changed = on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.retry_one)
-                .bind(id.0)
+                .bind(id.get())
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
@@ -709,7 +709,7 @@ impl Outbox {
                 _ => {}
             }
         }
-        let now = Timestamp(now);
+        let now = Timestamp::from_millis(now);
         let (pending, in_flight) = (in_state(JobState::Pending), in_state(JobState::InFlight));
         Ok(Metrics {
             pending,
@@ -718,7 +718,7 @@ impl Outbox {
             failed: in_state(JobState::Failed),
             retrying: count(retrying),
             queue_depth: pending + in_flight,
-            oldest_pending_age: oldest.map(|t| now.since(Timestamp(t))),
+            oldest_pending_age: oldest.map(|t| now.since(Timestamp::from_millis(t))),
             delivered_last_minute: count(delivered_last_minute),
             failed_last_minute: count(failed_last_minute),
             by_merchant,
@@ -813,7 +813,7 @@ impl Outbox {
     ) -> Result<bool, OutboxError> {
         on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.renew)
-                .bind(job.id.0)
+                .bind(job.id.get())
                 .bind(owner)
                 .bind(job.attempts)
                 .bind(ahead_millis(lease))
@@ -835,7 +835,7 @@ impl Outbox {
         let changed = on_db!(&self.db, |pool, sql| {
             let fenced = |text| {
                 sqlx::query(text)
-                    .bind(job.id.0)
+                    .bind(job.id.get())
                     .bind(owner)
                     .bind(job.attempts)
             };
@@ -881,7 +881,7 @@ impl Outbox {
             sqlx::query(&sql.delivered_images)
                 .bind(merchant_serial_number)
                 .bind(image_id)
-                .bind(except.0)
+                .bind(except.get())
                 .fetch_all(pool)
                 .await
                 .and_then(|rows| {
@@ -897,7 +897,7 @@ impl Outbox {
     pub(crate) async fn release(&self, job: &ClaimedJob, owner: &str) -> Result<bool, OutboxError> {
         on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.release)
-                .bind(job.id.0)
+                .bind(job.id.get())
                 .bind(owner)
                 .bind(job.attempts)
                 .execute(pool)

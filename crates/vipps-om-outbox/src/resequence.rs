@@ -71,7 +71,7 @@ macro_rules! move_in {
         let mut moved = Vec::with_capacity($ids.len());
         for &id in $ids {
             let row = sqlx::query(TAKE)
-                .bind(id.0)
+                .bind(id.get())
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(OutboxError::db("take a job to move"))?;
@@ -137,11 +137,8 @@ mod tests {
             &MerchantSerialNumber::new("123456").unwrap(),
             &PaymentType::Ecom,
             &OrderId::new("order-1").unwrap(),
-            &Category {
-                category: CategoryType::General,
-                order_details_url: format!("https://shop.example/{n}"),
-                image_id: Some(ImageId::new(format!("img-{n}")).unwrap()),
-            },
+            &Category::new(CategoryType::General, format!("https://shop.example/{n}"))
+                .with_image_id(ImageId::new(format!("img-{n}")).unwrap()),
         )
         .unwrap()
     }
@@ -169,7 +166,12 @@ mod tests {
             Err(OutboxError::NoSuchJob(_))
         ));
         // Unknown: refused, nothing moves (the known one stays put).
-        assert!(outbox.move_to_end(&[ids[1], JobId(999_999)]).await.is_err());
+        assert!(
+            outbox
+                .move_to_end(&[ids[1], JobId::new(999_999)])
+                .await
+                .is_err()
+        );
         let first = outbox.order_status("order-1").await.unwrap()[0].id;
         assert_eq!(first, ids[1]);
         outbox.close().await;

@@ -163,7 +163,7 @@ fn receipt(number: u32) -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )
@@ -278,11 +278,8 @@ async fn an_image_is_delivered_before_the_category_that_shows_it(db: &Db) {
     let outbox = db.outbox().await;
     let o = order("seq-1");
     let image = Image::from_bytes_with_content_id(&png(400));
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/o/seq-1".into(),
-        image_id: Some(image.image_id.clone()),
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/o/seq-1")
+        .with_image_id(image.image_id.clone());
     let image_job = outbox
         .enqueue(&NewJob::image(&msn(), &PaymentType::Ecom, &o, &image).unwrap())
         .await
@@ -474,11 +471,8 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
     let client = sim.demo_client().unwrap();
     let outbox = db.outbox().await;
     // Locally fine, but the API refuses an image it was never sent.
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/o/bad-1".into(),
-        image_id: Some(ImageId::new("never-uploaded").unwrap()),
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/o/bad-1")
+        .with_image_id(ImageId::new("never-uploaded").unwrap());
     let id = outbox
         .enqueue(&NewJob::category(&msn(), &PaymentType::Ecom, &order("bad-1"), &category).unwrap())
         .await
@@ -541,7 +535,7 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
     ));
     assert!(matches!(
         outbox
-            .retry(vipps_om_outbox::JobId(999_999))
+            .retry(vipps_om_outbox::JobId::new(999_999))
             .await
             .unwrap_err(),
         OutboxError::NoSuchJob(_)
@@ -555,18 +549,14 @@ async fn local_validation_failures_name_every_field_and_hold_back_the_order(db: 
     let client = sim.demo_client().unwrap();
     let outbox = db.outbox().await;
     let mut bad = receipt(1);
-    bad.order_lines[0].total_tax_amount = Amount(1);
+    bad.order_lines[0].total_tax_amount = Amount::minor(1);
     bad.order_lines[0].name = String::new();
     let o = order("invalid-1");
     let bad_id = outbox
         .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &bad).unwrap())
         .await
         .unwrap();
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/o/invalid-1".into(),
-        image_id: None,
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/o/invalid-1");
     let later = outbox
         .enqueue(&NewJob::category(&msn(), &PaymentType::Ecom, &o, &category).unwrap())
         .await
@@ -865,7 +855,7 @@ async fn a_schema_1_database_with_odd_times_is_repaired_by_the_migration(db: &Db
         )
         .await
         .unwrap();
-    assert_eq!(id, vipps_om_outbox::JobId(4));
+    assert_eq!(id, vipps_om_outbox::JobId::new(4));
 
     if let Some(pool) = outbox.sqlite_pool() {
         let err = sqlx::query("UPDATE vipps_om_outbox_jobs SET next_attempt_at = 9.3e18")
@@ -939,13 +929,12 @@ async fn a_v3_category_is_not_added_twice_after_an_ambiguous_failure(db: &Db) {
     // The token first, so that only the category POST meets the timeout.
     client.token_info().await.unwrap();
     let outbox = db.outbox().await;
-    let request = AddCategoryRequest {
-        order_id: order("v3-1"),
-        payment_type: PaymentType::Ecom,
-        category_type: CategoryType::Ticket,
-        url: "https://shop.example/t/v3-1".into(),
-        image_id: None,
-    };
+    let request = AddCategoryRequest::new(
+        order("v3-1"),
+        PaymentType::Ecom,
+        CategoryType::Ticket,
+        "https://shop.example/t/v3-1",
+    );
     let id = outbox
         .enqueue(&NewJob::category_v3(&msn(), &request).unwrap())
         .await
@@ -1193,11 +1182,7 @@ async fn refused_credentials_keep_jobs_waiting_not_failed(db: &Db) {
 }
 
 fn category(url: &str) -> Category {
-    Category {
-        category: CategoryType::General,
-        order_details_url: url.into(),
-        image_id: None,
-    }
+    Category::new(CategoryType::General, url)
 }
 
 async fn jobs_of_one_order_from_concurrent_transactions_go_in_commit_order(db: &Db) {

@@ -53,11 +53,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 2. The link button on the payment.
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: format!("https://shop.example/orders/{order}"),
-        image_id: Some(image.image_id.clone()),
-    };
+    let category = Category::new(
+        CategoryType::Receipt,
+        format!("https://shop.example/orders/{order}"),
+    )
+    .with_image_id(image.image_id.clone());
     client
         .categories()
         .set(&payment_type, &order, &category)
@@ -68,12 +68,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let receipt = ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )
-        .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
-        .expect_payment(Amount(39_700))
+        .shipping(
+            "Home delivery",
+            Amount::minor(9_900),
+            TaxRate::from_percent(25),
+        )
+        .expect_payment(Amount::minor(39_700))
         .build()
         .map_err(Error::Validation)?;
     client

@@ -80,10 +80,7 @@ impl Problems {
     fn add(&mut self, name: &str, reason: impl Into<String>) {
         let reason = reason.into();
         if !self.0.iter().any(|p| p.name == name && p.reason == reason) {
-            self.0.push(InvalidParam {
-                name: name.to_owned(),
-                reason,
-            });
+            self.0.push(InvalidParam::new(name, reason));
         }
     }
 
@@ -370,11 +367,8 @@ impl Call<'_> {
         // The receipt is kept as JSON; the answer is assembled around it.
         let mut body = String::from("{");
         if let Some(c) = category {
-            let category = Category {
-                category: c.category_type,
-                order_details_url: c.url.into_string(),
-                image_id: c.image_id,
-            };
+            let mut category = Category::new(c.category_type, c.url.into_string());
+            category.image_id = c.image_id;
             match serde_json::to_string(&category) {
                 Ok(json) => {
                     body.push_str("\"category\":");
@@ -479,7 +473,7 @@ impl Call<'_> {
         };
         Reply::json(
             StatusCode::OK,
-            &vipps_om::models::GetCategoriesResponse { categories },
+            &vipps_om::models::GetCategoriesResponse::new(categories),
         )
     }
 

@@ -11,7 +11,8 @@
 //!   403; a `Vipps-System-*` header over 100 characters → 400.
 
 use axum::http::{HeaderMap, StatusCode, header};
-use vipps_om::models::{InvalidParam, TokenResponseBody};
+use serde::Serialize;
+use vipps_om::models::InvalidParam;
 
 use crate::reply::{INVALID_SUBSCRIPTION_KEY, INVALID_TOKEN, MISSING_SUBSCRIPTION_KEY, Reply};
 use crate::state::{MerchantIx, SimState, TokenLookup};
@@ -96,6 +97,17 @@ pub(crate) fn token(state: &SimState, headers: &HeaderMap) -> Reply {
     )
 }
 
+/// The token service's success body, as the real service writes it.
+#[derive(Serialize)]
+struct TokenResponseBody {
+    /// Always `Bearer`.
+    token_type: String,
+    /// Seconds until expiry, as a string like the real service.
+    expires_in: String,
+    /// The token.
+    access_token: String,
+}
+
 /// The merchant an API call acts for, or the gateway's 401.
 pub(crate) fn authenticate(state: &SimState, headers: &HeaderMap) -> Result<MerchantIx, Reply> {
     let key_merchant = subscription(state, headers)?;
@@ -128,21 +140,21 @@ pub(crate) fn check_headers(
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
         .filter(|v| !v.is_empty());
     if sent.is_none() {
-        problems.push(InvalidParam {
-            name: "Merchant-Serial-Number".to_owned(),
-            reason: "The Merchant-Serial-Number header is required; send the MSN of the sales unit these API keys belong to.".to_owned(),
-        });
+        problems.push(InvalidParam::new(
+            "Merchant-Serial-Number",
+            "The Merchant-Serial-Number header is required; send the MSN of the sales unit these API keys belong to.",
+        ));
     }
     for name in SYSTEM_HEADERS {
         if let Some(value) = headers.get(name) {
             let length = String::from_utf8_lossy(value.as_bytes()).chars().count();
             if length > SYSTEM_HEADER_MAX {
-                problems.push(InvalidParam {
-                    name: name.to_owned(),
-                    reason: format!(
+                problems.push(InvalidParam::new(
+                    name,
+                    format!(
                         "The field {name} must be a string with a maximum length of {SYSTEM_HEADER_MAX} (it has {length} characters)."
                     ),
-                });
+                ));
             }
         }
     }

@@ -94,13 +94,10 @@ impl Reply {
         detail: String,
         invalid_params: Vec<InvalidParam>,
     ) -> Reply {
-        let body = ProblemDetails {
-            problem_type: Some(type_of(status).to_owned()),
-            title: title.to_owned(),
-            detail,
-            instance: trace_parent(),
-            invalid_params,
-        };
+        let body = ProblemDetails::new(title, detail)
+            .with_problem_type(type_of(status).to_owned())
+            .with_instance(trace_parent())
+            .with_invalid_params(invalid_params);
         Reply::json(status, &body)
     }
 
@@ -285,14 +282,8 @@ mod tests {
     #[test]
     fn validation_detail_counts_the_fields() {
         let reply = Reply::invalid(vec![
-            InvalidParam {
-                name: "a".into(),
-                reason: "x".into(),
-            },
-            InvalidParam {
-                name: "b".into(),
-                reason: "y".into(),
-            },
+            InvalidParam::new("a", "x"),
+            InvalidParam::new("b", "y"),
         ]);
         let body: serde_json::Value =
             serde_json::from_slice(reply.body.as_deref().unwrap_or_default()).unwrap();

@@ -44,7 +44,7 @@ pub enum Route {
 
 impl Route {
     /// Every route, in the order of the spec.
-    pub const ALL: [Route; 9] = [
+    pub const ALL: &'static [Route] = &[
         Route::AccessToken,
         Route::UploadImage,
         Route::SetCategoryV2,
@@ -118,7 +118,8 @@ impl FromStr for Route {
             return Err(UnknownRoute(s.to_owned()));
         };
         Route::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|route| {
                 let (m, p) = route.template().split_once(' ').unwrap_or_default();
                 m.eq_ignore_ascii_case(method)
@@ -324,7 +325,7 @@ mod tests {
 
     #[test]
     fn templates_parse_back_to_their_route() {
-        for route in Route::ALL {
+        for &route in Route::ALL {
             assert_eq!(route.template().parse::<Route>(), Ok(route));
         }
         assert_eq!(

@@ -857,14 +857,15 @@ impl SimState {
 
 /// A stored category in the v3 `Category` shape.
 pub(crate) fn category_v3(kind: Kind, order_id: &str, c: &CategoryRecord) -> Option<CategoryV3> {
-    Some(CategoryV3 {
-        category_id: CategoryId::from_uuid(c.id),
-        order_id: OrderId::new(order_id).ok()?,
-        payment_type: kind.payment_type(),
-        category_type: c.category_type.clone(),
-        url: c.url.to_string(),
-        image_id: c.image_id.clone(),
-    })
+    let mut category = CategoryV3::new(
+        CategoryId::from_uuid(c.id),
+        OrderId::new(order_id).ok()?,
+        kind.payment_type(),
+        c.category_type.clone(),
+        c.url.to_string(),
+    );
+    category.image_id = c.image_id.clone();
+    Some(category)
 }
 
 impl From<&Simulator> for SimState {

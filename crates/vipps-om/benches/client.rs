@@ -516,22 +516,26 @@ fn hundred_lines() -> ReceiptBuilder {
         .pos_id("pos-1");
     for i in 0..99_usize {
         let mut line = LineBuilder::new(format!("sku-{i}"), format!("Product number {i}"))
-            .unit_price(Amount(1_000 + 37 * i as i64))
+            .unit_price(Amount::minor(1_000 + 37 * i as i64))
             .quantity(quantities[i % 4])
-            .tax_rate(TaxRate(rates[i % 4]))
+            .tax_rate(TaxRate::new(rates[i % 4]).expect("rates below 100 %"))
             .product_url(format!("https://shop.example/p/{i}"));
         if i % 4 == 2 {
             line = line.unit(QuantityUnit::Kg);
         }
         if i % 10 == 3 {
-            line = line.discount(Amount(100));
+            line = line.discount(Amount::minor(100));
         }
         if i == 50 {
             line = line.returned();
         }
         builder = builder.line(line);
     }
-    builder.shipping("Home delivery", Amount(9_900), TaxRate(2500))
+    builder.shipping(
+        "Home delivery",
+        Amount::minor(9_900),
+        TaxRate::from_percent(25),
+    )
 }
 
 /// Median and minimum nanoseconds per call of `f` over `samples` batches.
@@ -779,18 +783,22 @@ fn small_receipt() -> Result<Receipt, BoxError> {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )
         .line(
             LineBuilder::new("sku-2", "Coffee beans")
-                .unit_price(Amount(12_900))
+                .unit_price(Amount::minor(12_900))
                 .quantity("0.5")
                 .unit(QuantityUnit::Kg)
                 .tax_rate(TaxRate::from_percent(15)),
         )
-        .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+        .shipping(
+            "Home delivery",
+            Amount::minor(9_900),
+            TaxRate::from_percent(25),
+        )
         .receipt_number("10042")
         .build()
         .map_err(|e| format!("the bench receipt is invalid: {e}").into())

@@ -3,6 +3,8 @@
 //! (turn that off per handler with `without_validation()`), and maps the
 //! API's answers to typed results and [`Error`]s.
 
+use std::sync::Arc;
+
 use reqwest::Method;
 use serde::Serialize;
 
@@ -129,10 +131,13 @@ fn path_segment(payment_type: &PaymentType) -> Result<&'static str, Error> {
     })
 }
 
-fn json<T: Serialize>(value: &T) -> Result<bytes::Bytes, Error> {
+fn json<T: Serialize>(what: &'static str, value: &T) -> Result<bytes::Bytes, Error> {
     serde_json::to_vec(value)
         .map(bytes::Bytes::from)
-        .map_err(|e| Error::Config(format!("could not encode the request: {e}")))
+        .map_err(|e| Error::Encode {
+            what,
+            source: Arc::new(e),
+        })
 }
 
 /// Maps a non-2xx reply that is not special to the endpoint.
@@ -173,7 +178,7 @@ impl Images<'_> {
                 method: Method::POST,
                 path: "/order-management/v1/images".into(),
                 query: None,
-                body: Some(json(image)?),
+                body: Some(json("image", image)?),
                 payment_type: None,
                 order_id: None,
             })
@@ -208,7 +213,7 @@ impl Categories<'_> {
                 method: Method::PUT,
                 path: format!("/order-management/v2/{segment}/categories/{order_id}"),
                 query: None,
-                body: Some(json(category)?),
+                body: Some(json("category", category)?),
                 payment_type: Some(segment),
                 order_id: Some(order_id.as_str()),
             })
@@ -230,7 +235,7 @@ impl Categories<'_> {
                 method: Method::POST,
                 path: "/order-management/v3/categories".into(),
                 query: None,
-                body: Some(json(request)?),
+                body: Some(json("category", request)?),
                 payment_type: Some(request.payment_type.as_str()),
                 order_id: Some(request.order_id.as_str()),
             })
@@ -332,7 +337,7 @@ impl Receipts<'_> {
                 method: Method::POST,
                 path: format!("/order-management/v2/{segment}/receipts/{order_id}"),
                 query: None,
-                body: Some(json(receipt)?),
+                body: Some(json("receipt", receipt)?),
                 payment_type: Some(segment),
                 order_id: Some(order_id.as_str()),
             })

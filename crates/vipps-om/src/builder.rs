@@ -17,13 +17,13 @@
 //! use vipps_om::{Amount, Currency, TaxRate};
 //!
 //! let receipt = ReceiptBuilder::new(Currency::Nok)
-//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
-//!     .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount::minor(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
+//!     .shipping("Home delivery", Amount::minor(9_900), TaxRate::from_percent(25))
 //!     .receipt_number("10042")
-//!     .expect_payment(Amount(39_700))
+//!     .expect_payment(Amount::minor(39_700))
 //!     .build()
 //!     .expect("valid receipt");
-//! assert_eq!(receipt.order_lines[0].total_tax_amount, Amount(5_960));
+//! assert_eq!(receipt.order_lines[0].total_tax_amount, Amount::minor(5_960));
 //! ```
 
 use crate::enums::{BarcodeFormat, Currency, QuantityUnit};
@@ -55,7 +55,7 @@ impl LineBuilder {
             unit_price: Amount::ZERO,
             quantity: "1".into(),
             unit: None,
-            tax_rate: TaxRate(0),
+            tax_rate: TaxRate::ZERO,
             discount: Amount::ZERO,
             product_url: None,
             is_return: false,
@@ -165,7 +165,7 @@ pub fn split_tax(gross: Amount, rate: TaxRate) -> Option<(Amount, Amount)> {
         i128::from(gross.minor_units()) * 10_000,
         10_000 + i128::from(rate.basis()),
     );
-    let excl = Amount(i64::try_from(excl).ok()?);
+    let excl = Amount::minor(i64::try_from(excl).ok()?);
     Some((excl, gross.checked_sub(excl)?))
 }
 
@@ -287,17 +287,17 @@ mod tests {
         let r = ReceiptBuilder::new(Currency::Nok)
             .line(
                 LineBuilder::new("line_item_1", "socks")
-                    .unit_price(Amount(400))
+                    .unit_price(Amount::minor(400))
                     .quantity("2.5")
                     .unit(QuantityUnit::Kg)
-                    .tax_rate(TaxRate(2500)),
+                    .tax_rate(TaxRate::new(2500).unwrap()),
             )
             .line(
                 LineBuilder::new("line_item_2", "flip-flops")
-                    .unit_price(Amount(2500))
+                    .unit_price(Amount::minor(2500))
                     .quantity("3")
-                    .tax_rate(TaxRate(2500))
-                    .discount(Amount(2500)),
+                    .tax_rate(TaxRate::new(2500).unwrap())
+                    .discount(Amount::minor(2500)),
             )
             .build()
             .unwrap();
@@ -306,9 +306,9 @@ mod tests {
             .iter()
             .map(|l| {
                 (
-                    l.total_amount.0,
-                    l.total_amount_excluding_tax.0,
-                    l.total_tax_amount.0,
+                    l.total_amount.minor_units(),
+                    l.total_amount_excluding_tax.minor_units(),
+                    l.total_tax_amount.minor_units(),
                 )
             })
             .collect();
@@ -320,20 +320,24 @@ mod tests {
         let r = ReceiptBuilder::new(Currency::Nok)
             .line(
                 LineBuilder::new("a", "Jacket")
-                    .unit_price(Amount(100_000))
-                    .tax_rate(TaxRate(2500)),
+                    .unit_price(Amount::minor(100_000))
+                    .tax_rate(TaxRate::new(2500).unwrap()),
             )
             .line(
                 LineBuilder::new("b", "Returned cap")
-                    .unit_price(Amount(20_000))
-                    .tax_rate(TaxRate(2500))
+                    .unit_price(Amount::minor(20_000))
+                    .tax_rate(TaxRate::new(2500).unwrap())
                     .returned(),
             )
-            .shipping("Home delivery", Amount(4_900), TaxRate(2500))
-            .expect_payment(Amount(84_900))
+            .shipping(
+                "Home delivery",
+                Amount::minor(4_900),
+                TaxRate::new(2500).unwrap(),
+            )
+            .expect_payment(Amount::minor(84_900))
             .build()
             .unwrap();
-        assert_eq!(r.total(), Some(Amount(84_900)));
+        assert_eq!(r.total(), Some(Amount::minor(84_900)));
         assert_eq!(r.order_lines[1].is_return, Some(true));
         assert_eq!(r.order_lines[2].is_shipping, Some(true));
     }
@@ -343,11 +347,11 @@ mod tests {
         let err = ReceiptBuilder::new(Currency::Nok)
             .line(
                 LineBuilder::new("a", "Coffee")
-                    .unit_price(Amount(4_500))
+                    .unit_price(Amount::minor(4_500))
                     .quantity("1,5")
-                    .tax_rate(TaxRate(1500)),
+                    .tax_rate(TaxRate::new(1500).unwrap()),
             )
-            .expect_payment(Amount(1))
+            .expect_payment(Amount::minor(1))
             .build()
             .unwrap_err();
         let paths: Vec<_> = err.errors().map(|p| p.path.as_str()).collect();
@@ -360,9 +364,9 @@ mod tests {
         let err = ReceiptBuilder::new(Currency::Nok)
             .line(
                 LineBuilder::new("a", "Gold")
-                    .unit_price(Amount(i64::MAX))
+                    .unit_price(Amount::minor(i64::MAX))
                     .quantity("2")
-                    .tax_rate(TaxRate(2500)),
+                    .tax_rate(TaxRate::new(2500).unwrap()),
             )
             .build()
             .unwrap_err();
@@ -371,8 +375,8 @@ mod tests {
 
         // Two lines that fit alone but not together.
         let err = ReceiptBuilder::new(Currency::Nok)
-            .line(LineBuilder::new("a", "A").unit_price(Amount(i64::MAX)))
-            .line(LineBuilder::new("b", "B").unit_price(Amount(1)))
+            .line(LineBuilder::new("a", "A").unit_price(Amount::minor(i64::MAX)))
+            .line(LineBuilder::new("b", "B").unit_price(Amount::minor(1)))
             .build()
             .unwrap_err();
         let paths: Vec<_> = err.errors().map(|p| p.path.as_str()).collect();
@@ -392,13 +396,13 @@ mod tests {
         #[test]
         fn built_lines_are_consistent(price in 0i64..100_000_000, qty in 1u32..1000, rate in 0u32..=10_000) {
             let r = ReceiptBuilder::new(Currency::Nok)
-                .line(LineBuilder::new("x", "X").unit_price(Amount(price)).quantity(qty.to_string()).tax_rate(TaxRate(rate)))
+                .line(LineBuilder::new("x", "X").unit_price(Amount::minor(price)).quantity(qty.to_string()).tax_rate(TaxRate::new(rate).unwrap()))
                 .build();
             let r = r.map_err(|e| TestCaseError::fail(e.to_string()))?;
             let l = &r.order_lines[0];
             prop_assert_eq!(Some(l.total_amount), l.total_amount_excluding_tax.checked_add(l.total_tax_amount));
-            let exact2 = i128::from(l.total_amount_excluding_tax.0) * i128::from(rate) * 2;
-            prop_assert!((i128::from(l.total_tax_amount.0) * 20_000 - exact2).abs() <= 10_000 + i128::from(rate));
+            let exact2 = i128::from(l.total_amount_excluding_tax.minor_units()) * i128::from(rate) * 2;
+            prop_assert!((i128::from(l.total_tax_amount.minor_units()) * 20_000 - exact2).abs() <= 10_000 + i128::from(rate));
         }
     }
 }

@@ -328,6 +328,7 @@ fn header_value(value: &str, what: &str, sensitive: bool) -> Result<HeaderValue,
 }
 
 /// The current access token and what is known about it.
+#[non_exhaustive]
 pub struct TokenInfo {
     /// The sales unit it is for.
     pub merchant_serial_number: MerchantSerialNumber,
@@ -443,6 +444,7 @@ impl Client {
                         status: reply.status.as_u16(),
                         reason: "access_token is empty".into(),
                         snippet: String::new(),
+                        source: None,
                     });
                 }
                 tracing::debug!(expires_in = token.expires_in, "fetched access token");
@@ -456,6 +458,7 @@ impl Client {
                     status: reply.status.as_u16(),
                     reason: "access_token has characters that cannot be sent in a header".into(),
                     snippet: String::new(),
+                    source: None,
                 })
             }
             403 => Err(Error::Forbidden {
@@ -605,7 +608,7 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|e| transport_failure(call.endpoint, &e))?;
+            .map_err(|e| transport_failure(call.endpoint, e))?;
         let status = response.status();
         // Only failures that may be retried care about Retry-After.
         let retry_after = (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
@@ -643,7 +646,7 @@ async fn read_body(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| transport_failure(endpoint, &e))?
+        .map_err(|e| transport_failure(endpoint, e))?
     {
         if body.len().saturating_add(chunk.len()) > MAX_RESPONSE_BYTES {
             tracing::warn!(
@@ -667,7 +670,7 @@ fn too_large_marker() -> bytes::Bytes {
     ))
 }
 
-fn transport_failure(endpoint: Endpoint, e: &reqwest::Error) -> Failed {
+fn transport_failure(endpoint: Endpoint, e: reqwest::Error) -> Failed {
     if e.is_timeout() {
         return Failed {
             error: Error::Timeout {
@@ -678,16 +681,20 @@ fn transport_failure(endpoint: Endpoint, e: &reqwest::Error) -> Failed {
         };
     }
     let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
         source = s.source();
     }
     // A refused or failed connection never reached the server.
+    let ambiguous = !e.is_connect();
     Failed {
-        error: Error::Transport { message },
-        ambiguous: !e.is_connect(),
+        error: Error::Transport {
+            message,
+            source: Some(Arc::new(e)),
+        },
+        ambiguous,
         retry_after: None,
     }
 }
@@ -719,12 +726,16 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(reply: &Reply) -> Result<T,
         return Ok(value);
     }
     let mut de = serde_json::Deserializer::from_slice(&reply.body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
-        status: reply.status.as_u16(),
-        reason: match e.path().to_string().as_str() {
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let reason = match e.path().to_string().as_str() {
             "." => e.inner().to_string(),
             path => format!("{path}: {}", e.inner()),
-        },
-        snippet: snippet(&reply.body),
+        };
+        Error::Decode {
+            status: reply.status.as_u16(),
+            reason,
+            snippet: snippet(&reply.body),
+            source: Some(Arc::new(e.into_inner())),
+        }
     })
 }

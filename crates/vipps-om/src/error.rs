@@ -8,9 +8,10 @@
 //! request headers are never stored.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::models::{InvalidParam, ProblemDetails};
+use crate::models::ProblemDetails;
 use crate::validate::ValidationReport;
 
 /// Which credential the gateway or the token service turned down.
@@ -26,18 +27,21 @@ pub enum AuthFailure {
 }
 
 /// An error of this crate.
-#[derive(Debug, Clone, thiserror::Error)]
+///
+/// Its `Display` is one line, complete on its own (front ends print only
+/// that). The rejected fields, when there are several, are in
+/// [`Error::field_problems`] and rendered one per line by
+/// [`Error::render_problems`]. [`std::error::Error::source`] returns the
+/// underlying transport ([`reqwest::Error`]) or JSON ([`serde_json::Error`])
+/// error, when there was one.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// Local validation found problems; nothing was sent.
-    #[error("the request was not sent because it has problems: {0}")]
     Validation(ValidationReport),
 
     /// A receipt already exists for this payment (409); receipts cannot be
     /// changed once sent.
-    #[error(
-        "order details (receipt) for {payment_type} order {order_id} were already sent and cannot be changed; nothing to do unless they were wrong (then contact Vipps MobilePay)"
-    )]
     ReceiptAlreadyExists {
         /// The order.
         order_id: String,
@@ -49,9 +53,6 @@ pub enum Error {
 
     /// An image with this id was uploaded before (409); images cannot be
     /// overwritten.
-    #[error(
-        "an image with id {image_id} was already uploaded and cannot be replaced; reuse it, or upload the new picture under a new id"
-    )]
     ImageAlreadyExists {
         /// The id.
         image_id: String,
@@ -60,7 +61,6 @@ pub enum Error {
     },
 
     /// The order, category or image was not found (404).
-    #[error("{what} was not found{}; check the id and the payment type (ECOM or RECURRING), and that it belongs to this merchant", problem_suffix(.problem))]
     NotFound {
         /// What was looked for, e.g. "ECOM order 123".
         what: String,
@@ -68,15 +68,14 @@ pub enum Error {
         problem: Option<Box<ProblemDetails>>,
     },
 
-    /// The API refused the request's content (400).
-    #[error("Vipps MobilePay rejected the request{}{}", problem_suffix(.problem), params_suffix(.problem))]
+    /// The API refused the request's content (400). The rejected fields are
+    /// in [`Error::field_problems`].
     BadRequest {
         /// The API's body, with every rejected field.
         problem: Option<Box<ProblemDetails>>,
     },
 
     /// Authentication failed (401).
-    #[error("{}", unauthorized_message(*.cause, .detail))]
     Unauthorized {
         /// Which credential was refused.
         cause: AuthFailure,
@@ -85,24 +84,18 @@ pub enum Error {
     },
 
     /// Authenticated but not allowed (403).
-    #[error(
-        "access denied{}: the sales unit may not have Order Management activated, or the Merchant-Serial-Number does not belong to these API keys; check both on portal.vipps.no",
-        detail_suffix(.detail)
-    )]
     Forbidden {
         /// The explanation, when given.
         detail: String,
     },
 
     /// Too many requests (429) and the retry budget ran out.
-    #[error("Vipps MobilePay is limiting the request rate{}; slow down and try again", retry_after_suffix(*.retry_after))]
     RateLimited {
         /// How long the API asked to wait.
         retry_after: Option<Duration>,
     },
 
     /// Another status, including 5xx after all retries.
-    #[error("Vipps MobilePay answered {status}{}{}", problem_suffix(.problem), status_advice(*.status))]
     Api {
         /// HTTP status.
         status: u16,
@@ -111,25 +104,20 @@ pub enum Error {
     },
 
     /// No answer in time (after all retries).
-    #[error(
-        "Vipps MobilePay did not answer {endpoint} within the time limit; it may be slow or down, try again later"
-    )]
     Timeout {
         /// The endpoint template, e.g. `POST /v2/{paymentType}/receipts/{orderId}`.
         endpoint: &'static str,
     },
 
     /// The connection failed (after all retries).
-    #[error("could not reach Vipps MobilePay ({message}); check the network and the base URL")]
     Transport {
         /// What failed, without URLs' query strings or headers.
         message: String,
+        /// The HTTP client's error, when the failure came from it.
+        source: Option<Arc<reqwest::Error>>,
     },
 
     /// A response that could not be read.
-    #[error(
-        "Vipps MobilePay answered {status} with a body this client cannot read ({reason}): {snippet:?}"
-    )]
     Decode {
         /// HTTP status.
         status: u16,
@@ -137,42 +125,166 @@ pub enum Error {
         reason: String,
         /// The start of the body (at most 200 characters).
         snippet: String,
+        /// The JSON error, when the body was not the expected JSON.
+        source: Option<Arc<serde_json::Error>>,
+    },
+
+    /// A request could not be encoded as JSON (nothing was sent). The
+    /// models of this crate always encode; this is kept apart from
+    /// [`Error::Config`] because it is not something configuration fixes.
+    Encode {
+        /// What was being encoded, e.g. `receipt`.
+        what: &'static str,
+        /// The JSON error.
+        source: Arc<serde_json::Error>,
     },
 
     /// The client is configured wrongly.
-    #[error("configuration problem: {0}")]
     Config(String),
 }
 
-fn problem_suffix(problem: &Option<Box<ProblemDetails>>) -> String {
-    match problem.as_deref().map(ProblemDetails::summary) {
-        Some(s) if !s.is_empty() => format!(": {s}"),
-        _ => String::new(),
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Validation(report) => write!(
+                f,
+                "the request was not sent because it has problems: {}",
+                validation_summary(report)
+            ),
+            Error::ReceiptAlreadyExists {
+                order_id,
+                payment_type,
+                ..
+            } => write!(
+                f,
+                "order details (receipt) for {} order {} were already sent and cannot be changed; nothing to do unless they were wrong (then contact Vipps MobilePay)",
+                one_line(payment_type),
+                one_line(order_id)
+            ),
+            Error::ImageAlreadyExists { image_id, .. } => write!(
+                f,
+                "an image with id {} was already uploaded and cannot be replaced; reuse it, or upload the new picture under a new id",
+                one_line(image_id)
+            ),
+            Error::NotFound { what, problem } => write!(
+                f,
+                "{} was not found{}; check the id and the payment type (ECOM or RECURRING), and that it belongs to this merchant",
+                one_line(what),
+                problem_suffix(problem)
+            ),
+            Error::BadRequest { problem } => write!(
+                f,
+                "Vipps MobilePay rejected the request{}",
+                problem_suffix(problem)
+            ),
+            Error::Unauthorized { cause, detail } => {
+                f.write_str(&unauthorized_message(*cause, detail))
+            }
+            Error::Forbidden { detail } => write!(
+                f,
+                "access denied{}: the sales unit may not have Order Management activated, or the Merchant-Serial-Number does not belong to these API keys; check both on portal.vipps.no",
+                detail_suffix(detail)
+            ),
+            Error::RateLimited { retry_after } => write!(
+                f,
+                "Vipps MobilePay is limiting the request rate{}; slow down and try again",
+                retry_after_suffix(*retry_after)
+            ),
+            Error::Api { status, problem } => write!(
+                f,
+                "Vipps MobilePay answered {status}{}{}",
+                problem_suffix(problem),
+                status_advice(*status)
+            ),
+            Error::Timeout { endpoint } => write!(
+                f,
+                "Vipps MobilePay did not answer {endpoint} within the time limit; it may be slow or down, try again later"
+            ),
+            Error::Transport { message, .. } => write!(
+                f,
+                "could not reach Vipps MobilePay ({}); check the network and the base URL",
+                one_line(message)
+            ),
+            Error::Decode {
+                status,
+                reason,
+                snippet,
+                ..
+            } => write!(
+                f,
+                "Vipps MobilePay answered {status} with a body this client cannot read ({}): {snippet:?}",
+                one_line(reason)
+            ),
+            Error::Encode { what, source } => write!(
+                f,
+                "the {what} could not be encoded as JSON ({}); nothing was sent",
+                one_line(&source.to_string())
+            ),
+            Error::Config(message) => write!(f, "configuration problem: {}", one_line(message)),
+        }
     }
 }
 
-fn params_suffix(problem: &Option<Box<ProblemDetails>>) -> String {
-    let Some(problem) = problem else {
-        return String::new();
-    };
-    let mut out = String::new();
-    for InvalidParam { name, reason } in &problem.invalid_params {
-        out.push_str(&format!("\n  - {name}: {reason}"));
+impl std::error::Error for Error {
+    /// The HTTP client's error of a [`Error::Transport`], the JSON error of
+    /// a [`Error::Decode`] or [`Error::Encode`]: the error itself, not the
+    /// `Arc` it is shared through, so `downcast_ref::<reqwest::Error>()`
+    /// works.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport {
+                source: Some(source),
+                ..
+            } => Some(source.as_ref()),
+            Error::Decode {
+                source: Some(source),
+                ..
+            } => Some(source.as_ref()),
+            Error::Encode { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
     }
-    if !problem.instance.is_empty() {
+}
+
+/// `text` with every line break and other control character replaced by a
+/// space, so that text from the API cannot break a one-line message.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn validation_summary(report: &ValidationReport) -> String {
+    let errors = report.errors().count();
+    let warnings = report.problems().len().saturating_sub(errors);
+    let mut out = format!("{errors} error(s), {warnings} warning(s)");
+    if let Some(first) = report.errors().next() {
+        let path = if first.path.is_empty() {
+            "(document)"
+        } else {
+            first.path.as_str()
+        };
         out.push_str(&format!(
-            "\n  (reference for Vipps MobilePay support: {})",
-            problem.instance
+            "; first: {}: {}",
+            one_line(path),
+            one_line(&first.message)
         ));
     }
     out
 }
 
+fn problem_suffix(problem: &Option<Box<ProblemDetails>>) -> String {
+    match problem.as_deref().map(ProblemDetails::summary) {
+        Some(s) if !s.trim().is_empty() => format!(": {}", one_line(&s)),
+        _ => String::new(),
+    }
+}
+
 fn detail_suffix(detail: &str) -> String {
-    if detail.is_empty() {
+    if detail.trim().is_empty() {
         String::new()
     } else {
-        format!(" ({detail})")
+        format!(" ({})", one_line(detail))
     }
 }
 
@@ -257,6 +369,40 @@ impl Error {
         }
     }
 
+    /// Every rejected field as `  - path: reason`, one per line (local
+    /// validation's errors, or the API's `invalidParams`), then the API's
+    /// reference for Vipps MobilePay support when it sent one. Empty when
+    /// there is nothing to add to the one-line `Display`. Text from the API
+    /// has its line breaks and control characters replaced by spaces.
+    pub fn render_problems(&self) -> String {
+        let mut out = String::new();
+        for (path, reason) in self.field_problems() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let path = if path.is_empty() {
+                "(document)".to_owned()
+            } else {
+                one_line(&path)
+            };
+            out.push_str(&format!("  - {path}: {}", one_line(&reason)));
+        }
+        if let Some(instance) = self
+            .problem()
+            .map(|p| p.instance.trim())
+            .filter(|i| !i.is_empty())
+        {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "  (reference for Vipps MobilePay support: {})",
+                one_line(instance)
+            ));
+        }
+        out
+    }
+
     /// The fields the API or local validation rejected, as `(path, reason)`.
     pub fn field_problems(&self) -> Vec<(String, String)> {
         match self {
@@ -300,6 +446,7 @@ impl fmt::Display for AuthFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::InvalidParam;
 
     #[test]
     fn bad_request_lists_every_invalid_param_and_the_trace_id() {
@@ -322,15 +469,16 @@ mod tests {
             })),
         };
         let text = e.to_string();
-        assert!(
-            text.contains("\n  - orderLines[0].name: required"),
-            "{text}"
+        assert!(!text.contains('\n'), "Display is one line: {text}");
+        assert_eq!(
+            text,
+            "Vipps MobilePay rejected the request: One or more validation errors occurred. (BadRequest)"
         );
-        assert!(
-            text.contains("\n  - bottomLine.currency: unknown"),
-            "{text}"
+        let listed = e.render_problems();
+        assert_eq!(
+            listed,
+            "  - orderLines[0].name: required\n  - bottomLine.currency: unknown\n  (reference for Vipps MobilePay support: 00-abc-01)"
         );
-        assert!(text.contains("00-abc-01"));
         assert!(!e.is_retryable());
         assert_eq!(e.field_problems().len(), 2);
     }
@@ -385,6 +533,69 @@ mod tests {
         };
         assert!(!e.customer_message().contains("Null"));
         assert!(e.customer_message().contains("shortly"));
+    }
+
+    #[test]
+    fn display_is_one_line_even_when_the_api_sends_line_breaks() {
+        let mut report = ValidationReport::new();
+        report.error("orderLines[0].name", "is empty");
+        report.error("bottomLine.currency", "is unknown");
+        let errors = [
+            Error::Validation(report),
+            Error::NotFound {
+                what: "ECOM order a\nb".into(),
+                problem: Some(Box::new(ProblemDetails {
+                    title: "Not\r\nfound".into(),
+                    ..Default::default()
+                })),
+            },
+            Error::Forbidden {
+                detail: "line one\nline two".into(),
+            },
+            Error::Transport {
+                message: "refused\n".into(),
+                source: None,
+            },
+            Error::Decode {
+                status: 200,
+                reason: "expected\nvalue".into(),
+                snippet: "{\n".into(),
+                source: None,
+            },
+        ];
+        for e in &errors {
+            let text = e.to_string();
+            assert!(!text.contains(['\n', '\r']), "{text:?}");
+        }
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("first: orderLines[0].name: is empty")
+        );
+        assert_eq!(
+            errors[0].render_problems(),
+            "  - orderLines[0].name: is empty\n  - bottomLine.currency: is unknown"
+        );
+    }
+
+    #[test]
+    fn a_decode_error_keeps_the_json_error_as_its_source() {
+        let json_error = serde_json::from_str::<u32>("\"x\"").unwrap_err();
+        let expected = json_error.to_string();
+        let e = Error::Decode {
+            status: 200,
+            reason: expected.clone(),
+            snippet: "\"x\"".into(),
+            source: Some(Arc::new(json_error)),
+        };
+        let source = std::error::Error::source(&e).expect("a source");
+        assert_eq!(source.to_string(), expected);
+        assert!(source.is::<serde_json::Error>(), "the JSON error itself");
+        let cloned = e.clone();
+        assert!(
+            std::error::Error::source(&cloned).is_some(),
+            "Clone keeps the chain"
+        );
     }
 
     #[test]

@@ -170,11 +170,6 @@ impl CategoryId {
         Self(id)
     }
 
-    /// A fresh random id (used by the simulator).
-    pub fn new_random() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-
     /// The UUID inside.
     pub fn as_uuid(&self) -> uuid::Uuid {
         self.0

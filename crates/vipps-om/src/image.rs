@@ -21,6 +21,7 @@ impl ImageFormat {
 }
 
 /// Format and size of an image file.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageFacts {
     /// PNG or JPEG.

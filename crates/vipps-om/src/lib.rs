@@ -20,7 +20,7 @@
 //!     .build()?;
 //!
 //! let receipt = ReceiptBuilder::new(Currency::Nok)
-//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
+//!     .line(LineBuilder::new("sku-1", "Wool socks").unit_price(Amount::minor(14_900)).quantity("2").tax_rate(TaxRate::from_percent(25)))
 //!     .build()
 //!     .map_err(vipps_om::Error::Validation)?;
 //! let order = OrderId::new("order-1001")?;
@@ -44,8 +44,21 @@
 //!   [`Client::categories`], [`Client::receipts`], [`Client::orders`]).
 //! - [`summary`]: an order as the customer sees it (groups, totals per tax
 //!   rate), shared by every front end.
-//! - [`Error`]: typed outcomes, each with a staff message (`Display`), a
-//!   customer message and [`Error::is_retryable`].
+//! - [`Error`]: typed outcomes, each with a one-line staff message
+//!   (`Display`), the rejected fields ([`Error::field_problems`], rendered
+//!   one per line by [`Error::render_problems`]), a customer message,
+//!   [`Error::is_retryable`], and the transport or JSON error as its
+//!   `source()`.
+//!
+//! # Building models
+//! The models are `#[non_exhaustive]`: the API adds fields over time. Build
+//! them with `new(..)` (the fields the spec requires) and the `with_*`
+//! setters (optional fields), e.g.
+//! `Category::new(CategoryType::Receipt, url).with_image_id(id)`; every
+//! field stays public to read and assign. Newtypes keep their inside
+//! private: [`Amount::minor`]/[`Amount::minor_units`],
+//! [`TaxRate::new`]/[`TaxRate::basis`] (a rate above [`TaxRate::MAX`] is
+//! refused, also when deserialised).
 //!
 //! # Behaviour worth knowing
 //! - Every request carries `Merchant-Serial-Number`,
@@ -87,7 +100,7 @@ pub use models::{
     AddCategoryRequest, Barcode, BottomLine, Category, CategoryV3, Image, OrderLine,
     OrderV2Response, PaymentSources, ProblemDetails, Receipt, UnitInfo,
 };
-pub use money::{Amount, TaxRate, Total};
+pub use money::{Amount, MAX_TAX_RATE_BASIS, TaxRate, TaxRateError, Total};
 pub use retry::{Endpoint, RetryPolicies, RetryPolicy};
 pub use validate::{Problem, Severity, Validate, ValidationReport};
 

@@ -20,6 +20,7 @@ use crate::money::{Amount, TaxRate};
 // ---------------------------------------------------------------- images
 
 /// `POST /v1/images` request body: an image the app can show with orders.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Image {
@@ -56,6 +57,7 @@ impl Image {
 }
 
 /// `POST /v1/images` response: the id of the stored image.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageResponse {
@@ -68,6 +70,7 @@ pub struct ImageResponse {
 /// The v2 category of a payment (the spec's `Order` schema): the link button
 /// on the payment in the app. `PUT /v2/{paymentType}/categories/{orderId}`
 /// replaces any earlier one; `GET /v2/{paymentType}/{orderId}` returns it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Category {
@@ -83,6 +86,7 @@ pub struct Category {
 
 /// `POST /v3/categories` request body. Note the v3 names: `type` (v2
 /// `category`) and `url` (v2 `orderDetailsUrl`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AddCategoryRequest {
@@ -101,6 +105,7 @@ pub struct AddCategoryRequest {
 }
 
 /// `POST /v3/categories` response.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AddCategoryResponse {
@@ -109,6 +114,7 @@ pub struct AddCategoryResponse {
 }
 
 /// A stored v3 category (`GET /v3/categories/{categoryId}`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CategoryV3 {
@@ -129,6 +135,7 @@ pub struct CategoryV3 {
 }
 
 /// `GET /v3/categories?orderId=` response.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetCategoriesResponse {
@@ -141,6 +148,7 @@ pub struct GetCategoriesResponse {
 
 /// Order details ("receipt") of a payment: `POST /v2/{paymentType}/receipts/{orderId}`.
 /// Can be sent once per payment; it cannot be changed afterwards.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Receipt {
@@ -152,6 +160,7 @@ pub struct Receipt {
 
 /// One line of a receipt. Amounts are minor units, all non-negative; a
 /// returned item is a line with positive amounts and `isReturn: true`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderLine {
@@ -193,12 +202,12 @@ impl OrderLine {
     /// `taxPercentage`, when it is in range.
     pub fn effective_tax_rate(&self) -> Option<TaxRate> {
         match (self.tax_rate, self.tax_percentage) {
-            (Some(rate), _) if (0..=10_000).contains(&rate) => {
-                u32::try_from(rate).ok().map(TaxRate)
-            }
-            (None, Some(pct)) if (0..=100).contains(&pct) => {
-                u32::try_from(pct).ok().map(TaxRate::from_percent)
-            }
+            (Some(rate), _) => u32::try_from(rate)
+                .ok()
+                .and_then(|rate| TaxRate::new(rate).ok()),
+            (None, Some(pct)) => u32::try_from(pct)
+                .ok()
+                .and_then(|pct| TaxRate::try_from_percent(pct).ok()),
             _ => None,
         }
     }
@@ -232,6 +241,7 @@ pub(crate) fn signed(negative: bool, amount: Amount) -> Option<Amount> {
 
 /// Unit price and quantity of a line (shown to the customer; the API does
 /// not check them against the line total).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnitInfo {
@@ -247,6 +257,7 @@ pub struct UnitInfo {
 
 /// Receipt-wide information. Sums are computed by Vipps from the lines; the
 /// deprecated total fields are accepted for old integrations but ignored.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BottomLine {
@@ -312,7 +323,8 @@ impl BottomLine {
 }
 
 /// Deprecated shipping summary; use a line with `isShipping` instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShippingInfo {
     /// Shipping including tax and discount.
@@ -326,6 +338,7 @@ pub struct ShippingInfo {
 }
 
 /// How the receipt total was paid, per source, in minor units.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentSources {
@@ -358,6 +371,7 @@ impl PaymentSources {
 }
 
 /// A barcode shown on the receipt.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Barcode {
@@ -370,6 +384,7 @@ pub struct Barcode {
 // ---------------------------------------------------------------- orders
 
 /// `GET /v2/{paymentType}/{orderId}` response: what the app shows.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderV2Response {
@@ -387,6 +402,7 @@ pub struct OrderV2Response {
 /// 409. Read tolerantly: the platform's variants (`extraDetails` instead of
 /// `invalidParams`, a numeric or string `status`, the gateway's
 /// `{statusCode, message}`) all land here; see [`ProblemDetails::parse`].
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProblemDetails {
@@ -408,6 +424,7 @@ pub struct ProblemDetails {
 }
 
 /// One field the API rejected.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvalidParam {
     /// The field's name or JSON path.
@@ -484,11 +501,280 @@ impl ProblemDetails {
     }
 }
 
+// ---------------------------------------------------------------- constructors
+//
+// The models are `#[non_exhaustive]` (the API adds fields over time), so
+// code outside this crate builds them with these constructors (the fields
+// the spec requires) and `with_*` setters (the optional ones); every field
+// stays public to read and to assign.
+
+/// `with_*` setters for optional fields: each sets `Some(value)`.
+macro_rules! setters {
+    ($ty:ident { $( $(#[$doc:meta])* $setter:ident => $field:ident: $t:ty ),+ $(,)? }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $setter(mut self, value: $t) -> Self {
+                    self.$field = Some(value);
+                    self
+                }
+            )+
+        }
+    };
+}
+
+impl ImageResponse {
+    /// A response naming the stored image.
+    pub fn new(image_id: impl Into<String>) -> Self {
+        ImageResponse {
+            image_id: image_id.into(),
+        }
+    }
+}
+
+impl Category {
+    /// A v2 category: what the link is and where it leads.
+    pub fn new(category: CategoryType, order_details_url: impl Into<String>) -> Self {
+        Category {
+            category,
+            order_details_url: order_details_url.into(),
+            image_id: None,
+        }
+    }
+}
+setters!(Category {
+    /// Shows an image uploaded earlier with the link.
+    with_image_id => image_id: ImageId,
+});
+
+impl AddCategoryRequest {
+    /// A v3 category for a payment.
+    pub fn new(
+        order_id: OrderId,
+        payment_type: PaymentType,
+        category_type: CategoryType,
+        url: impl Into<String>,
+    ) -> Self {
+        AddCategoryRequest {
+            order_id,
+            payment_type,
+            category_type,
+            url: url.into(),
+            image_id: None,
+        }
+    }
+}
+setters!(AddCategoryRequest {
+    /// Shows an image uploaded earlier with the link.
+    with_image_id => image_id: ImageId,
+});
+
+impl AddCategoryResponse {
+    /// A response naming the new category.
+    pub fn new(category_id: CategoryId) -> Self {
+        AddCategoryResponse { category_id }
+    }
+}
+
+impl CategoryV3 {
+    /// A stored v3 category.
+    pub fn new(
+        category_id: CategoryId,
+        order_id: OrderId,
+        payment_type: PaymentType,
+        category_type: CategoryType,
+        url: impl Into<String>,
+    ) -> Self {
+        CategoryV3 {
+            category_id,
+            order_id,
+            payment_type,
+            category_type,
+            url: url.into(),
+            image_id: None,
+        }
+    }
+}
+setters!(CategoryV3 {
+    /// The image shown with it.
+    with_image_id => image_id: ImageId,
+});
+
+impl GetCategoriesResponse {
+    /// A list of categories.
+    pub fn new(categories: Vec<CategoryV3>) -> Self {
+        GetCategoriesResponse { categories }
+    }
+}
+
+impl Receipt {
+    /// Order details from their lines and bottom line.
+    pub fn new(order_lines: Vec<OrderLine>, bottom_line: BottomLine) -> Self {
+        Receipt {
+            order_lines,
+            bottom_line,
+        }
+    }
+}
+
+impl OrderLine {
+    /// A line with the amounts the spec requires; the optional fields are
+    /// set with the `with_*` setters. [`crate::builder::LineBuilder`]
+    /// computes the amounts from a unit price, quantity and tax rate.
+    pub fn new(
+        name: impl Into<String>,
+        id: impl Into<String>,
+        total_amount: Amount,
+        total_amount_excluding_tax: Amount,
+        total_tax_amount: Amount,
+    ) -> Self {
+        OrderLine {
+            name: name.into(),
+            id: id.into(),
+            total_amount,
+            total_amount_excluding_tax,
+            total_tax_amount,
+            tax_rate: None,
+            tax_percentage: None,
+            unit_info: None,
+            discount: None,
+            product_url: None,
+            is_return: None,
+            is_shipping: None,
+        }
+    }
+
+    /// Sets `taxRate`.
+    #[must_use]
+    pub fn with_tax_rate(mut self, rate: TaxRate) -> Self {
+        self.tax_rate = Some(i64::from(rate.basis()));
+        self
+    }
+}
+setters!(OrderLine {
+    /// Unit price and quantity.
+    with_unit_info => unit_info: UnitInfo,
+    /// Total discount of the line.
+    with_discount => discount: Amount,
+    /// Link to the product in the merchant's shop.
+    with_product_url => product_url: String,
+    /// Marks the line as a return (or not).
+    with_is_return => is_return: bool,
+    /// Marks the line as shipping (or not).
+    with_is_shipping => is_shipping: bool,
+});
+
+impl UnitInfo {
+    /// A unit price (required but nullable) and a quantity such as `"2"`.
+    pub fn new(unit_price: Option<Amount>, quantity: impl Into<String>) -> Self {
+        UnitInfo {
+            unit_price,
+            quantity: quantity.into(),
+            quantity_unit: None,
+        }
+    }
+}
+setters!(UnitInfo {
+    /// The unit of the quantity (`PCS` when not set).
+    with_quantity_unit => quantity_unit: QuantityUnit,
+});
+
+setters!(BottomLine {
+    /// Tip, not part of any line.
+    with_tip_amount => tip_amount: Amount,
+    /// Device number of the POS terminal.
+    with_pos_id => pos_id: String,
+    /// How the total was paid.
+    with_payment_sources => payment_sources: PaymentSources,
+    /// A barcode printed on the receipt.
+    with_barcode => barcode: Barcode,
+    /// The merchant's receipt number.
+    with_receipt_number => receipt_number: String,
+});
+
+setters!(ShippingInfo {
+    /// Shipping including tax and discount.
+    with_amount => amount: Amount,
+    /// Shipping excluding tax.
+    with_amount_excluding_tax => amount_excluding_tax: Amount,
+    /// Tax on shipping.
+    with_tax_amount => tax_amount: Amount,
+    /// Whole-percent tax rate.
+    with_tax_percentage => tax_percentage: i64,
+});
+
+setters!(PaymentSources {
+    /// Paid by gift card.
+    with_gift_card => gift_card: Amount,
+    /// Paid by card (including Vipps MobilePay).
+    with_card => card: Amount,
+    /// Paid by voucher.
+    with_voucher => voucher: Amount,
+    /// Paid in cash.
+    with_cash => cash: Amount,
+});
+
+impl Barcode {
+    /// A barcode of the given format; `data` is required but nullable.
+    pub fn new(format: BarcodeFormat, data: Option<String>) -> Self {
+        Barcode { format, data }
+    }
+}
+
+impl OrderV2Response {
+    /// What the app shows: the latest category and the order details.
+    pub fn new(category: Option<Category>, receipt: Option<Receipt>) -> Self {
+        OrderV2Response { category, receipt }
+    }
+}
+
+impl ProblemDetails {
+    /// A problem with a title and a detail; the rest is set with the
+    /// `with_*` setters or by assigning the fields.
+    pub fn new(title: impl Into<String>, detail: impl Into<String>) -> Self {
+        ProblemDetails {
+            title: title.into(),
+            detail: detail.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Sets the occurrence id (trace id).
+    #[must_use]
+    pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = instance.into();
+        self
+    }
+
+    /// Sets the rejected fields.
+    #[must_use]
+    pub fn with_invalid_params(mut self, params: Vec<InvalidParam>) -> Self {
+        self.invalid_params = params;
+        self
+    }
+}
+setters!(ProblemDetails {
+    /// A URI naming the kind of problem.
+    with_problem_type => problem_type: String,
+});
+
+impl InvalidParam {
+    /// A rejected field and why.
+    pub fn new(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        InvalidParam {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 // ---------------------------------------------------------------- tokens
 
 /// `POST /accesstoken/get` response. Only `access_token` and `expires_in`
 /// are promised; the others were announced to disappear in 2023. Numbers
 /// may arrive as JSON strings (`"3600"`) or numbers.
+#[non_exhaustive]
 #[derive(Deserialize)]
 pub struct TokenResponse {
     /// The bearer token. Never printed.
@@ -523,17 +809,6 @@ impl std::fmt::Debug for TokenResponse {
     }
 }
 
-/// What the simulator (or a test) writes as a token response.
-#[derive(Debug, Clone, Serialize)]
-pub struct TokenResponseBody {
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until expiry, as a string like the real service.
-    pub expires_in: String,
-    /// The token.
-    pub access_token: String,
-}
-
 impl TokenResponse {
     /// The token, for the `Authorization` header only.
     pub(crate) fn expose(&self) -> &str {
@@ -542,6 +817,7 @@ impl TokenResponse {
 }
 
 /// The token service's error body (Azure AD style).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TokenErrorBody {
     /// Error code, e.g. `invalid_client`.

@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::Currency;
 
-/// An amount in minor units: `Amount(12_345)` is 123.45 NOK/DKK/EUR.
+/// An amount in minor units: `Amount::minor(12_345)` is 123.45 NOK/DKK/EUR
+/// ([`Amount::minor_units`] reads it back).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 #[serde(transparent)]
-pub struct Amount(pub i64);
+pub struct Amount(i64);
 
 impl Amount {
     /// Zero.
@@ -222,23 +223,89 @@ impl Serialize for Total {
 }
 
 /// A tax rate in hundredths of a percent, as the API's `taxRate`:
-/// `TaxRate(2500)` is 25 %.
+/// `TaxRate::new(2500)` is 25 %. Never above [`TaxRate::MAX`] (100 %):
+/// [`TaxRate::new`] and deserialisation both refuse a higher rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TaxRate(pub u32);
+#[serde(try_from = "u32", into = "u32")]
+pub struct TaxRate(u32);
+
+/// The highest `taxRate` the API accepts, in hundredths of a percent
+/// (10000 = 100 %; the spec's `maximum` for `taxRate`).
+pub const MAX_TAX_RATE_BASIS: u32 = 10_000;
+
+/// A tax rate above [`TaxRate::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "taxRate {basis} is above the maximum {MAX_TAX_RATE_BASIS} (100 %); it is in hundredths of a percent, so 25 % is 2500"
+)]
+pub struct TaxRateError {
+    basis: u64,
+}
+
+impl TaxRateError {
+    /// The refused rate in hundredths of a percent.
+    pub fn basis(&self) -> u64 {
+        self.basis
+    }
+}
 
 impl TaxRate {
-    /// The highest rate the API accepts: 100 %.
-    pub const MAX: TaxRate = TaxRate(10_000);
+    /// 0 %.
+    pub const ZERO: TaxRate = TaxRate(0);
 
-    /// A rate from whole percent (`from_percent(25)` is 25 %).
+    /// The highest rate the API accepts: 100 %.
+    pub const MAX: TaxRate = TaxRate(MAX_TAX_RATE_BASIS);
+
+    /// A rate in hundredths of a percent (2500 is 25 %); an error above
+    /// [`TaxRate::MAX`].
+    pub const fn new(basis: u32) -> Result<Self, TaxRateError> {
+        if basis > MAX_TAX_RATE_BASIS {
+            Err(TaxRateError {
+                basis: basis as u64,
+            })
+        } else {
+            Ok(TaxRate(basis))
+        }
+    }
+
+    /// A rate from whole percent (`from_percent(25)` is 25 %), for rates
+    /// written in code; [`TaxRate::try_from_percent`] for input.
+    ///
+    /// # Panics
+    /// Above 100 %.
     pub const fn from_percent(percent: u32) -> Self {
-        TaxRate(percent * 100)
+        match Self::try_from_percent(percent) {
+            Ok(rate) => rate,
+            Err(_) => panic!("TaxRate::from_percent: a tax rate cannot be above 100 %"),
+        }
+    }
+
+    /// A rate from whole percent; an error above 100 %.
+    pub const fn try_from_percent(percent: u32) -> Result<Self, TaxRateError> {
+        match percent.checked_mul(100) {
+            Some(basis) => Self::new(basis),
+            None => Err(TaxRateError {
+                basis: percent as u64 * 100,
+            }),
+        }
     }
 
     /// The rate in hundredths of a percent.
     pub const fn basis(self) -> u32 {
         self.0
+    }
+}
+
+impl TryFrom<u32> for TaxRate {
+    type Error = TaxRateError;
+    fn try_from(basis: u32) -> Result<Self, Self::Error> {
+        Self::new(basis)
+    }
+}
+
+impl From<TaxRate> for u32 {
+    fn from(rate: TaxRate) -> u32 {
+        rate.0
     }
 }
 
@@ -325,9 +392,27 @@ mod tests {
 
     #[test]
     fn tax_rate_display() {
-        assert_eq!(TaxRate(2500).to_string(), "25 %");
-        assert_eq!(TaxRate(1250).to_string(), "12,5 %");
-        assert_eq!(TaxRate(1111).to_string(), "11,11 %");
+        assert_eq!(TaxRate::from_percent(25).to_string(), "25 %");
+        assert_eq!(TaxRate::new(1250).unwrap().to_string(), "12,5 %");
+        assert_eq!(TaxRate::new(1111).unwrap().to_string(), "11,11 %");
+    }
+
+    #[test]
+    fn a_tax_rate_above_100_percent_is_refused_by_new_and_by_deserialisation() {
+        assert_eq!(TaxRate::new(10_000), Ok(TaxRate::MAX));
+        let err = TaxRate::new(10_001).unwrap_err();
+        assert_eq!(err.basis(), 10_001);
+        assert!(err.to_string().contains("maximum 10000"), "{err}");
+        assert!(TaxRate::try_from_percent(101).is_err());
+        assert!(TaxRate::try_from_percent(u32::MAX).is_err(), "no overflow");
+        assert_eq!(TaxRate::try_from_percent(100), Ok(TaxRate::MAX));
+
+        let parsed: TaxRate = serde_json::from_str("2500").unwrap();
+        assert_eq!(parsed.basis(), 2500);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), "2500");
+        let refused = serde_json::from_str::<TaxRate>("10001").unwrap_err();
+        assert!(refused.to_string().contains("maximum 10000"), "{refused}");
+        assert!(serde_json::from_str::<TaxRate>("-1").is_err());
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// All endpoints.
-    pub const ALL: [Endpoint; 9] = [
+    pub const ALL: &'static [Endpoint] = &[
         Endpoint::AccessToken,
         Endpoint::UploadImage,
         Endpoint::SetCategory,

@@ -18,6 +18,7 @@ use crate::models::{Barcode, OrderLine, OrderV2Response, PaymentSources, signed}
 use crate::money::{Amount, TaxRate, Total};
 
 /// The order as shown in the app.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderSummary {
@@ -28,6 +29,7 @@ pub struct OrderSummary {
 }
 
 /// The category button on the payment.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CategoryButton {
@@ -42,6 +44,7 @@ pub struct CategoryButton {
 }
 
 /// The order details, grouped as the app groups them.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiptSummary {
@@ -76,6 +79,7 @@ pub struct ReceiptSummary {
 }
 
 /// One line as shown.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LineSummary {
@@ -100,6 +104,7 @@ pub struct LineSummary {
 }
 
 /// Totals of all lines with one tax rate.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaxTotal {
@@ -218,22 +223,26 @@ mod tests {
         let receipt = ReceiptBuilder::new(Currency::Nok)
             .line(
                 LineBuilder::new("a", "Jacket")
-                    .unit_price(Amount(100_000))
-                    .tax_rate(TaxRate(2500))
-                    .discount(Amount(10_000)),
+                    .unit_price(Amount::minor(100_000))
+                    .tax_rate(TaxRate::new(2500).unwrap())
+                    .discount(Amount::minor(10_000)),
             )
             .line(
                 LineBuilder::new("b", "Coffee")
-                    .unit_price(Amount(11_500))
-                    .tax_rate(TaxRate(1500)),
+                    .unit_price(Amount::minor(11_500))
+                    .tax_rate(TaxRate::new(1500).unwrap()),
             )
             .line(
                 LineBuilder::new("c", "Cap")
-                    .unit_price(Amount(20_000))
-                    .tax_rate(TaxRate(2500))
+                    .unit_price(Amount::minor(20_000))
+                    .tax_rate(TaxRate::new(2500).unwrap())
                     .returned(),
             )
-            .shipping("Home delivery", Amount(5_000), TaxRate(2500))
+            .shipping(
+                "Home delivery",
+                Amount::minor(5_000),
+                TaxRate::new(2500).unwrap(),
+            )
             .receipt_number("42")
             .build()
             .unwrap();
@@ -252,13 +261,18 @@ mod tests {
             (r.items.len(), r.shipping.len(), r.returns.len()),
             (2, 1, 1)
         );
-        assert_eq!(r.total, Amount(90_000 + 11_500 - 20_000 + 5_000));
+        assert_eq!(r.total, Amount::minor(90_000 + 11_500 - 20_000 + 5_000));
         assert_eq!(r.amount_paid, r.total);
-        assert_eq!(r.total_discount, Amount(10_000));
+        assert_eq!(r.total_discount, Amount::minor(10_000));
         let rates: Vec<_> = r
             .tax_totals
             .iter()
-            .map(|t| (t.rate.unwrap().basis(), t.total.amount().unwrap().0))
+            .map(|t| {
+                (
+                    t.rate.unwrap().basis(),
+                    t.total.amount().unwrap().minor_units(),
+                )
+            })
             .collect();
         assert_eq!(rates, vec![(1500, 11_500), (2500, 90_000 - 20_000 + 5_000)]);
         assert_eq!(
@@ -277,9 +291,9 @@ mod tests {
         let line = |id: &str, amount: i64, rate: i64| OrderLine {
             name: id.into(),
             id: id.into(),
-            total_amount: Amount(amount),
-            total_amount_excluding_tax: Amount(amount),
-            total_tax_amount: Amount(0),
+            total_amount: Amount::minor(amount),
+            total_amount_excluding_tax: Amount::minor(amount),
+            total_tax_amount: Amount::minor(0),
             tax_rate: Some(rate),
             tax_percentage: None,
             unit_info: None,
@@ -296,7 +310,7 @@ mod tests {
             ],
             bottom_line: crate::models::BottomLine::new(Currency::Nok),
         };
-        receipt.bottom_line.tip_amount = Some(Amount(1));
+        receipt.bottom_line.tip_amount = Some(Amount::minor(1));
         let order = OrderV2Response {
             category: None,
             receipt: Some(receipt),
@@ -305,9 +319,9 @@ mod tests {
         assert_eq!(r.total, Total::Overflow);
         assert_eq!(r.amount_paid, Total::Overflow);
         assert_eq!(r.tax_totals[0].total, Total::Overflow);
-        assert_eq!(r.tax_totals[0].tax, Amount(0));
-        assert_eq!(r.tax_totals[1].total, Amount(100));
-        assert_eq!(r.total_tax, Amount(0));
+        assert_eq!(r.tax_totals[0].tax, Amount::minor(0));
+        assert_eq!(r.tax_totals[1].total, Amount::minor(100));
+        assert_eq!(r.total_tax, Amount::minor(0));
         let json = serde_json::to_value(&r).unwrap();
         assert!(json["total"].is_null(), "{json}");
         assert_eq!(json["taxTotals"][1]["total"], 100);

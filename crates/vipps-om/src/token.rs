@@ -231,6 +231,7 @@ mod tests {
             .get(|_| async {
                 Err(Error::Transport {
                     message: "down".into(),
+                    source: None,
                 })
             })
             .await
@@ -242,6 +243,7 @@ mod tests {
                 .get(|_| async {
                     Err(Error::Transport {
                         message: "down".into(),
+                        source: None,
                     })
                 })
                 .await

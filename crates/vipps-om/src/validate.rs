@@ -42,12 +42,12 @@ use crate::image::{ImageFacts, ImageFormat};
 use crate::models::{
     AddCategoryRequest, Barcode, BottomLine, Category, Image, OrderLine, Receipt, UnitInfo,
 };
-use crate::money::{Amount, div_round_half_away};
+use crate::money::{Amount, MAX_TAX_RATE_BASIS, div_round_half_away};
 
 /// The largest sum of amounts a receipt may need: what fits in the API's
 /// `int64` minor units, 92 233 720 368 547 758,07 in major units. No real
 /// receipt comes near it; beyond it totals cannot be shown.
-pub const MAX_SUM: Amount = Amount(i64::MAX);
+pub const MAX_SUM: Amount = Amount::minor(i64::MAX);
 
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -60,6 +60,7 @@ pub enum Severity {
 }
 
 /// One problem found by validation.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// JSON path of the field, e.g. `orderLines[0].totalTaxAmount`; empty for
@@ -397,9 +398,9 @@ fn validate_tax(line: &OrderLine, path: &str, report: &mut ValidationReport) {
                 report.error(format!("{path}.taxRate"), message);
             }
         }
-        (Some(rate), None) if !(0..=10_000).contains(&rate) => report.error(
+        (Some(rate), None) if !(0..=i64::from(MAX_TAX_RATE_BASIS)).contains(&rate) => report.error(
             format!("{path}.taxRate"),
-            format!("taxRate {rate} is out of range; it is in hundredths of a percent, from 0 to 10000 (2500 = 25 %)"),
+            format!("taxRate {rate} is out of range; it is in hundredths of a percent, from 0 to {MAX_TAX_RATE_BASIS} (2500 = 25 %)"),
         ),
         (None, Some(pct)) if !(0..=100).contains(&pct) => report.error(
             format!("{path}.taxPercentage"),
@@ -764,7 +765,7 @@ impl Quantity {
         // value below 10^10 fits in an i128.
         let product = i128::from(price.minor_units()).checked_mul(i128::from(self.scaled))?;
         let rounded = div_round_half_away(product, 10_i128.checked_pow(self.decimals)?);
-        i64::try_from(rounded).ok().map(Amount)
+        i64::try_from(rounded).ok().map(Amount::minor)
     }
 
     /// The quantity rounded up to whole units (`"2.5"` → 3).

@@ -15,11 +15,15 @@ fn receipt() -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )
-        .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+        .shipping(
+            "Home delivery",
+            Amount::minor(9_900),
+            TaxRate::from_percent(25),
+        )
         .receipt_number("10042")
         .build()
         .unwrap()
@@ -49,11 +53,8 @@ async fn the_whole_flow_round_trips() {
         "{again:?}"
     );
 
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/orders/flow-1".into(),
-        image_id: Some(image.image_id.clone()),
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/orders/flow-1")
+        .with_image_id(image.image_id.clone());
     client
         .categories()
         .set(&PaymentType::Ecom, &order, &category)
@@ -100,13 +101,12 @@ async fn v3_categories_round_trip() {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
     let order = OrderId::new("v3-1").unwrap();
-    let request = AddCategoryRequest {
-        order_id: order.clone(),
-        payment_type: PaymentType::Ecom,
-        category_type: CategoryType::Ticket,
-        url: "https://shop.example/tickets/1".into(),
-        image_id: None,
-    };
+    let request = AddCategoryRequest::new(
+        order.clone(),
+        PaymentType::Ecom,
+        CategoryType::Ticket,
+        "https://shop.example/tickets/1",
+    );
     let id = client.categories().add(&request).await.unwrap();
     let listed = client.categories().list(&order).await.unwrap();
     assert_eq!(listed.len(), 1);

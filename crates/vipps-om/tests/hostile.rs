@@ -71,7 +71,7 @@ fn receipt() -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Socks")
-                .unit_price(Amount(10_000))
+                .unit_price(Amount::minor(10_000))
                 .tax_rate(TaxRate::from_percent(25)),
         )
         .build()

@@ -20,7 +20,7 @@ const TOKEN: &str = "access-token-value-3";
 
 fn fast_retries() -> RetryPolicies {
     let mut policies = RetryPolicies::default();
-    for endpoint in Endpoint::ALL {
+    for &endpoint in Endpoint::ALL {
         let mut p = policies.get(endpoint);
         p.initial_backoff = Duration::from_millis(5);
         p.max_backoff = Duration::from_millis(20);
@@ -69,7 +69,7 @@ fn receipt() -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Socks")
-                .unit_price(Amount(10_000))
+                .unit_price(Amount::minor(10_000))
                 .tax_rate(TaxRate::from_percent(25)),
         )
         .build()
@@ -352,11 +352,7 @@ async fn server_errors_are_retried_until_success() {
         .respond_with(ResponseTemplate::new(200).set_body_json("a-uuid"))
         .mount(&server)
         .await;
-    let category = vipps_om::Category {
-        category: CategoryType::Delivery,
-        order_details_url: "https://example.com/track/1".into(),
-        image_id: None,
-    };
+    let category = vipps_om::Category::new(CategoryType::Delivery, "https://example.com/track/1");
     let id = client(&server)
         .categories()
         .set(&PaymentType::Recurring, &order(), &category)
@@ -484,10 +480,12 @@ async fn bad_request_keeps_every_invalid_param() {
     };
     assert_eq!(problem.invalid_params.len(), 2);
     let text = err.to_string();
+    assert!(!text.contains('\n'), "Display is one line: {text}");
+    let listed = err.render_problems();
     assert!(
-        text.contains("orderLines[0].name: required")
-            && text.contains("bottomLine.currency: invalid"),
-        "{text}"
+        listed.contains("  - orderLines[0].name: required\n")
+            && listed.contains("  - bottomLine.currency: invalid"),
+        "{listed}"
     );
 }
 
@@ -614,17 +612,27 @@ async fn connection_failures_are_transport_errors() {
     let err = client.token_info().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains("could not reach"));
+    assert!(!err.to_string().contains('\n'), "one line: {err}");
+    // The cause chain is kept: the HTTP client's own error, usable by type.
+    let source = std::error::Error::source(&err).expect("a transport error has a source");
+    let http = source
+        .downcast_ref::<reqwest::Error>()
+        .expect("the source is the reqwest error");
+    assert!(http.is_connect(), "{http:?}");
+    assert!(
+        std::error::Error::source(&err.clone()).is_some(),
+        "a clone keeps the source"
+    );
 }
 
 #[tokio::test]
 async fn v3_add_category_is_not_retried_after_a_server_error_but_is_after_429() {
-    let request = AddCategoryRequest {
-        order_id: order(),
-        payment_type: PaymentType::Ecom,
-        category_type: CategoryType::Ticket,
-        url: "https://example.com/t/1".into(),
-        image_id: None,
-    };
+    let request = AddCategoryRequest::new(
+        order(),
+        PaymentType::Ecom,
+        CategoryType::Ticket,
+        "https://example.com/t/1",
+    );
     let server = MockServer::start().await;
     token_mock(&server).await;
     Mock::given(method("POST"))
@@ -719,11 +727,18 @@ async fn unreadable_bodies_name_the_field_and_show_a_snippet() {
         reason,
         snippet,
         status,
+        ..
     } = &err
     else {
         panic!("{err:?}")
     };
     assert_eq!(*status, 200);
+    let source = std::error::Error::source(&err).expect("a decode error has a source");
+    assert!(
+        source.downcast_ref::<serde_json::Error>().is_some(),
+        "the source is the JSON error: {source:?}"
+    );
+    assert!(!err.to_string().contains('\n'), "one line: {err}");
     assert!(reason.starts_with("receipt.orderLines[0].name"), "{reason}");
     assert!(snippet.contains("orderLines"));
 
@@ -767,7 +782,7 @@ async fn invalid_requests_are_not_sent_unless_validation_is_off() {
         .mount(&server)
         .await;
     let mut bad = receipt();
-    bad.order_lines[0].total_tax_amount = Amount(1);
+    bad.order_lines[0].total_tax_amount = Amount::minor(1);
     bad.order_lines[0].name = String::new();
     let err = client(&server)
         .receipts()

@@ -31,8 +31,8 @@ use vipps_om::models::{
 use vipps_om::{
     AddCategoryRequest, Amount, Barcode, BarcodeFormat, BottomLine, Category, CategoryId,
     CategoryType, CategoryV3, Currency, Image, ImageId, OrderId, OrderLine, OrderV2Response,
-    PaymentSources, PaymentType, ProblemDetails, QuantityUnit, Receipt, SystemInfo, UnitInfo,
-    Validate,
+    PaymentSources, PaymentType, ProblemDetails, QuantityUnit, Receipt, SystemInfo, TaxRate,
+    UnitInfo, Validate,
 };
 
 const SPEC_PATH: &str = concat!(
@@ -764,110 +764,91 @@ fn category_id() -> CategoryId {
 }
 
 fn full_unit_info() -> UnitInfo {
-    UnitInfo {
-        unit_price: Some(Amount(400)),
-        quantity: "2.5".into(),
-        quantity_unit: Some(QuantityUnit::Kg),
-    }
+    UnitInfo::new(Some(Amount::minor(400)), "2.5").with_quantity_unit(QuantityUnit::Kg)
 }
 
 fn full_order_line() -> OrderLine {
-    OrderLine {
-        name: "socks".into(),
-        id: "line_item_1".into(),
-        total_amount: Amount(1000),
-        total_amount_excluding_tax: Amount(800),
-        total_tax_amount: Amount(200),
-        tax_rate: Some(2500),
-        tax_percentage: Some(25),
-        unit_info: Some(full_unit_info()),
-        discount: Some(Amount(0)),
-        product_url: Some("https://example.com/store/socks".into()),
-        is_return: Some(false),
-        is_shipping: Some(false),
-    }
+    let mut line = OrderLine::new(
+        "socks",
+        "line_item_1",
+        Amount::minor(1000),
+        Amount::minor(800),
+        Amount::minor(200),
+    )
+    .with_tax_rate(TaxRate::from_percent(25))
+    .with_unit_info(full_unit_info())
+    .with_discount(Amount::minor(0))
+    .with_product_url("https://example.com/store/socks".into())
+    .with_is_return(false)
+    .with_is_shipping(false);
+    // Deprecated: no setter, but still on the wire.
+    line.tax_percentage = Some(25);
+    line
 }
 
 fn full_shipping_info() -> ShippingInfo {
-    ShippingInfo {
-        amount: Some(Amount(1000)),
-        amount_excluding_tax: Some(Amount(800)),
-        tax_amount: Some(Amount(200)),
-        tax_percentage: Some(25),
-    }
+    ShippingInfo::default()
+        .with_amount(Amount::minor(1000))
+        .with_amount_excluding_tax(Amount::minor(800))
+        .with_tax_amount(Amount::minor(200))
+        .with_tax_percentage(25)
 }
 
 fn full_payment_sources() -> PaymentSources {
-    PaymentSources {
-        gift_card: Some(Amount(200)),
-        card: Some(Amount(50)),
-        voucher: Some(Amount(25)),
-        cash: Some(Amount(25)),
-    }
+    PaymentSources::default()
+        .with_gift_card(Amount::minor(200))
+        .with_card(Amount::minor(50))
+        .with_voucher(Amount::minor(25))
+        .with_cash(Amount::minor(25))
 }
 
 fn full_barcode() -> Barcode {
-    Barcode {
-        format: BarcodeFormat::Ean13,
-        data: Some("5901234123457".into()),
-    }
+    Barcode::new(BarcodeFormat::Ean13, Some("5901234123457".into()))
 }
 
 fn full_bottom_line() -> BottomLine {
-    BottomLine {
-        currency: Currency::Nok,
-        tip_amount: Some(Amount(100)),
-        gift_card_amount: Some(Amount(200)),
-        pos_id: Some("pos_122".into()),
-        total_amount: Some(Amount(1000)),
-        total_tax: Some(Amount(200)),
-        total_discount: Some(Amount(0)),
-        shipping_amount: Some(Amount(1000)),
-        shipping_info: Some(full_shipping_info()),
-        payment_sources: Some(full_payment_sources()),
-        barcode: Some(full_barcode()),
-        receipt_number: Some("0527013501".into()),
-        terminal_id: Some("terminal-1".into()),
-    }
+    let mut bottom_line = BottomLine::new(Currency::Nok)
+        .with_tip_amount(Amount::minor(100))
+        .with_pos_id("pos_122".into())
+        .with_payment_sources(full_payment_sources())
+        .with_barcode(full_barcode())
+        .with_receipt_number("0527013501".into());
+    // Deprecated: no setters, but still on the wire.
+    bottom_line.gift_card_amount = Some(Amount::minor(200));
+    bottom_line.total_amount = Some(Amount::minor(1000));
+    bottom_line.total_tax = Some(Amount::minor(200));
+    bottom_line.total_discount = Some(Amount::minor(0));
+    bottom_line.shipping_amount = Some(Amount::minor(1000));
+    bottom_line.shipping_info = Some(full_shipping_info());
+    bottom_line.terminal_id = Some("terminal-1".into());
+    bottom_line
 }
 
 fn full_receipt() -> Receipt {
-    Receipt {
-        order_lines: vec![full_order_line()],
-        bottom_line: full_bottom_line(),
-    }
+    Receipt::new(vec![full_order_line()], full_bottom_line())
 }
 
 fn full_category() -> Category {
-    Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://example.com/orders/1".into(),
-        image_id: Some(image_id("socks-orange-123")),
-    }
+    Category::new(CategoryType::Receipt, "https://example.com/orders/1")
+        .with_image_id(image_id("socks-orange-123"))
 }
 
 fn full_category_v3() -> CategoryV3 {
-    CategoryV3 {
-        category_id: category_id(),
-        order_id: order_id("PaymentReference123"),
-        payment_type: PaymentType::Ecom,
-        category_type: CategoryType::Receipt,
-        url: "https://www.example.com".into(),
-        image_id: Some(image_id("f09c6aeb-442e-4da1-b36a-d8f613edc6c9")),
-    }
+    CategoryV3::new(
+        category_id(),
+        order_id("PaymentReference123"),
+        PaymentType::Ecom,
+        CategoryType::Receipt,
+        "https://www.example.com",
+    )
+    .with_image_id(image_id("f09c6aeb-442e-4da1-b36a-d8f613edc6c9"))
 }
 
 fn full_problem() -> ProblemDetails {
-    ProblemDetails {
-        problem_type: Some("https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.1".into()),
-        title: "One or more validation errors occurred.".into(),
-        detail: "BadRequest".into(),
-        instance: "00-61-48-00".into(),
-        invalid_params: vec![InvalidParam {
-            name: "RedirectUrl".into(),
-            reason: "must match".into(),
-        }],
-    }
+    ProblemDetails::new("One or more validation errors occurred.", "BadRequest")
+        .with_problem_type("https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.1".into())
+        .with_instance("00-61-48-00")
+        .with_invalid_params(vec![InvalidParam::new("RedirectUrl", "must match")])
 }
 
 fn json<T: Serialize>(value: T) -> Value {
@@ -881,25 +862,22 @@ fn full_values() -> BTreeMap<&'static str, Value> {
         ("Order", json(full_category())),
         (
             "AddCategoryRequest",
-            json(AddCategoryRequest {
-                order_id: order_id("PaymentReference123"),
-                payment_type: PaymentType::Recurring,
-                category_type: CategoryType::Ticket,
-                url: "https://www.example.com".into(),
-                image_id: Some(image_id("ticket-1")),
-            }),
+            json(
+                AddCategoryRequest::new(
+                    order_id("PaymentReference123"),
+                    PaymentType::Recurring,
+                    CategoryType::Ticket,
+                    "https://www.example.com",
+                )
+                .with_image_id(image_id("ticket-1")),
+            ),
         ),
         ("Category", json(full_category_v3())),
         (
             "Image",
             json(Image::from_bytes(image_id("logo"), b"\x89PNG\r\n\x1a\n")),
         ),
-        (
-            "ImageResponse",
-            json(ImageResponse {
-                image_id: "logo".into(),
-            }),
-        ),
+        ("ImageResponse", json(ImageResponse::new("logo"))),
         ("Receipt", json(full_receipt())),
         ("OrderLine", json(full_order_line())),
         ("BottomLine", json(full_bottom_line())),
@@ -907,109 +885,76 @@ fn full_values() -> BTreeMap<&'static str, Value> {
         ("ErrorResponse", json(full_problem())),
         (
             "OrderV2Response",
-            json(OrderV2Response {
-                category: Some(full_category()),
-                receipt: Some(full_receipt()),
-            }),
+            json(OrderV2Response::new(
+                Some(full_category()),
+                Some(full_receipt()),
+            )),
         ),
         ("ShippingInfo", json(full_shipping_info())),
         ("PaymentSources", json(full_payment_sources())),
         ("Barcode", json(full_barcode())),
         (
             "AddCategoryResponse",
-            json(AddCategoryResponse {
-                category_id: category_id(),
-            }),
+            json(AddCategoryResponse::new(category_id())),
         ),
         (
             "GetCategoriesResponse",
-            json(GetCategoriesResponse {
-                categories: vec![full_category_v3()],
-            }),
+            json(GetCategoriesResponse::new(vec![full_category_v3()])),
         ),
     ])
 }
 
 fn minimal_order_line() -> OrderLine {
-    OrderLine {
-        name: "socks".into(),
-        id: "1".into(),
-        total_amount: Amount(0),
-        total_amount_excluding_tax: Amount(0),
-        total_tax_amount: Amount(0),
-        tax_rate: None,
-        tax_percentage: None,
-        unit_info: None,
-        discount: None,
-        product_url: None,
-        is_return: None,
-        is_shipping: None,
-    }
+    OrderLine::new(
+        "socks",
+        "1",
+        Amount::minor(0),
+        Amount::minor(0),
+        Amount::minor(0),
+    )
 }
 
 /// The same schemas with no optional field set: required properties must
 /// still be written (`null` where the spec says required but nullable).
 fn minimal_values() -> BTreeMap<&'static str, Value> {
-    let minimal_receipt = Receipt {
-        order_lines: vec![minimal_order_line()],
-        bottom_line: BottomLine::new(Currency::Eur),
-    };
+    let minimal_receipt = Receipt::new(vec![minimal_order_line()], BottomLine::new(Currency::Eur));
     let mut values = full_values();
     values.extend([
         (
             "Order",
-            json(Category {
-                image_id: None,
-                ..full_category()
-            }),
+            json(Category::new(
+                CategoryType::Receipt,
+                "https://example.com/orders/1",
+            )),
         ),
         (
             "AddCategoryRequest",
-            json(AddCategoryRequest {
-                order_id: order_id("o"),
-                payment_type: PaymentType::Ecom,
-                category_type: CategoryType::General,
-                url: "https://example.com".into(),
-                image_id: None,
-            }),
+            json(AddCategoryRequest::new(
+                order_id("o"),
+                PaymentType::Ecom,
+                CategoryType::General,
+                "https://example.com",
+            )),
         ),
         (
             "Category",
-            json(CategoryV3 {
-                image_id: None,
-                ..full_category_v3()
-            }),
+            json(CategoryV3::new(
+                category_id(),
+                order_id("PaymentReference123"),
+                PaymentType::Ecom,
+                CategoryType::Receipt,
+                "https://www.example.com",
+            )),
         ),
         ("Receipt", json(&minimal_receipt)),
         ("OrderLine", json(minimal_order_line())),
         ("BottomLine", json(BottomLine::new(Currency::Dkk))),
-        (
-            "UnitInfo",
-            json(UnitInfo {
-                unit_price: None,
-                quantity: "1".into(),
-                quantity_unit: None,
-            }),
-        ),
+        ("UnitInfo", json(UnitInfo::new(None, "1"))),
         ("ErrorResponse", json(ProblemDetails::default())),
         ("OrderV2Response", json(OrderV2Response::default())),
-        (
-            "ShippingInfo",
-            json(ShippingInfo {
-                amount: None,
-                amount_excluding_tax: None,
-                tax_amount: None,
-                tax_percentage: None,
-            }),
-        ),
+        ("ShippingInfo", json(ShippingInfo::default())),
         ("PaymentSources", json(PaymentSources::default())),
-        (
-            "Barcode",
-            json(Barcode {
-                format: BarcodeFormat::Code128,
-                data: None,
-            }),
-        ),
+        ("Barcode", json(Barcode::new(BarcodeFormat::Code128, None))),
         (
             "GetCategoriesResponse",
             json(GetCategoriesResponse::default()),
@@ -1021,7 +966,10 @@ fn minimal_values() -> BTreeMap<&'static str, Value> {
 /// Scalar (non-object, non-enum) schemas and a value of their Rust type.
 fn scalar_values() -> BTreeMap<&'static str, Value> {
     BTreeMap::from([
-        ("CategoryId", json(CategoryId::new_random())),
+        (
+            "CategoryId",
+            json(CategoryId::from_uuid(uuid::Uuid::new_v4())),
+        ),
         ("OrderId", json(order_id("order-1001"))),
     ])
 }

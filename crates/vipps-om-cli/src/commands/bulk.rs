@@ -508,7 +508,7 @@ async fn send(
             Outcome::AlreadyThere
         }
         Err(e) => Outcome::Failed(Failed::new(
-            e.to_string().lines().next().unwrap_or_default(),
+            e.to_string(),
             e.field_problems(),
             e.is_retryable(),
         )),

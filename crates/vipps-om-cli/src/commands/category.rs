@@ -28,13 +28,13 @@ pub(crate) async fn run(ctx: &Context, command: &CategoryCommand) -> Result<(), 
             image_id,
             payment_type,
         } => {
-            let request = AddCategoryRequest {
-                order_id: order_id(raw)?,
-                payment_type: PaymentType::from(*payment_type),
-                category_type: category_type_arg(category_type)?,
-                url: url.clone(),
-                image_id: image_id_arg(image_id.as_deref())?,
-            };
+            let mut request = AddCategoryRequest::new(
+                order_id(raw)?,
+                PaymentType::from(*payment_type),
+                category_type_arg(category_type)?,
+                url.clone(),
+            );
+            request.image_id = image_id_arg(image_id.as_deref())?;
             let id = ctx.client()?.categories().add(&request).await?;
             ctx.emit(
                 |style| {
@@ -92,11 +92,8 @@ async fn set(
 ) -> Result<(), Failure> {
     let order_id = order_id(raw_order)?;
     let payment_type = PaymentType::from(payment_type);
-    let body = Category {
-        category: category_type_arg(category)?,
-        order_details_url: url.to_owned(),
-        image_id: image_id_arg(image_id)?,
-    };
+    let mut body = Category::new(category_type_arg(category)?, url);
+    body.image_id = image_id_arg(image_id)?;
     let id = ctx
         .client()?
         .categories()

@@ -120,11 +120,11 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     steps.step(2, "Image", format!("256×256 PNG {verb} as {image_id}"), t);
 
     let t = Instant::now();
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: format!("https://shop.example/orders/{order_id}"),
-        image_id: Some(image_id),
-    };
+    let category = Category::new(
+        CategoryType::Receipt,
+        format!("https://shop.example/orders/{order_id}"),
+    )
+    .with_image_id(image_id);
     client
         .categories()
         .set(&payment_type, &order_id, &category)
@@ -144,32 +144,33 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     let receipt = ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-socks", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25))
                 .product_url("https://shop.example/p/socks"),
         )
         .line(
             LineBuilder::new("sku-coffee", "Coffee beans")
-                .unit_price(Amount(25_900))
+                .unit_price(Amount::minor(25_900))
                 .quantity("0.5")
                 .unit(QuantityUnit::Kg)
                 .tax_rate(TaxRate::from_percent(15)),
         )
         .line(
             LineBuilder::new("sku-cap", "Cap (returned)")
-                .unit_price(Amount(19_900))
+                .unit_price(Amount::minor(19_900))
                 .tax_rate(TaxRate::from_percent(25))
                 .returned(),
         )
-        .shipping("Home delivery", Amount(9_900), TaxRate::from_percent(25))
+        .shipping(
+            "Home delivery",
+            Amount::minor(9_900),
+            TaxRate::from_percent(25),
+        )
         .receipt_number("10042")
         .barcode(BarcodeFormat::Code128, "10042")
-        .payment_sources(PaymentSources {
-            card: Some(Amount(32_750)),
-            ..PaymentSources::default()
-        })
-        .expect_payment(Amount(32_750))
+        .payment_sources(PaymentSources::default().with_card(Amount::minor(32_750)))
+        .expect_payment(Amount::minor(32_750))
         .build()
         .map_err(|report| Failure::invalid("the demo receipt", &report))?;
     client
@@ -207,7 +208,7 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
     // Two things going wrong, as staff would see them.
     let t = Instant::now();
     let mut broken = receipt.clone();
-    broken.order_lines[0].total_tax_amount = Amount(0);
+    broken.order_lines[0].total_tax_amount = Amount::minor(0);
     if let Some(info) = broken.order_lines[1].unit_info.as_mut() {
         info.quantity = "0,5".into();
     }

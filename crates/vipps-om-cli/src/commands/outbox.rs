@@ -42,7 +42,7 @@ pub(crate) async fn run(ctx: &Context, args: &OutboxArgs) -> Result<(), Failure>
         },
         OutboxCommand::Run(run) => run_workers(ctx, &outbox, &url, run).await,
         OutboxCommand::Status { order_id, job } => match (order_id, job) {
-            (_, Some(job)) => show_job(ctx, &outbox, JobId(*job)).await,
+            (_, Some(job)) => show_job(ctx, &outbox, JobId::new(*job)).await,
             (Some(order), None) => order_status(ctx, &outbox, order).await,
             (None, None) => queue_status(ctx, &outbox, &url).await,
         },
@@ -776,7 +776,7 @@ async fn retry_jobs(ctx: &Context, outbox: &Outbox, args: &OutboxRetryArgs) -> R
         );
         return Ok(());
     }
-    let Some(id) = args.job_id.map(JobId) else {
+    let Some(id) = args.job_id.map(JobId::new) else {
         return Err(Failure::usage("give JOB_ID or --all-failed"));
     };
     let mut warnings = ValidationReport::new();

@@ -25,11 +25,11 @@ async fn store_full_order(env: &Env, order_id: &str, payment_type: &PaymentType)
         .set(
             payment_type,
             &order,
-            &Category {
-                category: CategoryType::Receipt,
-                order_details_url: format!("https://shop.example/orders/{order_id}"),
-                image_id: Some(image),
-            },
+            &Category::new(
+                CategoryType::Receipt,
+                format!("https://shop.example/orders/{order_id}"),
+            )
+            .with_image_id(image),
         )
         .await
         .expect("category stored");

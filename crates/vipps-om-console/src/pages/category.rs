@@ -82,11 +82,8 @@ fn parse_category(form: &CategoryForm) -> Result<ParsedCategory, Vec<(String, St
             .map_err(|e| errors.push(("imageId".to_owned(), e.to_string())))
             .ok(),
     };
-    let value = Category {
-        category,
-        order_details_url: form.url.trim().to_owned(),
-        image_id,
-    };
+    let mut value = Category::new(category, form.url.trim());
+    value.image_id = image_id;
     let report = value.validate();
     for p in report.errors() {
         errors.push((p.path.clone(), p.message.clone()));
@@ -124,10 +121,10 @@ pub(crate) async fn category_review(
         .await
         .ok()
         .and_then(|o| o.category);
-    let preview = OrderSummary::new(&vipps_om::OrderV2Response {
-        category: Some(category.clone()),
-        receipt: None,
-    });
+    let preview = OrderSummary::new(&vipps_om::OrderV2Response::new(
+        Some(category.clone()),
+        None,
+    ));
     Ok(respond(
         StatusCode::OK,
         views::forms::category_review(

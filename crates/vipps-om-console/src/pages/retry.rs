@@ -20,7 +20,7 @@ async fn job_of_merchant(
     ctx: &Ctx,
     id: i64,
 ) -> Result<JobStatus, super::AppError> {
-    match state.outbox.job(JobId(id)).await {
+    match state.outbox.job(JobId::new(id)).await {
         Ok(job) if job.merchant_serial_number == state.client.merchant_serial_number().as_str() => {
             Ok(job)
         }
@@ -99,7 +99,7 @@ async fn record(state: &AppState, signed: &Signed, job: &JobStatus, what: &str, 
             action: "job.retry",
             order_id: Some(&job.order_id),
             payment_type: Some(&job.payment_type),
-            detail: &format!("job {} ({}) {what}", job.id.0, job.kind.describe()),
+            detail: &format!("job {} ({}) {what}", job.id.get(), job.kind.describe()),
             outcome,
         },
     )

@@ -46,7 +46,7 @@ fn queued_notice(ctx: &Ctx, text: T, queued: &Queued) -> Markup {
         p { (lang.t(T::QueuedHow)) " " code #queued { (queued.describe()) } }
         @if !queued.moved.is_empty() {
             p { (lang.t(T::MovedBehindImage)) " "
-                @for (old, new) in &queued.moved { (lang.t(T::Job)) " " (old.0) " → " a href={ "#job-" (new.0) } { (lang.t(T::Job)) " " (new.0) } " " }
+                @for (old, new) in &queued.moved { (lang.t(T::Job)) " " (old.get()) " → " a href={ "#job-" (new.get()) } { (lang.t(T::Job)) " " (new.get()) } " " }
             }
         }
     }
@@ -58,10 +58,10 @@ pub(crate) fn retry_confirm(ctx: &Ctx, job: &JobStatus) -> Markup {
     let lang = ctx.lang;
     let body = html! {
         section.card {
-            p { (lang.t(T::Job)) " " (job.id.0) ": " (job.kind.describe()) " · " (lang.t(T::Order)) " " code { (job.order_id) } }
+            p { (lang.t(T::Job)) " " (job.id.get()) ": " (job.kind.describe()) " · " (lang.t(T::Order)) " " code { (job.order_id) } }
             @if let Some(e) = &job.last_error { p.notice.error { (e) } }
             p { (lang.t(T::RetryExplain)) }
-            form method="post" action={ "/jobs/" (job.id.0) "/retry" } {
+            form method="post" action={ "/jobs/" (job.id.get()) "/retry" } {
                 (csrf(ctx))
                 button type="submit" #confirm { (lang.t(T::Confirm)) }
                 " "
@@ -307,7 +307,7 @@ pub(crate) fn image_queued(
             p { (lang.t(T::ImageId)) " " code #image-id { (image_id.as_str()) } }
             @if !queued.failed_ahead.is_empty() {
                 p.notice.info role="status" #failed-ahead { (lang.t(T::FailedNamesImage)) " "
-                    @for id in &queued.failed_ahead { a href={ "/jobs/" (id.0) "/retry" } { (lang.t(T::Job)) " " (id.0) } " " }
+                    @for id in &queued.failed_ahead { a href={ "/jobs/" (id.get()) "/retry" } { (lang.t(T::Job)) " " (id.get()) } " " }
                 }
             }
             p.actions { a.button href={ "/category?" (q) "&" (image_q) } { (lang.t(T::UseInCategory)) } }

@@ -179,9 +179,9 @@ pub(crate) fn history(ctx: &Ctx, jobs: &[JobStatus], editor: bool) -> Markup {
                 p.muted { (lang.t(T::NoDeliveries)) }
             }
             @for job in jobs {
-                article class={ "job state-" (job.state.as_str()) } id={ "job-" (job.id.0) } {
+                article class={ "job state-" (job.state.as_str()) } id={ "job-" (job.id.get()) } {
                     h3 {
-                        (lang.t(T::Job)) " " (job.id.0) ": " (job.kind.describe())
+                        (lang.t(T::Job)) " " (job.id.get()) ": " (job.kind.describe())
                         " — " span.badge { (state_name(lang, job.state)) }
                     }
                     dl.facts {
@@ -204,7 +204,7 @@ pub(crate) fn history(ctx: &Ctx, jobs: &[JobStatus], editor: bool) -> Markup {
                                 JobState::InFlight => (lang.t(T::NextInFlight)),
                                 JobState::Pending => {
                                     @if let Some(earlier) = job.blocked_by {
-                                        (lang.t(T::NextBlocked)) " " a href={ "#job-" (earlier.0) } { (lang.t(T::Job)) " " (earlier.0) }
+                                        (lang.t(T::NextBlocked)) " " a href={ "#job-" (earlier.get()) } { (lang.t(T::Job)) " " (earlier.get()) }
                                     } @else {
                                         (lang.t(T::NextPending))
                                         @if let Some(t) = job.next_attempt_at { " — " (lang.t(T::NextAttempt)) ": " (when(t)) }
@@ -217,7 +217,7 @@ pub(crate) fn history(ctx: &Ctx, jobs: &[JobStatus], editor: bool) -> Markup {
                         (problems(lang.t(T::FieldsRejected), &job.problems.iter().map(|p| (p.path.clone(), p.reason.clone())).collect::<Vec<_>>(), "error"))
                     }
                     @if editor && job.state == JobState::Failed {
-                        p { a.button href={ "/jobs/" (job.id.0) "/retry" } { (lang.t(T::Retry)) } }
+                        p { a.button href={ "/jobs/" (job.id.get()) "/retry" } { (lang.t(T::Retry)) } }
                     }
                 }
             }

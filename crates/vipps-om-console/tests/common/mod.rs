@@ -58,11 +58,8 @@ pub(crate) async fn env_configured(config: ConsoleConfig, hasher: PasswordHasher
                 &msn,
                 &PaymentType::Ecom,
                 &order,
-                &Category {
-                    category: CategoryType::Delivery,
-                    order_details_url: "https://shop.example/t/1".into(),
-                    image_id: Some(ImageId::new("missing-logo").unwrap()),
-                },
+                &Category::new(CategoryType::Delivery, "https://shop.example/t/1")
+                    .with_image_id(ImageId::new("missing-logo").unwrap()),
             )
             .unwrap(),
         )
@@ -93,7 +90,7 @@ pub(crate) async fn env_configured(config: ConsoleConfig, hasher: PasswordHasher
         console,
         sim,
         outbox,
-        failed_job: failed.0,
+        failed_job: failed.get(),
         _dir: dir,
     }
 }

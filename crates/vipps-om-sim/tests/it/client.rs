@@ -14,7 +14,7 @@ fn receipt() -> vipps_om::Receipt {
     ReceiptBuilder::new(Currency::Nok)
         .line(
             LineBuilder::new("sku-1", "Wool socks")
-                .unit_price(Amount(14_900))
+                .unit_price(Amount::minor(14_900))
                 .quantity("2")
                 .tax_rate(TaxRate::from_percent(25)),
         )
@@ -40,11 +40,8 @@ async fn the_client_library_round_trips_every_operation() {
             .expect("uploaded")
             .is_created()
     );
-    let category = Category {
-        category: CategoryType::Receipt,
-        order_details_url: "https://shop.example/orders/e2e-1".into(),
-        image_id: Some(ImageId::new("logo").expect("id")),
-    };
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/orders/e2e-1")
+        .with_image_id(ImageId::new("logo").expect("id"));
     let id = client
         .categories()
         .set(&PaymentType::Ecom, &order, &category)

@@ -9,9 +9,9 @@ fn line(total: i64, excl: i64, tax: i64) -> OrderLine {
     OrderLine {
         name: "socks".into(),
         id: "line_1".into(),
-        total_amount: Amount(total),
-        total_amount_excluding_tax: Amount(excl),
-        total_tax_amount: Amount(tax),
+        total_amount: Amount::minor(total),
+        total_amount_excluding_tax: Amount::minor(excl),
+        total_tax_amount: Amount::minor(tax),
         tax_rate: Some(2500),
         tax_percentage: None,
         unit_info: None,
@@ -49,7 +49,7 @@ fn reports_every_problem_at_once_with_paths() {
     let mut bad = line(1000, 800, 100);
     bad.name = " ".into();
     bad.unit_info = Some(UnitInfo {
-        unit_price: Some(Amount(400)),
+        unit_price: Some(Amount::minor(400)),
         quantity: "2,5".into(),
         quantity_unit: None,
     });
@@ -149,7 +149,7 @@ fn tax_must_match_rate_within_rounding() {
     // Per-item rounding: 3 items may drift up to 3 minor units.
     let mut per_item = line(3003, 2400, 603);
     per_item.unit_info = Some(UnitInfo {
-        unit_price: Some(Amount(1001)),
+        unit_price: Some(Amount::minor(1001)),
         quantity: "3".into(),
         quantity_unit: None,
     });
@@ -195,7 +195,7 @@ fn spec_example_receipt_is_valid() {
 fn unit_price_mismatch_is_only_a_warning() {
     let mut l = line(1000, 800, 200);
     l.unit_info = Some(UnitInfo {
-        unit_price: Some(Amount(400)),
+        unit_price: Some(Amount::minor(400)),
         quantity: "2".into(),
         quantity_unit: Some(QuantityUnit::Pcs),
     });
@@ -286,12 +286,12 @@ fn barcode_rules() {
 fn payment_sources_and_deprecated_bottom_line_fields() {
     let mut r = receipt(vec![line(1000, 800, 200)]);
     r.bottom_line.payment_sources = Some(PaymentSources {
-        card: Some(Amount(900)),
-        cash: Some(Amount(-1)),
+        card: Some(Amount::minor(900)),
+        cash: Some(Amount::minor(-1)),
         ..Default::default()
     });
-    r.bottom_line.total_amount = Some(Amount(1000));
-    r.bottom_line.shipping_amount = Some(Amount(0));
+    r.bottom_line.total_amount = Some(Amount::minor(1000));
+    r.bottom_line.shipping_amount = Some(Amount::minor(0));
     r.bottom_line.terminal_id = Some("t1".into());
     let report = r.validate();
     assert_eq!(
@@ -312,9 +312,9 @@ fn payment_sources_and_deprecated_bottom_line_fields() {
 #[test]
 fn receipt_must_match_the_payment_amount() {
     let mut r = receipt(vec![line(1000, 800, 200)]);
-    r.bottom_line.tip_amount = Some(Amount(500));
-    assert!(r.check_against_payment(Amount(1500)).is_empty());
-    let report = r.check_against_payment(Amount(1000));
+    r.bottom_line.tip_amount = Some(Amount::minor(500));
+    assert!(r.check_against_payment(Amount::minor(1500)).is_empty());
+    let report = r.check_against_payment(Amount::minor(1000));
     assert!(
         report.errors().next().unwrap().message.contains("15,00 kr"),
         "{report}"
@@ -412,15 +412,17 @@ fn quantity_format() {
         assert!(Quantity::parse(bad).is_none(), "{bad}");
     }
     assert_eq!(
-        Quantity::parse("2.5").unwrap().times(Amount(400)),
-        Some(Amount(1000))
+        Quantity::parse("2.5").unwrap().times(Amount::minor(400)),
+        Some(Amount::minor(1000))
     );
     assert_eq!(
-        Quantity::parse("0.822").unwrap().times(Amount(15000)),
-        Some(Amount(12330))
+        Quantity::parse("0.822")
+            .unwrap()
+            .times(Amount::minor(15000)),
+        Some(Amount::minor(12330))
     );
     assert_eq!(
-        Quantity::parse("2").unwrap().times(Amount(i64::MAX)),
+        Quantity::parse("2").unwrap().times(Amount::minor(i64::MAX)),
         None,
         "beyond an amount is None, not a clamped number"
     );
@@ -462,11 +464,11 @@ proptest! {
 #[test]
 fn deprecated_bottom_line_amounts_must_not_be_negative() {
     let mut r = receipt(vec![line(1000, 800, 200)]);
-    r.bottom_line.total_tax = Some(Amount(-1));
+    r.bottom_line.total_tax = Some(Amount::minor(-1));
     r.bottom_line.shipping_info = Some(crate::models::ShippingInfo {
-        amount: Some(Amount(-5)),
-        amount_excluding_tax: Some(Amount(0)),
-        tax_amount: Some(Amount(0)),
+        amount: Some(Amount::minor(-5)),
+        amount_excluding_tax: Some(Amount::minor(0)),
+        tax_amount: Some(Amount::minor(0)),
         tax_percentage: Some(250),
     });
     let report = r.validate();
@@ -511,32 +513,35 @@ fn sums_beyond_an_amount_are_refused_with_the_field_named() {
 
     // The lines fit, the tip does not.
     let mut r = receipt(vec![big(false)]);
-    r.bottom_line.tip_amount = Some(Amount(1));
+    r.bottom_line.tip_amount = Some(Amount::minor(1));
     assert_eq!(
         paths(&r.validate(), Severity::Error),
         ["bottomLine.tipAmount"]
     );
-    assert_eq!(r.total(), Some(Amount(i64::MAX)));
+    assert_eq!(r.total(), Some(Amount::minor(i64::MAX)));
     assert_eq!(r.amount_paid(), None);
     assert_eq!(
-        paths(&r.check_against_payment(Amount(100)), Severity::Error),
+        paths(
+            &r.check_against_payment(Amount::minor(100)),
+            Severity::Error
+        ),
         ["orderLines"]
     );
 
     // Payment sources and discounts have their own sums.
     let mut r = receipt(vec![
         OrderLine {
-            discount: Some(Amount(i64::MAX)),
+            discount: Some(Amount::minor(i64::MAX)),
             ..line(1000, 800, 200)
         },
         OrderLine {
-            discount: Some(Amount(1)),
+            discount: Some(Amount::minor(1)),
             ..line(1000, 800, 200)
         },
     ]);
     r.bottom_line.payment_sources = Some(PaymentSources {
-        card: Some(Amount(i64::MAX)),
-        cash: Some(Amount(1)),
+        card: Some(Amount::minor(i64::MAX)),
+        cash: Some(Amount::minor(1)),
         ..PaymentSources::default()
     });
     assert_eq!(
@@ -549,7 +554,7 @@ fn sums_beyond_an_amount_are_refused_with_the_field_named() {
     let mut r = receipt(vec![line(i64::MAX, i64::MAX, 1)]);
     r.order_lines[0].tax_rate = Some(0);
     r.order_lines[0].unit_info = Some(UnitInfo {
-        unit_price: Some(Amount(i64::MAX)),
+        unit_price: Some(Amount::minor(i64::MAX)),
         quantity: "3".into(),
         quantity_unit: None,
     });
