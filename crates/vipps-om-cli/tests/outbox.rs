@@ -629,8 +629,11 @@ async fn a_huge_retry_after_leaves_the_workers_running(postgres: bool) {
     enqueue_receipt(&sim, &url, dir.path(), "later-2", 2);
     sim.inject_fault(Fault::status(Route::AddReceipt, 429).retry_after(u64::MAX))
         .unwrap();
+    // One worker: it claims `limited-1` (queued first) first, so the one
+    // injected 429 falls on it; with two, either order's POST could be the
+    // first to reach the simulator.
     let mut child = command(&sim, &url, dir.path())
-        .args(["outbox", "run", "--workers", "2", "--poll-ms", "20"])
+        .args(["outbox", "run", "--workers", "1", "--poll-ms", "20"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
