@@ -284,6 +284,26 @@ macro_rules! on_pool {
     };
 }
 
+/// One `console_audit` row, on either backend.
+fn audit_entry<R: Row>(row: &R) -> Result<AuditEntry, sqlx::Error>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'q> i64: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> String: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> Option<String>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        at: Timestamp::from_millis(row.try_get("at")?),
+        username: row.try_get("username")?,
+        action: row.try_get("action")?,
+        order_id: row.try_get("order_id")?,
+        payment_type: row.try_get("payment_type")?,
+        detail: row.try_get("detail")?,
+        outcome: row.try_get("outcome")?,
+    })
+}
+
 fn user_from(row_id: i64, username: String, role: String) -> Result<User, StoreError> {
     let role = Role::parse(&role)
         .ok_or_else(|| StoreError::Schema(format!("account {username:?} has role {role:?}")))?;
@@ -586,18 +606,7 @@ impl Store {
                 .await
                 .and_then(|rows| {
                     rows.iter()
-                        .map(|row| {
-                            Ok(AuditEntry {
-                                id: row.try_get("id")?,
-                                at: Timestamp::from_millis(row.try_get("at")?),
-                                username: row.try_get("username")?,
-                                action: row.try_get("action")?,
-                                order_id: row.try_get("order_id")?,
-                                payment_type: row.try_get("payment_type")?,
-                                detail: row.try_get("detail")?,
-                                outcome: row.try_get("outcome")?,
-                            })
-                        })
+                        .map(audit_entry)
                         .collect::<Result<Vec<_>, sqlx::Error>>()
                 })
         })
@@ -677,18 +686,7 @@ impl Store {
             .await
             .and_then(|rows| {
                 rows.iter()
-                    .map(|row| {
-                        Ok(AuditEntry {
-                            id: row.try_get("id")?,
-                            at: Timestamp::from_millis(row.try_get("at")?),
-                            username: row.try_get("username")?,
-                            action: row.try_get("action")?,
-                            order_id: row.try_get("order_id")?,
-                            payment_type: row.try_get("payment_type")?,
-                            detail: row.try_get("detail")?,
-                            outcome: row.try_get("outcome")?,
-                        })
-                    })
+                    .map(audit_entry)
                     .collect::<Result<Vec<_>, sqlx::Error>>()
             })
         })

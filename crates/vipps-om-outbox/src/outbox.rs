@@ -310,41 +310,28 @@ impl Outbox {
     /// [`Outbox::enqueue_many`], saying for each job whether it was already
     /// queued.
     pub async fn submit_many(&self, jobs: &[NewJob]) -> Result<Vec<Enqueued>, OutboxError> {
-        // Only PostgreSQL has order locks to take (SQLite has one writer).
-        #[cfg(feature = "postgres")]
-        #[allow(irrefutable_let_patterns)]
-        if let Db::Postgres(pool) = &self.db {
-            let mut tx = pool
-                .begin()
-                .await
-                .map_err(OutboxError::db("begin a transaction"))?;
-            // Every order lock of the batch first, in one order, so that
-            // two batches never wait for each other crosswise (deadlock).
-            let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
-            locks.sort_unstable();
-            locks.dedup();
-            for lock in locks {
-                sqlx::query(ORDER_LOCK)
-                    .bind(ORDER_LOCK_CLASS)
-                    .bind(lock)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(OutboxError::db("lock the orders to enqueue"))?;
-            }
-            let mut done = Vec::with_capacity(jobs.len());
-            for job in jobs {
-                done.push(self.submit_in(&mut tx, job).await?);
-            }
-            tx.commit()
-                .await
-                .map_err(OutboxError::db("commit the enqueued jobs"))?;
-            return Ok(done);
-        }
         on_db!(&self.db, |pool, _sql| {
             let mut tx = pool
                 .begin()
                 .await
                 .map_err(OutboxError::db("begin a transaction"))?;
+            // Only PostgreSQL has order locks to take (SQLite has one
+            // writer): every order lock of the batch first, in one order, so
+            // that two batches never wait for each other crosswise (deadlock).
+            #[cfg(feature = "postgres")]
+            if self.backend() == Backend::Postgres {
+                let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
+                locks.sort_unstable();
+                locks.dedup();
+                for lock in locks {
+                    sqlx::query(ORDER_LOCK)
+                        .bind(ORDER_LOCK_CLASS)
+                        .bind(lock)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(OutboxError::db("lock the orders to enqueue"))?;
+                }
+            }
             let mut done = Vec::with_capacity(jobs.len());
             for job in jobs {
                 done.push(self.submit_in(&mut tx, job).await?);

@@ -177,6 +177,7 @@ mod tests {
         outbox.close().await;
     }
 
+    #[cfg(feature = "sqlite")]
     #[tokio::test]
     async fn sqlite_moves_a_job_to_the_end_of_its_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -184,14 +185,20 @@ mod tests {
         moves_keeping_the_request(Outbox::connect(&url).await.unwrap()).await;
     }
 
+    #[cfg(feature = "postgres")]
     #[tokio::test]
     async fn postgres_moves_a_job_to_the_end_of_its_order() {
         use sqlx::Connection;
+        use std::io::Write;
         let Some(admin) = std::env::var("DATABASE_URL")
             .ok()
             .filter(|u| u.starts_with("postgres"))
         else {
-            eprintln!("skipped: DATABASE_URL is not a PostgreSQL URL");
+            // Straight to stderr, past the test harness's capture.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED resequence::postgres_moves_a_job_to_the_end_of_its_order: needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB"
+            );
             return;
         };
         let name = format!("outbox_move_{}", std::process::id());
