@@ -395,42 +395,35 @@ impl Outbox {
         }
         let key = job.idempotency_key.as_str();
         let msn = job.merchant_serial_number.as_str();
-        let found = match tx {
-            #[cfg(feature = "sqlite")]
-            Tx::Sqlite(conn) => {
-                let sql = &db::SQLITE;
-                match insert_query(sql, job).fetch_optional(&mut *conn).await {
+        // The insert, or (same idempotency key) the job already queued; one
+        // text for both backends.
+        macro_rules! insert_or_find {
+            ($sql:expr, $conn:expr) => {
+                match insert_query($sql, job).fetch_optional(&mut *$conn).await {
                     Ok(Some(row)) => row.try_get::<i64, _>("id").map(|id| (id, false)),
-                    Ok(None) => sqlx::query(&sql.find_by_key)
+                    Ok(None) => sqlx::query(&$sql.find_by_key)
                         .bind(msn)
                         .bind(key)
-                        .fetch_one(&mut *conn)
+                        .fetch_one(&mut *$conn)
                         .await
                         .and_then(|row| row.try_get::<i64, _>("id"))
                         .map(|id| (id, true)),
                     Err(e) => Err(e),
                 }
-            }
+            };
+        }
+        let found = match tx {
+            #[cfg(feature = "sqlite")]
+            Tx::Sqlite(conn) => insert_or_find!(&db::SQLITE, conn),
             #[cfg(feature = "postgres")]
             Tx::Postgres(conn) => {
-                let sql = &db::POSTGRES;
                 match sqlx::query(ORDER_LOCK)
                     .bind(ORDER_LOCK_CLASS)
                     .bind(order_lock(job))
                     .execute(&mut *conn)
                     .await
                 {
-                    Ok(_) => match insert_query(sql, job).fetch_optional(&mut *conn).await {
-                        Ok(Some(row)) => row.try_get::<i64, _>("id").map(|id| (id, false)),
-                        Ok(None) => sqlx::query(&sql.find_by_key)
-                            .bind(msn)
-                            .bind(key)
-                            .fetch_one(&mut *conn)
-                            .await
-                            .and_then(|row| row.try_get::<i64, _>("id"))
-                            .map(|id| (id, true)),
-                        Err(e) => Err(e),
-                    },
+                    Ok(_) => insert_or_find!(&db::POSTGRES, conn),
                     Err(e) => Err(e),
                 }
             }
