@@ -23,44 +23,121 @@ pub(crate) struct Cli {
     #[arg(long, global = true)]
     pub(crate) json: bool,
 
-    /// More logging on stderr: -v for each call, -vv for everything.
-    /// Secrets are never logged.
+    /// More logging on stderr: -v one line per API call (endpoint, order
+    /// id, status, attempt, latency), -vv this tool's debug level, -vvv
+    /// everything. Secrets are never logged.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub(crate) verbose: u8,
 
+    // Connection flags given before the subcommand (`vipps-om --base-url
+    // URL order get ID`), as earlier versions had them: still read, no
+    // longer shown in the help.
     #[command(flatten)]
-    pub(crate) connection: Connection,
+    pub(crate) leading: LeadingConnection,
 
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
-/// Where to connect and as whom. Flags win over `VIPPS_*` environment
-/// variables, which win over the profile in the config file.
+/// Defines a struct of the connection flags. `global` says whether they
+/// reach every subcommand below the one that flattens the struct (for
+/// command groups whose subcommands all call the API); the help of
+/// commands that do not call the API never shows them.
+macro_rules! connection_args {
+    ($(#[$meta:meta])* $name:ident, global = $global:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Args, Clone, Default)]
+        pub(crate) struct $name {
+            /// Profile in the config file (default: its `default_profile`).
+            #[arg(long, global = $global, env = "VIPPS_OM_PROFILE")]
+            pub(crate) profile: Option<String>,
+
+            /// `production`, `test`, or a base URL such as http://127.0.0.1:8080.
+            #[arg(long, global = $global, value_name = "URL")]
+            pub(crate) base_url: Option<String>,
+
+            /// Client id of the sales unit.
+            #[arg(long, global = $global)]
+            pub(crate) client_id: Option<String>,
+
+            /// Client secret (prefer VIPPS_CLIENT_SECRET or a profile: flags show up in `ps`).
+            #[arg(long, global = $global, hide = true)]
+            pub(crate) client_secret: Option<String>,
+
+            /// Subscription key (prefer VIPPS_SUBSCRIPTION_KEY or a profile).
+            #[arg(long, global = $global, hide = true)]
+            pub(crate) subscription_key: Option<String>,
+
+            /// Merchant-Serial-Number of the sales unit.
+            #[arg(long = "msn", global = $global, value_name = "MSN")]
+            pub(crate) merchant_serial_number: Option<String>,
+        }
+    };
+}
+
+connection_args!(
+    /// Where to connect and as whom, for a command that calls the API.
+    /// Flags win over `VIPPS_*` environment variables, which win over the
+    /// profile in the config file.
+    Connection,
+    global = false
+);
+
+connection_args!(
+    /// [`Connection`] for a command group whose subcommands all call the
+    /// API: the flags may follow any of its subcommands.
+    GroupConnection,
+    global = true
+);
+
+impl From<GroupConnection> for Connection {
+    fn from(c: GroupConnection) -> Self {
+        Connection {
+            profile: c.profile,
+            base_url: c.base_url,
+            client_id: c.client_id,
+            client_secret: c.client_secret,
+            subscription_key: c.subscription_key,
+            merchant_serial_number: c.merchant_serial_number,
+        }
+    }
+}
+
+impl Connection {
+    /// Each flag given here, else the one given before the subcommand.
+    pub(crate) fn or_leading(self, leading: LeadingConnection) -> Connection {
+        Connection {
+            profile: self.profile.or(leading.profile),
+            base_url: self.base_url.or(leading.base_url),
+            client_id: self.client_id.or(leading.client_id),
+            client_secret: self.client_secret.or(leading.client_secret),
+            subscription_key: self.subscription_key.or(leading.subscription_key),
+            merchant_serial_number: self
+                .merchant_serial_number
+                .or(leading.merchant_serial_number),
+        }
+    }
+}
+
+/// The connection flags before the subcommand, hidden from the help (ids
+/// of their own, so they never collide with a subcommand's flags).
 #[derive(Debug, Args, Clone, Default)]
-pub(crate) struct Connection {
-    /// Profile in the config file (default: its `default_profile`).
-    #[arg(long, global = true, env = "VIPPS_OM_PROFILE")]
+pub(crate) struct LeadingConnection {
+    #[arg(long = "profile", id = "leading_profile", hide = true)]
     pub(crate) profile: Option<String>,
-
-    /// `production`, `test`, or a base URL such as http://127.0.0.1:8080.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long = "base-url", id = "leading_base_url", hide = true)]
     pub(crate) base_url: Option<String>,
-
-    /// Client id of the sales unit.
-    #[arg(long, global = true)]
+    #[arg(long = "client-id", id = "leading_client_id", hide = true)]
     pub(crate) client_id: Option<String>,
-
-    /// Client secret (prefer VIPPS_CLIENT_SECRET or a profile: flags show up in `ps`).
-    #[arg(long, global = true, hide = true)]
+    #[arg(long = "client-secret", id = "leading_client_secret", hide = true)]
     pub(crate) client_secret: Option<String>,
-
-    /// Subscription key (prefer VIPPS_SUBSCRIPTION_KEY or a profile).
-    #[arg(long, global = true, hide = true)]
+    #[arg(
+        long = "subscription-key",
+        id = "leading_subscription_key",
+        hide = true
+    )]
     pub(crate) subscription_key: Option<String>,
-
-    /// Merchant-Serial-Number of the sales unit.
-    #[arg(long = "msn", global = true, value_name = "MSN")]
+    #[arg(long = "msn", id = "leading_msn", hide = true)]
     pub(crate) merchant_serial_number: Option<String>,
 }
 
@@ -89,25 +166,27 @@ pub(crate) enum Command {
     /// Run the whole merchant flow on an embedded simulator (no credentials, no network).
     Demo,
     /// Read orders.
-    #[command(subcommand)]
-    Order(OrderCommand),
+    Order(OrderArgs),
     /// Send or check order details (receipts).
     #[command(subcommand)]
     Receipt(ReceiptCommand),
     /// Set or manage the category link button.
-    #[command(subcommand)]
-    Category(CategoryCommand),
+    Category(CategoryArgs),
     /// Upload images.
-    #[command(subcommand)]
-    Image(ImageCommand),
+    Image(ImageArgs),
     /// Fetch an access token and show when it expires.
     Token {
         /// Also print the token itself.
         #[arg(long)]
         show_secret: bool,
+        #[command(flatten)]
+        connection: Connection,
     },
     /// Check a configuration before going live: a pass/fail list with what to do.
-    Doctor,
+    Doctor {
+        #[command(flatten)]
+        connection: Connection,
+    },
     /// Durable delivery: queue order details and deliver them with retries (SQLite or PostgreSQL).
     Outbox(OutboxArgs),
     /// The support console: a web page where support staff see and fix order details.
@@ -119,6 +198,55 @@ pub(crate) enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+impl Command {
+    /// The connection flags of a command that calls the API; `None` for
+    /// the others (`demo`, `sim`, `receipt validate`, `completions`).
+    pub(crate) fn connection(&self) -> Option<Connection> {
+        match self {
+            Command::Order(args) => Some(args.connection.clone().into()),
+            Command::Receipt(ReceiptCommand::Add(args)) => Some(args.connection.clone()),
+            Command::Category(args) => Some(args.connection.clone().into()),
+            Command::Image(args) => Some(args.connection.clone().into()),
+            Command::Token { connection, .. } | Command::Doctor { connection } => {
+                Some(connection.clone())
+            }
+            Command::Outbox(args) => Some(args.connection.clone().into()),
+            Command::Console(args) => Some(args.connection.clone()),
+            Command::Receipt(ReceiptCommand::Validate { .. })
+            | Command::Demo
+            | Command::Sim(_)
+            | Command::Completions { .. } => None,
+        }
+    }
+}
+
+/// `order` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct OrderArgs {
+    #[command(flatten)]
+    pub(crate) connection: GroupConnection,
+    #[command(subcommand)]
+    pub(crate) command: OrderCommand,
+}
+
+/// `category` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct CategoryArgs {
+    #[command(flatten)]
+    pub(crate) connection: GroupConnection,
+    #[command(subcommand)]
+    pub(crate) command: CategoryCommand,
+}
+
+/// `image` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct ImageArgs {
+    #[command(flatten)]
+    pub(crate) connection: GroupConnection,
+    #[command(subcommand)]
+    pub(crate) command: ImageCommand,
 }
 
 /// `order` subcommands.
@@ -171,6 +299,8 @@ pub(crate) struct ReceiptAddArgs {
     /// Send without local validation (the API still validates).
     #[arg(long)]
     pub(crate) no_validate: bool,
+    #[command(flatten)]
+    pub(crate) connection: Connection,
 }
 
 /// `category` subcommands.
@@ -180,8 +310,9 @@ pub(crate) enum CategoryCommand {
     Set {
         /// The orderId or reference.
         order_id: String,
-        /// GENERAL, RECEIPT, ORDER_CONFIRMATION, DELIVERY, TICKET or BOOKING.
-        #[arg(long)]
+        /// GENERAL, RECEIPT, ORDER_CONFIRMATION, DELIVERY, TICKET or BOOKING
+        /// (`--type` is accepted too).
+        #[arg(long, alias = "type", value_name = "CATEGORY")]
         category: String,
         /// Where the button leads (https).
         #[arg(long)]
@@ -197,8 +328,9 @@ pub(crate) enum CategoryCommand {
     Add {
         /// The orderId or reference.
         order_id: String,
-        /// GENERAL, RECEIPT, ORDER_CONFIRMATION, DELIVERY, TICKET or BOOKING.
-        #[arg(long = "type", value_name = "TYPE")]
+        /// GENERAL, RECEIPT, ORDER_CONFIRMATION, DELIVERY, TICKET or BOOKING
+        /// (`--type` is accepted too).
+        #[arg(long = "category", alias = "type", value_name = "CATEGORY")]
         category_type: String,
         /// Where the button leads (https).
         #[arg(long)]
@@ -253,6 +385,9 @@ pub(crate) struct OutboxArgs {
         value_name = "URL"
     )]
     pub(crate) database_url: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) connection: GroupConnection,
 
     #[command(subcommand)]
     pub(crate) command: OutboxCommand,

@@ -22,6 +22,9 @@ pub(crate) enum ExitCode {
     Auth = 4,
 }
 
+/// [`Failure::kind`] of a failure whose outcome is already printed.
+const REPORTED: &str = "reported";
+
 /// A failure to report.
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -49,6 +52,17 @@ impl Failure {
         }
     }
 
+    /// A failure whose outcome the command already printed (a documented
+    /// `--json` document such as `{valid: false, ...}`): it only sets the
+    /// exit code.
+    pub(crate) fn reported(code: ExitCode) -> Self {
+        Failure {
+            code,
+            kind: REPORTED,
+            ..Failure::usage(String::new())
+        }
+    }
+
     /// Local validation found problems.
     pub(crate) fn invalid(what: &str, report: &ValidationReport) -> Self {
         let errors = report.errors().count();
@@ -69,6 +83,9 @@ impl Failure {
 
     /// Prints the failure on stderr (text or JSON).
     pub(crate) fn print(&self, json_output: bool) {
+        if self.kind == REPORTED {
+            return;
+        }
         if json_output {
             let problems: Vec<_> = self
                 .problems
@@ -140,6 +157,9 @@ impl From<Error> for Failure {
         // line by `print`, followed by the trace id Vipps MobilePay support
         // asks for.
         let mut message = error.to_string();
+        if let Error::Unauthorized { detail, .. } | Error::Forbidden { detail } = &error {
+            message = detail_on_its_own_line(message, detail);
+        }
         if let Some(instance) = error
             .problem()
             .map(|p| p.instance.trim())
@@ -156,5 +176,60 @@ impl From<Error> for Failure {
             status,
             kind,
         }
+    }
+}
+
+/// The service's own explanation of a refused credential, moved from the
+/// end of the message (`... (they differ between production and test)
+/// (invalid_client (AADSTS7000215: ...))`) to a line of its own, so that
+/// our advice and the service's words are not nested in parentheses. The
+/// service's text is cut at a length limit and may have lost a closing
+/// parenthesis there; it is quoted as it came.
+fn detail_on_its_own_line(message: String, detail: &str) -> String {
+    let detail = detail.trim();
+    if detail.is_empty() {
+        return message;
+    }
+    let one_line: String = detail
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let suffix = format!(" ({one_line})");
+    match message.find(&suffix) {
+        Some(at) => {
+            let mut out = message[..at].to_owned();
+            out.push_str(&message[at + suffix.len()..]);
+            out.push_str(&format!("\nthe service answered: {one_line}"));
+            out
+        }
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_secret_says_our_advice_then_the_services_words_on_their_own_line() {
+        let error = Error::Unauthorized {
+            cause: vipps_om::AuthFailure::ClientCredentials,
+            detail: "invalid_client (AADSTS7000215: Invalid client secret provided.)".into(),
+        };
+        let failure = Failure::from(error);
+        let mut lines = failure.message.lines();
+        let first = lines.next().unwrap_or_default();
+        assert!(!first.contains("AADSTS"), "{first}");
+        assert_eq!(
+            first.matches('(').count(),
+            first.matches(')').count(),
+            "{first}"
+        );
+        assert_eq!(
+            lines.next(),
+            Some(
+                "the service answered: invalid_client (AADSTS7000215: Invalid client secret provided.)"
+            )
+        );
     }
 }

@@ -4,29 +4,31 @@
 
 mod cli;
 mod commands;
+mod failed_lines;
 mod failure;
+mod logging;
 mod profile;
 mod render;
 mod style;
 
 use clap::{CommandFactory, Parser};
+use serde_json::json;
 
-use crate::cli::{Cli, Command, ImageCommand, OrderCommand, ReceiptCommand};
+use crate::cli::{
+    CategoryArgs, Cli, Command, ImageArgs, ImageCommand, OrderArgs, OrderCommand, ReceiptCommand,
+};
 use crate::commands::Context;
 use crate::failure::{ExitCode, Failure};
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
     let json = cli.json;
     let result = match cli.command {
         // The simulator runs its own runtime and logging until stopped.
-        Command::Sim(args) => commands::sim::run(args).map_err(|e| {
-            let mut message = e.to_string();
-            for cause in e.chain().skip(1) {
-                message.push_str(&format!(": {cause}"));
-            }
-            Failure::usage(message)
-        }),
+        Command::Sim(args) => commands::sim::run(args).map_err(|e| Failure::usage(chain(&e))),
         Command::Completions { shell } => {
             // Generated in memory: clap_complete panics when stdout closes.
             let mut script = Vec::new();
@@ -35,8 +37,13 @@ fn main() -> std::process::ExitCode {
             Ok(())
         }
         command => {
-            init_logging(cli.verbose);
-            let ctx = Context::new(json, cli.connection);
+            logging::init(cli.verbose);
+            // Flags after the subcommand win over those before it.
+            let connection = command
+                .connection()
+                .unwrap_or_default()
+                .or_leading(cli.leading);
+            let ctx = Context::new(json, connection);
             match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -60,23 +67,30 @@ fn main() -> std::process::ExitCode {
 async fn run(ctx: &Context, command: Command) -> Result<(), Failure> {
     match command {
         Command::Demo => commands::demo::run(ctx).await,
-        Command::Order(OrderCommand::Get {
-            order_id,
-            payment_type,
+        Command::Order(OrderArgs {
+            command:
+                OrderCommand::Get {
+                    order_id,
+                    payment_type,
+                },
+            ..
         }) => commands::order::get(ctx, &order_id, payment_type).await,
         Command::Receipt(ReceiptCommand::Validate { file }) => {
-            commands::receipt::validate(ctx, &file)
+            commands::receipt::validate(ctx, &file).map_err(|f| invalid_receipt(ctx, f))
         }
         Command::Receipt(ReceiptCommand::Add(args)) => match &args.bulk {
             Some(input) => commands::bulk::run(ctx, &args, input).await,
             None => commands::receipt::add(ctx, &args).await,
         },
-        Command::Category(command) => commands::category::run(ctx, &command).await,
-        Command::Image(ImageCommand::Upload { file, id }) => {
-            commands::image::upload(ctx, &file, id.as_deref()).await
+        Command::Category(CategoryArgs { command, .. }) => {
+            commands::category::run(ctx, &command).await
         }
-        Command::Token { show_secret } => commands::token::run(ctx, show_secret).await,
-        Command::Doctor => commands::doctor::run(ctx).await,
+        Command::Image(ImageArgs {
+            command: ImageCommand::Upload { file, id },
+            ..
+        }) => commands::image::upload(ctx, &file, id.as_deref()).await,
+        Command::Token { show_secret, .. } => commands::token::run(ctx, show_secret).await,
+        Command::Doctor { .. } => commands::doctor::run(ctx).await,
         Command::Console(args) => commands::console::run(ctx, args).await,
         Command::Outbox(args) => commands::outbox::run(ctx, &args).await,
         Command::Sim(_) | Command::Completions { .. } => Err(Failure {
@@ -86,20 +100,82 @@ async fn run(ctx: &Context, command: Command) -> Result<(), Failure> {
     }
 }
 
-/// `-v`: one line per API call and retry; `-vv`: everything of this tool
-/// and its libraries at debug level. Secrets never reach these logs: the
-/// client keeps them in types that do not print them.
-fn init_logging(verbosity: u8) {
-    let filter = match verbosity {
-        0 => "warn",
-        1 => "warn,vipps_om=info,vipps_om_cli=info",
-        _ => "debug,vipps_om=trace,vipps_om_cli=trace",
+/// `receipt validate --json` of a receipt with problems prints the
+/// documented `{valid: false, problems}` on stdout (exit 2), not an error
+/// object; other failures (an unreadable file) stay errors.
+fn invalid_receipt(ctx: &Context, failure: Failure) -> Failure {
+    if !ctx.json || failure.kind != "validation" {
+        return failure;
+    }
+    let problems: Vec<_> = failure
+        .problems
+        .iter()
+        .map(|(path, message, severity)| {
+            json!({"path": path, "message": message, "severity": severity})
+        })
+        .collect();
+    ctx.emit(
+        |_| String::new(),
+        || json!({"valid": false, "problems": problems}),
+    );
+    Failure::reported(failure.code)
+}
+
+/// An error with its causes, each said once: a cause whose text the
+/// message already holds (errors that print their source) is left out.
+fn chain(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(&format!(": {cause}"));
+        }
+    }
+    message
+}
+
+/// A command line clap refused. With `--json` it is reported as the
+/// documented error object (exit 2); help and version print as usual.
+fn usage_error(error: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let json_wanted = std::env::args_os()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--json");
+    if !json_wanted
+        || matches!(
+            error.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+        )
+    {
+        error.exit();
+    }
+    // The plain text (no colours), without clap's "error: " and its
+    // closing "For more information, try '--help'".
+    let text = error.render().to_string();
+    let usage = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Usage: "))
+        .map(str::to_owned);
+    let message = match error.kind() {
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            format!(
+                "a subcommand is missing{}; add --help to list them",
+                usage
+                    .as_deref()
+                    .map(|u| format!(" (usage: {u})"))
+                    .unwrap_or_default()
+            )
+        }
+        _ => text
+            .lines()
+            .filter(|line| !line.starts_with("For more information"))
+            .map(|line| line.strip_prefix("error: ").unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_owned(),
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .try_init();
+    Failure::usage(message).print(true);
+    std::process::ExitCode::from(ExitCode::Usage as u8)
 }

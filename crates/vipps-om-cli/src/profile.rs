@@ -87,12 +87,37 @@ pub(crate) fn load(path: &Path) -> Result<Option<ConfigFile>, Failure> {
     };
     warn_if_readable_by_others(path);
     toml::from_str(&text).map(Some).map_err(|e| {
-        Failure::usage(format!(
-            "the config file {} is not valid: {}",
-            path.display(),
-            e.message()
-        ))
+        let at = e
+            .span()
+            .map(|span| {
+                let (line, column) = line_and_column(&text, span.start);
+                format!(" at line {line}, column {column}")
+            })
+            .unwrap_or_default();
+        Failure {
+            kind: "config",
+            ..Failure::usage(format!(
+                "the config file {} is not valid{at}: {}",
+                path.display(),
+                e.message().trim_end()
+            ))
+        }
     })
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of
+/// `text`; an offset past the end or inside a character counts up to
+/// the last whole character before it.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count().saturating_add(1);
+    let line_start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let column = before[line_start..].chars().count().saturating_add(1);
+    (line, column)
 }
 
 #[cfg(unix)]
@@ -170,4 +195,21 @@ fn select_profile(
             }
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_lines_and_characters_from_one() {
+        let text = "a = 1\nbø = x\n";
+        assert_eq!(line_and_column(text, 0), (1, 1));
+        assert_eq!(line_and_column(text, 6), (2, 1));
+        // "bø = " is 6 bytes, 5 characters: x is column 6.
+        assert_eq!(line_and_column(text, 12), (2, 6));
+        // Inside the two bytes of ø, or past the end: no panic.
+        assert_eq!(line_and_column(text, 8), (2, 2));
+        assert_eq!(line_and_column(text, 999), (3, 1));
+    }
 }

@@ -8,39 +8,30 @@
 //! The file is streamed: a reader thread reads one line at a time (at most
 //! [`MAX_INPUT_BYTES`] per line; a longer line is skipped without being
 //! read whole and reported as failed), at most `--concurrency` receipts are
-//! in flight, and each failed line is written to the failed file as soon
-//! as it fails (lines that fail locally in input order, lines the API
-//! refused when the answer comes). Memory stays bounded by the concurrency,
-//! whatever the size of the file.
+//! in flight, and each failed line is written as soon as it fails (lines
+//! that fail locally in input order, lines the API refused when the answer
+//! comes) to the failed file ([`crate::failed_lines`]: it takes its place
+//! when the run ends, so a failed file can be given to `--bulk` again and
+//! is replaced by what still fails, with the original line numbers).
+//! Memory stays bounded by the concurrency, whatever the size of the file.
 
-use std::io::{BufRead, BufReader, Read as _, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader, Read as _};
+use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use vipps_om::{Client, Delivered, Error, OrderId, PaymentType, Receipt};
 
 use super::{Context, MAX_INPUT_BYTES, MAX_INPUT_LABEL};
 use crate::cli::ReceiptAddArgs;
+use crate::failed_lines::{self, FailedLines};
 use crate::failure::{ExitCode, Failure};
-use crate::style::clean;
 
 /// Failed lines listed in the summary on the terminal (all are in the
 /// failed file).
 const SHOWN_FAILURES: usize = 10;
-/// One input line.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BulkLine {
-    order_id: String,
-    #[serde(default)]
-    payment_type: Option<String>,
-    receipt: Value,
-}
-
 /// What happened to one line.
 enum Outcome {
     Sent,
@@ -103,13 +94,16 @@ pub(crate) struct Summary {
     pub(crate) retryable: usize,
 }
 
-/// The state of a run: totals, the failed file (opened at the first
-/// failure) and the first failures for the terminal.
+/// A failed line as the terminal shows it: its original number, the
+/// reason and the field problems.
+type Shown = (usize, String, Vec<(String, String)>);
+
+/// The state of a run: totals, the failed file and the first failures
+/// for the terminal.
 struct Tally {
     summary: Summary,
-    failed_path: PathBuf,
-    failed_file: Option<std::io::BufWriter<std::fs::File>>,
-    shown: Vec<(usize, String)>,
+    failed: FailedLines,
+    shown: Vec<Shown>,
     progress: ProgressBar,
 }
 
@@ -127,9 +121,15 @@ impl Tally {
             Outcome::Failed(failed) => {
                 self.summary.failed += 1;
                 self.summary.retryable += usize::from(failed.retryable);
-                self.write_failure(number, text, &failed)?;
+                self.failed.write(
+                    number,
+                    text.unwrap_or_default(),
+                    &failed.reason,
+                    &failed.problems,
+                    failed.retryable,
+                )?;
                 if self.shown.len() < SHOWN_FAILURES {
-                    self.shown.push((number, failed.reason));
+                    self.shown.push((number, failed.reason, failed.problems));
                 }
             }
         }
@@ -138,51 +138,6 @@ impl Tally {
             self.summary.total, self.summary.failed
         ));
         Ok(())
-    }
-
-    /// Appends the failed input line with an `error` object added, so the
-    /// file is valid `--bulk` input once fixed.
-    fn write_failure(
-        &mut self,
-        number: usize,
-        text: Option<&str>,
-        failed: &Failed,
-    ) -> Result<(), Failure> {
-        let path = &self.failed_path;
-        let cannot =
-            |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", path.display()));
-        let out = match &mut self.failed_file {
-            Some(out) => out,
-            None => self.failed_file.insert(std::io::BufWriter::new(
-                std::fs::File::create(path).map_err(cannot)?,
-            )),
-        };
-        let error = json!({
-            "line": number, "reason": failed.reason, "retryable": failed.retryable,
-            "problems": failed.problems.iter().map(|(p, m)| json!({"path": p, "message": m})).collect::<Vec<_>>(),
-        });
-        let record = match text.map(serde_json::from_str::<Value>) {
-            Some(Ok(Value::Object(mut map))) => {
-                map.insert("error".into(), error);
-                Value::Object(map)
-            }
-            _ => json!({"input": text, "error": error}),
-        };
-        writeln!(out, "{record}").map_err(cannot)
-    }
-
-    /// Flushes the failed file, or removes a stale one when nothing failed.
-    fn finish(&mut self) -> Result<(), Failure> {
-        let path = &self.failed_path;
-        match self.failed_file.take() {
-            Some(mut out) => out
-                .flush()
-                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display()))),
-            None if path.exists() => std::fs::remove_file(path).map_err(|e| {
-                Failure::usage(format!("cannot remove the stale {}: {e}", path.display()))
-            }),
-            None => Ok(()),
-        }
     }
 }
 
@@ -194,16 +149,13 @@ pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> R
     let failed_path = args
         .failed_out
         .clone()
-        .unwrap_or_else(|| default_failed_path(input));
-    // Failed lines are written while the input is read.
-    if let (Ok(a), Ok(b)) = (input.canonicalize(), failed_path.canonicalize())
-        && a == b
-    {
-        return Err(Failure::usage(format!(
-            "--failed-out {} is the input file; give another file for the failed lines",
-            failed_path.display()
-        )));
-    }
+        .unwrap_or_else(|| failed_lines::default_path(input));
+    // A failed file given again is replaced only when the run read it to
+    // the end (see `FailedLines`).
+    let rewrites_input = matches!(
+        (input.canonicalize(), failed_path.canonicalize()),
+        (Ok(a), Ok(b)) if a == b
+    );
     let client = ctx.client()?;
     let validate = !args.no_validate;
     let concurrency = usize::from(args.concurrency);
@@ -226,8 +178,7 @@ pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> R
 
     let mut tally = Tally {
         summary: Summary::default(),
-        failed_path,
-        failed_file: None,
+        failed: FailedLines::new(failed_path),
         shown: Vec::new(),
         progress: progress.clone(),
     };
@@ -241,7 +192,9 @@ pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> R
                 offset,
             } => {
                 progress.set_position(offset);
-                match prepare(&text, validate) {
+                let input = failed_lines::read_line(number, &text);
+                let number = input.line;
+                match prepare(input.object, validate) {
                     Err(failed) => tally.record(number, Some(&text), Outcome::Failed(failed))?,
                     Ok((payment_type, order_id, receipt)) => {
                         while tasks.len() >= concurrency {
@@ -290,21 +243,29 @@ pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> R
         .await
         .map_err(|e| Failure::usage(format!("internal: the reader failed: {e}")))?;
     progress.finish_and_clear();
-    tally.finish()?;
-    if let Some(message) = read_error {
-        return Err(Failure::usage(format!(
-            "{message}; the lines before it were handled ({} sent, {} already there, {} failed)",
-            tally.summary.sent, tally.summary.already_there, tally.summary.failed
-        )));
-    }
-
     let Tally {
         summary,
-        failed_path,
+        failed,
         mut shown,
         ..
     } = tally;
-    shown.sort_by_key(|(number, _)| *number);
+    let failed_path = failed.path().to_path_buf();
+    if let Some(message) = read_error {
+        let kept = if rewrites_input {
+            // The unread rest of the input is still in it: keep it whole.
+            drop(failed);
+            format!("{} is unchanged", failed_path.display())
+        } else {
+            failed.finish()?;
+            format!("their failed lines are in {}", failed_path.display())
+        };
+        return Err(Failure::usage(format!(
+            "{message}; the lines before it were handled ({} sent, {} already there, {} failed) and {kept}",
+            summary.sent, summary.already_there, summary.failed
+        )));
+    }
+    failed.finish()?;
+    shown.sort_by_key(|(number, _, _)| *number);
     ctx.emit(
         |style| {
             let mut out = format!(
@@ -315,8 +276,8 @@ pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> R
                 summary.failed,
                 summary.total
             );
-            for (number, reason) in &shown {
-                out.push_str(&format!("  line {number}: {}\n", clean(reason)));
+            for (number, reason, problems) in &shown {
+                out.push_str(&failed_lines::describe(style, *number, reason, problems));
             }
             if summary.failed > shown.len() {
                 out.push_str(&format!("  … and {} more\n", summary.failed - shown.len()));
@@ -441,55 +402,110 @@ fn read_lines(file: std::fs::File, items: &mpsc::Sender<Item>) {
     }
 }
 
-/// Reads and checks one line: the receipt to send, or why the line failed.
-fn prepare(text: &str, validate: bool) -> Result<(PaymentType, OrderId, Receipt), Failed> {
-    let line: BulkLine = serde_json::from_str(text).map_err(|e| {
-        Failed::new(
-            format!(
-                "not a bulk line ({e}); expected {{\"orderId\": .., \"paymentType\": .., \"receipt\": {{..}}}}"
-            ),
-            vec![],
-            false,
-        )
-    })?;
-    let order_id = OrderId::new(&line.order_id).map_err(|e| {
-        Failed::new(
-            e.to_string(),
-            vec![("orderId".into(), e.to_string())],
-            false,
-        )
-    })?;
-    let payment_type = line
-        .payment_type
-        .as_deref()
-        .map(str::parse::<PaymentType>)
-        .transpose()
-        .map_err(|e| {
-            Failed::new(
-                e.to_string(),
-                vec![("paymentType".into(), e.to_string())],
-                false,
-            )
-        })?
-        .unwrap_or(PaymentType::Ecom);
-    // The line is parsed once; the receipt is read from that value, not
-    // from text again.
-    let parsed = if validate {
-        vipps_om::parse::receipt_from_value(&line.receipt).map(|(r, _warnings)| r)
-    } else {
-        <Receipt as serde::Deserialize>::deserialize(&line.receipt).or_else(|_| {
-            // Not even the shape is right: report it the validating way.
-            vipps_om::parse::receipt_from_value(&line.receipt).map(|(r, _)| r)
-        })
+/// Checks one line's object: the receipt to send, or why the line failed
+/// with each field's problem.
+fn prepare(
+    object: Result<Map<String, Value>, String>,
+    validate: bool,
+) -> Result<(PaymentType, OrderId, Receipt), Failed> {
+    const EXPECTED: &str =
+        r#"each line is {"orderId": "...", "paymentType": "ECOM", "receipt": {...}}"#;
+    let mut line = object.map_err(|reason| Failed::new(reason, vec![], false))?;
+    let mut problems = Vec::new();
+    let order_id = match line.get("orderId") {
+        Some(Value::String(id)) => OrderId::new(id)
+            .map_err(|e| problems.push(("orderId".to_owned(), e.to_string())))
+            .ok(),
+        Some(_) => {
+            problems.push(("orderId".into(), "must be a string".into()));
+            None
+        }
+        None => {
+            problems.push((
+                "orderId".into(),
+                "is missing: the payment's orderId or reference".into(),
+            ));
+            None
+        }
     };
-    let receipt = parsed.map_err(|report| {
-        let problems = report
-            .errors()
-            .map(|p| (format!("receipt.{}", p.path), p.message.clone()))
-            .collect();
-        Failed::new("the receipt is invalid", problems, false)
-    })?;
-    Ok((payment_type, order_id, receipt))
+    let payment_type = match line.get("paymentType") {
+        None | Some(Value::Null) => Some(PaymentType::Ecom),
+        Some(Value::String(t)) => t
+            .parse::<PaymentType>()
+            .map_err(|e| problems.push(("paymentType".to_owned(), e.to_string())))
+            .ok(),
+        Some(_) => {
+            problems.push((
+                "paymentType".into(),
+                "must be a string such as \"ECOM\" or \"RECURRING\"".into(),
+            ));
+            None
+        }
+    };
+    let receipt = match line.remove("receipt") {
+        Some(value @ Value::Object(_)) => {
+            // The line is parsed once; the receipt is read from that
+            // value, not from text again.
+            let parsed = if validate {
+                vipps_om::parse::receipt_from_value(&value).map(|(r, _warnings)| r)
+            } else {
+                <Receipt as serde::Deserialize>::deserialize(&value).or_else(|_| {
+                    // Not even the shape is right: report it the validating way.
+                    vipps_om::parse::receipt_from_value(&value).map(|(r, _)| r)
+                })
+            };
+            parsed
+                .map_err(|report| {
+                    problems.extend(
+                        report
+                            .errors()
+                            .map(|p| (join_path("receipt", &p.path), p.message.clone())),
+                    )
+                })
+                .ok()
+        }
+        Some(_) => {
+            problems.push((
+                "receipt".into(),
+                "must be an object: the order details".into(),
+            ));
+            None
+        }
+        None => {
+            problems.push((
+                "receipt".into(),
+                "is missing: the order details to send".into(),
+            ));
+            None
+        }
+    };
+    match (payment_type, order_id, receipt) {
+        (Some(payment_type), Some(order_id), Some(receipt)) if problems.is_empty() => {
+            Ok((payment_type, order_id, receipt))
+        }
+        _ => {
+            let reason = if problems
+                .iter()
+                .any(|(path, _)| path.starts_with("receipt."))
+            {
+                format!("the receipt is invalid ({} problem(s))", problems.len())
+            } else {
+                format!("the line is not a bulk line: {EXPECTED}")
+            };
+            Err(Failed::new(reason, problems, false))
+        }
+    }
+}
+
+/// `receipt.PATH`, or `receipt` for a problem of the whole document.
+fn join_path(prefix: &str, path: &str) -> String {
+    if path.is_empty() {
+        prefix.to_owned()
+    } else if path.starts_with('[') {
+        format!("{prefix}{path}")
+    } else {
+        format!("{prefix}.{path}")
+    }
 }
 
 /// Sends one checked receipt.
@@ -513,12 +529,4 @@ async fn send(
             e.is_retryable(),
         )),
     }
-}
-
-fn default_failed_path(input: &Path) -> PathBuf {
-    let name = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "bulk".into());
-    input.with_file_name(format!("{name}.failed.jsonl"))
 }

@@ -4,10 +4,12 @@
 use serde_json::json;
 use vipps_om::{
     AddCategoryRequest, Category, CategoryId, CategoryType, CategoryV3, ImageId, PaymentType,
+    Validate, ValidationReport,
 };
 
 use super::{Context, order_id};
 use crate::cli::{CategoryCommand, PaymentTypeArg};
+use crate::commands::receipt::warnings_text;
 use crate::failure::Failure;
 use crate::style::{Style, clean};
 
@@ -35,18 +37,26 @@ pub(crate) async fn run(ctx: &Context, command: &CategoryCommand) -> Result<(), 
                 url.clone(),
             );
             request.image_id = image_id_arg(image_id.as_deref())?;
-            let id = ctx.client()?.categories().add(&request).await?;
+            let warnings = check("the category", &request)?;
+            let id = ctx
+                .client()?
+                .categories()
+                .without_validation()
+                .add(&request)
+                .await?;
             ctx.emit(
                 |style| {
-                    format!(
+                    let mut out = format!(
                         "{} {} ({}) for order {}\n",
                         style.ok("✓ Category added:"),
                         clean(&id.to_string()),
                         clean(request.category_type.as_str()),
                         clean(request.order_id.as_str())
-                    )
+                    );
+                    out.push_str(&warnings_text(&warnings, style));
+                    out
                 },
-                || json!({"categoryId": id, "orderId": request.order_id}),
+                || json!({"categoryId": id, "orderId": request.order_id, "warnings": warnings.problems()}),
             );
             Ok(())
         }
@@ -94,23 +104,37 @@ async fn set(
     let payment_type = PaymentType::from(payment_type);
     let mut body = Category::new(category_type_arg(category)?, url);
     body.image_id = image_id_arg(image_id)?;
+    let warnings = check("the category", &body)?;
     let id = ctx
         .client()?
         .categories()
+        .without_validation()
         .set(&payment_type, &order_id, &body)
         .await?;
     ctx.emit(
         |style| {
-            format!(
+            let mut out = format!(
                 "{} {payment_type} order {order_id} now shows the button {} linking to {}\n",
                 style.ok("✓ Category set:"),
                 style.strong(&format!("[{}]", body.category.button_label())),
                 clean(&body.order_details_url)
-            )
+            );
+            out.push_str(&warnings_text(&warnings, style));
+            out
         },
-        || json!({"orderId": order_id, "paymentType": payment_type, "category": body, "id": id}),
+        || json!({"orderId": order_id, "paymentType": payment_type, "category": body, "id": id, "warnings": warnings.problems()}),
     );
     Ok(())
+}
+
+/// Validates a request here, so its warnings are printed once with the
+/// result (the library would log them); errors stop the command.
+fn check(what: &str, request: &impl Validate) -> Result<ValidationReport, Failure> {
+    let report = request.validate();
+    if report.has_errors() {
+        return Err(Failure::invalid(what, &report));
+    }
+    Ok(report)
 }
 
 fn describe(c: &CategoryV3, style: &Style) -> String {

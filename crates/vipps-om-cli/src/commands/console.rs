@@ -64,6 +64,10 @@ pub(crate) struct ConsoleArgs {
     )]
     pub(crate) database_url: Option<String>,
 
+    // The API connection of the console (not for --demo or add-user).
+    #[command(flatten)]
+    pub(crate) connection: crate::cli::Connection,
+
     #[command(subcommand)]
     pub(crate) command: Option<ConsoleCommand>,
 }

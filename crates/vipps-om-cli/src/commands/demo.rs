@@ -271,7 +271,8 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
                 clean(e.customer_message())
             ));
         }
-        say(style.ok("Done. Try it yourself: vipps-om sim, then vipps-om --base-url <URL> order get <ORDER_ID>"));
+        say(style.ok("Done. Try it yourself on a simulator that keeps running:"));
+        say(try_it_yourself());
     } else {
         say(format!(
             "{}",
@@ -283,4 +284,25 @@ async fn flow(ctx: &Context, base_url: &str) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// The demo's last hint: commands that work as written, one per line
+/// (comments after `#`): start the simulator, point `vipps-om` at it as
+/// the demo merchant (the block `vipps-om sim` prints too), and send and
+/// read an order of one's own.
+fn try_it_yourself() -> String {
+    use vipps_om_sim::config::{
+        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MSN, DEMO_SUBSCRIPTION_KEY,
+    };
+    let base_url = format!("http://{}", super::sim::DEFAULT_LISTEN);
+    format!(
+        "  vipps-om sim   # in a second terminal; it listens on {base_url} until Ctrl-C\n{}  vipps-om category set my-order-1 --category RECEIPT --url https://shop.example/orders/1\n  vipps-om order get my-order-1",
+        super::sim::export_block(
+            &base_url,
+            DEMO_CLIENT_ID,
+            DEMO_CLIENT_SECRET,
+            DEMO_SUBSCRIPTION_KEY,
+            DEMO_MSN
+        )
+    )
 }

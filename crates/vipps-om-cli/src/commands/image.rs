@@ -39,7 +39,15 @@ pub(crate) async fn upload(
         .map(|f| format!("{}×{} px {}", f.width, f.height, f.format.mime()))
         .unwrap_or_default();
     let image = Image::from_bytes(image_id.clone(), &bytes);
-    let status = match ctx.client()?.images().upload(&image).await {
+    // Checked above (the same checks as the library's, whose warnings
+    // would otherwise be said twice: once logged, once below).
+    let status = match ctx
+        .client()?
+        .images()
+        .without_validation()
+        .upload(&image)
+        .await
+    {
         Ok(Delivered::Created(_)) => "uploaded",
         Ok(Delivered::AlreadyPresent) | Err(Error::ImageAlreadyExists { .. }) => "already_uploaded",
         Err(e) => return Err(e.into()),

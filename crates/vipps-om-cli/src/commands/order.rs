@@ -38,6 +38,21 @@ pub(crate) async fn get(
                 PaymentType::Recurring => "ecom",
                 _ => "recurring",
             };
+            if ctx.json {
+                // The documented shape, on stdout, for scripts that ask
+                // whether an order exists; the exit code still says no.
+                ctx.emit(
+                    |_| String::new(),
+                    || {
+                        json!({
+                            "orderId": order_id, "paymentType": payment_type, "exists": false,
+                            "hasCategory": false, "hasReceipt": false,
+                            "order": null, "summary": null,
+                        })
+                    },
+                );
+                return Err(Failure::reported(ExitCode::Refused));
+            }
             Err(Failure {
                 code: ExitCode::Refused,
                 kind: "not_found",

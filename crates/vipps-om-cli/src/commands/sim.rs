@@ -4,7 +4,8 @@
 //! Standard output is for programs that start the simulator: the first
 //! line is the base URL (`http://127.0.0.1:43123`), then the demo
 //! merchant's credentials and the MSNs of the other merchants (never their
-//! secrets). Logs, one structured line per request, go to standard error
+//! secrets), and last an `export VIPPS_...` block to paste into another
+//! shell, which points `vipps-om` at this simulator as the demo merchant. Logs, one structured line per request, go to standard error
 //! (filter with `RUST_LOG`, default `info`).
 
 use std::io::{IsTerminal, Write};
@@ -19,7 +20,7 @@ use vipps_om_sim::Simulator;
 #[derive(Debug, clap::Args)]
 pub(crate) struct SimArgs {
     /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, default_value = DEFAULT_LISTEN)]
     listen: SocketAddr,
 
     /// TOML file with more merchants (`[[merchant]]` tables with
@@ -83,7 +84,18 @@ pub(crate) fn run(args: SimArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Simulator) -> anyhow::Result<()> {
-    let sim = vipps_om_sim::spawn(config).await?;
+    let sim = vipps_om_sim::spawn(config).await.map_err(|e| match e {
+        // Said once, with the address and what to do (the error's own
+        // text would repeat its cause).
+        vipps_om_sim::SpawnError::Bind { addr, source }
+            if source.kind() == std::io::ErrorKind::AddrInUse =>
+        {
+            anyhow::anyhow!(
+                "cannot listen on {addr}: another program (perhaps another `vipps-om sim`) is using that address; stop it, or choose another port with --listen (--listen 127.0.0.1:0 picks a free one)"
+            )
+        }
+        other => anyhow::Error::new(other),
+    })?;
     print_banner(&sim).context("cannot write to standard output")?;
     tracing::info!(base_url = sim.base_url(), "simulator listening");
     wait_for_stop_signal().await?;
@@ -134,7 +146,70 @@ fn print_banner(sim: &vipps_om_sim::RunningSim) -> std::io::Result<()> {
         "Control API: {}/_sim/ (reset, faults, requests, counters, orders, images)",
         sim.base_url()
     )?;
+    writeln!(
+        out,
+        "To use it from another terminal as the demo merchant, paste:"
+    )?;
+    write!(
+        out,
+        "{}",
+        export_block(
+            sim.base_url(),
+            demo.client_id(),
+            demo.client_secret(),
+            demo.subscription_key(),
+            &demo.merchant_serial_number().to_string(),
+        )
+    )?;
     out.flush()
+}
+
+/// The simulator's default address, as `vipps-om sim` listens without
+/// `--listen`.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// An `export` command that sets the variables `vipps-om` reads to these
+/// credentials, in lines of a shell script (each value quoted for the
+/// shell when it needs it).
+pub(crate) fn export_block(
+    base_url: &str,
+    client_id: &str,
+    client_secret: &str,
+    subscription_key: &str,
+    msn: &str,
+) -> String {
+    use vipps_om::client::env_vars;
+    let pairs = [
+        (env_vars::BASE_URL, base_url),
+        (env_vars::CLIENT_ID, client_id),
+        (env_vars::CLIENT_SECRET, client_secret),
+        (env_vars::SUBSCRIPTION_KEY, subscription_key),
+        (env_vars::MERCHANT_SERIAL_NUMBER, msn),
+    ];
+    let assignments: Vec<String> = pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={}", shell_quote(value)))
+        .collect();
+    format!(
+        "  export {} \\\n         {} \\\n         {}\n",
+        assignments[..2].join(" "),
+        assignments[2..4].join(" "),
+        assignments[4..].join(" ")
+    )
+}
+
+/// `value` as one shell word: as it is when it holds only characters the
+/// shell leaves alone, else in single quotes.
+fn shell_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@%+=,".contains(c));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
 }
 
 fn init_logging() {
@@ -164,4 +239,22 @@ async fn wait_for_stop_signal() -> anyhow::Result<()> {
         .await
         .context("cannot listen for Ctrl-C")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_that_need_it_are_quoted_for_the_shell() {
+        assert_eq!(shell_quote("demo-client-id"), "demo-client-id");
+        assert_eq!(
+            shell_quote("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote("$(rm -rf ~)"), "'$(rm -rf ~)'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }

@@ -16,7 +16,7 @@ pub(crate) async fn run(ctx: &Context, show_secret: bool) -> Result<(), Failure>
         .expires_at
         .duration_since(SystemTime::now())
         .unwrap_or_default();
-    let expires = httpdate::fmt_http_date(info.expires_at);
+    let expires = rfc3339(info.expires_at);
     let token = show_secret.then(|| info.token.expose_secret().to_owned());
     ctx.emit(
         |style| {
@@ -46,4 +46,16 @@ pub(crate) async fn run(ctx: &Context, show_secret: bool) -> Result<(), Failure>
         },
     );
     Ok(())
+}
+
+/// `at` in RFC 3339 (UTC, milliseconds), as every time in this tool's
+/// JSON: `2026-12-02T05:14:51.000Z`.
+pub(crate) fn rfc3339(at: SystemTime) -> String {
+    let ms = match at.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_millis()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_millis())
+            .map(|ms| -ms)
+            .unwrap_or(i64::MIN),
+    };
+    vipps_om_outbox::Timestamp::from_millis(ms).to_string()
 }

@@ -1,0 +1,219 @@
+//! What `-v`, `-vv` and `-vvv` print on stderr.
+//!
+//! - no flag: warnings and errors only.
+//! - `-v`: one line per API call, when it ends: its endpoint, order id,
+//!   payment type, HTTP status, the attempt that answered and that
+//!   attempt's latency, taken from the client library's `vipps_om.call`
+//!   span (see `vipps_om::client`); also its retries and token refreshes.
+//! - `-vv`: this tool and its libraries at debug level, the HTTP stack
+//!   (hyper, reqwest, rustls, h2, sqlx, tower) at warn.
+//! - `-vvv`: everything, at trace level.
+//!
+//! `RUST_LOG`, when set, replaces the level filter (the `-v` call lines
+//! stay as the flag says). Validation warnings from the library are not
+//! logged below `-vv`: every command prints them itself, once, with the
+//! field they concern. Secrets never reach these logs: the client keeps
+//! them in types that do not print them, and the call lines show only the
+//! fields listed above.
+
+use std::fmt::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Metadata, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{EnvFilter, FilterFn};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// The span the client library opens around each API call.
+const CALL_SPAN: &str = "vipps_om.call";
+
+/// Libraries whose debug output is about HTTP plumbing, not this tool:
+/// at warn for `-vv`.
+const QUIET_AT_DEBUG: &[&str] = &[
+    "hyper",
+    "hyper_util",
+    "reqwest",
+    "rustls",
+    "rustls_platform_verifier",
+    "h2",
+    "sqlx",
+    "tower",
+    "tower_http",
+];
+
+/// The level filter for a number of `-v`.
+fn filter(verbosity: u8) -> String {
+    match verbosity {
+        // The library's validation warnings (`vipps_om::api`) are printed
+        // by the commands themselves.
+        0 => "warn,vipps_om::api=error".to_owned(),
+        1 => "warn,vipps_om::api=error,vipps_om::client=info".to_owned(),
+        2 => {
+            let mut filter = "debug".to_owned();
+            for target in QUIET_AT_DEBUG {
+                let _ = write!(filter, ",{target}=warn");
+            }
+            filter
+        }
+        _ => "trace".to_owned(),
+    }
+}
+
+/// Installs the logger for a run (a second call does nothing).
+pub(crate) fn init(verbosity: u8) {
+    let level =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter(verbosity)));
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .with_filter(level);
+    let calls = (verbosity >= 1).then(|| {
+        CallLines.with_filter(FilterFn::new(|meta: &Metadata<'_>| {
+            meta.is_span() && meta.name() == CALL_SPAN
+        }))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(fmt)
+        .with(calls)
+        .try_init();
+}
+
+/// The fields of one API call, as the span records them.
+#[derive(Debug, Default)]
+struct Call {
+    endpoint: String,
+    payment_type: String,
+    order_id: String,
+    status: Option<u64>,
+    attempt: Option<u64>,
+    latency_ms: Option<u64>,
+}
+
+impl Visit for Call {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "endpoint" => self.endpoint = value.to_owned(),
+            "payment_type" => self.payment_type = value.to_owned(),
+            "order_id" => self.order_id = value.to_owned(),
+            _ => {}
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "status" => self.status = Some(value),
+            "attempt" => self.attempt = Some(value),
+            "latency_ms" => self.latency_ms = Some(value),
+            _ => {}
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if let Ok(value) = u64::try_from(value) {
+            self.record_u64(field, value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        // Only the text fields above are read; numbers come as u64.
+        if matches!(field.name(), "endpoint" | "payment_type" | "order_id") {
+            let text = format!("{value:?}");
+            self.record_str(field, text.trim_matches('"'));
+        }
+    }
+}
+
+impl Call {
+    /// `api call: POST /v2/... order_id=.. payment_type=.. status=201
+    /// attempt=1 latency_ms=12`; text from the call passes
+    /// [`crate::style::clean`] (an order id holds no control characters,
+    /// but the line must never move the cursor).
+    fn line(&self) -> String {
+        let clean = crate::style::clean;
+        let mut line = format!("api call: {}", clean(&self.endpoint));
+        if !self.order_id.is_empty() {
+            let _ = write!(line, " order_id={}", clean(&self.order_id));
+        }
+        if !self.payment_type.is_empty() {
+            let _ = write!(line, " payment_type={}", clean(&self.payment_type));
+        }
+        match self.status {
+            Some(status) => {
+                let _ = write!(line, " status={status}");
+            }
+            None => line.push_str(" status=none (no answer)"),
+        }
+        if let Some(attempt) = self.attempt {
+            let _ = write!(line, " attempt={attempt}");
+        }
+        if let Some(ms) = self.latency_ms {
+            let _ = write!(line, " latency_ms={ms}");
+        }
+        line
+    }
+}
+
+/// Prints one line per `vipps_om.call` span when it closes.
+struct CallLines;
+
+impl<S> Layer<S> for CallLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut call = Call::default();
+        attrs.record(&mut call);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(call);
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(call) = span.extensions_mut().get_mut::<Call>()
+        {
+            values.record(call);
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(&id)
+            && let Some(call) = span.extensions().get::<Call>()
+        {
+            eprintln!("{}", call.line());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_level_keeps_the_http_stack_at_warn() {
+        let filter = filter(2);
+        for target in ["hyper", "reqwest", "rustls", "h2", "sqlx"] {
+            assert!(filter.contains(&format!(",{target}=warn")), "{filter}");
+        }
+        assert!(filter.starts_with("debug"));
+        assert_eq!(super::filter(3), "trace");
+    }
+
+    #[test]
+    fn a_call_line_names_every_field_and_leaves_out_empty_ones() {
+        let call = Call {
+            endpoint: "POST /accesstoken/get".into(),
+            status: Some(200),
+            attempt: Some(1),
+            latency_ms: Some(7),
+            ..Call::default()
+        };
+        assert_eq!(
+            call.line(),
+            "api call: POST /accesstoken/get status=200 attempt=1 latency_ms=7"
+        );
+    }
+}
