@@ -20,7 +20,7 @@
 //!   the line number to report (the original one for a line of a failed
 //!   file); its old `"error"` is dropped. An `unparsedLine` record is read
 //!   from its text, so a fix made there works; when that text is still not
-//!   JSON, the reason says which original line it was and what to do.
+//!   JSON, the reason says so and what to do.
 //! - [`FailedLines`]: [`FailedLines::new`]`(path)`, then
 //!   [`FailedLines::write`] for each line as it fails (any order), then
 //!   [`FailedLines::finish`]: the file is written beside `path` under a
@@ -96,8 +96,8 @@ pub(crate) fn read_line(number: usize, text: &str) -> InputLine {
             };
         }
     };
-    let error = object.remove("error");
-    let line = error
+    let line = object
+        .remove("error")
         .as_ref()
         .and_then(|e| e.get("line"))
         .and_then(Value::as_u64)
@@ -116,17 +116,13 @@ pub(crate) fn read_line(number: usize, text: &str) -> InputLine {
             fixed.remove("error");
             Ok(fixed)
         }
-        _ => {
-            let before = error
-                .as_ref()
-                .and_then(|e| e.get("reason"))
-                .and_then(Value::as_str)
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
-            Err(format!(
-                "line {line} of the original file still cannot be used{before}: replace this whole line with the corrected JSON line, or correct the text in \"{UNPARSED}\""
-            ))
-        }
+        Ok(other) => Err(format!(
+            "the line (\"{UNPARSED}\") is still not a JSON object (it is {}): replace this whole line with the corrected JSON line, or correct the text in \"{UNPARSED}\"",
+            kind_of(&other)
+        )),
+        Err(e) => Err(format!(
+            "the line (\"{UNPARSED}\") is still not JSON ({e}): replace this whole line with the corrected JSON line, or correct the text in \"{UNPARSED}\""
+        )),
     };
     InputLine { line, object }
 }

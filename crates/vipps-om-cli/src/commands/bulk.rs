@@ -282,6 +282,12 @@ pub(crate) async fn run(ctx: &Context, args: &ReceiptAddArgs, input: &Path) -> R
             if summary.failed > shown.len() {
                 out.push_str(&format!("  … and {} more\n", summary.failed - shown.len()));
             }
+            if summary.failed == 0 && rewrites_input {
+                out.push_str(&format!(
+                    "Nothing is left to fix: {} is removed\n",
+                    failed_path.display()
+                ));
+            }
             if summary.failed > 0 {
                 out.push_str(&format!(
                     "Failed lines with reasons: {}\nFix them and run again with --bulk {} (stored receipts are never sent twice)\n",
@@ -486,11 +492,11 @@ fn prepare(
         _ => {
             let reason = if problems
                 .iter()
-                .any(|(path, _)| path.starts_with("receipt."))
+                .all(|(path, _)| path.starts_with("receipt.") || path.starts_with("receipt["))
             {
-                format!("the receipt is invalid ({} problem(s))", problems.len())
+                "the receipt is invalid".to_owned()
             } else {
-                format!("the line is not a bulk line: {EXPECTED}")
+                format!("not a bulk line: {EXPECTED}")
             };
             Err(Failed::new(reason, problems, false))
         }

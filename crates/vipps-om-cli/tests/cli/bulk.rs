@@ -48,7 +48,10 @@ async fn bulk_summarises_writes_failed_lines_and_a_fixed_rerun_completes() {
         "{out}"
     );
     assert!(out.contains("  line 2: the receipt is invalid\n"), "{out}");
-    assert!(out.contains("  line 4: not a bulk line"), "{out}");
+    assert!(
+        out.contains("  line 4: the line is JSON but not an object (it is a string)"),
+        "{out}"
+    );
     // The failed lines go beside the input, and the summary says so.
     let failed_path = env.path("receipts.failed.jsonl");
     assert!(
@@ -80,12 +83,12 @@ async fn bulk_summarises_writes_failed_lines_and_a_fixed_rerun_completes() {
         paths.contains(&"receipt.orderLines[1].totalAmount"),
         "{paths:?}"
     );
-    assert_eq!(failed[1]["input"], "\"not a bulk line\"");
+    assert_eq!(failed[1]["unparsedLine"], "\"not a bulk line\"");
     assert_eq!(failed[1]["error"]["line"], 4);
     assert!(
         failed[1]["error"]["reason"]
             .as_str()
-            .is_some_and(|r| r.contains("not a bulk line")),
+            .is_some_and(|r| r.contains("not an object")),
         "{}",
         failed[1]
     );
@@ -103,8 +106,12 @@ async fn bulk_summarises_writes_failed_lines_and_a_fixed_rerun_completes() {
         .success();
     assert_eq!(
         stdout(&assert),
-        "✓ 2 sent, 0 already there, 0 failed (of 2)\n"
+        format!(
+            "✓ 2 sent, 0 already there, 0 failed (of 2)\nNothing is left to fix: {} is removed\n",
+            failed_path.display()
+        )
     );
+    assert!(!failed_path.exists());
 
     for (order, payment_type) in [
         ("order-1", PaymentType::Ecom),

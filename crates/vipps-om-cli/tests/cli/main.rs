@@ -16,6 +16,7 @@ mod doctor;
 mod hostile;
 mod image;
 mod limits;
+mod newcomer;
 mod order;
 mod profiles;
 mod receipt;
