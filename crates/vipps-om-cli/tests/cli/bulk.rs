@@ -250,7 +250,10 @@ async fn bulk_lines_that_failed_on_outages_are_marked_retryable_and_exit_3() {
         .success();
     assert_eq!(
         stdout(&assert),
-        "✓ 1 sent, 0 already there, 0 failed (of 1)\n"
+        format!(
+            "✓ 1 sent, 0 already there, 0 failed (of 1)\nNothing is left to fix: {} is removed\n",
+            failed_path.display()
+        )
     );
     assert!(env.sim.receipt(MSN, &PaymentType::Ecom, "o-1").is_some());
 }

@@ -143,7 +143,7 @@ async fn categories_v3_add_list_get_delete_round_trip() {
         .await
         .success();
     let added = stdout_json(&assert);
-    assert_eq!(keys(&added), ["categoryId", "orderId"]);
+    assert_eq!(keys(&added), ["categoryId", "orderId", "warnings"]);
     let ticket = added["categoryId"].as_str().expect("id").to_owned();
 
     let assert = env

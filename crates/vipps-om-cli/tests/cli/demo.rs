@@ -70,7 +70,11 @@ async fn demo_shows_seven_steps_the_rendered_order_and_both_failures() {
     // Never a token or a secret.
     let token = predicate::str::is_match(r"sim-[0-9a-f]{64}").expect("regex");
     assert!(!token.eval(&out));
-    assert!(!out.contains(CLIENT_SECRET) && !out.contains(SUBSCRIPTION_KEY));
+    // The demo merchant's public credentials appear only in the closing
+    // hint's `export` block, to paste.
+    let (flow, hint) = out.split_once("Try it yourself").expect("the closing hint");
+    assert!(!flow.contains(CLIENT_SECRET) && !flow.contains(SUBSCRIPTION_KEY));
+    assert!(hint.contains(&format!("VIPPS_CLIENT_SECRET={CLIENT_SECRET}")));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -155,7 +155,7 @@ async fn a_bulk_line_over_the_limit_fails_alone_and_the_rest_is_sent() {
     assert_eq!(failed["error"]["line"], 2);
     assert_eq!(failed["error"]["retryable"], false);
     assert!(
-        failed["input"]
+        failed["unparsedLine"]
             .as_str()
             .is_some_and(|s| s.starts_with("{\"orderId\": \"huge\"")),
         "{failed}"

@@ -4,7 +4,7 @@ use std::process::Stdio;
 
 use vipps_om::{Category, CategoryType, Image, ImageId, OrderId, PaymentType, Receipt};
 
-use crate::support::{Env, keys, receipt, stderr, stderr_json, stdout, stdout_json};
+use crate::support::{Env, keys, receipt, stderr, stdout, stdout_json};
 
 /// Stores the image `shop-logo`, a RECEIPT category with it and the full
 /// receipt for `order_id`, through the client library.
@@ -81,14 +81,12 @@ async fn order_get_of_an_unknown_order_exits_1_with_what_to_check() {
         .run()
         .await
         .code(1);
-    let error = &stderr_json(&assert)["error"];
-    assert_eq!(
-        keys(error),
-        ["exitCode", "kind", "message", "problems", "status"]
-    );
-    assert_eq!(error["kind"], "not_found");
-    assert_eq!(error["exitCode"], 1);
-    assert_eq!(error["status"], 404);
+    // The documented shape with `exists: false` (exit 1 says it too).
+    let doc = stdout_json(&assert);
+    assert_eq!(doc["exists"], false);
+    assert_eq!(doc["orderId"], "no-such-order");
+    assert!(doc["order"].is_null() && doc["summary"].is_null());
+    assert_eq!(stderr(&assert), "");
 }
 
 #[tokio::test(flavor = "multi_thread")]
