@@ -263,6 +263,8 @@ pub(crate) enum OrderCommand {
 }
 
 /// `receipt` subcommands.
+// Parsed once per run: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReceiptCommand {
     /// Send order details for one payment (`--file`), or many (`--bulk`).
