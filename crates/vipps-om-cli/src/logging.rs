@@ -4,15 +4,18 @@
 //! - `-v`: one line per API call, when it ends: its endpoint, order id,
 //!   payment type, HTTP status, the attempt that answered and that
 //!   attempt's latency, taken from the client library's `vipps_om.call`
-//!   span (see `vipps_om::client`); also its retries and token refreshes.
+//!   span (see `vipps_om::client`); and an `api event:` line with the
+//!   same fields (as far as known) for each retry (`→ retrying in 109 ms:
+//!   WHY`), token refresh or give-up during the call.
 //! - `-vv`: this tool and its libraries at debug level, the HTTP stack
 //!   (hyper, reqwest, rustls, h2, sqlx, tower) at warn.
 //! - `-vvv`: everything, at trace level.
 //!
 //! `RUST_LOG`, when set, replaces the level filter (the `-v` call lines
-//! stay as the flag says). Validation warnings from the library are not
-//! logged below `-vv`: every command prints them itself, once, with the
-//! field they concern. Secrets never reach these logs: the client keeps
+//! stay as the flag says). Below `-vv`, the library's validation warnings
+//! and its "giving up" are not logged: every command prints them itself,
+//! once (the warnings with the field they concern, the failure as its
+//! error message). Secrets never reach these logs: the client keeps
 //! them in types that do not print them, and the call lines show only the
 //! fields listed above.
 
@@ -20,7 +23,7 @@ use std::fmt::Write as _;
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Metadata, Subscriber};
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{EnvFilter, FilterFn};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -29,6 +32,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 /// The span the client library opens around each API call.
 const CALL_SPAN: &str = "vipps_om.call";
+
+/// Where the client library logs its retries and token refreshes.
+const CLIENT_TARGET: &str = "vipps_om::client";
 
 /// Libraries whose debug output is about HTTP plumbing, not this tool:
 /// at warn for `-vv`.
@@ -49,8 +55,9 @@ fn filter(verbosity: u8) -> String {
     match verbosity {
         // The library's validation warnings (`vipps_om::api`) are printed
         // by the commands themselves.
-        0 => "warn,vipps_om::api=error".to_owned(),
-        1 => "warn,vipps_om::api=error,vipps_om::client=info".to_owned(),
+        // ... and a call that failed for good (`vipps_om::client`'s
+        // "giving up") is the command's error message.
+        0 | 1 => "warn,vipps_om::api=error,vipps_om::client=error".to_owned(),
         2 => {
             let mut filter = "debug".to_owned();
             for target in QUIET_AT_DEBUG {
@@ -70,9 +77,16 @@ pub(crate) fn init(verbosity: u8) {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_filter(level);
+    // At -v the call lines also tell what happened during a call
+    // (retries, a refreshed token); from -vv on the log has those.
+    let events = verbosity == 1;
     let calls = (verbosity >= 1).then(|| {
-        CallLines.with_filter(FilterFn::new(|meta: &Metadata<'_>| {
-            meta.is_span() && meta.name() == CALL_SPAN
+        CallLines.with_filter(FilterFn::new(move |meta: &Metadata<'_>| {
+            (meta.is_span() && meta.name() == CALL_SPAN)
+                || (events
+                    && meta.is_event()
+                    && meta.target() == CLIENT_TARGET
+                    && *meta.level() <= Level::INFO)
         }))
     });
     let _ = tracing_subscriber::registry()
@@ -126,14 +140,64 @@ impl Visit for Call {
     }
 }
 
+/// An event of the client library during a call: what it says.
+#[derive(Debug, Default)]
+struct Happened {
+    message: String,
+    error: Option<String>,
+    wait_ms: Option<u64>,
+}
+
+impl Visit for Happened {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "wait_ms" {
+            self.wait_ms = Some(value);
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.record_text(field, value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record_text(field, format!("{value:?}"));
+    }
+}
+
+impl Happened {
+    fn record_text(&mut self, field: &Field, text: String) {
+        match field.name() {
+            "message" => self.message = text,
+            "error" => self.error = Some(text),
+            _ => {}
+        }
+    }
+
+    /// `retrying in 109 ms: WHY`; `giving up` (the command says why).
+    fn text(&self) -> String {
+        let clean = crate::style::clean;
+        match (self.message.as_str(), self.wait_ms, &self.error) {
+            ("retrying", Some(ms), Some(error)) => {
+                format!("retrying in {ms} ms: {}", clean(error))
+            }
+            (message, _, _) => clean(message),
+        }
+    }
+}
+
 impl Call {
     /// `api call: POST /v2/... order_id=.. payment_type=.. status=201
     /// attempt=1 latency_ms=12`; text from the call passes
     /// [`crate::style::clean`] (an order id holds no control characters,
     /// but the line must never move the cursor).
     fn line(&self) -> String {
+        format!("api call: {}", self.fields())
+    }
+
+    /// The fields known so far, without the prefix.
+    fn fields(&self) -> String {
         let clean = crate::style::clean;
-        let mut line = format!("api call: {}", clean(&self.endpoint));
+        let mut line = clean(&self.endpoint);
         if !self.order_id.is_empty() {
             let _ = write!(line, " order_id={}", clean(&self.order_id));
         }
@@ -179,6 +243,18 @@ where
         }
     }
 
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let Some(call) = span.extensions().get::<Call>().map(Call::fields) else {
+            return;
+        };
+        let mut what = Happened::default();
+        event.record(&mut what);
+        eprintln!("api event: {call} → {}", what.text());
+    }
+
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(&id)
             && let Some(call) = span.extensions().get::<Call>()
@@ -200,6 +276,25 @@ mod tests {
         }
         assert!(filter.starts_with("debug"));
         assert_eq!(super::filter(3), "trace");
+    }
+
+    #[test]
+    fn a_retry_says_how_long_it_waits_and_why() {
+        let retry = Happened {
+            message: "retrying".into(),
+            error: Some("Vipps MobilePay answered 503".into()),
+            wait_ms: Some(109),
+        };
+        assert_eq!(
+            retry.text(),
+            "retrying in 109 ms: Vipps MobilePay answered 503"
+        );
+        let giving_up = Happened {
+            message: "giving up".into(),
+            error: Some("the error, said once by the command".into()),
+            wait_ms: None,
+        };
+        assert_eq!(giving_up.text(), "giving up");
     }
 
     #[test]

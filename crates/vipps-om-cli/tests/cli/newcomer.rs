@@ -58,11 +58,23 @@ async fn v_prints_one_line_per_api_call_with_endpoint_order_status_attempt_and_l
     ] {
         assert!(receipt.contains(field), "{field} missing in {receipt}");
     }
+    // The retry, with the fields known then and why.
+    let retries: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("api event: "))
+        .collect();
+    assert_eq!(retries.len(), 1, "{err}");
+    assert!(
+        retries[0]
+            .contains("order_id=order-v-1 payment_type=ecom status=500 attempt=1 latency_ms="),
+        "{err}"
+    );
+    assert!(retries[0].contains(" → retrying in "), "{err}");
     // No secrets, no token, no debug output of the HTTP libraries.
     for secret in [CLIENT_SECRET, SUBSCRIPTION_KEY, "Bearer", "eyJ"] {
         assert!(!err.contains(secret), "{secret} in:\n{err}");
     }
-    assert!(!err.contains("DEBUG"), "{err}");
+    assert!(!err.contains("DEBUG") && !err.contains("INFO"), "{err}");
 
     // Without -v: none of these lines.
     let assert = env
@@ -73,6 +85,39 @@ async fn v_prints_one_line_per_api_call_with_endpoint_order_status_attempt_and_l
         .await
         .success();
     assert_eq!(stderr(&assert), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_that_fails_for_good_is_said_once() {
+    let env = Env::start().await;
+    for verbosity in [None, Some("-v")] {
+        env.sim
+            .inject_fault(Fault::status(Route::GetOrder, 503).times(4))
+            .expect("fault accepted");
+        let assert = env
+            .cmd()
+            .args(verbosity)
+            .args(["order", "get", "order-down"])
+            .run()
+            .await
+            .code(3);
+        let err = stderr(&assert);
+        // The failure is the error message, not also a log line.
+        assert!(!err.contains("WARN") && !err.contains("INFO"), "{err}");
+        assert_eq!(err.lines().filter(|l| l.starts_with("error: ")).count(), 1);
+        let lines = |what: &str| err.lines().filter(|l| l.contains(what)).count();
+        if verbosity.is_some() {
+            assert_eq!(lines(" → retrying in "), 3, "{err}");
+            assert_eq!(lines(" → giving up"), 1, "{err}");
+            assert_eq!(
+                lines("order_id=order-down payment_type=ecom status=503 attempt=4"),
+                2,
+                "{err}"
+            );
+        } else {
+            assert_eq!(lines("api call"), 0, "{err}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
