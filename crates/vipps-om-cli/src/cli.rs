@@ -368,8 +368,9 @@ pub(crate) enum ImageCommand {
     Upload {
         /// The image file.
         file: PathBuf,
-        /// The image id (default: derived from the content, so re-running is safe).
-        #[arg(long)]
+        /// The image id (default: derived from the content, so re-running
+        /// is safe); `--image-id` is accepted too, as categories name it.
+        #[arg(long, alias = "image-id")]
         id: Option<String>,
     },
 }

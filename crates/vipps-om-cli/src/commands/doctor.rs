@@ -100,8 +100,8 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
             Err(e) => fail(&mut checks, "client", e.to_string(), ExitCode::Usage),
             Ok(client) => match client.token_info().await {
                 Err(e) => {
-                    let code = Failure::from(e.clone()).code;
-                    fail(&mut checks, "access token", e.to_string(), code);
+                    let (detail, code) = said(e);
+                    fail(&mut checks, "access token", detail, code);
                 }
                 Ok(info) => {
                     checks.push(Check {
@@ -117,7 +117,10 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
                             verdict: Verdict::Pass,
                             detail: "the keys and Merchant-Serial-Number belong together and may use Order Management".into(),
                         }),
-                        Err(e @ Error::Forbidden { .. }) => fail(&mut checks, "Order Management access", e.to_string(), ExitCode::Auth),
+                        Err(e @ Error::Forbidden { .. }) => {
+                            let (detail, code) = said(e);
+                            fail(&mut checks, "Order Management access", detail, code)
+                        }
                         Err(e @ Error::Unauthorized { cause: AuthFailure::AccessToken, .. }) => fail(
                             &mut checks,
                             "Order Management access",
@@ -125,8 +128,8 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
                             ExitCode::Auth,
                         ),
                         Err(e) => {
-                            let code = Failure::from(e.clone()).code;
-                            fail(&mut checks, "Order Management access", e.to_string(), code)
+                            let (detail, code) = said(e);
+                            fail(&mut checks, "Order Management access", detail, code)
                         }
                     }
                 }
@@ -163,4 +166,19 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
             status: None,
         })
     }
+}
+
+/// An error as one line of the list (the service's own words after ours,
+/// as the command's error message has them on a line of their own), and
+/// the exit code it stands for.
+fn said(error: Error) -> (String, ExitCode) {
+    let failure = Failure::from(error);
+    let detail = failure
+        .message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    (detail, failure.code)
 }

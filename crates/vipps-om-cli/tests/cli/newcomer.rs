@@ -255,12 +255,35 @@ async fn a_refused_secret_is_said_with_balanced_parentheses_and_the_service_word
         );
     }
     assert!(!err.contains("not-the-secret"), "{err}");
+
+    // The go-live check says it on one line, as balanced.
+    let assert = env
+        .cmd()
+        .env("VIPPS_CLIENT_SECRET", "not-the-secret")
+        .args(["doctor"])
+        .run()
+        .await
+        .code(4);
+    let out = stdout(&assert);
+    let line = out
+        .lines()
+        .find(|l| l.contains("access token"))
+        .unwrap_or_else(|| panic!("no access token check in {out}"));
+    assert!(
+        line.contains("; the service answered: invalid_client"),
+        "{line}"
+    );
+    assert_eq!(
+        line.matches('(').count(),
+        line.matches(')').count(),
+        "{line}"
+    );
 }
 
 // ------------------------------------------------------------ 6. names
 
 #[tokio::test(flavor = "multi_thread")]
-async fn category_set_and_add_take_category_and_accept_type() {
+async fn the_same_option_has_the_same_name_in_every_command() {
     let env = Env::start().await;
     for (command, flag) in [
         ("set", "--category"),
@@ -277,6 +300,17 @@ async fn category_set_and_add_take_category_and_accept_type() {
     }
     let help = env.bare().args(["category", "add", "--help"]).run().await;
     assert!(stdout(&help.success()).contains("--category <CATEGORY>"));
+    // An image id is `--image-id` where a category takes it; `image
+    // upload` names it `--id` and takes `--image-id` too.
+    let file = env.write("logo.png", png(256, 256));
+    let assert = env
+        .cmd()
+        .args(["image", "upload", "--image-id", "shop-logo", "--json"])
+        .arg(&file)
+        .run()
+        .await
+        .success();
+    assert_eq!(stdout_json(&assert)["imageId"], "shop-logo");
 }
 
 #[tokio::test(flavor = "multi_thread")]
