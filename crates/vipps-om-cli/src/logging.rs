@@ -13,9 +13,9 @@
 //!
 //! `RUST_LOG`, when set, replaces the level filter (the `-v` call lines
 //! stay as the flag says). Below `-vv`, the library's validation warnings
-//! and its "giving up" are not logged: every command prints them itself,
-//! once (the warnings with the field they concern, the failure as its
-//! error message). Secrets never reach these logs: the client keeps
+//! and its "giving up" are not logged for commands that print them
+//! themselves, once (the warnings with the field they concern, the failure
+//! as its error message); the services (`outbox`, `console`) log them. Secrets never reach these logs: the client keeps
 //! them in types that do not print them, and the call lines show only the
 //! fields listed above.
 
@@ -50,13 +50,25 @@ const QUIET_AT_DEBUG: &[&str] = &[
     "tower_http",
 ];
 
+/// How a command reports on the API calls it makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reporting {
+    /// A command that makes its calls and ends: it prints the validation
+    /// warnings of what it sends, and a call that failed for good is its
+    /// error message.
+    Command,
+    /// A service (`outbox`, `console`): calls fail and are retried while
+    /// it runs, with nobody to print them but the log.
+    Service,
+}
+
 /// The level filter for a number of `-v`.
-fn filter(verbosity: u8) -> String {
+fn filter(verbosity: u8, reporting: Reporting) -> String {
     match verbosity {
-        // The library's validation warnings (`vipps_om::api`) are printed
-        // by the commands themselves.
-        // ... and a call that failed for good (`vipps_om::client`'s
-        // "giving up") is the command's error message.
+        0 | 1 if reporting == Reporting::Service => "warn".to_owned(),
+        // The library's validation warnings (`vipps_om::api`) and a call
+        // that failed for good (`vipps_om::client`'s "giving up") are
+        // what the command prints itself.
         0 | 1 => "warn,vipps_om::api=error,vipps_om::client=error".to_owned(),
         2 => {
             let mut filter = "debug".to_owned();
@@ -70,9 +82,9 @@ fn filter(verbosity: u8) -> String {
 }
 
 /// Installs the logger for a run (a second call does nothing).
-pub(crate) fn init(verbosity: u8) {
-    let level =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter(verbosity)));
+pub(crate) fn init(verbosity: u8, reporting: Reporting) {
+    let level = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(filter(verbosity, reporting)));
     let fmt = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
@@ -270,12 +282,15 @@ mod tests {
 
     #[test]
     fn debug_level_keeps_the_http_stack_at_warn() {
-        let filter = filter(2);
+        let filter = filter(2, Reporting::Command);
         for target in ["hyper", "reqwest", "rustls", "h2", "sqlx"] {
             assert!(filter.contains(&format!(",{target}=warn")), "{filter}");
         }
         assert!(filter.starts_with("debug"));
-        assert_eq!(super::filter(3), "trace");
+        assert_eq!(super::filter(3, Reporting::Command), "trace");
+        // A service keeps the library's warnings: nobody else prints them.
+        assert_eq!(super::filter(0, Reporting::Service), "warn");
+        assert!(super::filter(0, Reporting::Command).contains("vipps_om::client=error"));
     }
 
     #[test]

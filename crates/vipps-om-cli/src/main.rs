@@ -37,7 +37,11 @@ fn main() -> std::process::ExitCode {
             Ok(())
         }
         command => {
-            logging::init(cli.verbose);
+            let reporting = match command {
+                Command::Outbox(_) | Command::Console(_) => logging::Reporting::Service,
+                _ => logging::Reporting::Command,
+            };
+            logging::init(cli.verbose, reporting);
             // Flags after the subcommand win over those before it.
             let connection = command
                 .connection()
