@@ -295,7 +295,8 @@ pub(crate) struct ReceiptAddArgs {
     /// Receipts sent at the same time with --bulk.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) concurrency: u16,
-    /// Where --bulk writes the lines that failed, with reasons (default: FILE.failed.jsonl).
+    /// Where --bulk writes the lines that failed, with reasons (default: FILE.failed.jsonl
+    /// beside FILE; given to --bulk again, that file is replaced by what still fails).
     #[arg(long, value_name = "FILE")]
     pub(crate) failed_out: Option<PathBuf>,
     /// Send without local validation (the API still validates).
