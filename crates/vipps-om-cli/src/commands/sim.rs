@@ -96,9 +96,12 @@ async fn serve(config: Simulator) -> anyhow::Result<()> {
         }
         other => anyhow::Error::new(other),
     })?;
+    // Listening for the stop signals before the banner: a program that
+    // reads the banner and stops the simulator at once gets a clean stop.
+    let stop = StopSignals::listen()?;
     print_banner(&sim).context("cannot write to standard output")?;
     tracing::info!(base_url = sim.base_url(), "simulator listening");
-    wait_for_stop_signal().await?;
+    stop.wait().await?;
     tracing::info!("shutting down");
     sim.shutdown()
         .await
@@ -223,22 +226,48 @@ fn init_logging() {
         .try_init();
 }
 
-/// Waits for Ctrl-C, or SIGTERM on Unix.
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
+/// Ctrl-C, and SIGTERM on Unix, listened for from the moment they are
+/// created.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("cannot listen for SIGTERM")?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C")?,
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> anyhow::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?,
+                terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    Ok(())
+
+    /// Waits for the first of them.
+    async fn wait(self) -> anyhow::Result<()> {
+        #[cfg(unix)]
+        {
+            let StopSignals {
+                mut interrupt,
+                mut terminate,
+            } = self;
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
