@@ -132,6 +132,32 @@ pub(crate) async fn record_fix(
     result.map_err(|e| outbox_failed(&signed.ctx, e))
 }
 
+/// The jobs of an order, with the image each failed category job names
+/// (read from its stored request), for the cause shown with it.
+pub(crate) async fn load_jobs(
+    state: &AppState,
+    key: &OrderKey<'_>,
+) -> Result<views::order::Jobs, OutboxError> {
+    let list = key.jobs(&state.outbox).await?;
+    let mut named_images = Vec::new();
+    for job in list.iter().filter(|j| {
+        j.state == vipps_om_outbox::JobState::Failed
+            && matches!(
+                j.kind,
+                vipps_om_outbox::JobKind::CategoryV2 | vipps_om_outbox::JobKind::CategoryV3
+            )
+    }) {
+        let payload = state.outbox.job_payload(job.id).await?;
+        if let Some(image) = serde_json::from_str::<serde_json::Value>(&payload)
+            .ok()
+            .and_then(|v| v.get("imageId")?.as_str().map(str::to_owned))
+        {
+            named_images.push((job.id, image));
+        }
+    }
+    Ok(views::order::Jobs { list, named_images })
+}
+
 /// Writes to the audit log; a failure is logged, not shown.
 pub(crate) async fn audit(state: &AppState, entry: NewAudit<'_>) {
     if let Err(e) = state.store.audit(&entry).await {
