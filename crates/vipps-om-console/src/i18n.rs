@@ -287,7 +287,10 @@ texts! {
 impl Lang {
     /// The app's button label of a category in this language (an unknown
     /// category shows as sent).
-    pub fn category_label(self, category: &vipps_om::CategoryType) -> std::borrow::Cow<'static, str> {
+    pub fn category_label(
+        self,
+        category: &vipps_om::CategoryType,
+    ) -> std::borrow::Cow<'static, str> {
         use vipps_om::CategoryType as C;
         let key = match category {
             C::General => T::CatGeneral,
@@ -364,7 +367,10 @@ mod tests {
         }
         assert_eq!(Lang::Nb.unit(&QuantityUnit::Pcs), "stk");
         assert_eq!(Lang::En.unit(&QuantityUnit::Pcs), "pcs");
-        assert_eq!(Lang::En.category_label(&CategoryType::Delivery), "Track delivery");
+        assert_eq!(
+            Lang::En.category_label(&CategoryType::Delivery),
+            "Track delivery"
+        );
     }
 
     #[test]

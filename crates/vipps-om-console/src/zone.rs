@@ -116,7 +116,11 @@ pub fn time(zone: &TimeZone, t: Timestamp) -> Markup {
     };
     let local = jiff::Timestamp::from_millisecond(t.as_millis())
         .ok()
-        .map(|ts| ts.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M:%S %Z").to_string());
+        .map(|ts| {
+            ts.to_zoned_datetime(zone.clone())
+                .strftime("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        });
     let hover = format!("{} UTC", plain(&utc));
     html! {
         time datetime=(utc) title=(hover) { (local.unwrap_or_else(|| hover.clone())) }
@@ -130,9 +134,15 @@ mod tests {
     #[test]
     fn the_browser_region_picks_the_zone() {
         let zone = |h: &str| from_accept_language(h).map(|z| name(&z).to_owned());
-        assert_eq!(zone("nb-NO,nb;q=0.9,en;q=0.8").as_deref(), Some("Europe/Oslo"));
+        assert_eq!(
+            zone("nb-NO,nb;q=0.9,en;q=0.8").as_deref(),
+            Some("Europe/Oslo")
+        );
         assert_eq!(zone("da-DK").as_deref(), Some("Europe/Copenhagen"));
-        assert_eq!(zone("en-US,en;q=0.5,fi;q=0.4").as_deref(), Some("Europe/Helsinki"));
+        assert_eq!(
+            zone("en-US,en;q=0.5,fi;q=0.4").as_deref(),
+            Some("Europe/Helsinki")
+        );
         assert_eq!(zone("sv").as_deref(), Some("Europe/Stockholm"));
         assert_eq!(zone("en"), None);
         assert_eq!(zone("en-US"), None, "several zones: no guess");

@@ -265,7 +265,11 @@ mod tests {
             (2, 1, 1)
         );
         assert_eq!(r.total, Amount::minor(90_000 + 11_500 - 20_000 + 5_000));
-        assert_eq!(r.returns[0].total, Amount::minor(-20_000), "a return counts negative");
+        assert_eq!(
+            r.returns[0].total,
+            Amount::minor(-20_000),
+            "a return counts negative"
+        );
         assert_eq!(r.items[0].total, Amount::minor(90_000));
         assert_eq!(r.amount_paid, r.total);
         assert_eq!(r.total_discount, Amount::minor(10_000));

@@ -45,21 +45,21 @@ pub(crate) async fn order(State(state): St, signed: Signed, Query(q): Query<Orde
     let body = views::order::page(ctx, search, &key, &fetched, &jobs, editor);
     if state.config.audit_page_views {
         audit(
-        &state,
-        NewAudit {
-            username: &signed.session.user.username,
-            action: "order.view",
-            order_id: Some(order_id.as_str()),
-            payment_type: Some(pt.as_str()),
-            detail: match &fetched {
-                Ok(_) => "viewed the order",
-                Err(Error::NotFound { .. }) => "looked for the order: not in the app",
-                Err(_) => "looked for the order: the API could not be asked",
+            &state,
+            NewAudit {
+                username: &signed.session.user.username,
+                action: "order.view",
+                order_id: Some(order_id.as_str()),
+                payment_type: Some(pt.as_str()),
+                detail: match &fetched {
+                    Ok(_) => "viewed the order",
+                    Err(Error::NotFound { .. }) => "looked for the order: not in the app",
+                    Err(_) => "looked for the order: the API could not be asked",
+                },
+                outcome: "ok",
             },
-            outcome: "ok",
-        },
-    )
-    .await;
+        )
+        .await;
     }
     Ok(respond(StatusCode::OK, page(ctx, order_id.as_str(), body)))
 }

@@ -8,12 +8,7 @@ use crate::store::{AuditEntry, AuditPage};
 use crate::web::Ctx;
 
 /// The audit log page (of one order when `order` is given).
-pub(crate) fn page(
-    ctx: &Ctx,
-    order: Option<&str>,
-    audit: &AuditPage,
-    page_views: bool,
-) -> Markup {
+pub(crate) fn page(ctx: &Ctx, order: Option<&str>, audit: &AuditPage, page_views: bool) -> Markup {
     let lang = ctx.lang;
     super::page(
         ctx,
@@ -31,15 +26,8 @@ pub(crate) fn page(
 
 fn table(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
     let lang = ctx.lang;
-    let [when_l, who_l, action_l, order_l, detail_l, outcome_l] = [
-        T::When,
-        T::Who,
-        T::Action,
-        T::Order,
-        T::Detail,
-        T::Outcome,
-    ]
-    .map(|t| lang.t(t));
+    let [when_l, who_l, action_l, order_l, detail_l, outcome_l] =
+        [T::When, T::Who, T::Action, T::Order, T::Detail, T::Outcome].map(|t| lang.t(t));
     html! {
         @if entries.is_empty() {
             p.muted { (lang.t(T::NoAudit)) }
@@ -68,7 +56,7 @@ fn table(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
                                     }
                                 }
                                 td.detail data-label=(detail_l) { (e.detail) }
-                                td.nowrap data-label=(outcome_l) class={ "outcome-" (e.outcome) } { (e.outcome) }
+                                td class={ "outcome-" (e.outcome) " nowrap" } data-label=(outcome_l) { (e.outcome) }
                             }
                         }
                     }

@@ -68,7 +68,11 @@ fn queued_text(lang: Lang, queued: &Queued) -> String {
         parts.push(format!("{} {}", lang.t(T::Updated), ids(&queued.updated)));
     }
     if !queued.retried.is_empty() {
-        parts.push(format!("{} {}", lang.t(T::RetriedJob), ids(&queued.retried)));
+        parts.push(format!(
+            "{} {}",
+            lang.t(T::RetriedJob),
+            ids(&queued.retried)
+        ));
     }
     for (old, new) in &queued.moved {
         parts.push(format!(

@@ -230,10 +230,12 @@ impl Jobs {
 
     /// The image a failed job of this order needs uploaded, if any.
     pub(crate) fn missing_image(&self) -> Option<&str> {
-        self.list.iter().find_map(|job| match cause(job, self.image_of(job.id)) {
-            Some(Cause::MissingImage(id)) => Some(id),
-            _ => None,
-        })
+        self.list
+            .iter()
+            .find_map(|job| match cause(job, self.image_of(job.id)) {
+                Some(Cause::MissingImage(id)) => Some(id),
+                _ => None,
+            })
     }
 }
 
@@ -286,7 +288,10 @@ fn cause_and_fix(ctx: &Ctx, job: &JobStatus, cause: &Cause<'_>, editor: bool) ->
         Cause::Rejected => (T::CauseRejected, T::FixRejected),
         Cause::Unreachable => (T::CauseUnreachable, T::FixUnreachable),
     };
-    let q = order_query(&job.order_id, &crate::links::payment_type(&job.payment_type));
+    let q = order_query(
+        &job.order_id,
+        &crate::links::payment_type(&job.payment_type),
+    );
     html! {
         div.notice.error.cause role="alert" {
             p { strong { (lang.t(T::CauseTitle)) ": " } span.why { (lang.t(why)) }
@@ -359,11 +364,7 @@ pub(crate) fn history(ctx: &Ctx, jobs: &Jobs, editor: bool) -> Markup {
 }
 
 /// The delivery history, or why the outbox could not be read.
-pub(crate) fn deliveries(
-    ctx: &Ctx,
-    jobs: &Result<Jobs, OutboxError>,
-    editor: bool,
-) -> Markup {
+pub(crate) fn deliveries(ctx: &Ctx, jobs: &Result<Jobs, OutboxError>, editor: bool) -> Markup {
     let lang = ctx.lang;
     html! {
         @match jobs {
