@@ -4,7 +4,8 @@
 //! delivery history from the outbox ([`vipps_om_outbox`]), and — with the
 //! editor role — retry a failed delivery, set the category link, or upload
 //! an image. Every sign-in and change is written to an append-only audit
-//! log.
+//! log (each order opened too, with [`ConsoleConfig::audit_page_views`]).
+//! Times show in the staff's time zone ([`zone`]) with UTC on hover.
 //!
 //! The console reads orders from the API but never writes to it: the
 //! outbox is the only writer of an order's category and images. A fix
