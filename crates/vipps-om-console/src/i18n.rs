@@ -257,6 +257,9 @@ texts! {
     UnitLitre => "l", "l";
     UnitKwh => "kWh", "kWh";
     Bytes => "bytes", "byte";
+    OutcomeOk => "ok", "ok";
+    OutcomeRefused => "refused", "avvist";
+    OutcomeFailed => "failed", "feilet";
     InApp => "in the app", "i appen";
     CauseTitle => "Why it failed", "Hvorfor den feilet";
     FixTitle => "What to do", "Hva du gjør";

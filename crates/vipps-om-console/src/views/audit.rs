@@ -56,13 +56,24 @@ fn table(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
                                     }
                                 }
                                 td.detail data-label=(detail_l) { (e.detail) }
-                                td class={ "outcome-" (e.outcome) " nowrap" } data-label=(outcome_l) { (e.outcome) }
+                                td class={ "outcome-" (e.outcome) " nowrap" } data-label=(outcome_l) { (outcome(lang, &e.outcome)) }
                             }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// An outcome in the page's language (one an older console wrote in
+/// other words shows as stored).
+fn outcome<'a>(lang: Lang, stored: &'a str) -> &'a str {
+    match stored {
+        "ok" => lang.t(T::OutcomeOk),
+        "refused" => lang.t(T::OutcomeRefused),
+        "failed" => lang.t(T::OutcomeFailed),
+        other => other,
     }
 }
 

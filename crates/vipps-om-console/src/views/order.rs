@@ -97,7 +97,7 @@ fn receipt_view(lang: Lang, r: &ReceiptSummary) -> Markup {
                     }
                 }
                 tfoot { tr {
-                    th scope="row" data-label=(lang.t(T::Total)) { (lang.t(T::Total)) }
+                    th scope="row" { (lang.t(T::Total)) }
                     td.num {}
                     td.num data-label=(tax_l) { (money(r.total_tax, c)) }
                     td.num #order-total data-label=(incl_l) { (money(r.total, c)) }
