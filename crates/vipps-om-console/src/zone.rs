@@ -77,7 +77,7 @@ pub fn from_accept_language(header: &str) -> Option<TimeZone> {
         })
         .collect();
     // Stable: equal weights keep the header's order.
-    tags.sort_by(|a, b| b.0.cmp(&a.0));
+    tags.sort_by_key(|t| std::cmp::Reverse(t.0));
     tags.into_iter().find_map(|(_, tag)| {
         let mut subtags = tag.split(['-', '_']);
         let language = subtags.next().unwrap_or("");

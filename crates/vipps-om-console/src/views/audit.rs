@@ -68,7 +68,7 @@ fn table(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
 
 /// An outcome in the page's language (one an older console wrote in
 /// other words shows as stored).
-fn outcome<'a>(lang: Lang, stored: &'a str) -> &'a str {
+fn outcome(lang: Lang, stored: &str) -> &str {
     match stored {
         "ok" => lang.t(T::OutcomeOk),
         "refused" => lang.t(T::OutcomeRefused),
