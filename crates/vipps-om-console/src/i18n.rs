@@ -260,7 +260,6 @@ texts! {
     OutcomeOk => "ok", "ok";
     OutcomeRefused => "refused", "avvist";
     OutcomeFailed => "failed", "feilet";
-    InApp => "in the app", "i appen";
     CauseTitle => "Why it failed", "Hvorfor den feilet";
     FixTitle => "What to do", "Hva du gjør";
     TechnicalDetail => "What the API answered", "Hva API-et svarte";
@@ -305,6 +304,15 @@ impl Lang {
             other => return std::borrow::Cow::Owned(other.as_str().to_owned()),
         };
         std::borrow::Cow::Borrowed(self.t(key))
+    }
+
+    /// Where the customer sees the order: "in the Vipps app", "i
+    /// MobilePay-appen".
+    pub fn in_app(self, app: &str) -> String {
+        match self {
+            Lang::En => format!("in the {app} app"),
+            Lang::Nb => format!("i {app}-appen"),
+        }
     }
 
     /// What an outbox job delivers, in words.

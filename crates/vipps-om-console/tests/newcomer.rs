@@ -400,7 +400,10 @@ async fn the_preview_uses_the_colour_of_the_app_the_customer_has() {
         get("/order?order_id=order-no&payment_type=ecom", Some(&cookie)),
     )
     .await;
-    assert!(button(&no.body).contains("app-button vipps") && button(&no.body).contains("Vipps"));
+    assert!(
+        button(&no.body).contains("app-button vipps")
+            && button(&no.body).contains("in the Vipps app")
+    );
     for id in ["order-dk", "order-fi"] {
         let page = send(
             &env.router,
@@ -412,7 +415,7 @@ async fn the_preview_uses_the_colour_of_the_app_the_customer_has() {
         .await;
         let b = button(&page.body);
         assert!(
-            b.contains("app-button mobilepay") && b.contains("MobilePay"),
+            b.contains("app-button mobilepay") && b.contains("in the MobilePay app"),
             "{id}: {b}"
         );
     }

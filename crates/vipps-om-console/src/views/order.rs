@@ -172,7 +172,7 @@ pub(crate) fn order_summary(lang: Lang, summary: &OrderSummary) -> Markup {
                     @let label = lang.category_label(&button.category);
                     div.button-preview #category-button {
                         span class=(app.class()) { (label) }
-                        span.app-name.muted { (app.name()) " · " (lang.t(T::InApp)) }
+                        span.app-name.muted { (lang.in_app(app.name())) }
                     }
                     dl.facts {
                         dt { (lang.t(T::Label)) } dd { (label) }
