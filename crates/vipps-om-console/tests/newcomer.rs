@@ -202,6 +202,13 @@ async fn a_failed_delivery_leads_with_its_cause_and_the_fix() {
         "{}",
         form.body
     );
+    // The retry page says it too: retrying before the upload fails again.
+    let confirm = send(
+        &env.router,
+        get(&format!("/jobs/{}/retry", env.failed_job), Some(&cookie)),
+    )
+    .await;
+    assert!(confirm.body.contains("never uploaded"), "{}", confirm.body);
     // The outbox knows the order: no hint about the other payment type.
     assert!(
         !page.body.contains("Check the payment type"),

@@ -91,12 +91,15 @@ fn queued_text(lang: Lang, queued: &Queued) -> String {
 
 // ------------------------------------------------------------ retry
 
-pub(crate) fn retry_confirm(ctx: &Ctx, job: &JobStatus) -> Markup {
+pub(crate) fn retry_confirm(ctx: &Ctx, job: &JobStatus, image: Option<&str>) -> Markup {
     let lang = ctx.lang;
     let body = html! {
         section.card {
             p { (lang.t(T::Job)) " " (job.id.get()) ": " (lang.job_kind(job.kind)) " · " (lang.t(T::Order)) " " code { (job.order_id) } }
-            @if let Some(e) = &job.last_error { p.notice.error { (e) } }
+            @if let Some(cause) = super::order::cause(job, image) {
+                (super::order::cause_and_fix(ctx, job, &cause, true))
+            }
+            @if let Some(e) = &job.last_error { p.muted { (lang.t(T::TechnicalDetail)) ": " (e) } }
             p { (lang.t(T::RetryExplain)) }
             form method="post" action={ "/jobs/" (job.id.get()) "/retry" } {
                 (csrf(ctx))

@@ -278,7 +278,7 @@ pub(crate) fn cause<'a>(job: &JobStatus, image: Option<&'a str>) -> Option<Cause
 }
 
 /// The cause and the fix of a failed job, before the API's own words.
-fn cause_and_fix(ctx: &Ctx, job: &JobStatus, cause: &Cause<'_>, editor: bool) -> Markup {
+pub(crate) fn cause_and_fix(ctx: &Ctx, job: &JobStatus, cause: &Cause<'_>, editor: bool) -> Markup {
     let lang = ctx.lang;
     let (why, fix) = match cause {
         Cause::MissingImage(_) => (T::CauseMissingImage, T::FixMissingImage),
