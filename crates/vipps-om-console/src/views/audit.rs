@@ -48,7 +48,7 @@ fn table(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
                                 td.nowrap data-label=(when_l) { (when(ctx, e.at)) }
                                 td.nowrap data-label=(who_l) { (e.username) }
                                 td.nowrap data-label=(action_l) { code { (e.action) } }
-                                td data-label=(order_l) {
+                                td.nowrap data-label=(order_l) {
                                     @if let Some(order) = &e.order_id {
                                         @let pt = e.payment_type.as_deref().unwrap_or("ecom").to_lowercase();
                                         @let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("order_id", order).append_pair("payment_type", &pt).finish();
