@@ -71,14 +71,14 @@ pub(crate) fn order(
 fn receipt_text(r: &ReceiptSummary, style: &Style, out: &mut String) {
     let money = |a: Total| clean(&a.display(&r.currency));
     let _ = writeln!(out, "{}", style.strong("Order details"));
-    lines(&r.items, &r.currency, false, out);
+    lines(&r.items, &r.currency, out);
     if !r.shipping.is_empty() {
         let _ = writeln!(out, "  {}", style.dim("Shipping"));
-        lines(&r.shipping, &r.currency, false, out);
+        lines(&r.shipping, &r.currency, out);
     }
     if !r.returns.is_empty() {
         let _ = writeln!(out, "  {}", style.dim("Returns"));
-        lines(&r.returns, &r.currency, true, out);
+        lines(&r.returns, &r.currency, out);
     }
     out.push('\n');
     let _ = writeln!(
@@ -152,18 +152,15 @@ fn receipt_text(r: &ReceiptSummary, style: &Style, out: &mut String) {
     }
 }
 
-fn lines(lines: &[LineSummary], currency: &Currency, negative: bool, out: &mut String) {
+fn lines(lines: &[LineSummary], currency: &Currency, out: &mut String) {
     for line in lines {
         let qty = format!("{} {}", clean(&line.quantity), unit_label(line));
         let unit_price = line
             .unit_price
             .map(|p| format!("à {}", clean(&p.display(currency))))
             .unwrap_or_default();
-        let total = if negative {
-            Total::from_checked(line.total.checked_neg())
-        } else {
-            Total::Amount(line.total)
-        };
+        // Negative for returns already (the summary's sign).
+        let total = line.total;
         let rate = line.tax_rate.map(|r| r.to_string()).unwrap_or_default();
         let _ = writeln!(
             out,

@@ -5,7 +5,8 @@
 // what support staff do: sign in (and fail to), find an order, read the
 // receipt, see a failed delivery with its reason, fix it as editor (upload
 // the missing image, retry), be refused as viewer, have a forged form
-// refused, and find it all in the audit log. Screenshots go to
+// refused, and find it all in the audit log; then read it in bokmål on a
+// phone (390 px), where no table is wider than the screen. Screenshots go to
 // target/e2e-screenshots/.
 //
 // VIPPS_OM_BIN: the binary (default target/debug/vipps-om).
@@ -138,6 +139,12 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
     const failedText = await failed.innerText();
     assert.match(failedText, /imageId/);
     assert.match(failedText, /shop-logo/);
+    // It leads with the cause and the fix, in support words.
+    const cause = failed.locator('.cause');
+    assert.match(await cause.innerText(), /Why it failed: The category link names an image that was never uploaded: shop-logo/);
+    assert.match(await cause.innerText(), /What to do: Upload that image/);
+    assert.equal(await failed.evaluate((a) => a.querySelector('h3').nextElementSibling.classList.contains('cause')), true);
+    assert.doesNotMatch(await page.locator('main').innerText(), /Check the payment type/);
     assert.match(await page.locator('article.state-pending').innerText(), /Waits for an earlier job/);
     const jobId = (await failed.getAttribute('id')).replace('job-', '');
     await shot('04-failed-delivery');
@@ -145,7 +152,7 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
     // Fix it: upload the missing image, then retry.
     await page.getByRole('link', { name: 'Upload an image' }).click();
     await page.getByLabel(/Image file/).setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png(400, 400) });
-    await page.getByLabel(/Image id/).fill('shop-logo');
+    assert.equal(await page.getByLabel(/Image id/).inputValue(), 'shop-logo', 'filled in with the id the job needs');
     await page.getByRole('button', { name: 'Review' }).click();
     assert.equal(await page.locator('#image-id').innerText(), 'shop-logo');
     await page.locator('#confirm').click();
@@ -198,15 +205,56 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
     assert.match(audit, /editor\s+job\.retry\s+demo-1003/);
     assert.match(audit, /editor\s+image\.upload\s+demo-1003/);
     assert.match(audit, /editor\s+login\s+wrong password from 127\.0\.0\.1\s+refused/);
+    assert.doesNotMatch(audit, /order\.view/, 'page views are off by default');
+    // Times in the staff's zone with UTC on hover; short columns on one line.
+    assert.match(await page.locator('#audit time').first().getAttribute('title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    const wrapped = await page.locator('#audit td.nowrap').evaluateAll((cells) =>
+      cells.filter((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.bottom)));
+        return lines.size > 1;
+      }).map((td) => td.innerText));
+    assert.deepEqual(wrapped, [], 'no short column breaks over lines at desktop width');
     await shot('09-audit-log');
 
     // Norwegian at the switch; readable on a phone.
     await page.getByRole('link', { name: 'Norsk (bokmål)' }).click();
     assert.match(await page.locator('h1').innerText(), /Revisjonslogg/);
     await page.setViewportSize({ width: 390, height: 844 });
+    // On a phone no table is wider than the screen, and no cell is so
+    // narrow that its words break letter by letter.
+    const fitsThePhone = async (where) => {
+      const report = await page.evaluate(() => {
+        const width = window.innerWidth;
+        const tables = [...document.querySelectorAll('table')].map((t) => ({
+          right: t.getBoundingClientRect().right,
+          scroll: t.scrollWidth,
+        }));
+        const narrow = [...document.querySelectorAll('td, th')]
+          // Shown cells (a stacked table's header row is moved off screen
+          // for screen readers).
+          .filter((c) => c.offsetParent !== null && c.innerText.trim() !== '' && c.getBoundingClientRect().right > 0)
+          .filter((c) => c.getBoundingClientRect().width < 150)
+          .map((c) => c.innerText);
+        return { width, page: document.documentElement.scrollWidth, tables, narrow };
+      });
+      assert.ok(report.tables.length > 0, `${where}: tables`);
+      for (const t of report.tables) {
+        assert.ok(t.right <= report.width && t.scroll <= report.width, `${where}: a table is wider than the screen: ${JSON.stringify(report)}`);
+      }
+      assert.ok(report.page <= report.width, `${where}: the page scrolls sideways: ${report.page} > ${report.width}`);
+      assert.deepEqual(report.narrow, [], `${where}: cells too narrow to read`);
+    };
+    await fitsThePhone('audit log');
+    await shot('10-phone-audit');
     await page.goto(`${base}/order?order_id=demo-1001&payment_type=ecom`);
     assert.match(await page.locator('#seen-title').innerText(), /Slik kunden ser den/);
-    await shot('10-phone-bokmal');
+    assert.equal(await page.locator('#category-button .app-button').innerText(), 'Kvittering');
+    assert.match(await page.locator('main').innerText(), /\b2 stk\b/);
+    assert.doesNotMatch(await page.locator('main').innerText(), /\bpcs\b|Receipt\b/);
+    await fitsThePhone('order');
+    await shot('11-phone-bokmal');
   } catch (error) {
     await shot('failure').catch(() => {});
     error.message += `\n--- console output ---\n${demo.output()}`;

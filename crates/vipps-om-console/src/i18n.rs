@@ -240,6 +240,106 @@ texts! {
     Outcome => "Result", "Resultat";
     NoAudit => "Nothing logged yet.", "Ingenting logget ennå.";
     AuditOfOrder => "Audit log of this order", "Revisjonslogg for ordren";
+    CatGeneral => "Order details", "Ordredetaljer";
+    CatReceipt => "Receipt", "Kvittering";
+    CatOrderConfirmation => "Order confirmation", "Ordrebekreftelse";
+    CatDelivery => "Track delivery", "Spor leveransen";
+    CatTicket => "Ticket", "Billett";
+    CatBooking => "Booking", "Reservasjon";
+    KindImage => "image", "bilde";
+    KindCategoryV2 => "category (v2)", "kategori (v2)";
+    KindCategoryV3 => "category (v3)", "kategori (v3)";
+    KindReceipt => "order details (receipt)", "ordredetaljer (kvittering)";
+    UnitPcs => "pcs", "stk";
+    UnitKg => "kg", "kg";
+    UnitKm => "km", "km";
+    UnitMinute => "min", "min";
+    UnitLitre => "l", "l";
+    UnitKwh => "kWh", "kWh";
+    Bytes => "bytes", "byte";
+    OutcomeOk => "ok", "ok";
+    OutcomeRefused => "refused", "avvist";
+    OutcomeFailed => "failed", "feilet";
+    CauseTitle => "Why it failed", "Hvorfor den feilet";
+    FixTitle => "What to do", "Hva du gjør";
+    TechnicalDetail => "What the API answered", "Hva API-et svarte";
+    CauseMissingImage => "The category link names an image that was never uploaded:", "Kategorilenken viser til et bilde som aldri er lastet opp:";
+    FixMissingImage => "Upload that image (the form is filled in with its id), then retry this delivery.", "Last opp bildet (skjemaet er fylt ut med id-en), og prøv leveringen igjen.";
+    UploadThisImage => "Upload image", "Last opp bildet";
+    CauseDifferent => "The app already has different content for this order or image id, and it cannot be replaced.", "Appen har allerede annet innhold for denne ordren eller bilde-id-en, og det kan ikke erstattes.";
+    FixDifferent => "Nothing to retry: the customer sees what was stored first. For an image, upload it under a new id and use that id in the category link.", "Ingenting å prøve igjen: kunden ser det som ble lagret først. For et bilde: last det opp med en ny id og bruk den id-en i kategorilenken.";
+    CauseRejected => "The API refused some fields of what the shop sent (listed below).", "API-et avviste noen felter i det butikken sendte (se listen under).";
+    FixRejected => "A retry sends the same content and fails again. Correct the fields: set the category link again here, or ask the shop's developers to send corrected order details.", "Et nytt forsøk sender det samme innholdet og feiler igjen. Rett feltene: sett kategorilenken på nytt her, eller be butikkens utviklere sende rettede ordredetaljer.";
+    CauseKeys => "The API refused the console's API keys.", "API-et avviste konsollens API-nøkler.";
+    FixKeys => "Ask the team that runs the console to check the API keys and the merchant serial number; retry after that.", "Be de som drifter konsollen sjekke API-nøklene og salgsstedsnummeret (MSN); prøv igjen etterpå.";
+    CauseNoOrder => "The API does not know this payment.", "API-et kjenner ikke denne betalingen.";
+    FixNoOrder => "Check that the payment exists and that its payment type is right; retry once it does.", "Sjekk at betalingen finnes og at betalingstypen stemmer; prøv igjen når den finnes.";
+    CauseUnreachable => "The API could not be reached or answered with an error, attempt after attempt.", "API-et kunne ikke nås eller svarte med feil, forsøk etter forsøk.";
+    FixUnreachable => "Retry in a while. If it keeps failing, tell the team that runs the console.", "Prøv igjen om en stund. Feiler det fortsatt, si fra til de som drifter konsollen.";
+    PageViewsOff => "Page views are not logged (start the console with --audit-page-views to log them).", "Sidevisninger logges ikke (start konsollen med --audit-page-views for å logge dem).";
+    TimesIn => "Times are shown in", "Tidene vises i";
+    UtcOnHover => "(UTC when you point at them)", "(UTC når du peker på dem)";
+    Updated => "updated job", "oppdaterte jobb";
+    RetriedJob => "sent job again", "sendte jobb på nytt";
+    MovedJob => "moved job", "flyttet jobb";
+    BehindImageAs => "behind its image as job", "bak bildet som jobb";
+    EnqueuedJob => "queued new job", "la ny jobb i kø";
+}
+
+impl Lang {
+    /// The app's button label of a category in this language (an unknown
+    /// category shows as sent).
+    pub fn category_label(
+        self,
+        category: &vipps_om::CategoryType,
+    ) -> std::borrow::Cow<'static, str> {
+        use vipps_om::CategoryType as C;
+        let key = match category {
+            C::General => T::CatGeneral,
+            C::Receipt => T::CatReceipt,
+            C::OrderConfirmation => T::CatOrderConfirmation,
+            C::Delivery => T::CatDelivery,
+            C::Ticket => T::CatTicket,
+            C::Booking => T::CatBooking,
+            other => return std::borrow::Cow::Owned(other.as_str().to_owned()),
+        };
+        std::borrow::Cow::Borrowed(self.t(key))
+    }
+
+    /// Where the customer sees the order: "in the Vipps app", "i
+    /// MobilePay-appen".
+    pub fn in_app(self, app: &str) -> String {
+        match self {
+            Lang::En => format!("in the {app} app"),
+            Lang::Nb => format!("i {app}-appen"),
+        }
+    }
+
+    /// What an outbox job delivers, in words.
+    pub fn job_kind(self, kind: vipps_om_outbox::JobKind) -> &'static str {
+        use vipps_om_outbox::JobKind as K;
+        match kind {
+            K::Image => self.t(T::KindImage),
+            K::CategoryV2 => self.t(T::KindCategoryV2),
+            K::CategoryV3 => self.t(T::KindCategoryV3),
+            K::Receipt => self.t(T::KindReceipt),
+        }
+    }
+
+    /// The short name of a quantity unit (an unknown unit shows as sent).
+    pub fn unit(self, unit: &vipps_om::QuantityUnit) -> std::borrow::Cow<'static, str> {
+        use vipps_om::QuantityUnit as U;
+        let key = match unit {
+            U::Pcs => T::UnitPcs,
+            U::Kg => T::UnitKg,
+            U::Km => T::UnitKm,
+            U::Minute => T::UnitMinute,
+            U::Litre => T::UnitLitre,
+            U::Kwh => T::UnitKwh,
+            other => return std::borrow::Cow::Owned(other.as_str().to_lowercase()),
+        };
+        std::borrow::Cow::Borrowed(self.t(key))
+    }
 }
 
 #[cfg(test)]
@@ -257,6 +357,31 @@ mod tests {
         assert_eq!(Lang::from_accept_language("fr"), Lang::En);
         assert_eq!(Lang::from_accept_language(""), Lang::En);
         assert_eq!(Lang::from_accept_language("nb;q=0,en"), Lang::En);
+    }
+
+    #[test]
+    fn bokmal_names_categories_job_kinds_and_units_in_norwegian() {
+        use vipps_om::{CategoryType, QuantityUnit};
+        use vipps_om_outbox::JobKind;
+        for c in [
+            CategoryType::General,
+            CategoryType::Receipt,
+            CategoryType::OrderConfirmation,
+            CategoryType::Delivery,
+            CategoryType::Ticket,
+            CategoryType::Booking,
+        ] {
+            assert_ne!(Lang::Nb.category_label(&c), c.button_label(), "{c:?}");
+        }
+        for k in JobKind::ALL {
+            assert_ne!(Lang::Nb.job_kind(k), k.describe(), "{k:?}");
+        }
+        assert_eq!(Lang::Nb.unit(&QuantityUnit::Pcs), "stk");
+        assert_eq!(Lang::En.unit(&QuantityUnit::Pcs), "pcs");
+        assert_eq!(
+            Lang::En.category_label(&CategoryType::Delivery),
+            "Track delivery"
+        );
     }
 
     #[test]

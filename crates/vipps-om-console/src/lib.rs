@@ -4,7 +4,8 @@
 //! delivery history from the outbox ([`vipps_om_outbox`]), and — with the
 //! editor role — retry a failed delivery, set the category link, or upload
 //! an image. Every sign-in and change is written to an append-only audit
-//! log.
+//! log (each order opened too, with [`ConsoleConfig::audit_page_views`]).
+//! Times show in the staff's time zone ([`zone`]) with UTC on hover.
 //!
 //! The console reads orders from the API but never writes to it: the
 //! outbox is the only writer of an order's category and images. A fix
@@ -84,6 +85,7 @@ pub mod store;
 pub mod uploads;
 mod views;
 mod web;
+pub mod zone;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -122,6 +124,14 @@ pub struct ConsoleConfig {
     pub forwarded_header: ForwardedHeader,
     /// How long a checked image waits for its editor's confirmation.
     pub upload_ttl: Duration,
+    /// Also write every order a user looks at to the audit log
+    /// (`order.view`). Off by default: the log holds sign-ins and changes
+    /// (`vipps-om console --audit-page-views` turns it on).
+    pub audit_page_views: bool,
+    /// The time zone (IANA name, e.g. `Europe/Oslo`) every time is shown
+    /// in. `None`: each browser's `Accept-Language` region, else UTC
+    /// ([`zone`]). Always with the UTC time on hover.
+    pub time_zone: Option<String>,
 }
 
 impl Default for ConsoleConfig {
@@ -134,6 +144,8 @@ impl Default for ConsoleConfig {
             trusted_proxies: Vec::new(),
             forwarded_header: ForwardedHeader::default(),
             upload_ttl: Duration::from_secs(15 * 60),
+            audit_page_views: false,
+            time_zone: None,
         }
     }
 }
@@ -149,6 +161,8 @@ pub(crate) struct AppState {
     pub(crate) hash_gate: limiter::HashGate,
     pub(crate) login_tokens: auth::LoginTokens,
     pub(crate) uploads: uploads::PendingUploads,
+    /// [`ConsoleConfig::time_zone`], read.
+    pub(crate) time_zone: Option<jiff::tz::TimeZone>,
 }
 
 impl AppState {
@@ -205,6 +219,12 @@ impl Console {
         hasher: PasswordHasherConfig,
         config: ConsoleConfig,
     ) -> Result<Console, StoreError> {
+        let time_zone = config
+            .time_zone
+            .as_deref()
+            .map(zone::named)
+            .transpose()
+            .map_err(StoreError::Setup)?;
         let login_tokens =
             auth::LoginTokens::new().map_err(|e| StoreError::Setup(e.to_string()))?;
         let store = Store::for_outbox(&outbox).await?;
@@ -219,6 +239,7 @@ impl Console {
                 hash_gate: limiter::HashGate::new(&config.login_policy),
                 login_tokens,
                 uploads: uploads::PendingUploads::new(config.upload_ttl),
+                time_zone,
                 config,
             }),
         })

@@ -29,7 +29,8 @@ pub enum StoreError {
     /// An account of that name exists already.
     #[error("the account {0:?} exists already")]
     UserExists(String),
-    /// The console could not be set up (no randomness for its keys).
+    /// The console could not be set up (no randomness for its keys, or an
+    /// unknown [`crate::ConsoleConfig::time_zone`]).
     #[error("the console could not start: {0}")]
     Setup(String),
 }

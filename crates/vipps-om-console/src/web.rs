@@ -45,6 +45,8 @@ pub(crate) struct Ctx {
     pub(crate) address: String,
     /// The per-browser token of the sign-in form (from its cookie).
     pub(crate) login_token: Option<String>,
+    /// The staff's time zone ([`crate::zone`]).
+    pub(crate) zone: jiff::tz::TimeZone,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -294,12 +296,25 @@ pub(crate) async fn guard(
     let login_token = cookie(req.headers(), state.login_cookie())
         .filter(|t| login_token_shape(t))
         .map(str::to_owned);
+    let zone = state
+        .time_zone
+        .clone()
+        .or_else(|| {
+            crate::zone::from_accept_language(
+                req.headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        })
+        .unwrap_or(jiff::tz::TimeZone::UTC);
     let ctx = Ctx {
         lang,
         session,
         here,
         address,
         login_token,
+        zone,
     };
     if let Err(too_long) = query_check {
         return views::too_long(&ctx, &too_long);

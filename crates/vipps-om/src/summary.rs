@@ -97,8 +97,11 @@ pub struct LineSummary {
     pub discount: Option<Amount>,
     /// Tax rate, when readable.
     pub tax_rate: Option<TaxRate>,
-    /// Line total including tax and discount (positive, also for returns).
-    pub total: Amount,
+    /// Line total including tax and discount, with the sign it counts
+    /// with in the totals: negative for a return (as the CLI and the
+    /// console show it). [`Total::Overflow`] only for a return of an
+    /// amount that has no negative (`i64::MIN` minor units).
+    pub total: Total,
     /// Link to the product.
     pub product_url: Option<String>,
 }
@@ -207,7 +210,7 @@ fn line_summary(line: &OrderLine) -> LineSummary {
         unit_price: info.and_then(|u| u.unit_price),
         discount: line.discount.filter(|d| *d != Amount::ZERO),
         tax_rate: line.effective_tax_rate(),
-        total: line.total_amount,
+        total: Total::from_checked(line.signed_total()),
         product_url: line.product_url.clone(),
     }
 }
@@ -262,6 +265,12 @@ mod tests {
             (2, 1, 1)
         );
         assert_eq!(r.total, Amount::minor(90_000 + 11_500 - 20_000 + 5_000));
+        assert_eq!(
+            r.returns[0].total,
+            Amount::minor(-20_000),
+            "a return counts negative"
+        );
+        assert_eq!(r.items[0].total, Amount::minor(90_000));
         assert_eq!(r.amount_paid, r.total);
         assert_eq!(r.total_discount, Amount::minor(10_000));
         let rates: Vec<_> = r

@@ -53,6 +53,17 @@ pub(crate) struct ConsoleArgs {
     #[arg(long, value_enum, default_value_t = ForwardedHeaderArg::XForwardedFor, value_name = "HEADER")]
     pub(crate) forwarded_header: ForwardedHeaderArg,
 
+    /// Also log every order a user opens (`order.view`) in the audit log.
+    /// Off by default: the log holds sign-ins and changes.
+    #[arg(long)]
+    pub(crate) audit_page_views: bool,
+
+    /// Show every time in this time zone (IANA name, e.g. Europe/Oslo),
+    /// with UTC on hover. Default: each browser's region
+    /// (Accept-Language, e.g. nb-NO → Europe/Oslo), else UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) time_zone: Option<String>,
+
     /// The outbox database (shared with `vipps-om outbox`): sqlite://PATH?mode=rwc
     /// or postgres://USER:PASSWORD@HOST/DB (default: outbox.db in the user's data directory).
     #[arg(
@@ -215,6 +226,8 @@ pub(crate) async fn run(ctx: &Context, args: ConsoleArgs) -> Result<(), Failure>
         secure_cookies: args.behind_tls_proxy(),
         trusted_proxies,
         forwarded_header: args.forwarded_header.into(),
+        audit_page_views: args.audit_page_views,
+        time_zone: args.time_zone.clone(),
         ..ConsoleConfig::default()
     };
     let console = Console::new(outbox, client, hasher, config)

@@ -51,6 +51,6 @@ pub(crate) async fn audit_page(
         .map_err(|e| internal(ctx, e))?;
     Ok(respond(
         StatusCode::OK,
-        views::audit::page(ctx, order, &audit),
+        views::audit::page(ctx, order, &audit, state.config.audit_page_views),
     ))
 }

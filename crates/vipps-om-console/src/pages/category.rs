@@ -9,7 +9,7 @@ use serde::Deserialize;
 use vipps_om::summary::OrderSummary;
 use vipps_om::{Category, CategoryType, ImageId, OrderId, PaymentType, Validate};
 
-use super::{AppError, Page, St, record_fix};
+use super::{AppError, Page, St, load_jobs, record_fix};
 use crate::delivery;
 use crate::links::{payment_type, pt_code};
 use crate::views::{self, respond};
@@ -114,16 +114,16 @@ pub(crate) async fn category_review(
     Form(form): Form<CategoryForm>,
 ) -> Page {
     let (order_id, pt, category, warnings) = editor_category(&signed, &form)?;
-    let current = state
-        .client
-        .orders()
-        .get(&pt, &order_id)
-        .await
-        .ok()
-        .and_then(|o| o.category);
+    // The preview is the order as the customer will see it: the new
+    // button over the order details the API already has.
+    let order = state.client.orders().get(&pt, &order_id).await.ok();
+    let (current, receipt) = match order {
+        Some(order) => (order.category, order.receipt),
+        None => (None, None),
+    };
     let preview = OrderSummary::new(&vipps_om::OrderV2Response::new(
         Some(category.clone()),
-        None,
+        receipt,
     ));
     Ok(respond(
         StatusCode::OK,
@@ -159,7 +159,7 @@ pub(crate) async fn category_apply(
         detail.push_str(&format!(" with image {image}"));
     }
     let queued = record_fix(&state, &signed, &key, "category.set", &detail, result).await?;
-    let jobs = key.jobs(&state.outbox).await;
+    let jobs = load_jobs(&state, &key).await;
     Ok(respond(
         StatusCode::OK,
         views::forms::category_queued(ctx, &key, &queued, &jobs),

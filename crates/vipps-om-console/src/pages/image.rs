@@ -11,7 +11,7 @@ use serde::Deserialize;
 use vipps_om::{ImageId, OrderId};
 
 use super::category::OrderRef;
-use super::{AppError, Page, St, internal, record_fix};
+use super::{AppError, Page, St, internal, load_jobs, record_fix};
 use crate::auth::random_token;
 use crate::delivery;
 use crate::i18n::T;
@@ -26,7 +26,9 @@ pub(crate) async fn image_form(signed: Signed, Query(q): Query<OrderRef>) -> Pag
     let form = ImageForm {
         order_id: q.order_id,
         payment_type: q.payment_type,
-        image_id: String::new(),
+        // The id a failed category job needs (the order page links here
+        // with it).
+        image_id: q.image_id.trim().to_owned(),
     };
     Ok(views::forms::image_form(&signed.ctx, &form, None))
 }
@@ -155,7 +157,7 @@ pub(crate) async fn image_apply(
     let result = delivery::queue_image(&state.outbox, &key, &image).await;
     let what = format!("image {} ({} bytes)", pending.image_id, pending.bytes.len());
     let queued = record_fix(&state, &signed, &key, "image.upload", &what, result).await?;
-    let jobs = key.jobs(&state.outbox).await;
+    let jobs = load_jobs(&state, &key).await;
     Ok(respond(
         StatusCode::OK,
         views::forms::image_queued(ctx, &key, &pending.image_id, &queued, &jobs),

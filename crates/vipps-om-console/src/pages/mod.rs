@@ -132,6 +132,40 @@ pub(crate) async fn record_fix(
     result.map_err(|e| outbox_failed(&signed.ctx, e))
 }
 
+/// The image a failed category job's stored request names (for its
+/// cause); `None` for other jobs.
+pub(crate) async fn named_image(
+    state: &AppState,
+    job: &vipps_om_outbox::JobStatus,
+) -> Result<Option<String>, OutboxError> {
+    use vipps_om_outbox::{JobKind, JobState};
+    if job.state != JobState::Failed
+        || !matches!(job.kind, JobKind::CategoryV2 | JobKind::CategoryV3)
+    {
+        return Ok(None);
+    }
+    let payload = state.outbox.job_payload(job.id).await?;
+    Ok(serde_json::from_str::<serde_json::Value>(&payload)
+        .ok()
+        .and_then(|v| v.get("imageId")?.as_str().map(str::to_owned)))
+}
+
+/// The jobs of an order, with the image each failed category job names
+/// (read from its stored request), for the cause shown with it.
+pub(crate) async fn load_jobs(
+    state: &AppState,
+    key: &OrderKey<'_>,
+) -> Result<views::order::Jobs, OutboxError> {
+    let list = key.jobs(&state.outbox).await?;
+    let mut named_images = Vec::new();
+    for job in &list {
+        if let Some(image) = named_image(state, job).await? {
+            named_images.push((job.id, image));
+        }
+    }
+    Ok(views::order::Jobs { list, named_images })
+}
+
 /// Writes to the audit log; a failure is logged, not shown.
 pub(crate) async fn audit(state: &AppState, entry: NewAudit<'_>) {
     if let Err(e) = state.store.audit(&entry).await {

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use vipps_om::{Error, OrderId};
 
-use super::{Page, St, audit};
+use super::{Page, St, audit, load_jobs};
 use crate::links::{payment_type, pt_code};
 use crate::store::NewAudit;
 use crate::views::{self, page, respond};
@@ -40,24 +40,26 @@ pub(crate) async fn order(State(state): St, signed: Signed, Query(q): Query<Orde
     };
     let fetched = state.client.orders().get(&pt, &order_id).await;
     let key = state.order_key(&pt, &order_id);
-    let jobs = key.jobs(&state.outbox).await;
+    let jobs = load_jobs(&state, &key).await;
     let editor = signed.session.user.role == crate::Role::Editor;
     let body = views::order::page(ctx, search, &key, &fetched, &jobs, editor);
-    audit(
-        &state,
-        NewAudit {
-            username: &signed.session.user.username,
-            action: "order.view",
-            order_id: Some(order_id.as_str()),
-            payment_type: Some(pt.as_str()),
-            detail: match &fetched {
-                Ok(_) => "viewed the order",
-                Err(Error::NotFound { .. }) => "looked for the order: not in the app",
-                Err(_) => "looked for the order: the API could not be asked",
+    if state.config.audit_page_views {
+        audit(
+            &state,
+            NewAudit {
+                username: &signed.session.user.username,
+                action: "order.view",
+                order_id: Some(order_id.as_str()),
+                payment_type: Some(pt.as_str()),
+                detail: match &fetched {
+                    Ok(_) => "viewed the order",
+                    Err(Error::NotFound { .. }) => "looked for the order: not in the app",
+                    Err(_) => "looked for the order: the API could not be asked",
+                },
+                outcome: "ok",
             },
-            outcome: "ok",
-        },
-    )
-    .await;
+        )
+        .await;
+    }
     Ok(respond(StatusCode::OK, page(ctx, order_id.as_str(), body)))
 }

@@ -39,9 +39,12 @@ pub(crate) async fn retry_confirm(State(state): St, signed: Signed, Path(id): Pa
     signed.require_editor()?;
     let ctx = &signed.ctx;
     let job = job_of_merchant(&state, ctx, id).await?;
+    let image = super::named_image(&state, &job)
+        .await
+        .map_err(|e| internal(ctx, e))?;
     Ok(respond(
         StatusCode::OK,
-        views::forms::retry_confirm(ctx, &job),
+        views::forms::retry_confirm(ctx, &job, image.as_deref()),
     ))
 }
 

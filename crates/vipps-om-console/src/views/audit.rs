@@ -8,56 +8,72 @@ use crate::store::{AuditEntry, AuditPage};
 use crate::web::Ctx;
 
 /// The audit log page (of one order when `order` is given).
-pub(crate) fn page(ctx: &Ctx, order: Option<&str>, audit: &AuditPage) -> Markup {
+pub(crate) fn page(ctx: &Ctx, order: Option<&str>, audit: &AuditPage, page_views: bool) -> Markup {
     let lang = ctx.lang;
     super::page(
         ctx,
         lang.t(T::AuditTitle),
         html! {
             p { (lang.t(T::AuditExplain)) }
+            @if !page_views { p.muted #page-views-off { (lang.t(T::PageViewsOff)) } }
+            p.muted #time-zone { (lang.t(T::TimesIn)) " " strong { (crate::zone::name(&ctx.zone)) } " " (lang.t(T::UtcOnHover)) }
             @if let Some(order) = order { p { (lang.t(T::Order)) " " code { (order) } " · " a href="/audit" { (lang.t(T::AuditTitle)) } } }
-            (table(lang, &audit.entries))
+            (table(ctx, &audit.entries))
             (pager(lang, order, audit))
         },
     )
 }
 
-fn table(lang: Lang, entries: &[AuditEntry]) -> Markup {
+fn table(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
+    let lang = ctx.lang;
+    let [when_l, who_l, action_l, order_l, detail_l, outcome_l] =
+        [T::When, T::Who, T::Action, T::Order, T::Detail, T::Outcome].map(|t| lang.t(t));
     html! {
         @if entries.is_empty() {
             p.muted { (lang.t(T::NoAudit)) }
         } @else {
             div.scroll {
-                table #audit {
+                table #audit .stack {
                     thead { tr {
-                        th scope="col" { (lang.t(T::When)) }
-                        th scope="col" { (lang.t(T::Who)) }
-                        th scope="col" { (lang.t(T::Action)) }
-                        th scope="col" { (lang.t(T::Order)) }
-                        th scope="col" { (lang.t(T::Detail)) }
-                        th scope="col" { (lang.t(T::Outcome)) }
+                        th scope="col" { (when_l) }
+                        th scope="col" { (who_l) }
+                        th scope="col" { (action_l) }
+                        th scope="col" { (order_l) }
+                        th scope="col" { (detail_l) }
+                        th scope="col" { (outcome_l) }
                     } }
                     tbody {
                         @for e in entries {
                             tr {
-                                td { (when(e.at)) }
-                                td { (e.username) }
-                                td { code { (e.action) } }
-                                td {
+                                td.nowrap data-label=(when_l) { (when(ctx, e.at)) }
+                                td.nowrap data-label=(who_l) { (e.username) }
+                                td.nowrap data-label=(action_l) { code { (e.action) } }
+                                td.nowrap data-label=(order_l) {
                                     @if let Some(order) = &e.order_id {
                                         @let pt = e.payment_type.as_deref().unwrap_or("ecom").to_lowercase();
                                         @let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("order_id", order).append_pair("payment_type", &pt).finish();
                                         a href={ "/order?" (q) } { (order) }
                                     }
                                 }
-                                td { (e.detail) }
-                                td class={ "outcome-" (e.outcome) } { (e.outcome) }
+                                td.detail data-label=(detail_l) { (e.detail) }
+                                td class={ "outcome-" (e.outcome) " nowrap" } data-label=(outcome_l) { (outcome(lang, &e.outcome)) }
                             }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// An outcome in the page's language (one an older console wrote in
+/// other words shows as stored).
+fn outcome(lang: Lang, stored: &str) -> &str {
+    match stored {
+        "ok" => lang.t(T::OutcomeOk),
+        "refused" => lang.t(T::OutcomeRefused),
+        "failed" => lang.t(T::OutcomeFailed),
+        other => other,
     }
 }
 

@@ -7,6 +7,8 @@ use vipps_om::summary::OrderSummary;
 use vipps_om::{Category, CategoryType, ImageId, OrderId, PaymentType};
 use vipps_om_outbox::{JobStatus, OutboxError};
 
+use super::order::Jobs;
+
 use super::order::{deliveries, order_summary};
 use super::{csrf, page, problems, respond};
 use crate::delivery::{OrderKey, Queued};
@@ -43,7 +45,7 @@ fn queued_notice(ctx: &Ctx, text: T, queued: &Queued) -> Markup {
     html! {
         p.notice.ok role="status" #result { (lang.t(text)) }
         p.muted { (lang.t(T::WorkerNote)) }
-        p { (lang.t(T::QueuedHow)) " " code #queued { (queued.describe()) } }
+        p { (lang.t(T::QueuedHow)) " " span #queued { (queued_text(lang, queued)) } }
         @if !queued.moved.is_empty() {
             p { (lang.t(T::MovedBehindImage)) " "
                 @for (old, new) in &queued.moved { (lang.t(T::Job)) " " (old.get()) " → " a href={ "#job-" (new.get()) } { (lang.t(T::Job)) " " (new.get()) } " " }
@@ -52,14 +54,52 @@ fn queued_notice(ctx: &Ctx, text: T, queued: &Queued) -> Markup {
     }
 }
 
+/// What the outbox was told, in the page's language (the audit log
+/// keeps [`Queued::describe`]).
+fn queued_text(lang: Lang, queued: &Queued) -> String {
+    let ids = |ids: &[vipps_om_outbox::JobId]| {
+        ids.iter()
+            .map(|id| id.get().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !queued.updated.is_empty() {
+        parts.push(format!("{} {}", lang.t(T::Updated), ids(&queued.updated)));
+    }
+    if !queued.retried.is_empty() {
+        parts.push(format!(
+            "{} {}",
+            lang.t(T::RetriedJob),
+            ids(&queued.retried)
+        ));
+    }
+    for (old, new) in &queued.moved {
+        parts.push(format!(
+            "{} {} {} {}",
+            lang.t(T::MovedJob),
+            old.get(),
+            lang.t(T::BehindImageAs),
+            new.get()
+        ));
+    }
+    if let Some(id) = queued.enqueued {
+        parts.push(format!("{} {}", lang.t(T::EnqueuedJob), id.get()));
+    }
+    parts.join("; ")
+}
+
 // ------------------------------------------------------------ retry
 
-pub(crate) fn retry_confirm(ctx: &Ctx, job: &JobStatus) -> Markup {
+pub(crate) fn retry_confirm(ctx: &Ctx, job: &JobStatus, image: Option<&str>) -> Markup {
     let lang = ctx.lang;
     let body = html! {
         section.card {
-            p { (lang.t(T::Job)) " " (job.id.get()) ": " (job.kind.describe()) " · " (lang.t(T::Order)) " " code { (job.order_id) } }
-            @if let Some(e) = &job.last_error { p.notice.error { (e) } }
+            p { (lang.t(T::Job)) " " (job.id.get()) ": " (lang.job_kind(job.kind)) " · " (lang.t(T::Order)) " " code { (job.order_id) } }
+            @if let Some(cause) = super::order::cause(job, image) {
+                (super::order::cause_and_fix(ctx, job, &cause, true))
+            }
+            @if let Some(e) = &job.last_error { p.muted { (lang.t(T::TechnicalDetail)) ": " (e) } }
             p { (lang.t(T::RetryExplain)) }
             form method="post" action={ "/jobs/" (job.id.get()) "/retry" } {
                 (csrf(ctx))
@@ -78,7 +118,7 @@ pub(crate) fn retry_refused(ctx: &Ctx, job: &JobStatus) -> Markup {
         ctx,
         lang.t(T::Retry),
         html! {
-            p.notice.error role="alert" #result { (lang.t(T::RetryRefused)) ": " (job.state.as_str()) }
+            p.notice.error role="alert" #result { (lang.t(T::RetryRefused)) ": " (super::order::state_name(lang, job.state)) }
             (back_to_order(lang, &job.order_id, &job.payment_type))
         },
     )
@@ -116,7 +156,7 @@ fn category_fields(ctx: &Ctx, form: &CategoryForm) -> Markup {
             label for="category" { (lang.t(T::Category)) }
             select #category name="category" {
                 @for c in &CATEGORIES {
-                    option value=(c.as_str()) selected[c.as_str() == form.category] { (c.button_label()) " (" (c.as_str()) ")" }
+                    option value=(c.as_str()) selected[c.as_str() == form.category] { (lang.category_label(c)) " (" (c.as_str()) ")" }
                 }
             }
         }
@@ -172,7 +212,7 @@ pub(crate) fn category_review(ctx: &Ctx, r: &CategoryReview<'_>) -> Markup {
     let body = html! {
         p { (lang.t(T::Order)) " " code { (r.order_id.as_str()) } " · " (pt.as_str()) }
         @if let Some(current) = r.current {
-            p { (lang.t(T::ReplacesCurrent)) " " strong { (current.category.button_label()) } " → " code { (current.order_details_url) } }
+            p { (lang.t(T::ReplacesCurrent)) " " strong { (lang.category_label(&current.category)) } " → " code { (current.order_details_url) } }
         }
         (order_summary(lang, r.preview))
         (problems(lang.t(T::Warnings), r.warnings, "warn"))
@@ -197,7 +237,7 @@ pub(crate) fn category_queued(
     ctx: &Ctx,
     key: &OrderKey<'_>,
     queued: &Queued,
-    jobs: &Result<Vec<JobStatus>, OutboxError>,
+    jobs: &Result<Jobs, OutboxError>,
 ) -> Markup {
     let lang = ctx.lang;
     page(
@@ -270,7 +310,7 @@ pub(crate) fn image_review(ctx: &Ctx, r: &ImageReview<'_>) -> Markup {
             dt { (lang.t(T::ImageFacts)) }
             dd {
                 @if let Some(f) = &r.facts { (f.format.mime()) ", " (f.width) "×" (f.height) " px, " }
-                (r.size) " bytes"
+                (r.size) " " (lang.t(T::Bytes))
             }
         }
         (problems(lang.t(T::Warnings), r.warnings, "warn"))
@@ -292,7 +332,7 @@ pub(crate) fn image_queued(
     key: &OrderKey<'_>,
     image_id: &ImageId,
     queued: &Queued,
-    jobs: &Result<Vec<JobStatus>, OutboxError>,
+    jobs: &Result<Jobs, OutboxError>,
 ) -> Markup {
     let lang = ctx.lang;
     let q = order_query(key.order_id.as_str(), key.payment_type);

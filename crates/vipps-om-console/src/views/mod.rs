@@ -192,6 +192,7 @@ fn bare_ctx(lang: Lang) -> Ctx {
         here: "/".into(),
         address: String::new(),
         login_token: None,
+        zone: jiff::tz::TimeZone::UTC,
     }
 }
 
