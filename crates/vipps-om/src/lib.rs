@@ -94,7 +94,7 @@ pub use api::Delivered;
 pub use client::{Client, ClientBuilder, TokenInfo};
 pub use config::{Credentials, Environment, SystemInfo};
 pub use enums::{BarcodeFormat, CategoryType, Currency, ImageEncoding, PaymentType, QuantityUnit};
-pub use error::{AuthFailure, Error};
+pub use error::{AuthFailure, Error, ErrorKind};
 pub use ids::{CategoryId, IdError, ImageId, MerchantSerialNumber, OrderId};
 pub use models::{
     AddCategoryRequest, Barcode, BottomLine, Category, CategoryV3, Image, OrderLine,

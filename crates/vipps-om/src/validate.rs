@@ -586,13 +586,16 @@ fn validate_unit_info(
 fn validate_bottom_line(bottom: &BottomLine, total: Option<Amount>, report: &mut ValidationReport) {
     let path = "bottomLine";
     if let Currency::Unknown(code) = &bottom.currency {
-        report.error(
-            format!("{path}.currency"),
+        let capitals = code.to_ascii_uppercase();
+        let message = if Currency::KNOWN.iter().any(|c| c.as_str() == capitals) {
+            format!("{code:?} must be written in capitals: \"{capitals}\"")
+        } else {
             format!(
                 "{code:?} is not a supported currency; use {}",
                 Currency::expected()
-            ),
-        );
+            )
+        };
+        report.error(format!("{path}.currency"), message);
     }
     if let Some(tip) = bottom.tip_amount
         && tip.is_negative()

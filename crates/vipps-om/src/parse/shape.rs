@@ -450,7 +450,11 @@ impl Walk {
     ) {
         for name in object.keys().filter(|k| !known.contains(&k.as_str())) {
             let simplified = simplify(name);
-            let close = known.iter().find(|k| simplify(k) == simplified);
+            let close = known
+                .iter()
+                .find(|k| simplify(k) == simplified)
+                .copied()
+                .or_else(|| meant_elsewhere(what, &simplified));
             let message = match close {
                 Some(meant) => format!(
                     "{name} is not a field of {what} and is left out when sending; did you mean {meant}?"
@@ -462,6 +466,21 @@ impl Walk {
             };
             self.report.warning(join(path, name), message);
         }
+    }
+}
+
+/// Where a field people often put in the wrong place (or name after
+/// another system) belongs, for "did you mean".
+fn meant_elsewhere(what: &str, simplified: &str) -> Option<&'static str> {
+    let line = what == ORDER_LINE.what;
+    match simplified {
+        "price" | "unitprice" | "priceperunit" if line => Some("unitInfo.unitPrice"),
+        "quantity" | "qty" | "count" if line => Some("unitInfo.quantity"),
+        "vat" | "vatrate" | "tax" | "mva" | "moms" if line => Some("taxRate (2500 = 25 %)"),
+        "amount" | "total" | "sum" if line => Some("totalAmount"),
+        "currency" if what == "the receipt" => Some("bottomLine.currency"),
+        "lines" | "items" | "orderlines" if what == "the receipt" => Some("orderLines"),
+        _ => None,
     }
 }
 
