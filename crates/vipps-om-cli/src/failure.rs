@@ -3,7 +3,7 @@
 //! documented exit code. Never a `Debug` dump, never a secret.
 
 use serde_json::json;
-use vipps_om::{Error, Severity, ValidationReport};
+use vipps_om::{AuthFailure, Error, ErrorKind, Severity, ValidationReport};
 
 use crate::style::{Style, clean, terminal_safe_json};
 
@@ -64,6 +64,27 @@ impl Failure {
                 .collect(),
             status: None,
             kind: "validation",
+        }
+    }
+
+    /// An offline check found problems (nothing was ever to be sent, so
+    /// the message does not say it was not).
+    pub(crate) fn checked(what: &str, report: &ValidationReport) -> Self {
+        let count = |n: usize, one: &str| match n {
+            1 => format!("1 {one}"),
+            n => format!("{n} {one}s"),
+        };
+        let errors = report.errors().count();
+        let warnings = match report.warnings().count() {
+            0 => String::new(),
+            n => format!(" and {}", count(n, "warning")),
+        };
+        Failure {
+            message: format!(
+                "{what} has {}{warnings}; fix each problem (✗) below and check again",
+                count(errors, "problem")
+            ),
+            ..Failure::invalid(what, report)
         }
     }
 
@@ -131,15 +152,23 @@ impl From<Error> for Failure {
                 ..Failure::usage(message.clone())
             };
         }
+        let kind_of = error.kind();
         let problems = error
             .field_problems()
             .into_iter()
+            // The command's own advice below replaces the API's wording
+            // about the image id.
+            .filter(|(path, _)| {
+                !(matches!(kind_of, ErrorKind::ImageNotUploaded { .. })
+                    && path.eq_ignore_ascii_case("imageId"))
+            })
             .map(|(path, reason)| (path, reason, Severity::Error))
             .collect();
         // `Display` is one line; the rejected fields are listed one per
         // line by `print`, followed by the trace id Vipps MobilePay support
-        // asks for.
-        let mut message = error.to_string();
+        // asks for. Where the fix is something to do with this command,
+        // the message says that instead of the library's neutral sentence.
+        let mut message = in_command_terms(&kind_of).unwrap_or_else(|| error.to_string());
         if let Some(instance) = error
             .problem()
             .map(|p| p.instance.trim())
@@ -157,4 +186,49 @@ impl From<Error> for Failure {
             kind,
         }
     }
+}
+
+/// What to do about a failure with `vipps-om`, for the kinds whose fix is
+/// a command or a setting of this tool; `None` for the others (the
+/// library's sentence says it well enough).
+fn in_command_terms(kind: &ErrorKind) -> Option<String> {
+    let flag = |payment_type: &str| payment_type.to_ascii_lowercase();
+    let other = |payment_type: &str| {
+        if payment_type.eq_ignore_ascii_case("RECURRING") {
+            "ecom"
+        } else {
+            "recurring"
+        }
+    };
+    Some(match kind {
+        ErrorKind::ImageNotUploaded { image_id } => format!(
+            "there is no image `{id}` yet; upload it first: `vipps-om image upload FILE --id {id}`, then run this command again",
+            id = clean(image_id)
+        ),
+        ErrorKind::ImageAlreadyExists { image_id } => format!(
+            "an image `{id}` is already uploaded and cannot be replaced; use it as it is (`--image-id {id}`), or upload the new picture under another id: `vipps-om image upload FILE --id NEW-ID`",
+            id = clean(image_id)
+        ),
+        ErrorKind::ReceiptAlreadyExists {
+            order_id,
+            payment_type,
+        } => format!(
+            "order {id} already has order details, and they cannot be changed; see what the customer sees with `vipps-om order get {id} --payment-type {pt}`",
+            id = clean(order_id),
+            pt = flag(payment_type)
+        ),
+        ErrorKind::OrderNotFound {
+            order_id,
+            payment_type,
+        } => format!(
+            "no {pt_upper} order {id} was found for this merchant; check the order id, or try the other payment type: `--payment-type {other}` (ePayment and eCom payments are `ecom`, Recurring charges `recurring`)",
+            id = clean(order_id),
+            pt_upper = clean(payment_type),
+            other = other(payment_type)
+        ),
+        ErrorKind::Unauthorized(AuthFailure::SubscriptionKey) => "the subscription key was not accepted; set VIPPS_SUBSCRIPTION_KEY (or `subscription_key` in the profile) to the sales unit's primary subscription key from portal.vipps.no, for the same environment (production or test), then check with `vipps-om doctor`".to_owned(),
+        ErrorKind::Unauthorized(AuthFailure::ClientCredentials) => "the client id or client secret was not accepted; set VIPPS_CLIENT_ID and VIPPS_CLIENT_SECRET (or `client_id` and `client_secret` in the profile) to the sales unit's keys from portal.vipps.no (they differ between production and test), then check with `vipps-om doctor`".to_owned(),
+        ErrorKind::Unauthorized(AuthFailure::AccessToken) => "the access token was refused, even a fresh one; the client id, secret, subscription key and `--msn` must all belong to the same sales unit: check with `vipps-om doctor`".to_owned(),
+        _ => return None,
+    })
 }

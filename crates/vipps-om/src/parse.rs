@@ -335,7 +335,7 @@ fn not_json(what: &str, e: &serde_json::Error) -> String {
     format!(
         "{what} is not valid JSON: line {}, column {}: {reason}",
         e.line(),
-        e.column()
+        e.column().max(1)
     )
 }
 
