@@ -53,8 +53,18 @@ async fn the_example_receipt_is_valid() {
         .expect("stored");
     let receipt = stored.receipt.expect("a receipt");
     assert_eq!(receipt.order_lines.len(), 4);
-    assert!(receipt.order_lines.iter().any(|l| l.is_return == Some(true)));
-    assert!(receipt.order_lines.iter().any(|l| l.is_shipping == Some(true)));
+    assert!(
+        receipt
+            .order_lines
+            .iter()
+            .any(|l| l.is_return == Some(true))
+    );
+    assert!(
+        receipt
+            .order_lines
+            .iter()
+            .any(|l| l.is_shipping == Some(true))
+    );
     assert!(receipt.order_lines.iter().any(|l| l.discount.is_some()));
 }
 
@@ -135,7 +145,10 @@ async fn the_example_image_uploads_and_the_example_category_shows_it() {
     let (category, warnings) =
         vipps_om::parse::category_from_json(&category_json).expect("a valid category");
     assert!(warnings.is_empty(), "{warnings}");
-    let image_id = category.image_id.clone().expect("the example names its image");
+    let image_id = category
+        .image_id
+        .clone()
+        .expect("the example names its image");
 
     // The image the category names, uploaded under that id.
     let assert = env
@@ -253,5 +266,62 @@ async fn a_wrong_subscription_key_names_the_setting_to_change() {
         "{err}"
     );
     assert!(err.contains("`vipps-om doctor`"), "{err}");
-    assert!(!err.contains("not-the-key"), "the key is never shown: {err}");
+    assert!(
+        !err.contains("not-the-key"),
+        "the key is never shown: {err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_example_category_and_image_are_queued_by_the_outbox_too() {
+    let env = Env::start().await;
+    let url = format!("sqlite://{}?mode=rwc", env.path("outbox.db").display());
+    for (kind, file) in [("image", "logo.png"), ("category", "category.json")] {
+        let assert = env
+            .cmd()
+            .env("VIPPS_OM_DATABASE_URL", &url)
+            .args([
+                "outbox",
+                "enqueue",
+                "--order-id",
+                "example-3",
+                "--kind",
+                kind,
+                "--file",
+            ])
+            .arg(example(file))
+            .run()
+            .await
+            .success();
+        assert!(
+            stdout(&assert).contains("Queued job"),
+            "{}",
+            stdout(&assert)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_help_points_to_the_examples() {
+    let env = Env::start().await;
+    for (command, file) in [
+        (
+            &["receipt", "validate"][..],
+            "examples/receipt-invalid.json",
+        ),
+        (&["receipt", "add"][..], "examples/receipts.jsonl"),
+        (&["image", "upload"][..], "examples/logo.png"),
+        (&["category", "set"][..], "examples/category.json"),
+    ] {
+        let assert = env.bare().args(command).arg("--help").run().await.success();
+        assert!(
+            stdout(&assert).contains(file),
+            "{command:?}: {}",
+            stdout(&assert)
+        );
+        assert!(
+            example(file.trim_start_matches("examples/")).is_file(),
+            "{file}"
+        );
+    }
 }
