@@ -154,3 +154,37 @@ fn as_shown(order: &OrderId, summary: &OrderSummary) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vipps_om::{OrderV2Response, Receipt};
+
+    #[test]
+    fn the_order_is_printed_as_the_app_shows_it_not_as_debug() {
+        let receipt: Receipt = ReceiptBuilder::new(Currency::Nok)
+            .line(
+                LineBuilder::new("sku-1", "Wool socks")
+                    .unit_price(Amount::minor(14_900))
+                    .quantity("2")
+                    .tax_rate(TaxRate::from_percent(25)),
+            )
+            .build()
+            .unwrap();
+        let mut order = OrderV2Response::default();
+        order.category = Some(Category::new(
+            CategoryType::Receipt,
+            "https://shop.example/orders/1",
+        ));
+        order.receipt = Some(receipt);
+        let id = OrderId::new("o-1").unwrap();
+        let text = as_shown(&id, &OrderSummary::new(&order));
+        assert!(
+            text.contains("button   [Receipt] → https://shop.example/orders/1"),
+            "{text}"
+        );
+        assert!(text.contains("2 × Wool socks"), "{text}");
+        assert!(text.contains("298,00 kr (25 % VAT)"), "{text}");
+        assert!(!text.contains("Some("), "{text}");
+    }
+}

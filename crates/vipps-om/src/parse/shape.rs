@@ -534,9 +534,14 @@ pub(super) fn describe(value: &Value) -> String {
     }
 }
 
-/// `s` in quotes, cut after 40 characters.
+/// The most characters of a wrongly placed text quoted back in a
+/// message; a longer text is cut there and ends in `…`, so one bad field
+/// cannot flood the report.
+const QUOTED_CHARS: usize = 40;
+
+/// `s` in quotes, cut after [`QUOTED_CHARS`] characters.
 fn quoted(s: &str) -> String {
-    const SHOWN: usize = 40;
+    const SHOWN: usize = QUOTED_CHARS;
     let mut shown: String = s.chars().take(SHOWN).collect();
     if s.chars().count() > SHOWN {
         shown.push('…');
