@@ -5,7 +5,7 @@
 //! missing, of the wrong kind or written in the wrong unit is reported in
 //! plain words with what to write instead ("totalAmount must be a whole
 //! number of øre/cents: 298.0 → 29800", "name must be text, not a number",
-//! "orderLines[1].name is missing"), fields the API does not know are
+//! `orderLines[1].name is missing`), fields the API does not know are
 //! warnings, and the [`Validate`] rules run in the same pass on what could
 //! be read (decimals taken as major units, stand-ins for what is missing;
 //! rule problems caused only by a stand-in are left out). One run shows
