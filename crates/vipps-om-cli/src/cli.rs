@@ -268,8 +268,14 @@ pub(crate) enum OrderCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReceiptCommand {
     /// Send order details for one payment (`--file`), or many (`--bulk`).
+    #[command(
+        after_help = "Examples (in the repository's examples/ folder):\n  vipps-om receipt add order-1001 --file examples/receipt.json\n  vipps-om receipt add --bulk examples/receipts.jsonl"
+    )]
     Add(ReceiptAddArgs),
     /// Check a receipt file offline; lists every problem with its field path.
+    #[command(
+        after_help = "Examples (in the repository's examples/ folder):\n  vipps-om receipt validate --file examples/receipt.json          # a valid shop order\n  vipps-om receipt validate --file examples/receipt-invalid.json  # the common mistakes, all reported"
+    )]
     Validate {
         /// The receipt JSON, or `-` for stdin.
         #[arg(long, short)]
@@ -310,6 +316,9 @@ pub(crate) struct ReceiptAddArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum CategoryCommand {
     /// Set the link button of a payment (v2; replaces the previous one).
+    #[command(
+        after_help = "Example (the values of examples/category.json; upload its image first):\n  vipps-om image upload examples/logo.png --id example-logo\n  vipps-om category set order-1001 --category RECEIPT --url https://shop.example/orders/1001 --image-id example-logo"
+    )]
     Set {
         /// The orderId or reference.
         order_id: String,
@@ -366,6 +375,7 @@ pub(crate) enum CategoryCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImageCommand {
     /// Upload a PNG or JPEG (checked locally first).
+    #[command(after_help = "Example: vipps-om image upload examples/logo.png --id example-logo")]
     Upload {
         /// The image file.
         file: PathBuf,

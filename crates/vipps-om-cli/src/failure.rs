@@ -3,7 +3,7 @@
 //! documented exit code. Never a `Debug` dump, never a secret.
 
 use serde_json::json;
-use vipps_om::{Error, Severity, ValidationReport};
+use vipps_om::{AuthFailure, Error, ErrorKind, Severity, ValidationReport};
 
 use crate::style::{Style, clean, terminal_safe_json};
 
@@ -81,6 +81,27 @@ impl Failure {
         }
     }
 
+    /// An offline check found problems (nothing was ever to be sent, so
+    /// the message does not say it was not).
+    pub(crate) fn checked(what: &str, report: &ValidationReport) -> Self {
+        let count = |n: usize, one: &str| match n {
+            1 => format!("1 {one}"),
+            n => format!("{n} {one}s"),
+        };
+        let errors = report.errors().count();
+        let warnings = match report.warnings().count() {
+            0 => String::new(),
+            n => format!(" and {}", count(n, "warning")),
+        };
+        Failure {
+            message: format!(
+                "{what} has {}{warnings}; fix each problem (✗) below and check again",
+                count(errors, "problem")
+            ),
+            ..Failure::invalid(what, report)
+        }
+    }
+
     /// Prints the failure on stderr (text or JSON).
     pub(crate) fn print(&self, json_output: bool) {
         if self.kind == REPORTED {
@@ -148,18 +169,34 @@ impl From<Error> for Failure {
                 ..Failure::usage(message.clone())
             };
         }
+        let kind_of = error.kind();
         let problems = error
             .field_problems()
             .into_iter()
+            // The command's own advice below replaces the API's wording
+            // about the image id.
+            .filter(|(path, _)| {
+                !(matches!(kind_of, ErrorKind::ImageNotUploaded { .. })
+                    && path.eq_ignore_ascii_case("imageId"))
+            })
             .map(|(path, reason)| (path, reason, Severity::Error))
             .collect();
         // `Display` is one line; the rejected fields are listed one per
         // line by `print`, followed by the trace id Vipps MobilePay support
-        // asks for.
-        let mut message = error.to_string();
-        if let Error::Unauthorized { detail, .. } | Error::Forbidden { detail } = &error {
-            message = detail_on_its_own_line(message, detail);
-        }
+        // asks for. Where the fix is something to do with this command,
+        // the message says that instead of the library's neutral sentence;
+        // a refused credential keeps the service's own words on a line of
+        // their own.
+        let service_detail = match &error {
+            Error::Unauthorized { detail, .. } | Error::Forbidden { detail } => Some(detail),
+            _ => None,
+        };
+        let mut message = match (in_command_terms(&kind_of), service_detail) {
+            (Some(ours), Some(detail)) => with_service_words(ours, detail),
+            (Some(ours), None) => ours,
+            (None, Some(detail)) => detail_on_its_own_line(error.to_string(), detail),
+            (None, None) => error.to_string(),
+        };
         if let Some(instance) = error
             .problem()
             .map(|p| p.instance.trim())
@@ -179,6 +216,51 @@ impl From<Error> for Failure {
     }
 }
 
+/// What to do about a failure with `vipps-om`, for the kinds whose fix is
+/// a command or a setting of this tool; `None` for the others (the
+/// library's sentence says it well enough).
+fn in_command_terms(kind: &ErrorKind) -> Option<String> {
+    let flag = |payment_type: &str| payment_type.to_ascii_lowercase();
+    let other = |payment_type: &str| {
+        if payment_type.eq_ignore_ascii_case("RECURRING") {
+            "ecom"
+        } else {
+            "recurring"
+        }
+    };
+    Some(match kind {
+        ErrorKind::ImageNotUploaded { image_id } => format!(
+            "there is no image `{id}` yet; upload it first: `vipps-om image upload FILE --id {id}`, then run this command again",
+            id = clean(image_id)
+        ),
+        ErrorKind::ImageAlreadyExists { image_id } => format!(
+            "an image `{id}` is already uploaded and cannot be replaced; use it as it is (`--image-id {id}`), or upload the new picture under another id: `vipps-om image upload FILE --id NEW-ID`",
+            id = clean(image_id)
+        ),
+        ErrorKind::ReceiptAlreadyExists {
+            order_id,
+            payment_type,
+        } => format!(
+            "order {id} already has order details, and they cannot be changed; see what the customer sees with `vipps-om order get {id} --payment-type {pt}`",
+            id = clean(order_id),
+            pt = flag(payment_type)
+        ),
+        ErrorKind::OrderNotFound {
+            order_id,
+            payment_type,
+        } => format!(
+            "no {pt_upper} order {id} was found for this merchant; check the order id, or try the other payment type: `--payment-type {other}` (ePayment and eCom payments are `ecom`, Recurring charges `recurring`)",
+            id = clean(order_id),
+            pt_upper = clean(payment_type),
+            other = other(payment_type)
+        ),
+        ErrorKind::Unauthorized(AuthFailure::SubscriptionKey) => "the subscription key was not accepted; set VIPPS_SUBSCRIPTION_KEY (or `subscription_key` in the profile) to the sales unit's primary subscription key from portal.vipps.no, for the same environment (production or test), then check with `vipps-om doctor`".to_owned(),
+        ErrorKind::Unauthorized(AuthFailure::ClientCredentials) => "the client id or client secret was not accepted; set VIPPS_CLIENT_ID and VIPPS_CLIENT_SECRET (or `client_id` and `client_secret` in the profile) to the sales unit's keys from portal.vipps.no (they differ between production and test), then check with `vipps-om doctor`".to_owned(),
+        ErrorKind::Unauthorized(AuthFailure::AccessToken) => "the access token was refused, even a fresh one; the client id, secret, subscription key and `--msn` must all belong to the same sales unit: check with `vipps-om doctor`".to_owned(),
+        _ => return None,
+    })
+}
+
 /// The service's own explanation of a refused credential, moved from the
 /// end of the message (`... (they differ between production and test)
 /// (invalid_client (AADSTS7000215: ...))`) to a line of its own, so that
@@ -186,14 +268,9 @@ impl From<Error> for Failure {
 /// service's text is cut at a length limit and may have lost a closing
 /// parenthesis there; it is quoted as it came.
 fn detail_on_its_own_line(message: String, detail: &str) -> String {
-    let detail = detail.trim();
-    if detail.is_empty() {
+    let Some(one_line) = service_words(detail) else {
         return message;
-    }
-    let one_line: String = detail
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    };
     let suffix = format!(" ({one_line})");
     match message.find(&suffix) {
         Some(at) => {
@@ -204,6 +281,25 @@ fn detail_on_its_own_line(message: String, detail: &str) -> String {
         }
         None => message,
     }
+}
+
+/// Our own advice, then the service's explanation on a line of its own.
+fn with_service_words(ours: String, detail: &str) -> String {
+    match service_words(detail) {
+        Some(one_line) => format!("{ours}\nthe service answered: {one_line}"),
+        None => ours,
+    }
+}
+
+/// The service's explanation on one line, `None` when it gave none.
+fn service_words(detail: &str) -> Option<String> {
+    let detail = detail.trim();
+    (!detail.is_empty()).then(|| {
+        detail
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    })
 }
 
 #[cfg(test)]

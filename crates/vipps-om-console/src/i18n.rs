@@ -134,6 +134,7 @@ texts! {
     NotInApp => "The app shows nothing for this payment yet: no category and no order details were delivered.", "Appen viser ingenting for denne betalingen ennå: ingen kategori og ingen ordredetaljer er levert.";
     TryOtherType => "Check the payment type: the same id may belong to the other one.", "Sjekk betalingstypen: samme id kan høre til den andre.";
     ApiFailed => "The Order Management API could not be asked", "Kunne ikke spørre Order Management-API-et";
+    KeysRefused => "Vipps MobilePay did not accept the console's keys, so it cannot show what the app shows. Ask whoever runs the console to check its client id, secret, subscription key and Merchant-Serial-Number (`vipps-om doctor` checks them).", "Vipps MobilePay godtok ikke nøklene til konsollen, så den kan ikke vise hva appen viser. Be den som drifter konsollen om å sjekke klient-id, hemmelighet, abonnementsnøkkel og Merchant-Serial-Number (`vipps-om doctor` sjekker dem).";
     CategoryButton => "Category button", "Kategoriknapp";
     NoCategory => "No category button is set.", "Ingen kategoriknapp er satt.";
     Label => "Label", "Tekst";

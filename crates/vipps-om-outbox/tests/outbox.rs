@@ -491,7 +491,10 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
         job.problems
     );
     assert!(
-        job.last_error.as_deref().unwrap().contains("imageId"),
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .contains("no image with id never-uploaded"),
         "{:?}",
         job.last_error
     );

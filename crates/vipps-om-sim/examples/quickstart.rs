@@ -9,7 +9,10 @@
 //! cargo run --example quickstart -p vipps-om-sim
 //! ```
 
+use std::fmt::Write as _;
+
 use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+use vipps_om::summary::{LineSummary, OrderSummary};
 use vipps_om::{
     Amount, Category, CategoryType, Client, Currency, Delivered, Error, Image, OrderId,
     PaymentType, TaxRate,
@@ -89,13 +92,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         vipps_om::Total::from_checked(receipt.total()).display(&Currency::Nok)
     );
 
-    // 4. Read back what the app shows.
+    // 4. Read back what the app shows, as a customer reads it.
     let shown = client.orders().get(&payment_type, &order).await?;
-    let lines = shown.receipt.map(|r| r.order_lines.len()).unwrap_or(0);
-    println!(
-        "order {order}: category {:?}, {lines} order lines",
-        shown.category.map(|c| c.category.to_string())
-    );
+    print!("{}", as_shown(&order, &OrderSummary::new(&shown)));
 
     // 5. A second receipt for the same payment is refused, with a clear message.
     if let Err(e) = client.receipts().add(&payment_type, &order, &receipt).await {
@@ -106,4 +105,86 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sim.shutdown().await?;
     }
     Ok(())
+}
+
+/// The order as the app shows it: the button, the lines, the totals.
+fn as_shown(order: &OrderId, summary: &OrderSummary) -> String {
+    let mut out = format!("\norder {order} in the app:\n");
+    match &summary.category {
+        Some(button) => {
+            let _ = writeln!(out, "  button   [{}] → {}", button.label, button.url);
+            if let Some(image) = &button.image_id {
+                let _ = writeln!(out, "  image    {image}");
+            }
+        }
+        None => out.push_str("  no button\n"),
+    }
+    let Some(receipt) = &summary.receipt else {
+        out.push_str("  no order details\n");
+        return out;
+    };
+    let currency = &receipt.currency;
+    let line = |out: &mut String, l: &LineSummary, sign: &str| {
+        let rate = l
+            .tax_rate
+            .map(|r| format!(" ({r} VAT)"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {} × {:<20} {sign}{}{rate}",
+            l.quantity,
+            l.name,
+            l.total.display(currency)
+        );
+    };
+    for l in &receipt.items {
+        line(&mut out, l, "");
+    }
+    for l in &receipt.shipping {
+        line(&mut out, l, "");
+    }
+    for l in &receipt.returns {
+        line(&mut out, l, "−");
+    }
+    let _ = writeln!(
+        out,
+        "  total    {} (of which VAT {})",
+        receipt.amount_paid.display(currency),
+        receipt.total_tax.display(currency)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vipps_om::{OrderV2Response, Receipt};
+
+    #[test]
+    fn the_order_is_printed_as_the_app_shows_it_not_as_debug() {
+        let receipt: Receipt = ReceiptBuilder::new(Currency::Nok)
+            .line(
+                LineBuilder::new("sku-1", "Wool socks")
+                    .unit_price(Amount::minor(14_900))
+                    .quantity("2")
+                    .tax_rate(TaxRate::from_percent(25)),
+            )
+            .build()
+            .unwrap();
+        let mut order = OrderV2Response::default();
+        order.category = Some(Category::new(
+            CategoryType::Receipt,
+            "https://shop.example/orders/1",
+        ));
+        order.receipt = Some(receipt);
+        let id = OrderId::new("o-1").unwrap();
+        let text = as_shown(&id, &OrderSummary::new(&order));
+        assert!(
+            text.contains("button   [Receipt] → https://shop.example/orders/1"),
+            "{text}"
+        );
+        assert!(text.contains("2 × Wool socks"), "{text}");
+        assert!(text.contains("298,00 kr (25 % VAT)"), "{text}");
+        assert!(!text.contains("Some("), "{text}");
+    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::client::{Call, Client, Reply, decode};
 use crate::enums::PaymentType;
 use crate::error::Error;
-use crate::ids::{CategoryId, OrderId};
+use crate::ids::{CategoryId, ImageId, OrderId};
 use crate::models::{
     AddCategoryRequest, AddCategoryResponse, Category, CategoryV3, GetCategoriesResponse, Image,
     ImageResponse, OrderV2Response, ProblemDetails, Receipt,
@@ -142,6 +142,23 @@ fn json<T: Serialize>(what: &'static str, value: &T) -> Result<bytes::Bytes, Err
 
 /// Maps a non-2xx reply that is not special to the endpoint.
 fn failure(reply: &Reply, not_found: impl FnOnce() -> String) -> Error {
+    failure_of(reply, not_found, None)
+}
+
+/// [`failure`] for a call about one order: a 404 names it.
+fn order_failure(reply: &Reply, payment_type: &PaymentType, order_id: &OrderId) -> Error {
+    failure_of(
+        reply,
+        || describe_order(payment_type, order_id),
+        Some((payment_type.to_string(), order_id.to_string())),
+    )
+}
+
+fn failure_of(
+    reply: &Reply,
+    not_found: impl FnOnce() -> String,
+    order: Option<(String, String)>,
+) -> Error {
     let problem = ProblemDetails::parse_boxed(&reply.body);
     match reply.status.as_u16() {
         400 => Error::BadRequest { problem },
@@ -150,10 +167,36 @@ fn failure(reply: &Reply, not_found: impl FnOnce() -> String) -> Error {
         },
         404 => Error::NotFound {
             what: not_found(),
+            order,
             problem,
         },
         status => Error::Api { status, problem },
     }
+}
+
+/// A category's 400 that refuses its `imageId`: the id has the right form
+/// (an [`ImageId`] always has), so the API does not know the image.
+fn category_failure(image_id: Option<&ImageId>, error: Error) -> Error {
+    match (error, image_id) {
+        (Error::BadRequest { problem }, Some(id))
+            if problem
+                .as_deref()
+                .is_some_and(|p| p.invalid_params.iter().any(|ip| names_image_id(&ip.name))) =>
+        {
+            Error::ImageNotUploaded {
+                image_id: id.to_string(),
+                problem,
+            }
+        }
+        (error, _) => error,
+    }
+}
+
+/// `imageId`, `ImageId`, `$.imageId`, `body.imageId`.
+fn names_image_id(name: &str) -> bool {
+    name.rsplit(['.', '/'])
+        .next()
+        .is_some_and(|last| last.eq_ignore_ascii_case("imageid"))
 }
 
 /// A 2xx body that is a JSON string (the spec's `201Created`/`200Upserted`);
@@ -220,7 +263,10 @@ impl Categories<'_> {
             .await?;
         match reply.status.as_u16() {
             200..=299 => Ok(id_string(&reply)),
-            _ => Err(failure(&reply, || describe_order(payment_type, order_id))),
+            _ => Err(category_failure(
+                category.image_id.as_ref(),
+                order_failure(&reply, payment_type, order_id),
+            )),
         }
     }
 
@@ -242,9 +288,10 @@ impl Categories<'_> {
             .await?;
         match reply.status.as_u16() {
             200..=299 => Ok(decode::<AddCategoryResponse>(&reply)?.category_id),
-            _ => Err(failure(&reply, || {
-                describe_order(&request.payment_type, &request.order_id)
-            })),
+            _ => Err(category_failure(
+                request.image_id.as_ref(),
+                order_failure(&reply, &request.payment_type, &request.order_id),
+            )),
         }
     }
 
@@ -350,7 +397,7 @@ impl Receipts<'_> {
                 payment_type: payment_type.to_string(),
                 problem: ProblemDetails::parse_boxed(&reply.body),
             }),
-            _ => Err(failure(&reply, || describe_order(payment_type, order_id))),
+            _ => Err(order_failure(&reply, payment_type, order_id)),
         }
     }
 }
@@ -378,7 +425,7 @@ impl Orders<'_> {
             .await?;
         match reply.status.as_u16() {
             200..=299 => decode(&reply),
-            _ => Err(failure(&reply, || describe_order(payment_type, order_id))),
+            _ => Err(order_failure(&reply, payment_type, order_id)),
         }
     }
 }

@@ -64,6 +64,18 @@ pub enum Error {
     NotFound {
         /// What was looked for, e.g. "ECOM order 123".
         what: String,
+        /// The order, when an order was looked for (or written to):
+        /// `(payment type, order id)`.
+        order: Option<(String, String)>,
+        /// The API's body, when it sent one.
+        problem: Option<Box<ProblemDetails>>,
+    },
+
+    /// A category names an image that was never uploaded (for this
+    /// merchant): the API refused the request's `imageId` (400).
+    ImageNotUploaded {
+        /// The id the category named.
+        image_id: String,
         /// The API's body, when it sent one.
         problem: Option<Box<ProblemDetails>>,
     },
@@ -166,7 +178,12 @@ impl fmt::Display for Error {
                 "an image with id {} was already uploaded and cannot be replaced; reuse it, or upload the new picture under a new id",
                 one_line(image_id)
             ),
-            Error::NotFound { what, problem } => write!(
+            Error::ImageNotUploaded { image_id, .. } => write!(
+                f,
+                "there is no image with id {} for this merchant; upload the image under that id first, then send the category again",
+                one_line(image_id)
+            ),
+            Error::NotFound { what, problem, .. } => write!(
                 f,
                 "{} was not found{}; check the id and the payment type (ECOM or RECURRING), and that it belongs to this merchant",
                 one_line(what),
@@ -317,7 +334,94 @@ fn unauthorized_message(cause: AuthFailure, detail: &str) -> String {
     format!("unauthorized: {what}{}", detail_suffix(detail))
 }
 
+/// What went wrong, as data: for front ends that say it in their own
+/// words and point to their own fix (a command to run, a button to
+/// press). [`Error`]'s `Display` is the neutral sentence for everyone else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Local validation found problems ([`Error::field_problems`]).
+    Validation,
+    /// The client is configured wrongly.
+    Config,
+    /// A category names an image that was never uploaded: upload it
+    /// under `image_id`, then send the category again.
+    ImageNotUploaded {
+        /// The image id the category named.
+        image_id: String,
+    },
+    /// An image with this id exists and cannot be replaced.
+    ImageAlreadyExists {
+        /// The id.
+        image_id: String,
+    },
+    /// The payment already has order details; they cannot be changed.
+    ReceiptAlreadyExists {
+        /// The order.
+        order_id: String,
+        /// Its payment type as sent (`ECOM`, `RECURRING`).
+        payment_type: String,
+    },
+    /// No such order for this merchant and payment type: the id, the
+    /// payment type (eCom/ePayment or Recurring) or the merchant is wrong.
+    OrderNotFound {
+        /// The order id looked for.
+        order_id: String,
+        /// The payment type looked in (`ECOM`, `RECURRING`).
+        payment_type: String,
+    },
+    /// Something else was not found (a v3 category, an image).
+    NotFound,
+    /// A credential was refused (401).
+    Unauthorized(AuthFailure),
+    /// The keys work, but this sales unit may not use Order Management, or
+    /// the Merchant-Serial-Number is not theirs (403).
+    Forbidden,
+    /// The API refused the request's content (400) or answered another 4xx.
+    Refused,
+    /// Trying again later may help: rate limit, timeout, network, 5xx.
+    Unavailable,
+    /// The answer could not be read, or the request not encoded.
+    Unreadable,
+}
+
 impl Error {
+    /// What went wrong as data, with the ids a front end needs to say what
+    /// to do in its own terms.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Validation(_) => ErrorKind::Validation,
+            Error::Config(_) => ErrorKind::Config,
+            Error::ImageNotUploaded { image_id, .. } => ErrorKind::ImageNotUploaded {
+                image_id: image_id.clone(),
+            },
+            Error::ImageAlreadyExists { image_id, .. } => ErrorKind::ImageAlreadyExists {
+                image_id: image_id.clone(),
+            },
+            Error::ReceiptAlreadyExists {
+                order_id,
+                payment_type,
+                ..
+            } => ErrorKind::ReceiptAlreadyExists {
+                order_id: order_id.clone(),
+                payment_type: payment_type.clone(),
+            },
+            Error::NotFound {
+                order: Some((payment_type, order_id)),
+                ..
+            } => ErrorKind::OrderNotFound {
+                order_id: order_id.clone(),
+                payment_type: payment_type.clone(),
+            },
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Unauthorized { cause, .. } => ErrorKind::Unauthorized(*cause),
+            Error::Forbidden { .. } => ErrorKind::Forbidden,
+            e if e.is_retryable() => ErrorKind::Unavailable,
+            Error::Decode { .. } | Error::Encode { .. } => ErrorKind::Unreadable,
+            _ => ErrorKind::Refused,
+        }
+    }
+
     /// Whether trying the same call again later may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -348,7 +452,7 @@ impl Error {
         match self {
             Error::ReceiptAlreadyExists { .. } | Error::ImageAlreadyExists { .. } => Some(409),
             Error::NotFound { .. } => Some(404),
-            Error::BadRequest { .. } => Some(400),
+            Error::BadRequest { .. } | Error::ImageNotUploaded { .. } => Some(400),
             Error::Unauthorized { .. } => Some(401),
             Error::Forbidden { .. } => Some(403),
             Error::RateLimited { .. } => Some(429),
@@ -363,6 +467,7 @@ impl Error {
             Error::ReceiptAlreadyExists { problem, .. }
             | Error::ImageAlreadyExists { problem, .. }
             | Error::NotFound { problem, .. }
+            | Error::ImageNotUploaded { problem, .. }
             | Error::BadRequest { problem }
             | Error::Api { problem, .. } => problem.as_deref(),
             _ => None,
@@ -544,6 +649,7 @@ mod tests {
             Error::Validation(report),
             Error::NotFound {
                 what: "ECOM order a\nb".into(),
+                order: None,
                 problem: Some(Box::new(ProblemDetails {
                     title: "Not\r\nfound".into(),
                     ..Default::default()

@@ -47,8 +47,9 @@
 //! - [`Error`]: typed outcomes, each with a one-line staff message
 //!   (`Display`), the rejected fields ([`Error::field_problems`], rendered
 //!   one per line by [`Error::render_problems`]), a customer message,
-//!   [`Error::is_retryable`], and the transport or JSON error as its
-//!   `source()`.
+//!   [`Error::is_retryable`], [`Error::kind`] (an [`ErrorKind`] with the
+//!   ids a front end needs to say what to do in its own terms), and the
+//!   transport or JSON error as its `source()`.
 //!
 //! # Building models
 //! The models are `#[non_exhaustive]`: the API adds fields over time. Build
@@ -94,7 +95,7 @@ pub use api::Delivered;
 pub use client::{Client, ClientBuilder, TokenInfo};
 pub use config::{Credentials, Environment, SystemInfo};
 pub use enums::{BarcodeFormat, CategoryType, Currency, ImageEncoding, PaymentType, QuantityUnit};
-pub use error::{AuthFailure, Error};
+pub use error::{AuthFailure, Error, ErrorKind};
 pub use ids::{CategoryId, IdError, ImageId, MerchantSerialNumber, OrderId};
 pub use models::{
     AddCategoryRequest, Barcode, BottomLine, Category, CategoryV3, Image, OrderLine,

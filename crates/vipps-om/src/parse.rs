@@ -1,11 +1,15 @@
 //! Reading request bodies written by people (JSON files, CLI input) with
-//! field paths in every error.
+//! field paths in every error, every problem at once.
 //!
-//! [`receipt_from_json`] reads each order line and the bottom line on its
-//! own, so a file with mistakes in several lines reports each of them (the
-//! first mistake *per line* for shape errors such as a missing field or a
-//! string where a number belongs), then runs every [`Validate`] rule on a
-//! receipt that parsed.
+//! [`receipt_from_json`] walks the JSON value itself: every field that is
+//! missing, of the wrong kind or written in the wrong unit is reported in
+//! plain words with what to write instead ("totalAmount must be a whole
+//! number of øre/cents: 298.0 → 29800", "name must be text, not a number",
+//! `orderLines[1].name is missing`), fields the API does not know are
+//! warnings, and the [`Validate`] rules run in the same pass on what could
+//! be read (decimals taken as major units, stand-ins for what is missing;
+//! rule problems caused only by a stand-in are left out). One run shows
+//! everything, ordered by line.
 //!
 //! [`category_from_json`] (v2 `Order`), [`add_category_request_from_json`]
 //! (v3) and [`image_from_json`] read every field on its own, so each
@@ -13,92 +17,64 @@
 //! [`Validate`] rules. The simulator answers 400 with these problems, so
 //! they are worded for the person who wrote the body.
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+mod shape;
+
 use crate::enums::{CategoryType, ImageEncoding, PaymentType};
 use crate::ids::{ImageId, OrderId};
-use crate::models::{AddCategoryRequest, BottomLine, Category, Image, OrderLine, Receipt};
+use crate::models::{AddCategoryRequest, Category, Image, Receipt};
 use crate::validate::{Validate, ValidationReport};
 
-/// The receipt and its warnings, or every problem found.
+/// The receipt and its warnings, or every problem found: every field
+/// that is missing or written wrongly (with what to write instead) and
+/// every broken rule, in one report ordered by line. A text that is not
+/// JSON at all is one problem naming its line and column.
 pub fn receipt_from_json(bytes: &[u8]) -> Result<(Receipt, ValidationReport), ValidationReport> {
-    let mut report = ValidationReport::new();
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(v) => v,
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => receipt_from_value(&value),
         Err(e) => {
-            report.error(
-                "",
-                format!(
-                    "the file is not valid JSON (line {}, column {}): {}",
-                    e.line(),
-                    e.column(),
-                    plain(&e)
-                ),
-            );
-            return Err(report);
+            let mut report = ValidationReport::new();
+            report.error("", not_json("the file", &e));
+            Err(report)
         }
-    };
-    receipt_from_value(&value)
+    }
 }
 
 /// [`receipt_from_json`] for a document already parsed (e.g. one field of
 /// a JSON Lines record), without turning it back into text.
 pub fn receipt_from_value(value: &Value) -> Result<(Receipt, ValidationReport), ValidationReport> {
-    let mut report = ValidationReport::new();
-    let Some(object) = value.as_object() else {
-        report.error(
-            "",
-            "the receipt must be a JSON object with \"orderLines\" and \"bottomLine\"",
-        );
-        return Err(report);
-    };
-
-    let lines = match object.get("orderLines") {
-        None => {
-            report.error(
-                "orderLines",
-                "orderLines is missing; add the list of order lines",
-            );
-            None
-        }
-        Some(Value::Array(items)) => {
-            let parsed: Vec<Option<OrderLine>> = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| part(item, &format!("orderLines[{i}]"), &mut report))
-                .collect();
-            parsed.into_iter().collect::<Option<Vec<_>>>()
-        }
-        Some(_) => {
-            report.error(
-                "orderLines",
-                "orderLines must be a list ([...]) of order lines",
-            );
-            None
+    let shape = shape::receipt(value);
+    if !value.is_object() {
+        return Err(shape.report);
+    }
+    let target = shape.repaired.as_ref().unwrap_or(value);
+    let mut report = shape.report.clone();
+    let receipt = match Receipt::deserialize(target) {
+        Ok(receipt) => receipt,
+        Err(_) => {
+            // The walk knows every field of the model; should one slip
+            // through, serde's first problem is still named by its path.
+            part::<Receipt>(target, "", &mut report);
+            if !report.has_errors() {
+                report.error("", "the receipt could not be read");
+            }
+            return Err(report);
         }
     };
-    let bottom_line = match object.get("bottomLine") {
-        None => {
-            report.error(
-                "bottomLine",
-                "bottomLine is missing; add at least {\"currency\": \"NOK\"}",
-            );
-            None
+    let blocked = report.has_errors();
+    for problem in receipt.validate().problems() {
+        if shape.keeps(&problem.path) {
+            report.push_problem(problem.clone());
         }
-        Some(item) => part::<BottomLine>(item, "bottomLine", &mut report),
-    };
-
-    match (lines, bottom_line) {
-        (Some(order_lines), Some(bottom_line)) if !report.has_errors() => {
-            let receipt = Receipt {
-                order_lines,
-                bottom_line,
-            };
-            report.merge(receipt.validate());
-            report.into_result().map(|warnings| (receipt, warnings))
-        }
-        _ => Err(report),
+    }
+    report.sort_by_line();
+    if blocked {
+        Err(report)
+    } else {
+        report.into_result().map(|warnings| (receipt, warnings))
     }
 }
 
@@ -200,20 +176,12 @@ fn object_of(
 ) -> Result<Map<String, Value>, ValidationReport> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => {
-            report.error("", shape);
+        Ok(other) => {
+            report.error("", format!("{shape}, not {}", shape::describe(&other)));
             Err(std::mem::take(report))
         }
         Err(e) => {
-            report.error(
-                "",
-                format!(
-                    "the body is not valid JSON (line {}, column {}): {}",
-                    e.line(),
-                    e.column(),
-                    plain(&e)
-                ),
-            );
+            report.error("", not_json("the body", &e));
             Err(std::mem::take(report))
         }
     }
@@ -265,18 +233,26 @@ fn field<T: DeserializeOwned>(
     kind: &str,
     report: &mut ValidationReport,
 ) -> Option<T> {
+    if kind == TEXT && !value.is_string() {
+        // Ids may be digits; other text fields are words from a list.
+        let hint = match value {
+            Value::Number(n) if name.ends_with("Id") => format!(": write \"{n}\" (in quotes)"),
+            _ => String::new(),
+        };
+        report.error(
+            name,
+            format!(
+                "{name} must be text (\"...\"), not {}{hint}",
+                shape::describe(value)
+            ),
+        );
+        return None;
+    }
     match T::deserialize(value) {
         Ok(v) => Some(v),
         Err(e) => {
-            let message = e.to_string();
-            let message = match message.strip_prefix("invalid type: ") {
-                Some(rest) => format!(
-                    "wrong kind of value ({}); {name} must be {kind}",
-                    rest.split(", expected").next().unwrap_or(rest)
-                ),
-                None => message,
-            };
-            report.error(name, message);
+            // The id and enum types explain themselves in words.
+            report.error(name, explain(&e.to_string()));
             None
         }
     }
@@ -305,7 +281,7 @@ fn finish<T: Validate>(
 }
 
 /// Parses one part, adding its first shape error (with path) to `report`.
-pub(crate) fn part<T: DeserializeOwned>(
+fn part<T: DeserializeOwned>(
     value: &Value,
     path: &str,
     report: &mut ValidationReport,
@@ -316,6 +292,8 @@ pub(crate) fn part<T: DeserializeOwned>(
             let inner = e.path().to_string();
             let full = if inner == "." {
                 path.to_owned()
+            } else if path.is_empty() {
+                inner
             } else {
                 format!("{path}.{inner}")
             };
@@ -325,49 +303,53 @@ pub(crate) fn part<T: DeserializeOwned>(
     }
 }
 
-/// Rewrites serde's wording into a sentence for people.
+/// Rewrites serde's wording into a sentence for people (only reached for
+/// problems the walk in [`shape`] does not put in its own words).
 fn explain(serde_message: &str) -> String {
-    if let Some(field) = serde_message
+    let message = serde_message
+        .split(" at line")
+        .next()
+        .unwrap_or(serde_message);
+    if let Some(field) = message
         .strip_prefix("missing field `")
         .and_then(|s| s.split('`').next())
     {
         return format!("{field} is missing; it is required");
     }
-    if let Some(rest) = serde_message.strip_prefix("invalid type: ") {
-        let rest = rest.split(" at line").next().unwrap_or(rest);
-        // The amounts hint only where a whole number was expected: a
-        // `null` currency is not a money problem.
-        let wants_integer = [
-            "expected i64",
-            "expected u64",
-            "expected u32",
-            "expected i32",
-        ]
-        .iter()
-        .any(|e| rest.ends_with(e));
-        return if wants_integer {
-            format!(
-                "wrong kind of value ({rest}); amounts are whole numbers of øre/cents, e.g. 1000 for 10.00"
-            )
-        } else {
-            format!("wrong kind of value ({rest})")
-        };
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let found = rest.split(", expected").next().unwrap_or(rest);
+        return format!("this value has the wrong kind ({found})");
     }
-    serde_message
-        .split(" at line")
-        .next()
-        .unwrap_or(serde_message)
-        .to_owned()
+    message.to_owned()
 }
 
-fn plain(e: &serde_json::Error) -> String {
+/// One problem for a text that is not JSON, with its line and column.
+fn not_json(what: &str, e: &serde_json::Error) -> String {
     let text = e.to_string();
-    text.split(" at line").next().unwrap_or(&text).to_owned()
+    let reason = text.split(" at line").next().unwrap_or(&text);
+    let reason = if e.is_eof() {
+        "it ends before the JSON is complete (a closing } or ] or \" is missing?)".to_owned()
+    } else {
+        reason.to_owned()
+    };
+    format!(
+        "{what} is not valid JSON: line {}, column {}: {reason}",
+        e.line(),
+        e.column().max(1)
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn messages(report: &ValidationReport) -> Vec<String> {
+        report
+            .problems()
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect()
+    }
 
     #[test]
     fn reports_shape_errors_in_several_lines_at_once() {
@@ -377,20 +359,81 @@ mod tests {
             {"name":"c","id":"3","totalAmount":10,"totalAmountExcludingTax":8,"totalTaxAmount":2,"taxRate":2500}
         ],"bottomLine":{}}"#;
         let report = receipt_from_json(json).unwrap_err();
-        let paths: Vec<_> = report.errors().map(|p| p.path.as_str()).collect();
         assert_eq!(
-            paths,
-            vec!["orderLines[0].totalAmount", "orderLines[1]", "bottomLine"]
+            messages(&report),
+            vec![
+                "orderLines[0].totalAmount: totalAmount must be a number, not text: write 10 without quotes",
+                "orderLines[1].totalAmount: totalAmount is missing; add the line's total with tax, in øre/cents",
+                "bottomLine.currency: currency is missing; add the currency: \"NOK\", \"DKK\" or \"EUR\"",
+            ]
         );
-        assert!(
-            report.problems()[1]
-                .message
-                .contains("totalAmount is missing"),
+    }
+
+    /// The receipt of the newcomer's first hour: two problems reported,
+    /// then seven more once those were fixed. Now all of them at once.
+    #[test]
+    fn every_shape_and_rule_problem_in_one_report() {
+        let json = br#"{"orderLines":[
+            {"name":"Wool socks","id":"sku-1","totalAmount":298.0,"totalAmountExcludingTax":238.4,"totalTaxAmount":59.6,"taxRate":2500},
+            {"name":2,"id":"sku-2","totalAmount":10000,"totalAmountExcludingTax":8000,"totalTaxAmount":2000,"taxRate":25},
+            {"id":"sku-3","totalAmount":4900,"totalAmountExcludingTax":4000,"totalTaxAmount":900,"taxRate":2500},
+            {"name":"Hat","id":"sku-4","totalAmount":100,"totalAmountExcludingTax":80,"taxRate":2500,"unitInfo":{"quantity":2,"unitPrice":50}}
+        ],"bottomLine":{"currency":"NOK","tipAmount":"5.50","recieptNumber":"1"}}"#;
+        let report = receipt_from_json(json).unwrap_err();
+        assert_eq!(
+            messages(&report),
+            vec![
+                "orderLines[0].totalAmount: totalAmount must be a whole number of øre/cents: 298.0 → 29800",
+                "orderLines[0].totalAmountExcludingTax: totalAmountExcludingTax must be a whole number of øre/cents: 238.4 → 23840",
+                "orderLines[0].totalTaxAmount: totalTaxAmount must be a whole number of øre/cents: 59.6 → 5960",
+                "orderLines[1].name: name must be text, not a number: write \"2\" (in quotes)",
+                "orderLines[1].taxRate: taxRate 25 means 0,25 %, but totalTaxAmount is 25 % of totalAmountExcludingTax: taxRate is in hundredths of a percent, write 2500 for 25 %",
+                "orderLines[2].name: name is missing; add the product name customers see",
+                "orderLines[2].totalTaxAmount: totalTaxAmount 900 does not match 25 % of totalAmountExcludingTax 4000 (expected 1000, ±1 for rounding); check the tax rate or the amounts",
+                "orderLines[3].totalTaxAmount: totalTaxAmount is missing; add the line's tax, in øre/cents",
+                "orderLines[3].unitInfo.quantity: quantity must be text, not a number: write \"2\" (in quotes)",
+                "bottomLine.tipAmount: tipAmount must be a whole number of øre/cents without quotes: \"5.50\" → 550",
+                "bottomLine.recieptNumber: recieptNumber is not a field of bottomLine and is left out when sending; the fields are currency, tipAmount, giftCardAmount, posId, totalAmount, totalTax, totalDiscount, shippingAmount, shippingInfo, paymentSources, barcode, receiptNumber, terminalId",
+            ]
+        );
+        // The wording is for people, not serde's.
+        let text = report.to_string();
+        for serde_words in ["i64", "expected a", "floating point", "integer `"] {
+            assert!(!text.contains(serde_words), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_rule_problem_beside_a_missing_amount_is_not_a_stand_in_artefact() {
+        // totalAmount is missing: "totalAmount 0 is not 8000 + 2000" would
+        // be about the stand-in, so it is not shown; line 1's real tax
+        // problem is.
+        let json = br#"{"orderLines":[
+            {"name":"a","id":"1","totalAmountExcludingTax":8000,"totalTaxAmount":2000,"taxRate":2500},
+            {"name":"b","id":"2","totalAmount":10000,"totalAmountExcludingTax":8000,"totalTaxAmount":1000,"taxRate":2500}
+        ],"bottomLine":{"currency":"NOK"}}"#;
+        let report = receipt_from_json(json).unwrap_err();
+        assert_eq!(
+            error_paths(&report),
+            vec![
+                "orderLines[0].totalAmount",
+                "orderLines[1].totalAmount",
+                "orderLines[1].totalTaxAmount"
+            ],
             "{report}"
         );
-        assert!(
-            report.problems()[0].message.contains("whole numbers"),
-            "{report}"
+    }
+
+    #[test]
+    fn a_small_tax_rate_that_fits_is_a_warning_with_the_unit() {
+        let json = br#"{"orderLines":[{"name":"Free sample","id":"1","totalAmount":0,"totalAmountExcludingTax":0,"totalTaxAmount":0,"taxRate":15}],
+            "bottomLine":{"currency":"NOK"}}"#;
+        let (_, warnings) = receipt_from_json(json).unwrap();
+        assert_eq!(
+            messages(&warnings),
+            vec![
+                "orderLines[0].taxRate: taxRate 15 is 0,15 %; taxRate is in hundredths of a percent, so if 15 % was meant, write 1500"
+            ]
         );
     }
 
@@ -408,21 +451,63 @@ mod tests {
 
     #[test]
     fn only_number_fields_get_the_amounts_hint() {
-        let json = br#"{"orderLines":[{"name":"a","id":"1","totalAmount":1.5,"totalAmountExcludingTax":8,"totalTaxAmount":2,"taxRate":2500}],
+        let json = br#"{"orderLines":[{"name":"a","id":"1","totalAmount":1.5,"totalAmountExcludingTax":1.2,"totalTaxAmount":0.3,"taxRate":2500}],
             "bottomLine":{"currency":null}}"#;
         let report = receipt_from_json(json).unwrap_err();
         assert!(
-            report.problems()[0].message.contains("whole numbers"),
+            report.problems()[0].message.contains("1.5 → 150"),
             "{report}"
         );
-        assert_eq!(report.problems()[1].path, "bottomLine.currency");
-        assert!(!report.problems()[1].message.contains("øre"), "{report}");
+        let currency = report.problems().last().unwrap();
+        assert_eq!(currency.path, "bottomLine.currency");
+        assert!(!currency.message.contains("øre"), "{report}");
+        assert_eq!(report.errors().count(), 4, "{report}");
     }
 
     #[test]
-    fn broken_json_says_where() {
+    fn wrong_kinds_of_objects_and_lists_are_named() {
+        let report =
+            receipt_from_json(br#"{"orderLines":{"name":"a"},"bottomLine":"NOK"}"#).unwrap_err();
+        assert_eq!(
+            messages(&report),
+            vec![
+                "orderLines: orderLines must be a list ([...]) of order lines, not an object ({...})",
+                "bottomLine: bottomLine must be an object ({\"currency\": \"NOK\", ...}), not text (\"NOK\")",
+            ]
+        );
+        let report = receipt_from_json(br#"[1, 2]"#).unwrap_err();
+        assert_eq!(error_paths(&report), vec![""]);
+        let report = receipt_from_json(
+            br#"{"orderLines":[7,{"name":"a","id":"1","totalAmount":1000,"totalAmountExcludingTax":800,"totalTaxAmount":200,"taxRate":2500,"isReturn":"yes"}],"bottomLine":{"currency":578}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            messages(&report),
+            vec![
+                "orderLines[0]: each order line must be an object ({\"name\": ..., \"id\": ..., \"totalAmount\": ...}), not a number (7)",
+                "orderLines[1].isReturn: isReturn must be true or false, not text (\"yes\")",
+                "bottomLine.currency: currency must be one of \"NOK\", \"DKK\" or \"EUR\", not a number (578)",
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_json_is_one_problem_with_line_and_column() {
         let report = receipt_from_json(b"{\"orderLines\": [").unwrap_err();
-        assert!(report.problems()[0].message.contains("line 1"), "{report}");
+        assert_eq!(report.problems().len(), 1);
+        assert!(
+            report.problems()[0]
+                .message
+                .starts_with("the file is not valid JSON: line 1, column 16: it ends before"),
+            "{report}"
+        );
+        let report =
+            receipt_from_json(b"{\n  \"orderLines\": [],\n  \"bottomLine\": {,}\n}").unwrap_err();
+        assert_eq!(report.problems().len(), 1);
+        assert!(
+            report.problems()[0].message.contains("line 3, column 18"),
+            "{report}"
+        );
     }
 
     fn error_paths(report: &ValidationReport) -> Vec<&str> {
@@ -472,9 +557,9 @@ mod tests {
             error_paths(&report),
             vec!["orderId", "paymentType", "imageId"]
         );
-        assert!(
-            report.problems()[1].message.contains("must be a string"),
-            "{report}"
+        assert_eq!(
+            report.problems()[1].message,
+            "paymentType must be text (\"...\"), not a number (5)"
         );
         // A field that does not parse does not hide rule problems elsewhere.
         let report = add_category_request_from_json(

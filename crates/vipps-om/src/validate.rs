@@ -116,6 +116,18 @@ impl ValidationReport {
         });
     }
 
+    /// Appends one problem.
+    pub(crate) fn push_problem(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// Orders the problems as the document reads: the whole document,
+    /// `orderLines`, each order line in turn, then `bottomLine` (and
+    /// anything else); problems of one part keep their order.
+    pub(crate) fn sort_by_line(&mut self) {
+        self.problems.sort_by_key(|p| section(&p.path));
+    }
+
     /// Appends all problems of `other`.
     pub fn merge(&mut self, other: ValidationReport) {
         self.problems.extend(other.problems);
@@ -170,6 +182,24 @@ impl fmt::Display for ValidationReport {
         }
         Ok(())
     }
+}
+
+/// Where a path sorts in [`ValidationReport::sort_by_line`].
+fn section(path: &str) -> (u8, usize) {
+    if path.is_empty() {
+        return (0, 0);
+    }
+    if let Some(rest) = path.strip_prefix("orderLines") {
+        let line = rest
+            .strip_prefix('[')
+            .and_then(|r| r.split(']').next())
+            .and_then(|i| i.parse::<usize>().ok());
+        return match line {
+            Some(i) => (2, i),
+            None => (1, 0),
+        };
+    }
+    (3, 0)
 }
 
 /// Something that can be checked before it is sent.
@@ -420,15 +450,54 @@ fn validate_tax(line: &OrderLine, path: &str, report: &mut ValidationReport) {
     let tax = i128::from(line.total_tax_amount.minor_units());
     let expected = div_round_half_away(excl * i128::from(rate.basis()), 10_000);
     let tolerance = i128::from(tax_tolerance(line));
+    // A taxRate written in whole percent (25 for 25 %) is 0,25 %: no real
+    // tax rate is below 1 %, so such a rate is almost surely that mistake.
+    let in_percent = line
+        .tax_rate
+        .filter(|r| (1..PERCENT_MISTAKE_BELOW).contains(r));
     if (tax - expected).abs() > tolerance {
+        if let Some(written) = in_percent {
+            let meant = div_round_half_away(excl * i128::from(written) * 100, 10_000);
+            if (tax - meant).abs() <= tolerance {
+                report.error(
+                    format!("{path}.taxRate"),
+                    format!(
+                        "taxRate {written} means {rate}, but totalTaxAmount is {written} % of totalAmountExcludingTax: taxRate is in hundredths of a percent, write {} for {written} %",
+                        written * 100
+                    ),
+                );
+                return;
+            }
+        }
+        let unit_hint = match in_percent {
+            Some(written) => format!(
+                " (taxRate is in hundredths of a percent: {written} is {rate}, {} is {written} %)",
+                written * 100
+            ),
+            None => String::new(),
+        };
         report.error(
             format!("{path}.totalTaxAmount"),
             format!(
-                "totalTaxAmount {tax} does not match {rate} of totalAmountExcludingTax {excl} (expected {expected}, ±{tolerance} for rounding); check the tax rate or the amounts"
+                "totalTaxAmount {tax} does not match {rate} of totalAmountExcludingTax {excl} (expected {expected}, ±{tolerance} for rounding); check the tax rate or the amounts{unit_hint}"
+            ),
+        );
+    } else if let Some(written) = in_percent {
+        report.warning(
+            format!("{path}.taxRate"),
+            format!(
+                "taxRate {written} is {rate}; taxRate is in hundredths of a percent, so if {written} % was meant, write {}",
+                written * 100
             ),
         );
     }
 }
+
+/// A `taxRate` from 1 up to (not including) this, in hundredths of a
+/// percent (below 1 %), is taken as a rate written in whole percent by
+/// mistake (`25` for 25 %): no VAT rate in Norway, Denmark or Finland is
+/// below 1 %.
+const PERCENT_MISTAKE_BELOW: i64 = 100;
 
 /// How far (in minor units) a line's tax may be from `excl × rate`: one unit
 /// of rounding, or one per whole unit of quantity for shops that round tax
@@ -517,13 +586,16 @@ fn validate_unit_info(
 fn validate_bottom_line(bottom: &BottomLine, total: Option<Amount>, report: &mut ValidationReport) {
     let path = "bottomLine";
     if let Currency::Unknown(code) = &bottom.currency {
-        report.error(
-            format!("{path}.currency"),
+        let capitals = code.to_ascii_uppercase();
+        let message = if Currency::KNOWN.iter().any(|c| c.as_str() == capitals) {
+            format!("{code:?} must be written in capitals: \"{capitals}\"")
+        } else {
             format!(
                 "{code:?} is not a supported currency; use {}",
                 Currency::expected()
-            ),
-        );
+            )
+        };
+        report.error(format!("{path}.currency"), message);
     }
     if let Some(tip) = bottom.tip_amount
         && tip.is_negative()

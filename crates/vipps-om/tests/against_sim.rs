@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use vipps_om::builder::{LineBuilder, ReceiptBuilder};
 use vipps_om::{
-    AddCategoryRequest, Amount, Category, CategoryType, Currency, Delivered, Error, Image, OrderId,
-    PaymentType, Receipt, TaxRate,
+    AddCategoryRequest, Amount, Category, CategoryType, Currency, Delivered, Error, ErrorKind,
+    Image, OrderId, PaymentType, Receipt, TaxRate,
 };
 use vipps_om_sim::{Fault, Route};
 
@@ -93,6 +93,59 @@ async fn the_whole_flow_round_trips() {
         .await
         .unwrap_err();
     assert!(matches!(missing, Error::NotFound { .. }), "{missing:?}");
+    assert_eq!(
+        missing.kind(),
+        ErrorKind::OrderNotFound {
+            order_id: "flow-1".into(),
+            payment_type: "RECURRING".into()
+        }
+    );
+    assert_eq!(
+        second.kind(),
+        ErrorKind::ReceiptAlreadyExists {
+            order_id: "flow-1".into(),
+            payment_type: "ECOM".into()
+        }
+    );
+    sim.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_category_naming_an_image_never_uploaded_says_which_image() {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let order = OrderId::new("no-image-1").unwrap();
+    let category = Category::new(CategoryType::Receipt, "https://shop.example/orders/1")
+        .with_image_id(vipps_om::ImageId::new("nope").unwrap());
+    let error = client
+        .categories()
+        .set(&PaymentType::Ecom, &order, &category)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        ErrorKind::ImageNotUploaded {
+            image_id: "nope".into()
+        }
+    );
+    assert_eq!(error.status(), Some(400));
+    // The neutral sentence names the id and says what to do, for any tool.
+    assert_eq!(
+        error.to_string(),
+        "there is no image with id nope for this merchant; upload the image under that id first, then send the category again"
+    );
+    let v3 = AddCategoryRequest::new(
+        order.clone(),
+        PaymentType::Ecom,
+        CategoryType::General,
+        "https://shop.example/orders/1",
+    )
+    .with_image_id(vipps_om::ImageId::new("nope").unwrap());
+    let error = client.categories().add(&v3).await.unwrap_err();
+    assert!(
+        matches!(error, Error::ImageNotUploaded { ref image_id, .. } if image_id == "nope"),
+        "{error:?}"
+    );
     sim.shutdown().await.unwrap();
 }
 

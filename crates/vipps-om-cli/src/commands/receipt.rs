@@ -29,7 +29,7 @@ pub(crate) fn validate(ctx: &Context, file: &std::path::Path) -> Result<(), Fail
             );
             Ok(())
         }
-        Err(report) => Err(Failure::invalid("the receipt", &report)),
+        Err(report) => Err(Failure::checked("the receipt", &report)),
     }
 }
 

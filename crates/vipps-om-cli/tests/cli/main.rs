@@ -13,6 +13,7 @@ mod category;
 mod completions;
 mod demo;
 mod doctor;
+mod examples;
 mod hostile;
 mod image;
 mod limits;

@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 use vipps_om::summary::{LineSummary, OrderSummary, ReceiptSummary};
-use vipps_om::{Amount, Currency, Error, OrderV2Response, Total};
+use vipps_om::{Amount, Currency, Error, ErrorKind, OrderV2Response, Total};
 use vipps_om_outbox::{JobId, JobKind, JobState, JobStatus, OutboxError, Timestamp};
 
 use super::problems;
@@ -423,6 +423,10 @@ pub(crate) fn page(
             Ok(order) => (order_summary(lang, &OrderSummary::new(order))),
             Err(Error::NotFound { .. }) => section.card {
                 p.notice.info role="status" #not-in-app { (lang.t(T::NotInApp)) @if nothing_known { " " (lang.t(T::TryOtherType)) } }
+            },
+            // Keys are not support staff's to fix: say whom to ask.
+            Err(e) if matches!(e.kind(), ErrorKind::Unauthorized(_) | ErrorKind::Forbidden) => section.card {
+                (problems(lang.t(T::ApiFailed), &[(String::new(), lang.t(T::KeysRefused).to_owned())], "error"))
             },
             Err(e) => section.card { (api_failure(lang.t(T::ApiFailed), e)) },
         }
