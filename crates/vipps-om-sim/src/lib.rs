@@ -168,7 +168,7 @@ mod api;
 mod auth;
 mod control;
 mod reply;
-mod spec_rules;
+mod rules;
 mod surface;
 
 pub use config::{ConfigError, Merchant, ServeLimits, Simulator, SimulatorBuilder};
@@ -176,6 +176,7 @@ pub use control::CONTROL_BODY_LIMIT;
 pub use faults::{Fault, FaultError, FaultRoute, FaultSpec};
 pub use observe::{Counters, LoggedRequest};
 pub use routes::Route;
+pub use rules::Mode;
 pub use server::{RunningSim, SpawnError, spawn, spawn_default};
 pub use state::{SimState, StoredImage, StoredOrder};
 pub use surface::BODY_LIMIT;
