@@ -91,7 +91,7 @@ impl Reply {
 
     /// An `ErrorResponse` without invalid parameters.
     pub(crate) fn problem(status: StatusCode, detail: impl Into<String>) -> Reply {
-        Reply::problem_with(status, title_of(status), detail.into(), Vec::new())
+        Reply::problem_with(status, title_of(status), detail.into())
     }
 
     /// The 400 for the problems [`crate::rules`] found. A problem only
@@ -151,16 +151,10 @@ impl Reply {
         Reply::gateway(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND)
     }
 
-    fn problem_with(
-        status: StatusCode,
-        title: &str,
-        detail: String,
-        invalid_params: Vec<InvalidParam>,
-    ) -> Reply {
+    fn problem_with(status: StatusCode, title: &str, detail: String) -> Reply {
         let body = ProblemDetails::new(title, detail)
             .with_problem_type(type_of(status).to_owned())
-            .with_instance(trace_parent())
-            .with_invalid_params(invalid_params);
+            .with_instance(trace_parent());
         Reply::json(status, &body)
     }
 
