@@ -272,7 +272,9 @@ mod tests {
         strict.doubt(Rule::EmptyText, "orderLines[0].name", "x");
         strict.refuse("bottomLine", "y");
         assert!(strict.names("orderLines[0]"));
-        assert!(!strict.names("orderLines"));
+        assert!(strict.names("orderLines"));
+        assert!(!strict.names("orderLine"));
+        assert!(!strict.names("orderLines[1]"));
         assert!(strict.names("orderLines[0].name"));
         let problems = strict.take_problems();
         assert_eq!(problems[0].rule, Some(Rule::EmptyText));
