@@ -77,10 +77,10 @@ async fn non_json_bodies_are_logged_as_text() {
             .body("hello"),
     )
     .await;
-    assert_eq!(resp.status, 400);
+    assert_eq!(resp.status, 415);
     let logged = api.sim.requests().pop().expect("logged");
     assert_eq!(logged.body, json!("hello"));
-    assert_eq!(logged.status, 400);
+    assert_eq!(logged.status, 415);
     assert_eq!(logged.header("Authorization"), Some("Bearer ***"));
 }
 
