@@ -10,11 +10,11 @@
 //!   headers: `Merchant-Serial-Number` missing → 400, another merchant's →
 //!   403; the `Vipps-System-*` lengths ([`crate::rules::system_headers`]).
 
-use axum::http::{HeaderMap, StatusCode, header};
-use serde::Serialize;
 use crate::reply::{INVALID_SUBSCRIPTION_KEY, INVALID_TOKEN, MISSING_SUBSCRIPTION_KEY, Reply};
 use crate::rules::{self, Findings};
 use crate::state::{MerchantIx, SimState, TokenLookup};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::Serialize;
 
 pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())

@@ -53,16 +53,48 @@ pub(crate) fn routes() -> Router<SimState> {
 /// Every control operation: method, path, what it does.
 pub(crate) const CONTROL_ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/_sim/", "This index of the control API."),
-    ("POST", "/_sim/reset", "Forget orders, images, tokens, faults, the request log and counters (204)."),
-    ("POST", "/_sim/faults", "Queue a fault: {\"route\", \"status\", \"count\", \"delayMs\", \"retryAfter\"} (201 with the fault)."),
-    ("GET", "/_sim/faults", "The queued faults with their uses left."),
+    (
+        "POST",
+        "/_sim/reset",
+        "Forget orders, images, tokens, faults, the request log and counters (204).",
+    ),
+    (
+        "POST",
+        "/_sim/faults",
+        "Queue a fault: {\"route\", \"status\", \"count\", \"delayMs\", \"retryAfter\"} (201 with the fault).",
+    ),
+    (
+        "GET",
+        "/_sim/faults",
+        "The queued faults with their uses left.",
+    ),
     ("DELETE", "/_sim/faults", "Remove every queued fault (204)."),
-    ("GET", "/_sim/requests", "The request log, secrets masked, with each request's warnings (what production may refuse)."),
+    (
+        "GET",
+        "/_sim/requests",
+        "The request log, secrets masked, with each request's warnings (what production may refuse).",
+    ),
     ("DELETE", "/_sim/requests", "Empty the request log (204)."),
-    ("GET", "/_sim/counters", "Token requests, tokens issued, and requests per route and status."),
-    ("GET", "/_sim/orders", "Every stored order: categories and receipt."),
-    ("GET", "/_sim/images", "Every uploaded image: id, format, size."),
-    ("DELETE", "/_sim/tokens", "Revoke every access token (204); their next use gets 401."),
+    (
+        "GET",
+        "/_sim/counters",
+        "Token requests, tokens issued, and requests per route and status.",
+    ),
+    (
+        "GET",
+        "/_sim/orders",
+        "Every stored order: categories and receipt.",
+    ),
+    (
+        "GET",
+        "/_sim/images",
+        "Every uploaded image: id, format, size.",
+    ),
+    (
+        "DELETE",
+        "/_sim/tokens",
+        "Revoke every access token (204); their next use gets 401.",
+    ),
 ];
 
 async fn index() -> Response {

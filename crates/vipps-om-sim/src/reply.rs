@@ -375,7 +375,10 @@ mod tests {
         assert_eq!(body["detail"], "2 invalid parameters: a, b");
         assert_eq!(body["title"], VALIDATION_TITLE);
         assert_eq!(body["type"], type_of(StatusCode::BAD_REQUEST));
-        assert_eq!(body["invalidParams"][1]["type"], rules::Rule::EmptyText.urn());
+        assert_eq!(
+            body["invalidParams"][1]["type"],
+            rules::Rule::EmptyText.urn()
+        );
         assert!(body["invalidParams"][0].get("type").is_none());
 
         let reply = Reply::refused(vec![rules::Problem {

@@ -2,8 +2,9 @@
 //! rules (as ARCHITECTURE.md's "Chosen behaviours" and the library's docs
 //! describe them, written again here) and the ambiguous readings. Each
 //! finding is a [`Rule`]: a warning in default mode, refused in strict
-//! mode. They read the raw JSON and skip values of the wrong type (the
-//! schema names those).
+//! mode. They read the raw JSON and skip values of the wrong type and
+//! order lines the schema refused (the schema names those); run them after
+//! the schema check.
 
 use serde_json::{Map, Value};
 
@@ -25,8 +26,13 @@ pub(crate) fn receipt(body: &Map<String, Value>, findings: &mut Findings) {
         .map(Vec::as_slice)
         .unwrap_or_default();
     for (i, line) in lines.iter().enumerate() {
-        if let Some(line) = line.as_object() {
-            order_line(line, &format!("orderLines[{i}]"), findings);
+        let path = format!("orderLines[{i}]");
+        // A line the schema refused is named for that; its arithmetic
+        // would only repeat it.
+        if let Some(line) = line.as_object()
+            && !findings.names(&path)
+        {
+            order_line(line, &path, findings);
         }
     }
     let bottom = body.get("bottomLine").and_then(Value::as_object);
@@ -266,9 +272,9 @@ fn barcode(barcode: &Map<String, Value>, findings: &mut Findings) {
             "The field data must be 13 digits with a valid check digit for an EAN-13 barcode.",
         ),
         "CODE 39"
-            if !data.chars().all(|c| {
-                c.is_ascii_uppercase() || c.is_ascii_digit() || " -.$/+%".contains(c)
-            }) =>
+            if !data
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || " -.$/+%".contains(c)) =>
         {
             findings.doubt(
                 Rule::BarcodeData,
@@ -375,9 +381,15 @@ mod tests {
                     "orderLines[1].taxPercentage".to_owned(),
                     Some(Rule::BothTaxFields)
                 ),
-                ("orderLines[2].taxRate".to_owned(), Some(Rule::TaxRateMissing)),
+                (
+                    "orderLines[2].taxRate".to_owned(),
+                    Some(Rule::TaxRateMissing)
+                ),
                 ("orderLines[3].name".to_owned(), Some(Rule::EmptyText)),
-                ("orderLines[3].productUrl".to_owned(), Some(Rule::AbsoluteUrl)),
+                (
+                    "orderLines[3].productUrl".to_owned(),
+                    Some(Rule::AbsoluteUrl)
+                ),
                 (
                     "bottomLine.paymentSources.card".to_owned(),
                     Some(Rule::NegativePaymentSource)
@@ -427,7 +439,10 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["orderLines[1].totalAmount", "orderLines[1].totalAmountExcludingTax"]
+            [
+                "orderLines[1].totalAmount",
+                "orderLines[1].totalAmountExcludingTax"
+            ]
         );
     }
 
