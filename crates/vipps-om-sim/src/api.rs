@@ -117,11 +117,16 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// The 400 naming every refused field, or `None`.
-    fn refused(&mut self) -> Option<Reply> {
-        self.findings
-            .is_refused()
-            .then(|| Reply::refused(self.findings.take_problems()))
+    /// The 400 naming every refused field, or `None`: headers and path
+    /// parameters first, then body fields in the spec's order, line by
+    /// line.
+    fn refused(&mut self, root: &[schema::Field]) -> Option<Reply> {
+        if !self.findings.is_refused() {
+            return None;
+        }
+        let mut problems = self.findings.take_problems();
+        problems.sort_by_cached_key(|p| schema::order_key(&p.name, root));
+        Some(Reply::refused(problems))
     }
 
     /// The `{paymentType}` of a v2 path: `ecom` or `recurring` in any case.
@@ -232,7 +237,7 @@ impl Call<'_> {
                 info = image::check_src(src, &mut self.findings);
             }
         }
-        if let Some(reply) = self.refused() {
+        if let Some(reply) = self.refused(schema::IMAGE) {
             return reply;
         }
         let (Some(body), Some(info)) = (body, info) else {
@@ -273,7 +278,7 @@ impl Call<'_> {
             self.check_link(body, "orderDetailsUrl");
             self.check_image(body);
         }
-        if let Some(reply) = self.refused() {
+        if let Some(reply) = self.refused(schema::ORDER) {
             return reply;
         }
         let (Some(kind), Some(order_id), Some(body)) = (kind, order_id, body) else {
@@ -304,7 +309,7 @@ impl Call<'_> {
             schema::check_object(body, schema::RECEIPT, "", &mut self.findings);
             strict::receipt(body, &mut self.findings);
         }
-        if let Some(reply) = self.refused() {
+        if let Some(reply) = self.refused(schema::RECEIPT) {
             return reply;
         }
         let (Some(kind), Some(order_id), Some(body)) = (kind, order_id, body) else {
@@ -349,7 +354,7 @@ impl Call<'_> {
     fn get_order(&mut self) -> Reply {
         let kind = self.kind();
         let order_id = self.path_order_id();
-        if let Some(reply) = self.refused() {
+        if let Some(reply) = self.refused(&[]) {
             return reply;
         }
         let (Some(kind), Some(order_id)) = (kind, order_id) else {
@@ -407,7 +412,7 @@ impl Call<'_> {
             self.check_link(body, "url");
             self.check_image(body);
         }
-        if let Some(reply) = self.refused() {
+        if let Some(reply) = self.refused(schema::ADD_CATEGORY_REQUEST) {
             return reply;
         }
         let Some(body) = body else {
@@ -474,7 +479,7 @@ impl Call<'_> {
                 Some(value.as_str())
             }
         };
-        if let Some(reply) = self.refused() {
+        if let Some(reply) = self.refused(&[]) {
             return reply;
         }
         let categories: Vec<_> = match order_id {
@@ -526,7 +531,7 @@ impl Call<'_> {
                 ),
             );
         }
-        if let Some(reply) = self.refused() {
+        if let Some(reply) = self.refused(&[]) {
             return reply;
         }
         let found = id.and_then(|id| {
@@ -542,7 +547,7 @@ impl Call<'_> {
     }
 
     fn delete_category_v3(&mut self) -> Reply {
-        if let Some(reply) = self.refused() {
+        if let Some(reply) = self.refused(&[]) {
             return reply;
         }
         let deleted = self

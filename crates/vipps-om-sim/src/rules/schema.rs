@@ -459,6 +459,32 @@ pub(crate) fn check_text(
     }
 }
 
+/// Where `path` sits in a body of schema `root`: the index of each field
+/// in its table and each array index, so that problems sort in the spec's
+/// field order and line by line. Names outside the body (headers, path
+/// parameters, `$`) have an empty key and sort first.
+pub(crate) fn order_key(path: &str, root: &[Field]) -> Vec<usize> {
+    let mut key = Vec::new();
+    let mut fields = root;
+    for segment in path.split('.') {
+        let (name, indexes) = segment.split_once('[').unwrap_or((segment, ""));
+        let Some(position) = fields.iter().position(|f| f.name == name) else {
+            break;
+        };
+        key.push(position.saturating_add(1));
+        for index in indexes.split('[') {
+            if let Ok(i) = index.trim_end_matches(']').parse::<usize>() {
+                key.push(i);
+            }
+        }
+        fields = match fields[position].ty {
+            Ty::Object(inner) | Ty::Array { items: inner, .. } => inner,
+            _ => &[],
+        };
+    }
+    key
+}
+
 /// An `orderId` in a path: the spec's pattern and [`ORDER_ID_MAX`].
 pub(crate) fn check_order_id(text: &str, findings: &mut Findings) {
     check_text(
@@ -491,6 +517,28 @@ mod tests {
             .into_iter()
             .map(|p| (p.name, p.reason))
             .collect()
+    }
+
+    #[test]
+    fn problems_sort_in_the_spec_field_order_line_by_line() {
+        let mut names = vec![
+            "bottomLine.currency",
+            "orderLines[1].totalAmount",
+            "orderLines[0].unitInfo.quantity",
+            "orderLines[0].name",
+            "Merchant-Serial-Number",
+        ];
+        names.sort_by_key(|n| order_key(n, RECEIPT));
+        assert_eq!(
+            names,
+            [
+                "Merchant-Serial-Number",
+                "orderLines[0].name",
+                "orderLines[0].unitInfo.quantity",
+                "orderLines[1].totalAmount",
+                "bottomLine.currency",
+            ]
+        );
     }
 
     #[test]

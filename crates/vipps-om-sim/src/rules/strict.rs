@@ -2,9 +2,9 @@
 //! rules (as ARCHITECTURE.md's "Chosen behaviours" and the library's docs
 //! describe them, written again here) and the ambiguous readings. Each
 //! finding is a [`Rule`]: a warning in default mode, refused in strict
-//! mode. They read the raw JSON and skip values of the wrong type and
-//! order lines the schema refused (the schema names those); run them after
-//! the schema check.
+//! mode. They read the raw JSON and skip values of the wrong type, and a
+//! line's arithmetic when the schema refused one of its amounts (the
+//! schema names those); run them after the schema check.
 
 use serde_json::{Map, Value};
 
@@ -26,13 +26,8 @@ pub(crate) fn receipt(body: &Map<String, Value>, findings: &mut Findings) {
         .map(Vec::as_slice)
         .unwrap_or_default();
     for (i, line) in lines.iter().enumerate() {
-        let path = format!("orderLines[{i}]");
-        // A line the schema refused is named for that; its arithmetic
-        // would only repeat it.
-        if let Some(line) = line.as_object()
-            && !findings.names(&path)
-        {
-            order_line(line, &path, findings);
+        if let Some(line) = line.as_object() {
+            order_line(line, &format!("orderLines[{i}]"), findings);
         }
     }
     let bottom = body.get("bottomLine").and_then(Value::as_object);
@@ -71,6 +66,43 @@ fn order_line(line: &Map<String, Value>, path: &str, findings: &mut Findings) {
             );
         }
     }
+    // Arithmetic on an amount the schema refused (say, a negative one)
+    // would only repeat that problem.
+    let amounts_refused = [
+        "totalAmount",
+        "totalAmountExcludingTax",
+        "totalTaxAmount",
+        "taxRate",
+        "taxPercentage",
+    ]
+    .iter()
+    .any(|field| findings.names(&format!("{path}.{field}")));
+    if !amounts_refused {
+        line_amounts(line, path, findings);
+    }
+    if let Some(url) = line.get("productUrl").and_then(Value::as_str) {
+        link(url, &format!("{path}.productUrl"), true, findings);
+    }
+    if let Some(info) = line.get("unitInfo").and_then(Value::as_object)
+        && let (Some(price), Some(quantity)) = (
+            info.get("unitPrice").and_then(Value::as_i64),
+            info.get("quantity").and_then(Value::as_str),
+        )
+        && let Some((scaled, decimals)) = quantity_parts(quantity)
+    {
+        let gross = i128::from(price) * i128::from(scaled) / 10_i128.pow(decimals);
+        if gross > i128::from(i64::MAX) {
+            findings.doubt(
+                Rule::SumTooLarge,
+                format!("{path}.unitInfo.unitPrice"),
+                format!("The field unitPrice times quantity ({price} × {quantity}) must fit in an int64 amount of minor units (at most {MAX_SUM})."),
+            );
+        }
+    }
+}
+
+/// Line arithmetic and the tax fields.
+fn line_amounts(line: &Map<String, Value>, path: &str, findings: &mut Findings) {
     let total = int(line, "totalAmount");
     let excl = int(line, "totalAmountExcludingTax");
     let tax = int(line, "totalTaxAmount");
@@ -122,25 +154,6 @@ fn order_line(line: &Map<String, Value>, path: &str, findings: &mut Findings) {
                 format!(
                     "The field totalTaxAmount must match the tax rate: {basis}/10000 of totalAmountExcludingTax {excl} is {expected} (±{tolerance} for rounding); it is {tax}."
                 ),
-            );
-        }
-    }
-    if let Some(url) = line.get("productUrl").and_then(Value::as_str) {
-        link(url, &format!("{path}.productUrl"), true, findings);
-    }
-    if let Some(info) = line.get("unitInfo").and_then(Value::as_object)
-        && let (Some(price), Some(quantity)) = (
-            info.get("unitPrice").and_then(Value::as_i64),
-            info.get("quantity").and_then(Value::as_str),
-        )
-        && let Some((scaled, decimals)) = quantity_parts(quantity)
-    {
-        let gross = i128::from(price) * i128::from(scaled) / 10_i128.pow(decimals);
-        if gross > i128::from(i64::MAX) {
-            findings.doubt(
-                Rule::SumTooLarge,
-                format!("{path}.unitInfo.unitPrice"),
-                format!("The field unitPrice times quantity ({price} × {quantity}) must fit in an int64 amount of minor units (at most {MAX_SUM})."),
             );
         }
     }

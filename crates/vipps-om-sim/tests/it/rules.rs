@@ -349,19 +349,20 @@ async fn a_schema_problem_and_a_strict_rule_together_keep_the_http_type() {
     )
     .await;
     assert_eq!(resp.status, 400);
+    // In the spec's field order: the lines before the bottom line.
     assert_eq!(
         resp.invalid_params(),
-        vec!["bottomLine.currency", "orderLines[0].totalAmount"]
+        vec!["orderLines[0].totalAmount", "bottomLine.currency"]
     );
     assert_eq!(
         resp.body["type"],
         "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.1"
     );
-    assert!(resp.body["invalidParams"][0].get("type").is_none());
     assert_eq!(
-        resp.body["invalidParams"][1]["type"],
+        resp.body["invalidParams"][0]["type"],
         "urn:vipps-om-sim:strict:line-arithmetic"
     );
+    assert!(resp.body["invalidParams"][1].get("type").is_none());
     // Default mode names only what production refuses.
     let resp = both
         .api
