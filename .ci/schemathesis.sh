@@ -20,7 +20,7 @@ SCHEMATHESIS_VERSION="4.32.5"
 # Test cases per operation and the time budget of the whole run (seconds).
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
 MAX_TIME="${SCHEMATHESIS_MAX_TIME:-180}"
-SPEC="../shared/reference/order-management-openapi.yaml"
+SPEC="$PWD/../shared/reference/order-management-openapi.yaml"
 TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 VENV="$TARGET/schemathesis-venv"
 OUT="$TARGET/schemathesis"
@@ -53,6 +53,7 @@ if [ ! -x "$BIN" ]; then
     cargo build --quiet -p vipps-om-cli
   fi
 fi
+rm -rf "$OUT/report"
 mkdir -p "$OUT"
 SIM_OUT="$OUT/sim.stdout"
 "$BIN" sim --listen 127.0.0.1:0 >"$SIM_OUT" 2>"$OUT/sim.log" &
@@ -90,8 +91,9 @@ PY
 
 # The deprecated v1 operations are "no longer available" (the simulator
 # answers 404 naming the v2 replacement), so they are left out.
+# Run from $OUT: schemathesis keeps its example database in ./.schemathesis.
 set +e
-"$VENV/bin/st" --no-color run "$SPEC" \
+(cd "$OUT" && "$VENV/bin/st" --no-color run "$SPEC" \
   --url "$BASE/order-management" \
   --checks all \
   --exclude-deprecated \
@@ -102,10 +104,10 @@ set +e
   --continue-on-failure \
   --suppress-health-check all \
   --request-timeout 10 \
-  --report ndjson --report-dir "$OUT" \
+  --report ndjson --report-dir "$OUT/report" \
   -H "Authorization: Bearer $TOKEN" \
   -H "Ocp-Apim-Subscription-Key: demo-subscription-key" \
-  -H "Merchant-Serial-Number: 123456" \
+  -H "Merchant-Serial-Number: 123456") \
   >"$OUT/run.txt" 2>&1
 ST_STATUS=$?
 set -e
