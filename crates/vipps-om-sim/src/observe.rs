@@ -73,8 +73,8 @@ pub struct LoggedRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_serial_number: Option<String>,
     /// What the simulator accepted but production may refuse (default
-    /// mode; strict mode refuses these), each "production may refuse this:
-    /// <field>: <reason>".
+    /// mode; strict mode refuses these), each `"production may refuse this:
+    /// <field>: <reason>"`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
