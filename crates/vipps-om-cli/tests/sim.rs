@@ -157,3 +157,60 @@ fn a_token_lifetime_beyond_a_day_is_refused_with_the_limit() {
     assert!(stderr.contains("24 hours"), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
 }
+
+/// A raw HTTP/1.1 request with a JSON body.
+fn http_json(base_url: &str, request_head: &str, body: &str) -> String {
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout set");
+    let request = format!(
+        "{request_head}Host: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+#[test]
+fn strict_refuses_what_production_may_accept() {
+    let mut child = vipps_om()
+        .args(["sim", "--listen", "127.0.0.1:0", "--strict"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("vipps-om starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("first line");
+    let base_url = first.trim().to_owned();
+    let token = http(
+        &base_url,
+        "POST /accesstoken/get HTTP/1.1\r\nclient_id: demo-client-id\r\nclient_secret: demo-client-secret\r\nOcp-Apim-Subscription-Key: demo-subscription-key\r\n",
+    );
+    let token = token
+        .split("\"access_token\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a token in {token}"))
+        .to_owned();
+    // totalAmount is not totalAmountExcludingTax + totalTaxAmount.
+    let body = r#"{"orderLines":[{"name":"a","id":"1","totalAmount":1001,"totalAmountExcludingTax":800,"totalTaxAmount":200,"taxRate":2500}],"bottomLine":{"currency":"NOK"}}"#;
+    let response = http_json(
+        &base_url,
+        &format!(
+            "POST /order-management/v2/ecom/receipts/o-1 HTTP/1.1\r\nAuthorization: Bearer {token}\r\nOcp-Apim-Subscription-Key: demo-subscription-key\r\nMerchant-Serial-Number: 123456\r\n"
+        ),
+        body,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(
+        response.contains("urn:vipps-om-sim:strict:line-arithmetic"),
+        "{response}"
+    );
+}

@@ -8,24 +8,13 @@
 //!   Bearer <token>` with the scheme spelled exactly so (401 gateway); the
 //!   token must be valid and belong to the key's merchant (401). Then the
 //!   headers: `Merchant-Serial-Number` missing → 400, another merchant's →
-//!   403; a `Vipps-System-*` header over 100 characters → 400.
-
-use axum::http::{HeaderMap, StatusCode, header};
-use serde::Serialize;
-use vipps_om::models::InvalidParam;
+//!   403; the `Vipps-System-*` lengths ([`crate::rules::system_headers`]).
 
 use crate::reply::{INVALID_SUBSCRIPTION_KEY, INVALID_TOKEN, MISSING_SUBSCRIPTION_KEY, Reply};
+use crate::rules::{self, Findings};
 use crate::state::{MerchantIx, SimState, TokenLookup};
-
-/// The optional headers the spec caps at 100 characters.
-pub(crate) const SYSTEM_HEADERS: [&str; 4] = [
-    "Vipps-System-Name",
-    "Vipps-System-Version",
-    "Vipps-System-Plugin-Name",
-    "Vipps-System-Plugin-Version",
-];
-/// The spec's `maxLength` for each `Vipps-System-*` header.
-pub(crate) const SYSTEM_HEADER_MAX: usize = 100;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::Serialize;
 
 pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -123,14 +112,15 @@ pub(crate) fn authenticate(state: &SimState, headers: &HeaderMap) -> Result<Merc
     }
 }
 
-/// Header rules after authentication: the 400 problems found, or a 403
-/// when the Merchant-Serial-Number is another merchant's.
+/// Header rules after authentication, into `findings`; a 403 when the
+/// Merchant-Serial-Number is another merchant's (and nothing else is wrong
+/// with the headers).
 pub(crate) fn check_headers(
     state: &SimState,
     merchant: MerchantIx,
     headers: &HeaderMap,
-) -> Result<Vec<InvalidParam>, Reply> {
-    let mut problems = Vec::new();
+    findings: &mut Findings,
+) -> Result<(), Reply> {
     let expected = state
         .merchant_at(merchant)
         .merchant_serial_number()
@@ -140,26 +130,14 @@ pub(crate) fn check_headers(
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
         .filter(|v| !v.is_empty());
     if sent.is_none() {
-        problems.push(InvalidParam::new(
+        findings.refuse(
             "Merchant-Serial-Number",
-            "The Merchant-Serial-Number header is required; send the MSN of the sales unit these API keys belong to.",
-        ));
+            "The Merchant-Serial-Number field is required.",
+        );
     }
-    for name in SYSTEM_HEADERS {
-        if let Some(value) = headers.get(name) {
-            let length = String::from_utf8_lossy(value.as_bytes()).chars().count();
-            if length > SYSTEM_HEADER_MAX {
-                problems.push(InvalidParam::new(
-                    name,
-                    format!(
-                        "The field {name} must be a string with a maximum length of {SYSTEM_HEADER_MAX} (it has {length} characters)."
-                    ),
-                ));
-            }
-        }
-    }
+    rules::system_headers(headers, findings);
     if let Some(sent) = sent
-        && problems.is_empty()
+        && !findings.is_refused()
         && sent != expected
     {
         let shown: String = sent.chars().take(40).collect();
@@ -170,7 +148,7 @@ pub(crate) fn check_headers(
             ),
         ));
     }
-    Ok(problems)
+    Ok(())
 }
 
 #[cfg(test)]

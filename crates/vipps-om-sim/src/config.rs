@@ -12,7 +12,13 @@
 //! client_id = "shop-two-client"
 //! client_secret = "shop-two-secret"
 //! subscription_key = "shop-two-key"
+//! strict = true                        # optional: strict mode for this merchant
 //! ```
+//!
+//! `strict` (default `false`) makes the simulator also refuse, for this
+//! merchant's requests, what the client library refuses and what the docs
+//! leave ambiguous (see [`Mode`](crate::Mode)); [`SimulatorBuilder::strict`] does so
+//! for every merchant.
 //!
 //! A bad file is refused with a message naming the file, the line and the
 //! field; secrets are never part of a message.
@@ -60,6 +66,7 @@ pub struct Merchant {
     client_id: String,
     client_secret: SecretString,
     subscription_key: SecretString,
+    strict: bool,
 }
 
 impl Merchant {
@@ -88,7 +95,23 @@ impl Merchant {
             client_id: client_id.to_owned(),
             client_secret: SecretString::from(client_secret.to_owned()),
             subscription_key: SecretString::from(subscription_key.to_owned()),
+            strict: false,
         })
+    }
+
+    /// This merchant's requests checked in strict mode ([`crate::Mode::Strict`]):
+    /// also refused is what the client library refuses and what the docs
+    /// leave ambiguous, each with its own problem `type` URN.
+    #[must_use]
+    pub fn with_strict(mut self, strict: bool) -> Merchant {
+        self.strict = strict;
+        self
+    }
+
+    /// Whether this merchant's requests are checked in strict mode (the
+    /// simulator-wide [`Simulator::is_strict`] applies too).
+    pub fn is_strict(&self) -> bool {
+        self.strict
     }
 
     /// The built-in demo merchant: MSN `123456`, `demo-client-id`,
@@ -99,6 +122,7 @@ impl Merchant {
             client_id: DEMO_CLIENT_ID.to_owned(),
             client_secret: SecretString::from(DEMO_CLIENT_SECRET),
             subscription_key: SecretString::from(DEMO_SUBSCRIPTION_KEY),
+            strict: false,
         }
     }
 
@@ -140,6 +164,7 @@ impl fmt::Debug for Merchant {
             .field("client_id", &self.client_id)
             .field("client_secret", &"***")
             .field("subscription_key", &"***")
+            .field("strict", &self.strict)
             .finish()
     }
 }
@@ -210,6 +235,7 @@ pub struct Simulator {
     pub(crate) request_log_bytes: usize,
     pub(crate) store_bytes: usize,
     pub(crate) serve_limits: ServeLimits,
+    pub(crate) strict: bool,
 }
 
 impl Default for Simulator {
@@ -222,6 +248,7 @@ impl Default for Simulator {
             request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
             store_bytes: DEFAULT_STORE_BYTES,
             serve_limits: ServeLimits::default(),
+            strict: false,
         }
     }
 }
@@ -261,6 +288,11 @@ impl Simulator {
     pub fn serve_limits(&self) -> ServeLimits {
         self.serve_limits
     }
+
+    /// Whether every merchant's requests are checked in strict mode.
+    pub fn is_strict(&self) -> bool {
+        self.strict
+    }
 }
 
 /// Builds a [`Simulator`]; [`SimulatorBuilder::build`] checks everything.
@@ -276,6 +308,7 @@ pub struct SimulatorBuilder {
     request_log_bytes: Option<usize>,
     store_bytes: Option<usize>,
     serve_limits: Option<ServeLimits>,
+    strict: bool,
 }
 
 impl fmt::Debug for SimulatorBuilder {
@@ -290,11 +323,22 @@ impl fmt::Debug for SimulatorBuilder {
             .field("request_log_bytes", &self.request_log_bytes)
             .field("store_bytes", &self.store_bytes)
             .field("serve_limits", &self.serve_limits)
+            .field("strict", &self.strict)
             .finish()
     }
 }
 
 impl SimulatorBuilder {
+    /// Strict mode for every merchant (`vipps-om sim --strict`): also
+    /// refuse what the client library refuses and what the docs leave
+    /// ambiguous ([`crate::Mode::Strict`]). Default: off, the simulator refuses
+    /// what production is documented to refuse and logs warnings for the
+    /// rest.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
     /// Adds a merchant beside the demo merchant.
     pub fn merchant(mut self, merchant: Merchant) -> Self {
         self.merchants.push(merchant);
@@ -389,6 +433,7 @@ impl SimulatorBuilder {
         if let Some(listen) = self.listen {
             simulator.listen = listen;
         }
+        simulator.strict = self.strict;
         if let Some(capacity) = self.request_log_capacity {
             simulator.request_log_capacity = capacity;
         }
@@ -466,6 +511,8 @@ struct MerchantEntry {
     client_id: toml::Spanned<String>,
     client_secret: toml::Spanned<String>,
     subscription_key: toml::Spanned<String>,
+    #[serde(default)]
+    strict: bool,
 }
 
 #[derive(Deserialize)]
@@ -522,7 +569,8 @@ fn parse_merchants(text: &str, origin: &str) -> Result<Vec<(usize, Merchant)>, C
             entry.client_secret.get_ref(),
             entry.subscription_key.get_ref(),
         )
-        .map_err(|e| fail(format!("line {entry_line}: {e}")))?;
+        .map_err(|e| fail(format!("line {entry_line}: {e}")))?
+        .with_strict(entry.strict);
         merchants.push((entry_line, merchant));
     }
     Ok(merchants)

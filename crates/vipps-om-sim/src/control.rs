@@ -4,6 +4,7 @@
 //!
 //! | Operation | Answer |
 //! |---|---|
+//! | `GET /_sim/` | 200 `{"routes": [{"method", "path", "description"}]}`: this table |
 //! | `POST /_sim/reset` | 204; orders, images, tokens, faults, log and counters are cleared |
 //! | `POST /_sim/faults` | 201 with the fault; 400 `{"error"}` when it is invalid |
 //! | `GET /_sim/faults` | 200 `{"faults": [...]}` with uses left |
@@ -34,6 +35,8 @@ pub const CONTROL_BODY_LIMIT: usize = 64 * 1024;
 /// The `/_sim/` routes.
 pub(crate) fn routes() -> Router<SimState> {
     Router::new()
+        .route("/_sim/", get(index))
+        .route("/_sim", get(index))
         .route("/_sim/reset", post(reset))
         .route(
             "/_sim/faults",
@@ -45,6 +48,63 @@ pub(crate) fn routes() -> Router<SimState> {
         .route("/_sim/images", get(images))
         .route("/_sim/tokens", delete(revoke_tokens))
         .layer(DefaultBodyLimit::max(CONTROL_BODY_LIMIT))
+}
+
+/// Every control operation: method, path, what it does.
+pub(crate) const CONTROL_ROUTES: &[(&str, &str, &str)] = &[
+    ("GET", "/_sim/", "This index of the control API."),
+    (
+        "POST",
+        "/_sim/reset",
+        "Forget orders, images, tokens, faults, the request log and counters (204).",
+    ),
+    (
+        "POST",
+        "/_sim/faults",
+        "Queue a fault: {\"route\", \"status\", \"count\", \"delayMs\", \"retryAfter\"} (201 with the fault).",
+    ),
+    (
+        "GET",
+        "/_sim/faults",
+        "The queued faults with their uses left.",
+    ),
+    ("DELETE", "/_sim/faults", "Remove every queued fault (204)."),
+    (
+        "GET",
+        "/_sim/requests",
+        "The request log, secrets masked, with each request's warnings (what production may refuse).",
+    ),
+    ("DELETE", "/_sim/requests", "Empty the request log (204)."),
+    (
+        "GET",
+        "/_sim/counters",
+        "Token requests, tokens issued, and requests per route and status.",
+    ),
+    (
+        "GET",
+        "/_sim/orders",
+        "Every stored order: categories and receipt.",
+    ),
+    (
+        "GET",
+        "/_sim/images",
+        "Every uploaded image: id, format, size.",
+    ),
+    (
+        "DELETE",
+        "/_sim/tokens",
+        "Revoke every access token (204); their next use gets 401.",
+    ),
+];
+
+async fn index() -> Response {
+    let routes: Vec<_> = CONTROL_ROUTES
+        .iter()
+        .map(|(method, path, description)| {
+            json!({"method": method, "path": path, "description": description})
+        })
+        .collect();
+    Reply::json(StatusCode::OK, &json!({"routes": routes})).into_response()
 }
 
 async fn reset(State(state): State<SimState>) -> StatusCode {

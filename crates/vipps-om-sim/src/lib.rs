@@ -28,8 +28,9 @@
 //! - [`routes`]: the surface as data ([`Route`] templates) and the matcher.
 //! - `surface`: the per-request phases: body, route, faults, dispatch,
 //!   recording. `api`: the Order Management operations; `auth`: the
-//!   gateway and token service; `spec_rules`: spec constraints beyond the
-//!   client library's models; `reply`: the three error formats.
+//!   gateway and token service; `rules`: the request checks, the
+//!   simulator's own code written from the spec (schema tables, image
+//!   rules, the strict-mode rules); `reply`: the error formats.
 //! - [`state`]: [`SimState`], the store behind one mutex, and every control
 //!   operation as a method. [`faults`] and [`observe`] (request log,
 //!   counters) are its parts.
@@ -74,30 +75,22 @@
 //! - **Merchant-Serial-Number** is required on API calls: missing → 400
 //!   naming it; another merchant's → 403 ErrorResponse ("does not belong to
 //!   these API keys"). `Vipps-System-*` headers over 100 characters (the
-//!   spec's limit, not the knowledge base's 30) → 400 naming the header.
-//! - **Validation** answers one 400 ErrorResponse naming every bad header,
-//!   path parameter, query parameter and body field (JSON paths such as
-//!   `orderLines[1].unitInfo.quantity`; `$` for the body as a whole), with
-//!   the client library's rules (`vipps_om::validate`): its errors are
-//!   refused, its warnings are not. That includes rules stricter than the
-//!   schema: line arithmetic (`totalAmount = totalAmountExcludingTax +
-//!   totalTaxAmount`), tax matching the rate, `taxRate` or `taxPercentage`
-//!   required on non-zero lines (not both), no negative amounts (also
-//!   payment sources), absolute URLs (`productUrl` too), barcode data
-//!   fitting its format, a non-empty line name and id, decoded images
-//!   (PNG/JPEG, ≥ 167 px high, ≤ 2 MiB), and `null` refused for `category`,
-//!   `type`, `currency` and barcode `format` although the spec marks those
-//!   enums nullable. orderIds longer than 128 characters are refused.
-//! - **Spec exactness** the library's models are lenient about:
-//!   `unitInfo.unitPrice` and the four `shippingInfo` fields must be
-//!   present (nullable is not optional); `unitInfo`, `paymentSources`,
-//!   `barcode` and `shippingInfo` may not be `null` or arrays; deprecated
-//!   bottom-line amounts keep their `minimum: 0`; every sum the app shows
-//!   fits in `int64` minor units (the simulator's own check, naming the
-//!   field where the sum stops fitting).
-//! - **Body format**: a body must be sent as `application/json` (or
-//!   `+json`); another content type is a 400 naming `Content-Type`, not a
-//!   415. Bodies over 8 MiB get 413, a body not received within 60 s 408.
+//!   spec's limit) → 400 naming the header.
+//! - **Validation** is the simulator's own (`rules`), from the spec and
+//!   the documented behaviours, never the client library's: one 400
+//!   ErrorResponse names every bad header, path parameter, query parameter
+//!   and body field (JSON paths such as `orderLines[1].unitInfo.quantity`;
+//!   `$` for the body as a whole) with ASP.NET-style reasons ("The field
+//!   taxRate must be between 0 and 10000."). In the default [`Mode`] it
+//!   refuses what production is documented to refuse and accepts the
+//!   rest, with `warnings` in the request log ("production may refuse
+//!   this: …"); [`Mode::Strict`] ([`SimulatorBuilder::strict`], `strict =
+//!   true` per merchant) also refuses the client library's rules and the
+//!   strict readings of ambiguous docs, each with a `type` URN. The
+//!   README has the table.
+//! - **Body format**: a body not sent as `application/json` (or `+json`)
+//!   gets 415. Bodies over 8 MiB get 413, a body not received within 60 s
+//!   408.
 //! - **paymentType** in v2 paths: `ecom` or `recurring` in any case;
 //!   anything else (also `ePayment`) → 400 naming `paymentType`, on every
 //!   v2 operation including GET (the spec lists no 400 there). In the v3
@@ -113,21 +106,23 @@
 //!   whichever API added it; deleting it with v3 shows the one before.
 //!   `GET /v3/categories?orderId=` lists the merchant's categories for that
 //!   orderId across both payment types, oldest first (an empty list, not
-//!   404, when there are none); `orderId` missing → 400. A malformed
+//!   404, when there are none); `orderId` missing: an empty list (400 in
+//!   strict mode). A malformed
 //!   categoryId is 400 on GET and 404 on DELETE (the spec lists no 400
 //!   for DELETE). Another merchant's category is 404. A referenced
 //!   `imageId` this merchant never uploaded → 400 naming `imageId`.
 //! - **Receipts**: once per (merchant, paymentType, orderId): 201 with a
 //!   JSON string UUID, then 409. Concurrent identical POSTs: exactly one
 //!   201. Stored as the client library's model serializes it, so GET
-//!   returns what was sent minus unknown fields.
+//!   returns what was sent minus unknown fields (bodies are converted to
+//!   the client library's models only after they passed the checks).
 //! - **GET v2** returns `category` and `receipt`, leaving out (not `null`)
 //!   the part that does not exist; 404 when neither does. Another
 //!   merchant's order is 404.
 //! - **Writes do not check that a payment exists**, as the real API.
-//! - **Unknown paths** and known paths with another method → 404
-//!   ErrorResponse (like the gateway, no 405); none of these, nor the v1
-//!   404s, needs credentials.
+//! - **Unknown paths** and known paths with another method → the gateway's
+//!   404 `{"statusCode": 404, "message": "Resource not found"}` (no 405);
+//!   none of these, nor the v1 404s, needs credentials.
 //! - **Faults** act before authentication, on live routes only (never on
 //!   `/_sim/` or unknown paths), first added first used. 429 answers in the
 //!   gateway format with `Retry-After` (1 s unless set); 401 in the
@@ -168,7 +163,7 @@ mod api;
 mod auth;
 mod control;
 mod reply;
-mod spec_rules;
+mod rules;
 mod surface;
 
 pub use config::{ConfigError, Merchant, ServeLimits, Simulator, SimulatorBuilder};
@@ -176,6 +171,7 @@ pub use control::CONTROL_BODY_LIMIT;
 pub use faults::{Fault, FaultError, FaultRoute, FaultSpec};
 pub use observe::{Counters, LoggedRequest};
 pub use routes::Route;
+pub use rules::Mode;
 pub use server::{RunningSim, SpawnError, spawn, spawn_default};
 pub use state::{SimState, StoredImage, StoredOrder};
 pub use surface::BODY_LIMIT;

@@ -72,6 +72,11 @@ pub struct LoggedRequest {
     /// The merchant the request was attributed to (by subscription key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_serial_number: Option<String>,
+    /// What the simulator accepted but production may refuse (default
+    /// mode; strict mode refuses these), each `"production may refuse this:
+    /// <field>: <reason>"`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl LoggedRequest {
@@ -231,7 +236,8 @@ impl LogEntry {
             + request
                 .merchant_serial_number
                 .as_ref()
-                .map_or(0, String::len);
+                .map_or(0, String::len)
+            + request.warnings.iter().map(String::len).sum::<usize>();
         let headers: usize = request
             .headers
             .iter()
@@ -418,6 +424,7 @@ mod tests {
             status: 201,
             ms: 1,
             merchant_serial_number: None,
+            warnings: Vec::new(),
         };
         let small = b"{\"a\":[1,\"x\"]}".to_vec();
         let image = format!("{{\"src\":\"{}\"}}", "A".repeat(LOG_BODY_PREFIX + 1)).into_bytes();
@@ -445,6 +452,7 @@ mod tests {
             status: 400,
             ms: 0,
             merchant_serial_number: None,
+            warnings: Vec::new(),
         }
     }
 

@@ -16,7 +16,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use vipps_om::models::{InvalidParam, ProblemDetails};
+use vipps_om::models::ProblemDetails;
+
+use crate::rules;
 
 /// The gateway's message for a missing subscription key.
 pub(crate) const MISSING_SUBSCRIPTION_KEY: &str = "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.";
@@ -24,6 +26,8 @@ pub(crate) const MISSING_SUBSCRIPTION_KEY: &str = "Access denied due to missing 
 pub(crate) const INVALID_SUBSCRIPTION_KEY: &str = "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.";
 /// The gateway's message for a missing, malformed, unknown or expired token.
 pub(crate) const INVALID_TOKEN: &str = "Unauthorized. Access token is missing or invalid.";
+/// The gateway's message for a path or method without an operation.
+pub(crate) const RESOURCE_NOT_FOUND: &str = "Resource not found";
 /// The ASP.NET wording the spec's example uses for validation failures.
 pub(crate) const VALIDATION_TITLE: &str = "One or more validation errors occurred.";
 
@@ -34,6 +38,9 @@ pub(crate) struct Reply {
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     /// Serialized JSON; `None` for an empty body.
     pub(crate) body: Option<Vec<u8>>,
+    /// What production may refuse although the simulator accepted it
+    /// (default mode), for the request log; never sent.
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Reply {
@@ -44,6 +51,7 @@ impl Reply {
                 status,
                 headers: Vec::new(),
                 body: Some(body),
+                warnings: Vec::new(),
             },
             Err(e) => Reply::internal(&format!("could not encode the answer: {e}")),
         }
@@ -55,6 +63,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Some(body),
+            warnings: Vec::new(),
         }
     }
 
@@ -64,7 +73,14 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: None,
+            warnings: Vec::new(),
         }
+    }
+
+    /// Attaches the warnings of the request's checks (for the log).
+    pub(crate) fn with_warnings(mut self, warnings: Vec<String>) -> Reply {
+        self.warnings = warnings;
+        self
     }
 
     /// Adds a header.
@@ -75,29 +91,70 @@ impl Reply {
 
     /// An `ErrorResponse` without invalid parameters.
     pub(crate) fn problem(status: StatusCode, detail: impl Into<String>) -> Reply {
-        Reply::problem_with(status, title_of(status), detail.into(), Vec::new())
+        Reply::problem_with(status, title_of(status), detail.into())
     }
 
-    /// A 400 `ErrorResponse` naming every invalid parameter.
-    pub(crate) fn invalid(params: Vec<InvalidParam>) -> Reply {
-        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
-        let detail = match names.as_slice() {
-            [one] => format!("1 invalid parameter: {one}"),
-            many => format!("{} invalid parameters: {}", many.len(), many.join(", ")),
+    /// The 400 for the problems [`crate::rules`] found. A problem only
+    /// strict mode refuses carries its rule's URN as `type`; when every
+    /// problem is such, the answer's `type` is [`rules::STRICT_TYPE`] and
+    /// the detail says production may accept the request.
+    pub(crate) fn refused(problems: Vec<rules::Problem>) -> Reply {
+        #[derive(Serialize)]
+        struct Param {
+            name: String,
+            reason: String,
+            #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+            problem_type: Option<&'static str>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body {
+            #[serde(rename = "type")]
+            problem_type: &'static str,
+            title: &'static str,
+            detail: String,
+            instance: String,
+            invalid_params: Vec<Param>,
+        }
+        let names: Vec<&str> = problems.iter().map(|p| p.name.as_str()).collect();
+        let mut detail = invalid_detail(&names);
+        let only_strict = !problems.is_empty() && problems.iter().all(|p| p.rule.is_some());
+        if only_strict {
+            detail.push_str(
+                ". Only the simulator's strict mode refuses these; production may accept them",
+            );
+        }
+        let body = Body {
+            problem_type: if only_strict {
+                rules::STRICT_TYPE
+            } else {
+                type_of(StatusCode::BAD_REQUEST)
+            },
+            title: VALIDATION_TITLE,
+            detail,
+            instance: trace_parent(),
+            invalid_params: problems
+                .into_iter()
+                .map(|p| Param {
+                    name: p.name,
+                    reason: p.reason,
+                    problem_type: p.rule.map(rules::Rule::urn),
+                })
+                .collect(),
         };
-        Reply::problem_with(StatusCode::BAD_REQUEST, VALIDATION_TITLE, detail, params)
+        Reply::json(StatusCode::BAD_REQUEST, &body)
     }
 
-    fn problem_with(
-        status: StatusCode,
-        title: &str,
-        detail: String,
-        invalid_params: Vec<InvalidParam>,
-    ) -> Reply {
+    /// Azure API Management's answer to a path or method it has no
+    /// operation for.
+    pub(crate) fn resource_not_found() -> Reply {
+        Reply::gateway(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND)
+    }
+
+    fn problem_with(status: StatusCode, title: &str, detail: String) -> Reply {
         let body = ProblemDetails::new(title, detail)
             .with_problem_type(type_of(status).to_owned())
-            .with_instance(trace_parent())
-            .with_invalid_params(invalid_params);
+            .with_instance(trace_parent());
         Reply::json(status, &body)
     }
 
@@ -189,6 +246,20 @@ impl IntoResponse for Reply {
     }
 }
 
+/// `"N invalid parameters: a, b"`, each name once, in order.
+fn invalid_detail(names: &[&str]) -> String {
+    let mut unique: Vec<&str> = Vec::with_capacity(names.len());
+    for name in names {
+        if !unique.contains(name) {
+            unique.push(name);
+        }
+    }
+    match unique.as_slice() {
+        [one] => format!("1 invalid parameter: {one}"),
+        many => format!("{} invalid parameters: {}", many.len(), many.join(", ")),
+    }
+}
+
 /// The problem `type` URI for a status, as ASP.NET writes it.
 fn type_of(status: StatusCode) -> &'static str {
     match status.as_u16() {
@@ -197,6 +268,7 @@ fn type_of(status: StatusCode) -> &'static str {
         404 => "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.4",
         409 => "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.8",
         413 => "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.11",
+        415 => "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.13",
         500 => "https://datatracker.ietf.org/doc/html/rfc7231#section-6.6.1",
         502 => "https://datatracker.ietf.org/doc/html/rfc7231#section-6.6.3",
         503 => "https://datatracker.ietf.org/doc/html/rfc7231#section-6.6.4",
@@ -280,15 +352,48 @@ mod tests {
     }
 
     #[test]
-    fn validation_detail_counts_the_fields() {
-        let reply = Reply::invalid(vec![
-            InvalidParam::new("a", "x"),
-            InvalidParam::new("b", "y"),
+    fn validation_detail_names_each_field_once_and_strict_problems_their_rule() {
+        let reply = Reply::refused(vec![
+            rules::Problem {
+                name: "a".to_owned(),
+                reason: "x".to_owned(),
+                rule: None,
+            },
+            rules::Problem {
+                name: "a".to_owned(),
+                reason: "y".to_owned(),
+                rule: Some(rules::Rule::EmptyText),
+            },
+            rules::Problem {
+                name: "b".to_owned(),
+                reason: "z".to_owned(),
+                rule: None,
+            },
         ]);
         let body: serde_json::Value =
             serde_json::from_slice(reply.body.as_deref().unwrap_or_default()).unwrap();
         assert_eq!(body["detail"], "2 invalid parameters: a, b");
         assert_eq!(body["title"], VALIDATION_TITLE);
-        assert_eq!(body["invalidParams"][1]["name"], "b");
+        assert_eq!(body["type"], type_of(StatusCode::BAD_REQUEST));
+        assert_eq!(
+            body["invalidParams"][1]["type"],
+            rules::Rule::EmptyText.urn()
+        );
+        assert!(body["invalidParams"][0].get("type").is_none());
+
+        let reply = Reply::refused(vec![rules::Problem {
+            name: "a".to_owned(),
+            reason: "y".to_owned(),
+            rule: Some(rules::Rule::EmptyText),
+        }]);
+        let body: serde_json::Value =
+            serde_json::from_slice(reply.body.as_deref().unwrap_or_default()).unwrap();
+        assert_eq!(body["type"], rules::STRICT_TYPE);
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("production may accept")
+        );
     }
 }

@@ -35,7 +35,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use uuid::Uuid;
-use vipps_om::image::{ImageFacts, ImageFormat};
+use vipps_om::image::ImageFormat;
+
+use crate::rules::image::ImageInfo;
 use vipps_om::{CategoryId, CategoryType, CategoryV3, ImageId, OrderId, PaymentType, Receipt};
 
 use crate::config::{Merchant, Simulator};
@@ -184,7 +186,7 @@ pub(crate) struct OrderRecord {
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ImageRecord {
-    pub(crate) facts: ImageFacts,
+    pub(crate) facts: ImageInfo,
     seq: u64,
 }
 
@@ -316,7 +318,7 @@ impl Store {
         &mut self,
         merchant: MerchantIx,
         image_id: &str,
-        facts: ImageFacts,
+        facts: ImageInfo,
     ) -> Result<bool, StoreRefusal> {
         let key = (merchant, Box::from(image_id));
         if self.images.contains_key(&key) {
@@ -528,6 +530,8 @@ struct Inner {
     /// printed (`SimState`'s `Debug` shows only MSNs).
     by_subscription_key: HashMap<String, MerchantIx>,
     token_ttl: Duration,
+    /// Strict mode for every merchant.
+    strict: bool,
     log_capacity: usize,
     log_budget: usize,
     store_budget: usize,
@@ -601,6 +605,7 @@ impl SimState {
                 merchants: config.merchants.clone(),
                 by_subscription_key,
                 token_ttl: config.token_ttl,
+                strict: config.strict,
                 log_capacity: config.request_log_capacity,
                 log_budget: config.request_log_bytes,
                 store_budget: config.store_bytes,
@@ -634,6 +639,15 @@ impl SimState {
 
     pub(crate) fn merchant_at(&self, ix: MerchantIx) -> &Merchant {
         &self.inner.merchants[ix]
+    }
+
+    /// How this merchant's requests are checked.
+    pub(crate) fn mode(&self, ix: MerchantIx) -> crate::rules::Mode {
+        if self.inner.strict || self.merchant_at(ix).is_strict() {
+            crate::rules::Mode::Strict
+        } else {
+            crate::rules::Mode::Default
+        }
     }
 
     pub(crate) fn merchant_by_key(&self, key: &str) -> Option<MerchantIx> {

@@ -2,8 +2,10 @@
 //! paths but `/_sim/...`), in commented phases:
 //!
 //! 1. read the body (at most [`BODY_LIMIT`]; more is a 413);
-//! 2. match the route ([`crate::routes`]): unknown paths, wrong methods
-//!    and the removed v1 paths are answered 404 here;
+//! 2. match the route ([`crate::routes`]): unknown paths and wrong
+//!    methods get the gateway's 404 (`{"statusCode": 404, "message":
+//!    "Resource not found"}`), the removed v1 paths a 404 naming their
+//!    replacement;
 //! 3. apply an injected fault ([`crate::faults`]): wait, and/or answer
 //!    with its status;
 //! 4. otherwise hand over to [`crate::api`];
@@ -103,20 +105,9 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
                     parts.method
                 ),
             ),
-            (Matched::WrongMethod { allowed }, _) => Reply::problem(
-                StatusCode::NOT_FOUND,
-                format!(
-                    "There is no operation {} {path}; this path supports {allowed}.",
-                    parts.method
-                ),
-            ),
-            (Matched::Unknown, _) => Reply::problem(
-                StatusCode::NOT_FOUND,
-                format!(
-                    "There is no operation {} {path}. Order Management paths start with /order-management/ (e.g. POST /order-management/v2/ecom/receipts/{{orderId}}); tokens come from POST /accesstoken/get.",
-                    parts.method
-                ),
-            ),
+            // Azure API Management answers for paths and methods it has
+            // no operation for, in its own format.
+            (Matched::WrongMethod { .. } | Matched::Unknown, _) => Reply::resource_not_found(),
         };
         let entry = entry(
             &parts, &path, &query, &body, &reply, started, &msn, &matched,
@@ -229,6 +220,7 @@ fn entry(
         status: reply.status.as_u16(),
         ms: millis(started.elapsed()),
         merchant_serial_number: msn.clone(),
+        warnings: reply.warnings.clone(),
     };
     LogEntry::new(request, body)
 }

@@ -28,7 +28,14 @@ fn say(text: impl AsRef<str>) {
 
 /// Runs the demo.
 pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
-    let sim = vipps_om_sim::spawn_default()
+    // Strict mode: the demo's API failure names the same fields as the
+    // local validation before it (the default mode refuses only what
+    // production is documented to refuse).
+    let config = vipps_om_sim::Simulator::builder()
+        .strict(true)
+        .build()
+        .map_err(|e| Failure::usage(format!("could not configure the embedded simulator: {e}")))?;
+    let sim = vipps_om_sim::spawn(config)
         .await
         .map_err(|e| Failure::usage(format!("could not start the embedded simulator: {e}")))?;
     let result = flow(ctx, sim.base_url()).await;

@@ -44,6 +44,14 @@ pub(crate) struct SimArgs {
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_REQUEST_LOG_MIB,
           value_parser = clap::value_parser!(u64).range(1..=MAX_MIB))]
     request_log_mib: u64,
+
+    /// Also refuse what the client library refuses and what the docs leave
+    /// ambiguous (line arithmetic, tax matching the rate, http links, ...),
+    /// each with its own problem type URN. Without it the simulator refuses
+    /// what production is documented to refuse and logs the rest as
+    /// warnings in /_sim/requests.
+    #[arg(long)]
+    strict: bool,
 }
 
 /// `--store-mib` default: the simulator's default store budget.
@@ -68,7 +76,8 @@ pub(crate) fn run(args: SimArgs) -> anyhow::Result<()> {
         .listen(args.listen)
         .token_ttl(Duration::from_secs(args.token_ttl))
         .store_bytes(mib_to_bytes(args.store_mib))
-        .request_log_bytes(mib_to_bytes(args.request_log_mib));
+        .request_log_bytes(mib_to_bytes(args.request_log_mib))
+        .strict(args.strict);
     if let Some(path) = &args.merchants {
         builder = builder.merchants_file(path);
     }

@@ -175,7 +175,9 @@ fn overflowing_receipt() -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sums_beyond_an_amount_are_refused_locally_and_by_the_simulator() {
-    let env = Env::start().await;
+    // Strict mode: the simulator's default mode only warns about sums
+    // production is not documented to refuse.
+    let env = Env::strict().await;
     let file = env.write("huge.json", overflowing_receipt().to_string());
     let assert = env
         .bare()

@@ -52,6 +52,22 @@ impl Env {
         )
     }
 
+    /// A simulator in strict mode: it refuses what the client library
+    /// refuses, for tests that show the API naming the same fields as local
+    /// validation (the default mode refuses only what production is
+    /// documented to refuse).
+    pub(crate) async fn strict() -> Env {
+        let config = vipps_om_sim::Simulator::builder()
+            .strict(true)
+            .build()
+            .expect("a valid configuration");
+        Env::with(
+            vipps_om_sim::spawn(config)
+                .await
+                .expect("the simulator starts"),
+        )
+    }
+
     /// A test environment around an already started simulator.
     pub(crate) fn with(sim: RunningSim) -> Env {
         Env {

@@ -77,10 +77,10 @@ async fn non_json_bodies_are_logged_as_text() {
             .body("hello"),
     )
     .await;
-    assert_eq!(resp.status, 400);
+    assert_eq!(resp.status, 415);
     let logged = api.sim.requests().pop().expect("logged");
     assert_eq!(logged.body, json!("hello"));
-    assert_eq!(logged.status, 400);
+    assert_eq!(logged.status, 415);
     assert_eq!(logged.header("Authorization"), Some("Bearer ***"));
 }
 
@@ -217,4 +217,55 @@ async fn the_request_log_keeps_only_the_newest_entries() {
         ]
     );
     assert_eq!(api.sim.requests()[1].id, 4, "ids keep counting");
+}
+
+#[tokio::test]
+async fn the_control_api_has_an_index() {
+    let api = Api::start().await;
+    for path in ["/_sim/", "/_sim"] {
+        let resp = send(api.bare(Method::GET, path)).await;
+        assert_eq!(resp.status, 200, "{path}: {}", resp.text);
+        let routes = resp.body["routes"].as_array().expect("routes");
+        let listed: Vec<String> = routes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["method"].as_str().unwrap_or(""),
+                    r["path"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        for expected in [
+            "POST /_sim/reset",
+            "POST /_sim/faults",
+            "GET /_sim/requests",
+            "GET /_sim/counters",
+            "GET /_sim/orders",
+            "GET /_sim/images",
+            "DELETE /_sim/tokens",
+        ] {
+            assert!(
+                listed.iter().any(|l| l == expected),
+                "{expected} in {listed:?}"
+            );
+        }
+        assert!(
+            routes
+                .iter()
+                .all(|r| r["description"].as_str().is_some_and(|d| !d.is_empty()))
+        );
+    }
+    // Every listed GET answers 200.
+    let resp = send(api.bare(Method::GET, "/_sim/")).await;
+    for route in resp.body["routes"].as_array().expect("routes") {
+        if route["method"] == "GET" {
+            let path = route["path"].as_str().unwrap_or_default();
+            assert_eq!(
+                send(api.bare(Method::GET, path)).await.status,
+                200,
+                "{path}"
+            );
+        }
+    }
 }

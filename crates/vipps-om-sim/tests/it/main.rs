@@ -12,6 +12,8 @@ mod generated;
 mod images;
 mod isolation;
 mod limits;
+mod postman;
 mod receipts;
+mod rules;
 mod support;
 mod validation;

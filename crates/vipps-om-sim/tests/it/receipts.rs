@@ -25,7 +25,7 @@ async fn a_receipt_is_created_once_then_conflicts() {
         second.body["detail"]
             .as_str()
             .unwrap_or_default()
-            .contains("ECOM order \"order-1\"")
+            .contains("ECOM order 'order-1'")
     );
 
     // The same orderId as RECURRING is another payment.
