@@ -84,7 +84,7 @@ pub(crate) async fn deliver(
                 Err(Error::ReceiptAlreadyExists { .. }) => outcome_409,
                 Err(e) => return judge(job, e, backoff),
             };
-            let ours = (&payment_type, &order_id, receipt);
+            let ours = (&payment_type, &order_id, &**receipt);
             return compare_receipt(client, job, ours, already, backoff).await;
         }
         JobRequest::Image(image) => match client.images().upload(image).await {

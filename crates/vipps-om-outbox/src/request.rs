@@ -36,8 +36,9 @@ pub const PAYLOAD_VERSION: i64 = 1;
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum JobRequest {
-    /// `POST /v2/{paymentType}/receipts/{orderId}`.
-    Receipt(Receipt),
+    /// `POST /v2/{paymentType}/receipts/{orderId}` (boxed: a receipt is
+    /// several times larger than the other requests).
+    Receipt(Box<Receipt>),
     /// `POST /v1/images`.
     Image(Image),
     /// `PUT /v2/{paymentType}/categories/{orderId}`.
@@ -48,7 +49,7 @@ pub enum JobRequest {
 
 impl From<Receipt> for JobRequest {
     fn from(r: Receipt) -> Self {
-        JobRequest::Receipt(r)
+        JobRequest::Receipt(Box::new(r))
     }
 }
 
@@ -117,7 +118,7 @@ impl JobRequest {
     /// (how the outbox reads what it stored, and `--no-validate`).
     pub fn from_body(kind: JobKind, body: &[u8]) -> Result<JobRequest, serde_json::Error> {
         Ok(match kind {
-            JobKind::Receipt => JobRequest::Receipt(serde_json::from_slice(body)?),
+            JobKind::Receipt => JobRequest::Receipt(Box::new(serde_json::from_slice(body)?)),
             JobKind::Image => JobRequest::Image(serde_json::from_slice(body)?),
             JobKind::CategoryV2 => JobRequest::CategoryV2(serde_json::from_slice(body)?),
             JobKind::CategoryV3 => JobRequest::CategoryV3(serde_json::from_slice(body)?),
