@@ -373,9 +373,10 @@ impl Sql {
                  ORDER BY j.merchant_serial_number, j.payment_type, j.seq"
             ),
             jobs_in_state: format!("{status_select} WHERE j.state = $1 ORDER BY j.id LIMIT $2"),
+            // A job's status with its stored request.
             payload: format!(
-                "SELECT kind, payment_type, order_id, state, payload, payload_version FROM {TABLE} \
-                 WHERE id = $1"
+                "{} WHERE j.id = $1",
+                status_select.replacen("SELECT ", "SELECT j.payload, j.payload_version, ", 1)
             ),
             retry_one: format!(
                 "UPDATE {TABLE} SET state = 'pending', next_attempt_at = {{now}}, failed_at = NULL, \
@@ -531,28 +532,14 @@ where
         merchant_serial_number: row.try_get("merchant_serial_number")?,
         payment_type: row.try_get("payment_type")?,
         order_id: row.try_get("order_id")?,
-        request: stored_request(row, kind)?,
+        request: read_stored(
+            kind,
+            row.try_get("payload_version")?,
+            &row.try_get::<String, _>("payload")?,
+        ),
         attempts: row.try_get("attempts")?,
         budget_used: row.try_get("budget_used")?,
     })
-}
-
-/// Reads the stored request of a row (`payload`, `payload_version`) of
-/// `kind`: the request, or why it cannot be read (a database error only
-/// when the columns themselves cannot be read).
-pub(crate) fn stored_request<R>(
-    row: &R,
-    kind: JobKind,
-) -> Result<Result<JobRequest, String>, sqlx::Error>
-where
-    R: Row,
-    for<'s> &'s str: ColumnIndex<R>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let payload: String = row.try_get("payload")?;
-    let version: i64 = row.try_get("payload_version")?;
-    Ok(read_stored(kind, version, &payload))
 }
 
 /// Reads a [`JobStatus`] (the columns of `STATUS_COLUMNS` and `blocked_by`).

@@ -17,7 +17,7 @@ use crate::db::{self, Backend, ClaimedJob, ConnectOptions, Db, age_millis, ahead
 use crate::error::OutboxError;
 use crate::job::{JobId, JobKind, JobState, JobStatus, NewJob, Timestamp};
 use crate::migrate;
-use crate::request::JobRequest;
+use crate::request::{JobRequest, read_stored};
 use crate::worker::Verdict;
 
 /// The durable queue of order-details deliveries. Cheap to clone (clones
@@ -473,26 +473,35 @@ impl Outbox {
     /// hand, or stored in a format version this build does not know) is
     /// [`OutboxError::UnreadableRequest`], with the reason.
     pub async fn job_request(&self, id: JobId) -> Result<JobRequest, OutboxError> {
-        self.request_row(id)
+        self.job_with_request(id)
             .await?
-            .request
+            .1
             .map_err(|reason| OutboxError::UnreadableRequest { id, reason })
     }
 
-    async fn request_row(&self, id: JobId) -> Result<RequestRow, OutboxError> {
-        let row = on_db!(&self.db, |pool, sql| {
+    /// A job's status and its stored request (or why that cannot be read).
+    async fn job_with_request(
+        &self,
+        id: JobId,
+    ) -> Result<(JobStatus, Result<JobRequest, String>), OutboxError> {
+        let found = on_db!(&self.db, |pool, sql| {
             match sqlx::query(&sql.payload)
                 .bind(id.get())
                 .fetch_optional(pool)
                 .await
             {
-                Ok(Some(row)) => request_row(&row).map(Some),
+                Ok(Some(row)) => db::job_status(&row).and_then(|status| {
+                    let version: i64 = row.try_get("payload_version")?;
+                    let payload: String = row.try_get("payload")?;
+                    let request = read_stored(status.kind, version, &payload);
+                    Ok(Some((status, request)))
+                }),
                 Ok(None) => Ok(None),
                 Err(e) => Err(e),
             }
         })
         .map_err(OutboxError::db("read a job"))?;
-        row.ok_or(OutboxError::NoSuchJob(id))
+        found.ok_or(OutboxError::NoSuchJob(id))
     }
 
     /// Replaces the request of a failed (or pending) job, after checking
@@ -507,7 +516,7 @@ impl Outbox {
         id: JobId,
         request: &JobRequest,
     ) -> Result<ValidationReport, OutboxError> {
-        let row = self.request_row(id).await?;
+        let (row, _) = self.job_with_request(id).await?;
         if !matches!(row.state, JobState::Failed | JobState::Pending) {
             return Err(OutboxError::WrongState {
                 id,
@@ -848,8 +857,15 @@ impl Outbox {
                 .await
                 .and_then(|rows| {
                     rows.iter()
-                        .map(|r| db::stored_request(r, JobKind::Image))
-                        .collect::<Result<Vec<_>, _>>()
+                        .map(|r| {
+                            let payload: String = r.try_get("payload")?;
+                            Ok(read_stored(
+                                JobKind::Image,
+                                r.try_get("payload_version")?,
+                                &payload,
+                            ))
+                        })
+                        .collect::<Result<Vec<_>, sqlx::Error>>()
                 })
         })
         .map_err(OutboxError::db("read earlier uploads of an image"))?;
@@ -875,37 +891,6 @@ impl Outbox {
         })
         .map_err(OutboxError::db("release a job"))
     }
-}
-
-/// What [`Outbox::update_job_payload`] and [`Outbox::job_request`] read
-/// of a job.
-struct RequestRow {
-    kind: JobKind,
-    payment_type: String,
-    order_id: String,
-    state: JobState,
-    request: Result<JobRequest, String>,
-}
-
-fn request_row<R>(row: &R) -> Result<RequestRow, sqlx::Error>
-where
-    R: Row,
-    for<'s> &'s str: sqlx::ColumnIndex<R>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let unknown = db::decode_error;
-    let kind: String = row.try_get("kind")?;
-    let kind = JobKind::parse(&kind).ok_or_else(|| unknown("kind", &kind))?;
-    let state: String = row.try_get("state")?;
-    let state = JobState::parse(&state).ok_or_else(|| unknown("state", &state))?;
-    Ok(RequestRow {
-        kind,
-        payment_type: row.try_get("payment_type")?,
-        order_id: row.try_get("order_id")?,
-        state,
-        request: db::stored_request(row, kind)?,
-    })
 }
 
 /// The INSERT of one job, for either backend.

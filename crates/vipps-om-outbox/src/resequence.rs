@@ -5,10 +5,10 @@
 use sqlx::Row;
 use vipps_om::{MerchantSerialNumber, OrderId, PaymentType};
 
-use crate::db;
 use crate::error::OutboxError;
 use crate::job::{JobId, JobKind, NewJob};
 use crate::outbox::Outbox;
+use crate::request::read_stored;
 
 /// Deletes a job that is waiting or failed and returns what it sends.
 const TAKE: &str = "DELETE FROM vipps_om_outbox_jobs WHERE id = $1 AND state IN ('pending', 'failed') \
@@ -39,13 +39,14 @@ where
         .parse::<PaymentType>()
         .map_err(|e| schema(e.to_string()))?;
     let order_id = OrderId::new(text("order_id")?).map_err(|e| schema(e.to_string()))?;
-    let request = db::stored_request(row, kind)
-        .map_err(OutboxError::db("read a job to move"))?
-        .map_err(|reason| {
-            OutboxError::Schema(format!(
-                "a job to move: its stored request cannot be read ({reason}); replace it first"
-            ))
-        })?;
+    let version = row
+        .try_get::<i64, _>("payload_version")
+        .map_err(OutboxError::db("read a job to move"))?;
+    let request = read_stored(kind, version, &text("payload")?).map_err(|reason| {
+        OutboxError::Schema(format!(
+            "a job to move: its stored request cannot be read ({reason}); replace it first"
+        ))
+    })?;
     let mut job = NewJob::new(&merchant_serial_number, &payment_type, &order_id, request)?;
     // The moved job keeps its key (a job whose body staff replaced keeps
     // the key it was queued with, so two such jobs never collide); jobs

@@ -11,7 +11,7 @@ use crate::cli::OutboxRetryArgs;
 use crate::commands::receipt::warnings_text;
 use crate::commands::{Context, read_input};
 use crate::failure::Failure;
-use crate::style::{Style, clean};
+use crate::style::Style;
 
 /// Retries one job (with `--file`, with that request) or every failed one.
 pub(super) async fn run(
@@ -83,19 +83,19 @@ pub(super) async fn run(
     Ok(())
 }
 
-/// What the client library's rules find wrong with a job's stored
-/// request (it would fail again the same way), errors only; a stored
-/// request that cannot be read is one problem.
+/// What the client library's rules would refuse in a job's stored
+/// request (it would fail again the same way), as warnings: the job is
+/// retried all the same. A stored request that cannot be read is one.
 async fn stored_problems(outbox: &Outbox, id: JobId) -> Result<ValidationReport, Failure> {
     let mut problems = ValidationReport::new();
     match outbox.job_request(id).await {
         Ok(request) => {
             for p in request.validate().errors() {
-                problems.error(p.path.clone(), p.message.clone());
+                problems.warning(p.path.clone(), p.message.clone());
             }
         }
         Err(OutboxError::UnreadableRequest { reason, .. }) => {
-            problems.error("", format!("the stored request cannot be read: {reason}"));
+            problems.warning("request", format!("it cannot be read: {reason}"));
         }
         Err(e) => return Err(failure(e)),
     }
@@ -105,26 +105,13 @@ async fn stored_problems(outbox: &Outbox, id: JobId) -> Result<ValidationReport,
 /// The warning for a job retried as it is whose request would be refused
 /// again: each problem once, and how to replace the request.
 fn refused_again_text(id: JobId, problems: &ValidationReport, style: &Style) -> String {
-    if !problems.has_errors() {
+    if problems.is_empty() {
         return String::new();
     }
-    let mut out = format!(
-        "{} warning: the stored request would be refused again ({} problem(s)); it is retried as it is, but fix it with `vipps-om outbox retry {id} --file FIXED.json`\n",
+    format!(
+        "{} warning: the stored request would be refused again ({} problem(s)); it is retried as it is, but fix it with `vipps-om outbox retry {id} --file FIXED.json`\n{}",
         style.warn("!"),
-        problems.errors().count()
-    );
-    for p in problems.errors() {
-        let path = if p.path.is_empty() {
-            "(request)"
-        } else {
-            p.path.as_str()
-        };
-        out.push_str(&format!(
-            "  {} {}: {}\n",
-            style.warn("!"),
-            clean(path),
-            clean(&p.message)
-        ));
-    }
-    out
+        problems.problems().len(),
+        warnings_text(problems, style)
+    )
 }
