@@ -731,14 +731,25 @@ async fn a_vanished_database_is_a_failure_with_the_reason(postgres: bool) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The database goes away once the delivery is recorded (not merely
+    // sent: a worker still recording would wait out its own retries).
     let deadline = Instant::now() + Duration::from_secs(30);
-    while sim
-        .receipt("123456", &PaymentType::Ecom, "gone-1")
-        .is_none()
+    let watcher = Outbox::connect(&url).await.unwrap();
+    while watcher
+        .order_status("gone-1")
+        .await
+        .unwrap()
+        .first()
+        .is_none_or(|job| job.state != JobState::Delivered)
     {
         assert!(Instant::now() < deadline, "never delivered");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    watcher.close().await;
+    assert!(
+        sim.receipt("123456", &PaymentType::Ecom, "gone-1")
+            .is_some()
+    );
     match &drop_target {
         None => {
             let outbox = Outbox::connect(&url).await.unwrap();
