@@ -731,14 +731,25 @@ async fn a_vanished_database_is_a_failure_with_the_reason(postgres: bool) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The database goes away once the delivery is recorded (not merely
+    // sent: a worker still recording would wait out its own retries).
     let deadline = Instant::now() + Duration::from_secs(30);
-    while sim
-        .receipt("123456", &PaymentType::Ecom, "gone-1")
-        .is_none()
+    let watcher = Outbox::connect(&url).await.unwrap();
+    while watcher
+        .order_status("gone-1")
+        .await
+        .unwrap()
+        .first()
+        .is_none_or(|job| job.state != JobState::Delivered)
     {
         assert!(Instant::now() < deadline, "never delivered");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    watcher.close().await;
+    assert!(
+        sim.receipt("123456", &PaymentType::Ecom, "gone-1")
+            .is_some()
+    );
     match &drop_target {
         None => {
             let outbox = Outbox::connect(&url).await.unwrap();
@@ -951,4 +962,101 @@ async fn a_different_receipt_is_a_visible_failure_and_requeueing_is_already_queu
     );
     let outbox = Outbox::connect(&url).await.unwrap();
     assert_eq!(outbox.metrics().await.unwrap().pending, 2);
+}
+
+/// `outbox failed` names each field problem once (not again in the
+/// reason line), and `outbox retry ID` without `--file` warns that the
+/// stored request would be refused again, naming its problems, and still
+/// retries; a retry with a fixed `--file` does not warn and delivers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_names_each_field_once_and_a_plain_retry_warns_it_would_be_refused_again() {
+    use assert_cmd::prelude::*;
+    use predicates::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = command(&sim, &url, dir.path());
+        cmd.args(args);
+        cmd
+    };
+    let nameless = |name: &str| {
+        format!(
+            r#"{{"orderLines": [{{"name": "{name}", "id": "sku-1", "totalAmount": 100,
+                "totalAmountExcludingTax": 80, "totalTaxAmount": 20, "taxRate": 2500,
+                "unitInfo": {{"unitPrice": 100, "quantity": "1"}}}}],
+              "bottomLine": {{"currency": "NOK", "receiptNumber": "1"}}}}"#
+        )
+    };
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, nameless("")).unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, nameless("Wool socks")).unwrap();
+    let bad = bad.to_str().unwrap();
+    run(&[
+        "outbox",
+        "enqueue",
+        "--no-validate",
+        "--order-id",
+        "o-20",
+        "--file",
+        bad,
+    ])
+    .assert()
+    .success();
+    run(&["outbox", "run", "--drain", "--poll-ms", "20"])
+        .assert()
+        .code(1);
+
+    let out = run(&["outbox", "failed"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert_eq!(text.matches("orderLines[0].name").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("the product name is empty").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("rules in 1 field"), "{text}");
+
+    run(&["outbox", "retry", "1"]).assert().success().stdout(
+        predicate::str::contains("job 1 queued again")
+            .and(predicate::str::contains(
+                "would be refused again (1 problem(s))",
+            ))
+            .and(predicate::str::contains(
+                "orderLines[0].name: the product name is empty",
+            ))
+            .and(predicate::str::contains(
+                "vipps-om outbox retry 1 --file FIXED.json",
+            )),
+    );
+    // Retried as it was: it fails the same way again.
+    run(&["outbox", "run", "--drain", "--poll-ms", "20"])
+        .assert()
+        .code(1);
+    let out = run(&["--json", "outbox", "retry", "1"]).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["retried"], 1);
+    assert_eq!(json["wouldBeRefused"][0]["path"], "orderLines[0].name");
+    run(&["outbox", "run", "--drain", "--poll-ms", "20"])
+        .assert()
+        .code(1);
+
+    // Fixed with --file: no warning, and it is delivered.
+    run(&["outbox", "retry", "1", "--file", good.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("queued again with the new request")
+                .and(predicate::str::contains("would be refused").not()),
+        );
+    run(&["outbox", "run", "--drain", "--poll-ms", "20"])
+        .assert()
+        .success();
+    let out = run(&["--json", "outbox", "status", "--job", "1"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["job"]["state"], "delivered");
+    assert_eq!(json["request"]["orderLines"][0]["name"], "Wool socks");
 }

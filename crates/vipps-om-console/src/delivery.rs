@@ -11,7 +11,9 @@
 //! failed ones when they are retried or fixed.
 
 use vipps_om::{Category, Image, MerchantSerialNumber, OrderId, PaymentType};
-use vipps_om_outbox::{JobId, JobKind, JobState, JobStatus, NewJob, Outbox, OutboxError};
+use vipps_om_outbox::{
+    JobId, JobKind, JobRequest, JobState, JobStatus, NewJob, Outbox, OutboxError,
+};
 
 /// What the outbox was told to do with a fix, for the page and the audit
 /// log.
@@ -106,13 +108,15 @@ fn is_category(kind: JobKind) -> bool {
     matches!(kind, JobKind::CategoryV2 | JobKind::CategoryV3)
 }
 
-/// The `imageId` a stored request names (every request the outbox holds
-/// names its image at the top level).
+/// The image a stored request uploads or shows; none when its stored
+/// request cannot be read (that job fails with the reason when it is
+/// delivered, and staff replace it).
 async fn named_image(outbox: &Outbox, id: JobId) -> Result<Option<String>, OutboxError> {
-    let payload = outbox.job_payload(id).await?;
-    Ok(serde_json::from_str::<serde_json::Value>(&payload)
-        .ok()
-        .and_then(|v| v.get("imageId")?.as_str().map(str::to_owned)))
+    match outbox.job_request(id).await {
+        Ok(request) => Ok(request.image_id().map(str::to_owned)),
+        Err(OutboxError::UnreadableRequest { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether an undelivered image job for `image` comes after `job` in
@@ -183,8 +187,7 @@ pub(crate) async fn queue_category(
     category: &Category,
 ) -> Result<Queued, OutboxError> {
     let mut queued = Queued::default();
-    let body = serde_json::to_vec(category)
-        .map_err(|e| OutboxError::InvalidJob(format!("the category cannot be written: {e}")))?;
+    let request = JobRequest::from(category.clone());
     let jobs = key.jobs(outbox).await?;
     let categories: Vec<&JobStatus> = jobs
         .iter()
@@ -192,7 +195,7 @@ pub(crate) async fn queue_category(
         .collect();
     let mut last_waits = false;
     for job in categories.iter().filter(|j| waiting(j)) {
-        match outbox.update_job_payload(job.id, &body).await {
+        match outbox.update_job_payload(job.id, &request).await {
             Ok(_) => {}
             // Claimed by a worker meanwhile: the new job below follows it.
             Err(OutboxError::WrongState { .. }) => continue,

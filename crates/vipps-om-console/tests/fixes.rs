@@ -94,7 +94,14 @@ async fn a_category_fix_replaces_the_waiting_jobs_and_is_not_overwritten() {
     );
     for job in &jobs {
         assert_eq!(job.state, JobState::Pending, "job {}", job.id);
-        let p = payload(&env.outbox.job_payload(job.id).await.unwrap());
+        let p = payload(
+            &env.outbox
+                .job_request(job.id)
+                .await
+                .unwrap()
+                .body_json()
+                .unwrap(),
+        );
         assert_eq!(p["category"], "GENERAL", "job {}: {p}", job.id);
         assert_eq!(p["orderDetailsUrl"], FIX_URL);
         assert!(p.get("imageId").is_none(), "{p}");

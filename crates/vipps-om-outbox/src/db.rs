@@ -25,6 +25,7 @@ use sqlx::{ColumnIndex, ConnectOptions as _, Decode, Row, Type};
 
 use crate::error::{OutboxError, redact_url};
 use crate::job::{FieldProblem, JobId, JobKind, JobState, JobStatus, Outcome, Timestamp};
+use crate::request::{JobRequest, PAYLOAD_VERSION, read_stored};
 
 /// Which database an outbox lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,8 +325,9 @@ impl Sql {
             // keeps SQLite from reading `ON CONFLICT` as a join.
             insert: format!(
                 "INSERT INTO {TABLE} (kind, merchant_serial_number, payment_type, order_id, payload, \
-                 idempotency_key, seq, state, attempts, budget_used, next_attempt_at, created_at, updated_at) \
-                 SELECT $1, $2, $3, $4, $5, $6, \
+                 idempotency_key, payload_version, seq, state, attempts, budget_used, next_attempt_at, \
+                 created_at, updated_at) \
+                 SELECT $1, $2, $3, $4, $5, $6, {PAYLOAD_VERSION}, \
                  COALESCE((SELECT MAX(o.seq) FROM {TABLE} o WHERE o.merchant_serial_number = $2 \
                    AND o.payment_type = $3 AND o.order_id = $4), 0) + 1, \
                  'pending', 0, 0, {{now}}, {{now}}, {{now}} WHERE true \
@@ -342,8 +344,8 @@ impl Sql {
                    AND (j.state = 'pending' OR j.leased_until <= {{now}}) \
                    AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered') \
                    ORDER BY j.next_attempt_at, j.id LIMIT 1 {{lock}}) \
-                 RETURNING id, kind, merchant_serial_number, payment_type, order_id, payload, attempts, \
-                 budget_used"
+                 RETURNING id, kind, merchant_serial_number, payment_type, order_id, payload, \
+                 payload_version, attempts, budget_used"
             ),
             renew: format!("UPDATE {TABLE} SET leased_until = {{now}} + $4 WHERE {FENCE}"),
             delivered: format!(
@@ -371,8 +373,10 @@ impl Sql {
                  ORDER BY j.merchant_serial_number, j.payment_type, j.seq"
             ),
             jobs_in_state: format!("{status_select} WHERE j.state = $1 ORDER BY j.id LIMIT $2"),
+            // A job's status with its stored request.
             payload: format!(
-                "SELECT kind, payment_type, order_id, state, payload FROM {TABLE} WHERE id = $1"
+                "{} WHERE j.id = $1",
+                status_select.replacen("SELECT ", "SELECT j.payload, j.payload_version, ", 1)
             ),
             retry_one: format!(
                 "UPDATE {TABLE} SET state = 'pending', next_attempt_at = {{now}}, failed_at = NULL, \
@@ -383,7 +387,8 @@ impl Sql {
                  budget_used = 0, failure = NULL, updated_at = {{now}} WHERE state = 'failed'"
             ),
             update_payload: format!(
-                "UPDATE {TABLE} SET payload = $2, updated_at = {{now}} \
+                "UPDATE {TABLE} SET payload = $2, payload_version = {PAYLOAD_VERSION}, \
+                 updated_at = {{now}} \
                  WHERE id = $1 AND state IN ('pending', 'failed')"
             ),
             counts: format!("SELECT state, COUNT(*) AS n FROM {TABLE} GROUP BY state"),
@@ -416,7 +421,7 @@ impl Sql {
                 "SELECT id, state FROM {TABLE} WHERE merchant_serial_number = $1 AND idempotency_key = $2"
             ),
             delivered_images: format!(
-                "SELECT payload FROM {TABLE} WHERE merchant_serial_number = $1 AND kind = 'image' \
+                "SELECT payload, payload_version FROM {TABLE} WHERE merchant_serial_number = $1 AND kind = 'image' \
                  AND state = 'delivered' AND outcome = 'created' AND result_id = $2 AND id <> $3 \
                  ORDER BY id DESC LIMIT {KNOWN_IMAGES}"
             ),
@@ -482,7 +487,9 @@ pub(crate) struct ClaimedJob {
     pub(crate) merchant_serial_number: String,
     pub(crate) payment_type: String,
     pub(crate) order_id: String,
-    pub(crate) payload: String,
+    /// What it sends, read once at the claim; why it cannot be read
+    /// otherwise (the job then fails with that reason).
+    pub(crate) request: Result<JobRequest, String>,
     /// Attempts including this one.
     pub(crate) attempts: i64,
     /// Attempts since it was enqueued or last retried by staff, including
@@ -505,7 +512,7 @@ fn odd_value(id: i64, column: &str, e: &sqlx::Error) -> sqlx::Error {
     )
 }
 
-fn decode_error(what: &str, value: &str) -> sqlx::Error {
+pub(crate) fn decode_error(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?} in the outbox table").into())
 }
 
@@ -518,13 +525,18 @@ where
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
 {
     let kind: String = row.try_get("kind")?;
+    let kind = JobKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?;
     Ok(ClaimedJob {
         id: JobId::new(row.try_get("id")?),
-        kind: JobKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
+        kind,
         merchant_serial_number: row.try_get("merchant_serial_number")?,
         payment_type: row.try_get("payment_type")?,
         order_id: row.try_get("order_id")?,
-        payload: row.try_get("payload")?,
+        request: read_stored(
+            kind,
+            row.try_get("payload_version")?,
+            &row.try_get::<String, _>("payload")?,
+        ),
         attempts: row.try_get("attempts")?,
         budget_used: row.try_get("budget_used")?,
     })

@@ -1,6 +1,8 @@
 //! One delivery attempt: the stored request sent through
 //! [`vipps_om::Client`], and its result sorted into delivered, try again,
-//! or failed for good ([`Verdict`]).
+//! or failed for good ([`Verdict`]). The request was read when the job
+//! was claimed (a stored request that cannot be read fails the job with
+//! the reason).
 //!
 //! The client already retries transient failures within its own budget;
 //! what reaches this module is what is left after that. The rules:
@@ -32,37 +34,35 @@ use std::time::Duration;
 
 use vipps_om::retry::MAX_RETRY_AFTER;
 use vipps_om::{
-    AddCategoryRequest, Category, Client, Delivered, Error, Image, OrderId, PaymentType, Receipt,
+    AddCategoryRequest, Client, Delivered, Error, Image, OrderId, PaymentType, Receipt,
 };
 
 use crate::db::ClaimedJob;
-use crate::job::{FieldProblem, JobKind, Outcome};
-use crate::outbox::Verdict;
-
-/// What is left to decide after the call: the error and whether an earlier
-/// attempt of this job may have stored it.
-enum Sent<T> {
-    Ok(T),
-    Err(Error),
-}
+use crate::job::{FieldProblem, Outcome};
+use crate::request::JobRequest;
+use crate::worker::Verdict;
 
 /// Sends `job` once (with the client's own retries) and judges the result.
 /// `backoff` is the wait before the next attempt if this one fails
 /// transiently.
 ///
-/// `known_images`: the bodies this outbox uploaded earlier under an image
+/// `known_images`: the images this outbox uploaded earlier under an image
 /// job's image id (see [`crate::Outbox::delivered_images`]).
 pub(crate) async fn deliver(
     client: &Client,
     job: &ClaimedJob,
     backoff: Duration,
-    known_images: &[String],
+    known_images: &[Image],
 ) -> Verdict {
     let earlier_attempts = job.attempts > 1;
     let outcome_409 = if earlier_attempts {
         Outcome::AlreadyPresent
     } else {
         Outcome::AlreadyThere
+    };
+    let request = match &job.request {
+        Ok(request) => request,
+        Err(why) => return unreadable(job, why),
     };
     let payment_type: PaymentType = match job.payment_type.parse() {
         Ok(p) => p,
@@ -72,94 +72,48 @@ pub(crate) async fn deliver(
         Ok(o) => o,
         Err(e) => return unreadable(job, &e.to_string()),
     };
-    let result = match job.kind {
-        JobKind::Receipt => {
-            let receipt: Receipt = match serde_json::from_str(&job.payload) {
-                Ok(r) => r,
-                Err(e) => return unreadable(job, &e.to_string()),
-            };
-            match client
+    let result = match request {
+        JobRequest::Receipt(receipt) => {
+            let already = match client
                 .receipts()
-                .add(&payment_type, &order_id, &receipt)
+                .add(&payment_type, &order_id, receipt)
                 .await
             {
-                Ok(Delivered::Created(id)) => Sent::Ok((Outcome::Created, id)),
-                Ok(Delivered::AlreadyPresent) => {
-                    return compare_receipt(
-                        client,
-                        job,
-                        (&payment_type, &order_id, &receipt),
-                        Outcome::AlreadyPresent,
-                        backoff,
-                    )
-                    .await;
-                }
-                Err(Error::ReceiptAlreadyExists { .. }) => {
-                    return compare_receipt(
-                        client,
-                        job,
-                        (&payment_type, &order_id, &receipt),
-                        outcome_409,
-                        backoff,
-                    )
-                    .await;
-                }
-                Err(e) => Sent::Err(e),
-            }
-        }
-        JobKind::Image => {
-            let image: Image = match serde_json::from_str(&job.payload) {
-                Ok(i) => i,
-                Err(e) => return unreadable(job, &e.to_string()),
+                Ok(Delivered::Created(id)) => return delivered(Outcome::Created, id),
+                Ok(Delivered::AlreadyPresent) => Outcome::AlreadyPresent,
+                Err(Error::ReceiptAlreadyExists { .. }) => outcome_409,
+                Err(e) => return judge(job, e, backoff),
             };
-            match client.images().upload(&image).await {
-                Ok(Delivered::Created(response)) => {
-                    Sent::Ok((Outcome::Created, Some(response.image_id)))
-                }
-                Ok(Delivered::AlreadyPresent) => {
-                    return compare_image(job, known_images, Outcome::AlreadyPresent);
-                }
-                Err(Error::ImageAlreadyExists { .. }) => {
-                    return compare_image(job, known_images, outcome_409);
-                }
-                Err(e) => Sent::Err(e),
-            }
+            let ours = (&payment_type, &order_id, &**receipt);
+            return compare_receipt(client, job, ours, already, backoff).await;
         }
-        JobKind::CategoryV2 => {
-            let category: Category = match serde_json::from_str(&job.payload) {
-                Ok(c) => c,
-                Err(e) => return unreadable(job, &e.to_string()),
-            };
-            match client
-                .categories()
-                .set(&payment_type, &order_id, &category)
-                .await
-            {
-                Ok(id) => Sent::Ok((Outcome::Created, id)),
-                Err(e) => Sent::Err(e),
+        JobRequest::Image(image) => match client.images().upload(image).await {
+            Ok(Delivered::Created(response)) => Ok((Outcome::Created, Some(response.image_id))),
+            Ok(Delivered::AlreadyPresent) => {
+                return compare_image(image, known_images, Outcome::AlreadyPresent);
             }
-        }
-        JobKind::CategoryV3 => {
-            let request: AddCategoryRequest = match serde_json::from_str(&job.payload) {
-                Ok(c) => c,
-                Err(e) => return unreadable(job, &e.to_string()),
-            };
-            deliver_category_v3(client, &request, earlier_attempts).await
+            Err(Error::ImageAlreadyExists { .. }) => {
+                return compare_image(image, known_images, outcome_409);
+            }
+            Err(e) => Err(e),
+        },
+        JobRequest::CategoryV2(category) => client
+            .categories()
+            .set(&payment_type, &order_id, category)
+            .await
+            .map(|id| (Outcome::Created, id)),
+        JobRequest::CategoryV3(request) => {
+            deliver_category_v3(client, request, earlier_attempts).await
         }
     };
     match result {
-        Sent::Ok((outcome, result_id)) => Verdict::Delivered { outcome, result_id },
-        Sent::Err(error) => judge(job, error, backoff),
+        Ok((outcome, result_id)) => delivered(outcome, result_id),
+        Err(error) => judge(job, error, backoff),
     }
 }
 
-/// The image id in an image job's body.
-pub(crate) fn image_id_in(payload: &str) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(payload)
-        .ok()?
-        .get("imageId")?
-        .as_str()
-        .map(str::to_owned)
+fn delivered(outcome: Outcome, result_id: Option<String>) -> Verdict {
+    Verdict::Delivered { outcome, result_id }
 }
 
 /// After a 409 on a receipt: the same receipt as the stored one is
@@ -201,22 +155,14 @@ async fn compare_receipt(
 
 /// After a 409 on an image id: compared with what this outbox uploaded
 /// under that id before (there is no GET for images).
-fn compare_image(job: &ClaimedJob, known: &[String], outcome: Outcome) -> Verdict {
-    let image_id = image_id_in(&job.payload);
-    let ours = serde_json::from_str::<serde_json::Value>(&job.payload).ok();
-    let same = |other: &String| {
-        serde_json::from_str::<serde_json::Value>(other).ok() == ours && ours.is_some()
-    };
-    if known.is_empty() || known.iter().any(same) {
-        return Verdict::Delivered {
-            outcome,
-            result_id: image_id,
-        };
+fn compare_image(ours: &Image, known: &[Image], outcome: Outcome) -> Verdict {
+    if known.is_empty() || known.contains(ours) {
+        return delivered(outcome, Some(ours.image_id.to_string()));
     }
     Verdict::Failed {
         error: format!(
             "a different image is already stored under image id {}; images cannot be changed: upload this one under a new image id and use that id in the order's category",
-            image_id.as_deref().unwrap_or("?")
+            ours.image_id
         ),
         status: Some(409),
         problems: Vec::new(),
@@ -256,7 +202,7 @@ async fn deliver_category_v3(
     client: &Client,
     request: &AddCategoryRequest,
     earlier_attempts: bool,
-) -> Sent<(Outcome, Option<String>)> {
+) -> Result<(Outcome, Option<String>), Error> {
     if earlier_attempts {
         match client.categories().list(&request.order_id).await {
             Ok(existing) => {
@@ -266,19 +212,14 @@ async fn deliver_category_v3(
                         && c.url == request.url
                         && c.image_id == request.image_id
                 }) {
-                    return Sent::Ok((
-                        Outcome::AlreadyPresent,
-                        Some(found.category_id.to_string()),
-                    ));
+                    return Ok((Outcome::AlreadyPresent, Some(found.category_id.to_string())));
                 }
             }
-            Err(e) => return Sent::Err(e),
+            Err(e) => return Err(e),
         }
     }
-    match client.categories().add(request).await {
-        Ok(id) => Sent::Ok((Outcome::Created, Some(id.to_string()))),
-        Err(e) => Sent::Err(e),
-    }
+    let id = client.categories().add(request).await?;
+    Ok((Outcome::Created, Some(id.to_string())))
 }
 
 /// The stored request cannot be read back: staff must replace it.
@@ -330,7 +271,7 @@ fn judge(job: &ClaimedJob, error: Error, backoff: Duration) -> Verdict {
         Error::Api { status: 408, .. } => retry(backoff),
         e if e.is_retryable() => retry(backoff),
         _ => {
-            let problems = error
+            let problems: Vec<FieldProblem> = error
                 .field_problems()
                 .into_iter()
                 .map(|(path, reason)| FieldProblem { path, reason })
@@ -341,11 +282,11 @@ fn judge(job: &ClaimedJob, error: Error, backoff: Duration) -> Verdict {
                 kind = %job.kind,
                 order_id = %job.order_id,
                 error = text.lines().next().unwrap_or_default(),
-                fields = problems_count(&error),
+                fields = problems.len(),
                 "delivery failed for good; kept for staff to fix and retry"
             );
             Verdict::Failed {
-                error: error.to_string(),
+                error: failure_text(&error, problems.len()),
                 status: error.status(),
                 problems,
                 different_content: false,
@@ -354,8 +295,32 @@ fn judge(job: &ClaimedJob, error: Error, backoff: Duration) -> Verdict {
     }
 }
 
-fn problems_count(error: &Error) -> usize {
-    error.field_problems().len()
+/// The reason recorded for a job refused for good. Its rejected fields
+/// are recorded apart ([`crate::JobStatus::problems`]) and shown once,
+/// each with its reason, so when there are any the reason counts them
+/// instead of naming one again (the error's one-line text names the first
+/// field of a local validation, and the API's title may list them).
+fn failure_text(error: &Error, fields: usize) -> String {
+    let count = if fields == 1 {
+        "1 field".to_owned()
+    } else {
+        format!("{fields} fields")
+    };
+    let status = error
+        .status()
+        .map(|s| format!(" (HTTP {s})"))
+        .unwrap_or_default();
+    match (error, error.problem()) {
+        _ if fields == 0 => error.to_string(),
+        (Error::Validation(_), _) => {
+            format!("the request was not sent: it breaks the API's rules in {count}")
+        }
+        (_, Some(problem)) if !problem.title.trim().is_empty() => format!(
+            "Vipps MobilePay refused {count} of the request{status}: {}",
+            problem.title.trim()
+        ),
+        _ => format!("Vipps MobilePay refused {count} of the request{status}"),
+    }
 }
 
 #[cfg(test)]
@@ -380,14 +345,5 @@ mod tests {
         let two_lines = json!({"orderLines": [{"name": "Socks", "totalAmount": 29800}, {"name": "Hat"}],
                                "bottomLine": {"currency": "NOK", "receiptNumber": "1"}});
         assert!(!contained(&ours, &two_lines));
-    }
-
-    #[test]
-    fn the_image_id_is_read_from_the_body() {
-        assert_eq!(
-            image_id_in(r#"{"imageId":"logo-1","src":"AAAA","type":"base64"}"#).as_deref(),
-            Some("logo-1")
-        );
-        assert_eq!(image_id_in("not json"), None);
     }
 }

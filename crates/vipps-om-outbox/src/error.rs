@@ -71,6 +71,18 @@ pub enum OutboxError {
     #[error("the new request body has problems: {0}")]
     InvalidPayload(ValidationReport),
 
+    /// A job's stored request cannot be read (changed by hand, or stored
+    /// in a format version this build does not know).
+    #[error(
+        "the stored request of job {id} cannot be read: {reason}; replace it (`vipps-om outbox retry {id} --file FIXED.json`)"
+    )]
+    UnreadableRequest {
+        /// The job.
+        id: JobId,
+        /// Why, in words.
+        reason: String,
+    },
+
     /// No job has this id.
     #[error("there is no outbox job {0}; `vipps-om outbox status` lists them")]
     NoSuchJob(JobId),

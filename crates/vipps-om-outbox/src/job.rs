@@ -14,6 +14,7 @@ use vipps_om::{
 };
 
 use crate::error::OutboxError;
+use crate::request::JobRequest;
 
 /// The id of a job, unique within one outbox database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -307,11 +308,12 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// purged, and it is kept when staff replace a job's request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
-    pub(crate) kind: JobKind,
     pub(crate) merchant_serial_number: MerchantSerialNumber,
     pub(crate) payment_type: PaymentType,
     pub(crate) order_id: OrderId,
-    pub(crate) payload: String,
+    pub(crate) request: JobRequest,
+    /// `request` as stored: the plain API body ([`JobRequest::body_json`]).
+    pub(crate) body: String,
     pub(crate) idempotency_key: String,
 }
 
@@ -345,6 +347,46 @@ pub(crate) fn default_key(
 }
 
 impl NewJob {
+    /// A job that sends `request` for `payment_type` order `order_id` with
+    /// the merchant's credentials. A v3 category must name the same order
+    /// and payment type.
+    pub fn new(
+        merchant_serial_number: &MerchantSerialNumber,
+        payment_type: &PaymentType,
+        order_id: &OrderId,
+        request: impl Into<JobRequest>,
+    ) -> Result<NewJob, OutboxError> {
+        let request = request.into();
+        if payment_type.path_segment().is_none() {
+            return Err(OutboxError::InvalidJob(format!(
+                "paymentType {payment_type:?} is not known; use {}",
+                PaymentType::expected()
+            )));
+        }
+        let mismatch = request.check_order(payment_type, order_id);
+        if let Some(problem) = mismatch.errors().next() {
+            return Err(OutboxError::InvalidJob(problem.message.clone()));
+        }
+        let body = request.body_json().map_err(|e| {
+            OutboxError::InvalidJob(format!("the request cannot be written as JSON: {e}"))
+        })?;
+        let idempotency_key = default_key(
+            request.kind(),
+            merchant_serial_number,
+            payment_type,
+            order_id,
+            &body,
+        );
+        Ok(NewJob {
+            merchant_serial_number: merchant_serial_number.clone(),
+            payment_type: payment_type.clone(),
+            order_id: order_id.clone(),
+            request,
+            body,
+            idempotency_key,
+        })
+    }
+
     /// Order details (a receipt) for a payment.
     pub fn receipt(
         merchant_serial_number: &MerchantSerialNumber,
@@ -352,12 +394,11 @@ impl NewJob {
         order_id: &OrderId,
         receipt: &Receipt,
     ) -> Result<NewJob, OutboxError> {
-        NewJob::build(
-            JobKind::Receipt,
+        NewJob::new(
             merchant_serial_number,
             payment_type,
             order_id,
-            receipt,
+            receipt.clone(),
         )
     }
 
@@ -369,12 +410,11 @@ impl NewJob {
         order_id: &OrderId,
         image: &Image,
     ) -> Result<NewJob, OutboxError> {
-        NewJob::build(
-            JobKind::Image,
+        NewJob::new(
             merchant_serial_number,
             payment_type,
             order_id,
-            image,
+            image.clone(),
         )
     }
 
@@ -386,12 +426,11 @@ impl NewJob {
         order_id: &OrderId,
         category: &Category,
     ) -> Result<NewJob, OutboxError> {
-        NewJob::build(
-            JobKind::CategoryV2,
+        NewJob::new(
             merchant_serial_number,
             payment_type,
             order_id,
-            category,
+            category.clone(),
         )
     }
 
@@ -400,18 +439,19 @@ impl NewJob {
         merchant_serial_number: &MerchantSerialNumber,
         request: &AddCategoryRequest,
     ) -> Result<NewJob, OutboxError> {
-        NewJob::build(
-            JobKind::CategoryV3,
+        NewJob::new(
             merchant_serial_number,
             &request.payment_type,
             &request.order_id,
-            request,
+            request.clone(),
         )
     }
 
     /// Reads a request body written by people (a file, a support tool) with
-    /// the client library's parsers, which name every problem with its
-    /// field path. Returns the job and its warnings, or every problem.
+    /// the client library's parsers ([`JobRequest::parse`]), which name
+    /// every problem with its field path. Returns the job and its
+    /// warnings, or every problem (a v3 category must name the job's order
+    /// and payment type).
     pub fn parse(
         kind: JobKind,
         merchant_serial_number: &MerchantSerialNumber,
@@ -419,66 +459,24 @@ impl NewJob {
         order_id: &OrderId,
         body: &[u8],
     ) -> Result<(NewJob, ValidationReport), ValidationReport> {
-        let (payload, warnings) = parse_payload(kind, payment_type, order_id, body)?;
-        let idempotency_key = default_key(
-            kind,
-            merchant_serial_number,
-            payment_type,
-            order_id,
-            &payload,
-        );
-        let mut report = ValidationReport::new();
+        let (request, warnings) = JobRequest::parse(kind, body)?;
+        let mut report = request.check_order(payment_type, order_id);
         if payment_type.path_segment().is_none() {
             report.error(
                 "paymentType",
                 format!("paymentType must be {}", PaymentType::expected()),
             );
+        }
+        if report.has_errors() {
             return Err(report);
         }
-        Ok((
-            NewJob {
-                kind,
-                merchant_serial_number: merchant_serial_number.clone(),
-                payment_type: payment_type.clone(),
-                order_id: order_id.clone(),
-                payload,
-                idempotency_key,
-            },
-            warnings,
-        ))
-    }
-
-    fn build(
-        kind: JobKind,
-        merchant_serial_number: &MerchantSerialNumber,
-        payment_type: &PaymentType,
-        order_id: &OrderId,
-        body: &impl Serialize,
-    ) -> Result<NewJob, OutboxError> {
-        if payment_type.path_segment().is_none() {
-            return Err(OutboxError::InvalidJob(format!(
-                "paymentType {payment_type:?} is not known; use {}",
-                PaymentType::expected()
-            )));
-        }
-        let payload = serde_json::to_string(body).map_err(|e| {
-            OutboxError::InvalidJob(format!("the request cannot be written as JSON: {e}"))
-        })?;
-        let idempotency_key = default_key(
-            kind,
-            merchant_serial_number,
-            payment_type,
-            order_id,
-            &payload,
-        );
-        Ok(NewJob {
-            kind,
-            merchant_serial_number: merchant_serial_number.clone(),
-            payment_type: payment_type.clone(),
-            order_id: order_id.clone(),
-            payload,
-            idempotency_key,
-        })
+        let job =
+            NewJob::new(merchant_serial_number, payment_type, order_id, request).map_err(|e| {
+                let mut report = ValidationReport::new();
+                report.error("", e.to_string());
+                report
+            })?;
+        Ok((job, warnings))
     }
 
     /// Replaces the idempotency key (by default derived from the merchant,
@@ -509,7 +507,7 @@ impl NewJob {
 
     /// Which call it makes.
     pub fn kind(&self) -> JobKind {
-        self.kind
+        self.request.kind()
     }
 
     /// The merchant whose credentials deliver it.
@@ -527,69 +525,20 @@ impl NewJob {
         &self.order_id
     }
 
-    /// The request body (JSON).
-    pub fn payload(&self) -> &str {
-        &self.payload
+    /// What it sends.
+    pub fn request(&self) -> &JobRequest {
+        &self.request
+    }
+
+    /// The request body as stored (JSON text, the plain API body; see
+    /// [`crate::request`]).
+    pub fn body(&self) -> &str {
+        &self.body
     }
 }
 
-/// Parses and validates a request body of `kind`; the JSON to store and
-/// the warnings, or every problem. A v3 body must name the same order and
-/// payment type as the job.
-pub(crate) fn parse_payload(
-    kind: JobKind,
-    payment_type: &PaymentType,
-    order_id: &OrderId,
-    body: &[u8],
-) -> Result<(String, ValidationReport), ValidationReport> {
-    use vipps_om::parse;
-    fn store<T: Serialize>(
-        parsed: Result<(T, ValidationReport), ValidationReport>,
-    ) -> Result<(String, ValidationReport), ValidationReport> {
-        let (value, warnings) = parsed?;
-        serde_json::to_string(&value)
-            .map(|json| (json, warnings))
-            .map_err(|e| {
-                let mut report = ValidationReport::new();
-                report.error("", format!("the request cannot be written as JSON: {e}"));
-                report
-            })
-    }
-    match kind {
-        JobKind::Receipt => store(parse::receipt_from_json(body)),
-        JobKind::Image => store(parse::image_from_json(body)),
-        JobKind::CategoryV2 => store(parse::category_from_json(body)),
-        JobKind::CategoryV3 => {
-            let (request, warnings) = parse::add_category_request_from_json(body)?;
-            let mut report = ValidationReport::new();
-            if &request.order_id != order_id {
-                report.error(
-                    "orderId",
-                    format!(
-                        "the category names order {} but the job is for order {order_id}",
-                        request.order_id
-                    ),
-                );
-            }
-            if &request.payment_type != payment_type {
-                report.error(
-                    "paymentType",
-                    format!(
-                        "the category names payment type {} but the job is for {payment_type}",
-                        request.payment_type
-                    ),
-                );
-            }
-            if report.has_errors() {
-                return Err(report);
-            }
-            store(Ok((request, warnings)))
-        }
-    }
-}
-
-/// A job as staff and the support console see it (without its request
-/// body, which [`crate::Outbox::job_payload`] returns).
+/// A job as staff and the support console see it (without its request,
+/// which [`crate::Outbox::job_request`] returns).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -738,6 +687,35 @@ mod tests {
         }
         assert_eq!(Outcome::parse("already_there"), Some(Outcome::AlreadyThere));
         assert_eq!(JobKind::parse("receipts"), None);
+    }
+
+    #[test]
+    fn the_default_key_is_derived_from_the_plain_api_body() {
+        // The formula of schema 3 (merchant, payment type, orderId, kind,
+        // the API body as JSON text, each ended by a NUL): a job enqueued
+        // again after an upgrade is still "already queued".
+        use sha2::{Digest, Sha256};
+        let msn = MerchantSerialNumber::new("123456").unwrap();
+        let order = OrderId::new("order-1").unwrap();
+        let body = r#"{"category":"RECEIPT","orderDetailsUrl":"https://shop.example/o/1"}"#;
+        let (job, _) = NewJob::parse(
+            JobKind::CategoryV2,
+            &msn,
+            &PaymentType::Ecom,
+            &order,
+            body.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(job.body(), body);
+        let mut hash = Sha256::new();
+        hash.update(b"123456\0ECOM\0order-1\0category_v2\0");
+        hash.update(body.as_bytes());
+        hash.update([0u8]);
+        let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(job.idempotency_key(), format!("v1:{hex}"));
+        let typed = JobRequest::from_body(JobKind::CategoryV2, body.as_bytes()).unwrap();
+        let again = NewJob::new(&msn, &PaymentType::Ecom, &order, typed).unwrap();
+        assert_eq!(again.idempotency_key(), job.idempotency_key());
     }
 
     #[test]

@@ -55,8 +55,15 @@
 //! - the [`job`] module: [`NewJob`] (made from the client library's typed requests)
 //!   and what staff see: [`JobStatus`], [`JobState`], [`Outcome`],
 //!   [`FieldProblem`], [`Timestamp`].
+//! - the [`request`] module: [`JobRequest`], what a job sends (a receipt,
+//!   an image, a v2 or v3 category), and how it is stored: the plain API
+//!   body in the `payload` column, with [`PAYLOAD_VERSION`] in
+//!   `payload_version`. A stored request is read once, when a worker
+//!   claims the job or staff ask for it ([`Outbox::job_request`]).
 //! - the [`worker`] module: [`Worker`], [`WorkerConfig`], [`Backoff`],
-//!   [`run_workers`]; leases, renewal, graceful shutdown.
+//!   [`run_workers`]; leases, renewal, graceful shutdown; [`Verdict`], how
+//!   one attempt ended ([`Worker::run_once`] returns it in a
+//!   [`Processed`]), of which a delivered job keeps its [`Outcome`].
 //! - `deliver`: one attempt through the client and the rules that sort
 //!   its result into delivered, try again, or failed for good.
 //! - `db`: the two backends and every statement in both dialects;
@@ -144,6 +151,10 @@
 //!   people's JSON up front.
 //! - **One merchant per worker** (see [`worker`]): the job stores its
 //!   Merchant-Serial-Number; workers claim only their client's.
+//! - **A stored request that cannot be read fails its job**, with the
+//!   reason (a body changed by hand that is not the API body of its kind,
+//!   or a `payload_version` this build does not know); staff replace it
+//!   and retry. Nothing panics on what the table holds.
 //! - **No secrets stored.** Jobs hold the request body, ids and the MSN,
 //!   never credentials or tokens; error texts come from
 //!   [`vipps_om::Error`], which holds none; database URLs are shown
@@ -160,6 +171,7 @@ pub mod error;
 pub mod job;
 mod migrate;
 pub mod outbox;
+pub mod request;
 mod resequence;
 pub mod worker;
 
@@ -171,7 +183,8 @@ pub use job::{
 };
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::{Enqueued, MerchantQueue, Metrics, ORDER_LOCK_BUCKETS, Outbox, Tx};
+pub use request::{JobRequest, PAYLOAD_VERSION};
 pub use worker::{
-    Backoff, MAX_LEASE, Processed, ProcessedAs, Worker, WorkerAborted, WorkerConfig, WorkerReport,
+    Backoff, MAX_LEASE, Processed, Verdict, Worker, WorkerAborted, WorkerConfig, WorkerReport,
     run_workers,
 };

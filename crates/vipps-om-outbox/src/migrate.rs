@@ -47,10 +47,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_order_seq_budget_keys.sql"),
         postgres: include_str!("../migrations/postgres/0003_order_seq_budget_keys.sql"),
     },
+    Migration {
+        version: 4,
+        description: "the format version of stored requests",
+        sqlite: include_str!("../migrations/sqlite/0004_payload_version.sql"),
+        postgres: include_str!("../migrations/postgres/0004_payload_version.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS vipps_om_outbox_migrations (\
     version BIGINT PRIMARY KEY, description TEXT NOT NULL, checksum TEXT NOT NULL, \
@@ -188,18 +194,14 @@ mod tests {
         assert!(err.to_string().contains("differs"), "{err}");
         let todo = plan(&[], |m| m.postgres).unwrap();
         assert_eq!(todo.len(), MIGRATIONS.len());
-        let done = plan(
-            &[
-                (1, checksum(MIGRATIONS[0].postgres)),
-                (2, checksum(MIGRATIONS[1].postgres)),
-                (3, checksum(MIGRATIONS[2].postgres)),
-            ],
-            |m| m.postgres,
-        )
-        .unwrap();
-        assert!(done.is_empty());
-        let one_left = plan(&[(1, checksum(MIGRATIONS[0].sqlite))], |m| m.sqlite).unwrap();
-        assert_eq!(one_left.len(), 2);
-        assert_eq!(one_left[0].version, 2);
+        let all: Vec<(i64, String)> = MIGRATIONS
+            .iter()
+            .map(|m| (m.version, checksum(m.postgres)))
+            .collect();
+        assert!(plan(&all, |m| m.postgres).unwrap().is_empty());
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
+        let left = plan(&[(1, checksum(MIGRATIONS[0].sqlite))], |m| m.sqlite).unwrap();
+        assert_eq!(left.len(), MIGRATIONS.len() - 1);
+        assert_eq!(left[0].version, 2);
     }
 }

@@ -11,14 +11,14 @@ use sqlx::Row;
 use sqlx::{PgConnection, PgPool, Postgres};
 #[cfg(feature = "sqlite")]
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
-use vipps_om::{OrderId, PaymentType, ValidationReport};
+use vipps_om::{Image, OrderId, PaymentType, ValidationReport};
 
 use crate::db::{self, Backend, ClaimedJob, ConnectOptions, Db, age_millis, ahead_millis, on_db};
 use crate::error::OutboxError;
-use crate::job::{
-    FieldProblem, JobId, JobKind, JobState, JobStatus, NewJob, Outcome, Timestamp, parse_payload,
-};
+use crate::job::{JobId, JobKind, JobState, JobStatus, NewJob, Timestamp};
 use crate::migrate;
+use crate::request::{JobRequest, read_stored};
+use crate::worker::Verdict;
 
 /// The durable queue of order-details deliveries. Cheap to clone (clones
 /// share the connection pool).
@@ -127,30 +127,6 @@ pub struct MerchantQueue {
     pub in_flight: u64,
     /// Its failed jobs.
     pub failed: u64,
-}
-
-/// How a delivery attempt ended, as the worker records it.
-#[derive(Debug, Clone)]
-pub(crate) enum Verdict {
-    /// The API has it.
-    Delivered {
-        outcome: Outcome,
-        result_id: Option<String>,
-    },
-    /// Try again after `after`.
-    Retry {
-        error: String,
-        status: Option<u16>,
-        after: Duration,
-    },
-    /// Refused for good.
-    Failed {
-        error: String,
-        status: Option<u16>,
-        problems: Vec<FieldProblem>,
-        /// The API holds different content that cannot be replaced.
-        different_content: bool,
-    },
 }
 
 /// What enqueueing a job did.
@@ -430,9 +406,9 @@ impl Outbox {
         };
         let (id, already_queued) = found.map_err(OutboxError::db("enqueue a job"))?;
         if already_queued {
-            tracing::debug!(job = id, kind = %job.kind, order_id = %job.order_id, "already queued");
+            tracing::debug!(job = id, kind = %job.kind(), order_id = %job.order_id, "already queued");
         } else {
-            tracing::debug!(job = id, kind = %job.kind, order_id = %job.order_id, "enqueued");
+            tracing::debug!(job = id, kind = %job.kind(), order_id = %job.order_id, "enqueued");
         }
         Ok(Enqueued {
             id: JobId::new(id),
@@ -492,73 +468,86 @@ impl Outbox {
         self.jobs_in_state(JobState::Failed, limit).await
     }
 
-    /// A job's request body (JSON), to inspect or fix.
-    pub async fn job_payload(&self, id: JobId) -> Result<String, OutboxError> {
-        Ok(self.payload_row(id).await?.4)
+    /// A job's request, read from what is stored (see [`crate::request`]),
+    /// to inspect or fix. A stored request that cannot be read (changed by
+    /// hand, or stored in a format version this build does not know) is
+    /// [`OutboxError::UnreadableRequest`], with the reason.
+    pub async fn job_request(&self, id: JobId) -> Result<JobRequest, OutboxError> {
+        self.job_with_request(id)
+            .await?
+            .1
+            .map_err(|reason| OutboxError::UnreadableRequest { id, reason })
     }
 
-    async fn payload_row(
+    /// A job's status and its stored request (or why that cannot be read).
+    async fn job_with_request(
         &self,
         id: JobId,
-    ) -> Result<(JobKind, String, String, JobState, String), OutboxError> {
-        let row = on_db!(&self.db, |pool, sql| {
+    ) -> Result<(JobStatus, Result<JobRequest, String>), OutboxError> {
+        let found = on_db!(&self.db, |pool, sql| {
             match sqlx::query(&sql.payload)
                 .bind(id.get())
                 .fetch_optional(pool)
                 .await
             {
-                Ok(Some(row)) => (|| {
-                    Ok(Some((
-                        row.try_get::<String, _>("kind")?,
-                        row.try_get::<String, _>("payment_type")?,
-                        row.try_get::<String, _>("order_id")?,
-                        row.try_get::<String, _>("state")?,
-                        row.try_get::<String, _>("payload")?,
-                    )))
-                })(),
+                Ok(Some(row)) => db::job_status(&row).and_then(|status| {
+                    let version: i64 = row.try_get("payload_version")?;
+                    let payload: String = row.try_get("payload")?;
+                    let request = read_stored(status.kind, version, &payload);
+                    Ok(Some((status, request)))
+                }),
                 Ok(None) => Ok(None),
                 Err(e) => Err(e),
             }
         })
         .map_err(OutboxError::db("read a job"))?;
-        let (kind, payment_type, order_id, state, payload) =
-            row.ok_or(OutboxError::NoSuchJob(id))?;
-        let kind = JobKind::parse(&kind)
-            .ok_or_else(|| OutboxError::Schema(format!("job {id} has an unknown kind {kind:?}")))?;
-        let state = JobState::parse(&state).ok_or_else(|| {
-            OutboxError::Schema(format!("job {id} has an unknown state {state:?}"))
-        })?;
-        Ok((kind, payment_type, order_id, state, payload))
+        found.ok_or(OutboxError::NoSuchJob(id))
     }
 
-    /// Replaces the request body of a failed (or pending) job, after
-    /// checking it with the client library's rules; returns the warnings.
-    /// The job keeps its place in its order's sequence; call
-    /// [`Outbox::retry`] to send a failed job again.
+    /// Replaces the request of a failed (or pending) job, after checking
+    /// it with the client library's rules ([`JobRequest::validate`]: a
+    /// request with errors is [`OutboxError::InvalidPayload`]); returns the
+    /// warnings. It must be of the job's kind (and a v3 category name the
+    /// job's order and payment type). The job keeps its place in its
+    /// order's sequence and its idempotency key; call [`Outbox::retry`] to
+    /// send a failed job again.
     pub async fn update_job_payload(
         &self,
         id: JobId,
-        body: &[u8],
+        request: &JobRequest,
     ) -> Result<ValidationReport, OutboxError> {
-        let (kind, payment_type, order_id, state, _) = self.payload_row(id).await?;
-        if !matches!(state, JobState::Failed | JobState::Pending) {
+        let (row, _) = self.job_with_request(id).await?;
+        if !matches!(row.state, JobState::Failed | JobState::Pending) {
             return Err(OutboxError::WrongState {
                 id,
-                state,
+                state: row.state,
                 what: "only a failed or pending job's request can be changed",
             });
         }
-        let payment_type: PaymentType = payment_type
+        if request.kind() != row.kind {
+            return Err(OutboxError::InvalidJob(format!(
+                "job {id} sends a {}, not a {}; give a {} request",
+                row.kind.describe(),
+                request.kind().describe(),
+                row.kind.describe()
+            )));
+        }
+        let payment_type: PaymentType = row
+            .payment_type
             .parse()
             .map_err(|e| OutboxError::Schema(format!("job {id}: {e}")))?;
-        let order_id = OrderId::new(order_id.as_str())
+        let order_id = OrderId::new(row.order_id.as_str())
             .map_err(|e| OutboxError::Schema(format!("job {id}: {e}")))?;
-        let (payload, warnings) = parse_payload(kind, &payment_type, &order_id, body)
-            .map_err(OutboxError::InvalidPayload)?;
+        let mut report = request.check_order(&payment_type, &order_id);
+        report.merge(request.validate());
+        let warnings = report.into_result().map_err(OutboxError::InvalidPayload)?;
+        let body = request.body_json().map_err(|e| {
+            OutboxError::InvalidJob(format!("the request cannot be written as JSON: {e}"))
+        })?;
         let changed = on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.update_payload)
                 .bind(id.get())
-                .bind(&payload)
+                .bind(&body)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
@@ -820,6 +809,7 @@ impl Outbox {
                     .bind(job.attempts)
             };
             let query = match verdict {
+                Verdict::LeaseLost => return Ok(false),
                 Verdict::Delivered { outcome, result_id } => fenced(&sql.delivered)
                     .bind(outcome.as_str())
                     .bind(result_id.clone()),
@@ -848,16 +838,17 @@ impl Outbox {
         Ok(changed > 0)
     }
 
-    /// Request bodies of images this outbox uploaded under `image_id` for
-    /// the merchant (created by a job other than `except`), newest first:
-    /// what a 409 on that image id is compared with.
+    /// Images this outbox uploaded under `image_id` for the merchant
+    /// (created by a job other than `except`), newest first: what a 409 on
+    /// that image id is compared with. Stored requests that cannot be read
+    /// are left out.
     pub(crate) async fn delivered_images(
         &self,
         merchant_serial_number: &str,
         image_id: &str,
         except: JobId,
-    ) -> Result<Vec<String>, OutboxError> {
-        on_db!(&self.db, |pool, sql| {
+    ) -> Result<Vec<Image>, OutboxError> {
+        let stored = on_db!(&self.db, |pool, sql| {
             sqlx::query(&sql.delivered_images)
                 .bind(merchant_serial_number)
                 .bind(image_id)
@@ -866,11 +857,25 @@ impl Outbox {
                 .await
                 .and_then(|rows| {
                     rows.iter()
-                        .map(|r| r.try_get::<String, _>("payload"))
-                        .collect()
+                        .map(|r| {
+                            let payload: String = r.try_get("payload")?;
+                            Ok(read_stored(
+                                JobKind::Image,
+                                r.try_get("payload_version")?,
+                                &payload,
+                            ))
+                        })
+                        .collect::<Result<Vec<_>, sqlx::Error>>()
                 })
         })
-        .map_err(OutboxError::db("read earlier uploads of an image"))
+        .map_err(OutboxError::db("read earlier uploads of an image"))?;
+        Ok(stored
+            .into_iter()
+            .filter_map(|request| match request {
+                Ok(JobRequest::Image(image)) => Some(image),
+                _ => None,
+            })
+            .collect())
     }
 
     /// Gives a claimed job back, due at once, without recording an outcome.
@@ -899,10 +904,10 @@ where
     String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     sqlx::query::<DB>(&sql.insert)
-        .bind(job.kind.as_str())
+        .bind(job.kind().as_str())
         .bind(job.merchant_serial_number.as_str())
         .bind(job.payment_type.as_str())
         .bind(job.order_id.as_str())
-        .bind(job.payload.as_str())
+        .bind(job.body.as_str())
         .bind(job.idempotency_key.as_str())
 }

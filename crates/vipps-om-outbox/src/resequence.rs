@@ -6,12 +6,14 @@ use sqlx::Row;
 use vipps_om::{MerchantSerialNumber, OrderId, PaymentType};
 
 use crate::error::OutboxError;
-use crate::job::{JobId, JobKind, NewJob, default_key};
+use crate::job::{JobId, JobKind, NewJob};
 use crate::outbox::Outbox;
+use crate::request::read_stored;
 
 /// Deletes a job that is waiting or failed and returns what it sends.
 const TAKE: &str = "DELETE FROM vipps_om_outbox_jobs WHERE id = $1 AND state IN ('pending', 'failed') \
-     RETURNING kind, merchant_serial_number, payment_type, order_id, payload, idempotency_key";
+     RETURNING kind, merchant_serial_number, payment_type, order_id, payload, payload_version, \
+     idempotency_key";
 
 /// What a move refuses: `NoSuchJob`, or `WrongState` for a job in flight
 /// or delivered.
@@ -21,6 +23,7 @@ fn new_job<R: Row>(row: &R) -> Result<NewJob, OutboxError>
 where
     for<'c> &'c str: sqlx::ColumnIndex<R>,
     for<'q> String: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> i64: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
     for<'q> Option<String>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
 {
     let text = |column: &str| {
@@ -36,31 +39,26 @@ where
         .parse::<PaymentType>()
         .map_err(|e| schema(e.to_string()))?;
     let order_id = OrderId::new(text("order_id")?).map_err(|e| schema(e.to_string()))?;
-    let payload = text("payload")?;
+    let version = row
+        .try_get::<i64, _>("payload_version")
+        .map_err(OutboxError::db("read a job to move"))?;
+    let request = read_stored(kind, version, &text("payload")?).map_err(|reason| {
+        OutboxError::Schema(format!(
+            "a job to move: its stored request cannot be read ({reason}); replace it first"
+        ))
+    })?;
+    let mut job = NewJob::new(&merchant_serial_number, &payment_type, &order_id, request)?;
     // The moved job keeps its key (a job whose body staff replaced keeps
     // the key it was queued with, so two such jobs never collide); jobs
     // queued before keys existed get the default one.
-    let idempotency_key = row
+    if let Some(key) = row
         .try_get::<Option<String>, _>("idempotency_key")
         .map_err(OutboxError::db("read a job to move"))?
         .filter(|k| !k.is_empty())
-        .unwrap_or_else(|| {
-            default_key(
-                kind,
-                &merchant_serial_number,
-                &payment_type,
-                &order_id,
-                &payload,
-            )
-        });
-    Ok(NewJob {
-        kind,
-        merchant_serial_number,
-        payment_type,
-        order_id,
-        payload,
-        idempotency_key,
-    })
+    {
+        job.idempotency_key = key;
+    }
+    Ok(job)
 }
 
 macro_rules! move_in {
@@ -148,7 +146,7 @@ mod tests {
             .enqueue_many(&[category(1), category(2), category(3)])
             .await
             .unwrap();
-        let before = outbox.job_payload(ids[0]).await.unwrap();
+        let before = outbox.job_request(ids[0]).await.unwrap();
         let moved = outbox.move_to_end(&[ids[0]]).await.unwrap();
         assert_eq!(moved.len(), 1);
         let order: Vec<JobId> = outbox
@@ -159,7 +157,7 @@ mod tests {
             .map(|j| j.id)
             .collect();
         assert_eq!(order, [ids[1], ids[2], moved[0]]);
-        assert_eq!(outbox.job_payload(moved[0]).await.unwrap(), before);
+        assert_eq!(outbox.job_request(moved[0]).await.unwrap(), before);
         assert_eq!(outbox.job(moved[0]).await.unwrap().state, JobState::Pending);
         assert!(matches!(
             outbox.job(ids[0]).await,

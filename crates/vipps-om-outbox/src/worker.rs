@@ -38,8 +38,8 @@ use vipps_om::Client;
 
 use crate::db::ClaimedJob;
 use crate::deliver::deliver;
-use crate::job::{JobId, JobKind, Outcome};
-use crate::outbox::{Outbox, Verdict};
+use crate::job::{FieldProblem, JobId, JobKind, Outcome};
+use crate::outbox::Outbox;
 
 /// Waits between attempts of one job: exponential from `initial`, capped
 /// at `max`, each wait drawn at random from its upper half so that jobs
@@ -199,15 +199,16 @@ impl WorkerReport {
     }
 
     fn count(&mut self, processed: &Processed) {
-        match processed.result {
-            ProcessedAs::Delivered(_) => self.delivered += 1,
-            ProcessedAs::Retrying { .. } => self.retried += 1,
-            ProcessedAs::Failed => self.failed += 1,
-            ProcessedAs::DifferentContent => {
+        match &processed.verdict {
+            Verdict::Delivered { .. } => self.delivered += 1,
+            Verdict::Retry { .. } => self.retried += 1,
+            Verdict::Failed {
+                different_content, ..
+            } => {
                 self.failed += 1;
-                self.different_content += 1;
+                self.different_content += u64::from(*different_content);
             }
-            ProcessedAs::LeaseLost => self.lease_lost += 1,
+            Verdict::LeaseLost => self.lease_lost += 1,
         }
     }
 }
@@ -246,8 +247,6 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
 /// How an attempt ended.
 enum Attempt {
     Done(Verdict),
-    /// Another worker took the job over.
-    LeaseLost,
     /// The delivery panicked, with the panic's message.
     Panicked(String),
 }
@@ -293,38 +292,125 @@ fn crashed(job: &ClaimedJob, message: &str) -> Verdict {
     }
 }
 
-/// One job a worker handled.
+/// How one attempt at a job ended: what the worker records on the job
+/// (and what [`Worker::run_once`] reports). [`Outcome`] is the part of a
+/// delivery that is kept on the job once delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Processed {
-    /// The job.
-    pub job: JobId,
-    /// Its kind.
-    pub kind: JobKind,
-    /// Its order.
-    pub order_id: String,
-    /// What happened.
-    pub result: ProcessedAs,
-}
-
-/// What happened to a job a worker handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProcessedAs {
-    /// Delivered.
-    Delivered(Outcome),
-    /// Failed transiently; due again after the wait.
-    Retrying {
+pub enum Verdict {
+    /// The API has it.
+    #[non_exhaustive]
+    Delivered {
+        /// How it got there.
+        outcome: Outcome,
+        /// The id the API answered with, when it sent one.
+        result_id: Option<String>,
+    },
+    /// Failed transiently; due again after `after`.
+    #[non_exhaustive]
+    Retry {
+        /// Why, in plain language.
+        error: String,
+        /// The HTTP status, when the API answered.
+        status: Option<u16>,
         /// The wait before the next attempt.
         after: Duration,
     },
-    /// Failed for good (reasons on the job).
-    Failed,
-    /// Failed for good because the API already holds different content
-    /// (a receipt of this order, an image under this id) that cannot be
-    /// changed.
-    DifferentContent,
-    /// Another worker took the job over; it records the outcome.
+    /// Refused for good; kept with the reasons for staff to fix and retry.
+    #[non_exhaustive]
+    Failed {
+        /// Why, in plain language (one line; the fields are in `problems`).
+        error: String,
+        /// The HTTP status, when the API answered.
+        status: Option<u16>,
+        /// Every rejected field.
+        problems: Vec<FieldProblem>,
+        /// The API already holds different content (a receipt of this
+        /// order, an image under this id) that cannot be changed.
+        different_content: bool,
+    },
+    /// Another worker took the job over mid-delivery; it records the
+    /// outcome (this worker records nothing).
     LeaseLost,
+}
+
+impl Verdict {
+    /// How it was delivered, when it was.
+    pub fn outcome(&self) -> Option<Outcome> {
+        match self {
+            Verdict::Delivered { outcome, .. } => Some(*outcome),
+            _ => None,
+        }
+    }
+
+    /// The wait before the next attempt, when it will be tried again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Verdict::Retry { after, .. } => Some(*after),
+            _ => None,
+        }
+    }
+
+    /// Whether it failed for good.
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Verdict::Failed { .. })
+    }
+
+    /// Whether it failed for good because the API holds different content
+    /// that cannot be changed.
+    pub fn is_different_content(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Failed {
+                different_content: true,
+                ..
+            }
+        )
+    }
+
+    /// The reason of a failure or of a retry.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Verdict::Retry { error, .. } | Verdict::Failed { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// One job a worker handled, and how its attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    job: JobId,
+    kind: JobKind,
+    order_id: String,
+    verdict: Verdict,
+}
+
+impl Processed {
+    /// The job.
+    pub fn job(&self) -> JobId {
+        self.job
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> JobKind {
+        self.kind
+    }
+
+    /// Its order.
+    pub fn order_id(&self) -> &str {
+        &self.order_id
+    }
+
+    /// How the attempt ended.
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// How it was delivered, when it was (`verdict().outcome()`).
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.verdict.outcome()
+    }
 }
 
 /// Claims and delivers the jobs of one merchant.
@@ -397,9 +483,8 @@ impl Worker {
             return Ok(None);
         };
         let verdict = match self.attempt(&job).await {
-            Attempt::Done(verdict) => Some(verdict),
-            Attempt::LeaseLost => None,
-            Attempt::Panicked(message) => Some(crashed(&job, &message)),
+            Attempt::Done(verdict) => verdict,
+            Attempt::Panicked(message) => crashed(&job, &message),
         };
         Ok(Some(self.finish(&job, verdict).await))
     }
@@ -499,7 +584,7 @@ impl Worker {
             match attempt {
                 Some(Attempt::Panicked(message)) => {
                     tracing::error!(owner = %self.owner, job = %job.id, panic = %message, "the delivery panicked; failing the job and stopping this worker");
-                    let processed = self.finish(&job, Some(crashed(&job, &message))).await;
+                    let processed = self.finish(&job, crashed(&job, &message)).await;
                     report.count(&processed);
                     return Err(WorkerAborted {
                         reasons: vec![format!(
@@ -509,11 +594,7 @@ impl Worker {
                         report,
                     });
                 }
-                Some(attempt) => {
-                    let verdict = match attempt {
-                        Attempt::Done(verdict) => Some(verdict),
-                        _ => None,
-                    };
+                Some(Attempt::Done(verdict)) => {
                     let processed = self.finish(&job, verdict).await;
                     report.count(&processed);
                 }
@@ -577,10 +658,10 @@ impl Worker {
         let attempts = u32::try_from(job.budget_used).unwrap_or(u32::MAX);
         let backoff = self.config.backoff.delay(attempts);
         // What a 409 on an image id is compared with.
-        let known_images = match (job.kind, crate::deliver::image_id_in(&job.payload)) {
-            (JobKind::Image, Some(image_id)) => match self
+        let known_images = match &job.request {
+            Ok(crate::JobRequest::Image(image)) => match self
                 .outbox
-                .delivered_images(&job.merchant_serial_number, &image_id, job.id)
+                .delivered_images(&job.merchant_serial_number, image.image_id.as_str(), job.id)
                 .await
             {
                 Ok(known) => known,
@@ -615,7 +696,7 @@ impl Worker {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::warn!(owner = %self.owner, job = %job.id, "lease lost to another worker; leaving the job to it");
-                        return Attempt::LeaseLost;
+                        return Attempt::Done(Verdict::LeaseLost);
                     }
                     Err(e) => tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not renew the lease"),
                 },
@@ -625,16 +706,16 @@ impl Worker {
 
     /// Records a verdict (retrying database errors for a while) and says
     /// what happened.
-    async fn finish(&self, job: &ClaimedJob, verdict: Option<Verdict>) -> Processed {
-        let processed = |result| Processed {
+    async fn finish(&self, job: &ClaimedJob, mut verdict: Verdict) -> Processed {
+        let processed = |verdict| Processed {
             job: job.id,
             kind: job.kind,
             order_id: job.order_id.clone(),
-            result,
+            verdict,
         };
-        let Some(mut verdict) = verdict else {
-            return processed(ProcessedAs::LeaseLost);
-        };
+        if verdict == Verdict::LeaseLost {
+            return processed(verdict);
+        }
         if let (Verdict::Retry { error, status, .. }, Some(max)) =
             (&verdict, self.config.max_attempts)
             && job.budget_used >= i64::from(max)
@@ -667,12 +748,11 @@ impl Worker {
             }
         };
         if !recorded {
-            return processed(ProcessedAs::LeaseLost);
+            return processed(Verdict::LeaseLost);
         }
-        match verdict {
+        match &verdict {
             Verdict::Delivered { outcome, .. } => {
                 tracing::debug!(job = %job.id, kind = %job.kind, order_id = %job.order_id, %outcome, "delivered");
-                processed(ProcessedAs::Delivered(outcome))
             }
             Verdict::Retry {
                 error,
@@ -681,21 +761,17 @@ impl Worker {
             } => {
                 let error = error.lines().next().unwrap_or_default();
                 let wait_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
-                if status == Some(401) {
+                if *status == Some(401) {
                     // Every job of this worker will fail the same way until
                     // the credentials are fixed: say so at the default level.
                     tracing::warn!(job = %job.id, attempt = job.attempts, wait_ms, %error, "credentials refused; the job waits and is tried again");
                 } else {
                     tracing::info!(job = %job.id, kind = %job.kind, order_id = %job.order_id, attempt = job.attempts, wait_ms, %error, "will try again");
                 }
-                processed(ProcessedAs::Retrying { after })
             }
-            Verdict::Failed {
-                different_content: true,
-                ..
-            } => processed(ProcessedAs::DifferentContent),
-            Verdict::Failed { .. } => processed(ProcessedAs::Failed),
+            Verdict::Failed { .. } | Verdict::LeaseLost => {}
         }
+        processed(verdict)
     }
 }
 

@@ -12,7 +12,7 @@ use vipps_om::{
     MerchantSerialNumber, OrderId, PaymentType, Receipt, RetryPolicies, RetryPolicy, TaxRate,
 };
 use vipps_om_outbox::{
-    Backoff, JobKind, JobState, NewJob, Outbox, OutboxError, Outcome, ProcessedAs, Worker,
+    Backoff, JobKind, JobRequest, JobState, NewJob, Outbox, OutboxError, Outcome, Worker,
     WorkerConfig,
 };
 use vipps_om_sim::{Fault, Merchant, Route, Simulator};
@@ -149,6 +149,7 @@ on_both!(
     enqueuing_the_same_job_twice_queues_it_once,
     a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks,
     a_schema_2_database_gets_its_order_sequences_in_id_order,
+    a_stored_request_that_cannot_be_read_fails_its_job_with_the_reason,
 );
 
 fn msn() -> MerchantSerialNumber {
@@ -317,12 +318,15 @@ async fn an_image_is_delivered_before_the_category_that_shows_it(db: &Db) {
     );
 
     let done = uploading.await.unwrap().unwrap();
-    assert_eq!(done.job, image_job);
-    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::Created));
+    assert_eq!(done.job(), image_job);
+    assert_eq!(done.outcome(), Some(Outcome::Created));
     let next = second.run_once().await.unwrap().unwrap();
-    assert_eq!((next.job, next.kind), (category_job, JobKind::CategoryV2));
+    assert_eq!(
+        (next.job(), next.kind()),
+        (category_job, JobKind::CategoryV2)
+    );
     let last = second.run_once().await.unwrap().unwrap();
-    assert_eq!(last.job, receipt_job);
+    assert_eq!(last.job(), receipt_job);
     assert!(second.run_once().await.unwrap().is_none());
 
     let stored = sim.order("123456", &PaymentType::Ecom, "seq-1").unwrap();
@@ -455,11 +459,8 @@ async fn an_expired_lease_is_taken_over_and_the_receipt_stored_once(db: &Db) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let taken = taken.unwrap();
-    assert_eq!(taken.job, id);
-    assert_eq!(
-        taken.result,
-        ProcessedAs::Delivered(Outcome::AlreadyPresent)
-    );
+    assert_eq!(taken.job(), id);
+    assert_eq!(taken.outcome(), Some(Outcome::AlreadyPresent));
     let job = outbox.job(id).await.unwrap();
     assert_eq!((job.state, job.attempts), (JobState::Delivered, 2));
     assert_eq!(sim.counters().count(Route::AddReceipt, 201), 1);
@@ -478,7 +479,7 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
         .await
         .unwrap();
     let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
-    assert_eq!(done.result, ProcessedAs::Failed);
+    assert!(done.verdict().is_failed() && !done.verdict().is_different_content());
     let job = outbox.job(id).await.unwrap();
     assert_eq!(job.state, JobState::Failed);
     assert_eq!(job.last_status, Some(400));
@@ -486,17 +487,16 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
     assert!(
         job.problems
             .iter()
-            .any(|p| p.path == "imageId" && !p.reason.is_empty()),
-        "{:?}",
+            .any(|p| p.path == "imageId" && p.reason.contains("never-uploaded")),
+        "the refused field names the image that is missing: {:?}",
         job.problems
     );
+    // The reason counts the refused fields; each is named once, in
+    // `problems`, with its reason (not again in the reason's text).
+    let error = job.last_error.as_deref().unwrap();
     assert!(
-        job.last_error
-            .as_deref()
-            .unwrap()
-            .contains("no image with id never-uploaded"),
-        "{:?}",
-        job.last_error
+        error.contains("refused 1 field") && !error.contains(&job.problems[0].reason),
+        "{error:?}"
     );
     assert!(job.summary().starts_with("failed: "), "{}", job.summary());
     let failed = outbox.failed(10).await.unwrap();
@@ -506,22 +506,28 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
 
     // A delivered or pending job cannot be "retried"; a bad fix is refused.
     let err = outbox
-        .update_job_payload(id, br#"{"category": "RECEIPT"}"#)
+        .update_job_payload(id, &crate::category("shop.example/o/bad-1").into())
         .await
         .unwrap_err();
     assert!(matches!(err, OutboxError::InvalidPayload(_)), "{err}");
-    // Staff fix it (drop the image) and retry: delivered.
-    outbox
-        .update_job_payload(
-            id,
-            br#"{"category": "RECEIPT", "orderDetailsUrl": "https://shop.example/o/bad-1"}"#,
-        )
+    // A request of another kind is refused, naming both.
+    let err = outbox
+        .update_job_payload(id, &receipt(1).into())
         .await
-        .unwrap();
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("sends a category (v2), not a receipt"),
+        "{err}"
+    );
+    // Staff fix it (drop the image) and retry: delivered.
+    let fixed = JobRequest::from(crate::category("https://shop.example/o/bad-1"));
+    outbox.update_job_payload(id, &fixed).await.unwrap();
+    assert_eq!(outbox.job_request(id).await.unwrap(), fixed);
     outbox.retry(id).await.unwrap();
     assert_eq!(outbox.job(id).await.unwrap().state, JobState::Pending);
     let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
-    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::Created));
+    assert_eq!(done.outcome(), Some(Outcome::Created));
     let job = outbox.job(id).await.unwrap();
     assert_eq!((job.state, job.attempts), (JobState::Delivered, 2));
     assert!(job.problems.is_empty() && job.last_error.is_none());
@@ -533,7 +539,7 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
         }
     ));
     assert!(matches!(
-        outbox.update_job_payload(id, b"{}").await.unwrap_err(),
+        outbox.update_job_payload(id, &fixed).await.unwrap_err(),
         OutboxError::WrongState { .. }
     ));
     assert!(matches!(
@@ -592,8 +598,10 @@ async fn local_validation_failures_name_every_field_and_hold_back_the_order(db: 
     assert_eq!(sim.counters().count(Route::SetCategoryV2, 200), 0);
 
     // Fixed and retried: the receipt goes, then the category behind it.
-    let fixed = serde_json::to_vec(&receipt(1)).unwrap();
-    outbox.update_job_payload(bad_id, &fixed).await.unwrap();
+    outbox
+        .update_job_payload(bad_id, &receipt(1).into())
+        .await
+        .unwrap();
     assert_eq!(outbox.retry_all_failed().await.unwrap(), 1);
     drain(&outbox, &client, 2).await;
     for id in [bad_id, later] {
@@ -621,7 +629,7 @@ async fn a_receipt_stored_before_the_first_attempt_is_already_there(db: &Db) {
         .await
         .unwrap();
     let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
-    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::AlreadyThere));
+    assert_eq!(done.outcome(), Some(Outcome::AlreadyThere));
     let job = outbox.job(id).await.unwrap();
     assert_eq!(job.outcome, Some(Outcome::AlreadyThere));
     assert!(job.summary().contains("already had"), "{}", job.summary());
@@ -647,7 +655,7 @@ async fn rate_limits_wait_as_long_as_the_api_asked(db: &Db) {
         .unwrap();
     let w = worker(&outbox, &client);
     let done = w.run_once().await.unwrap().unwrap();
-    let ProcessedAs::Retrying { after } = done.result else {
+    let Some(after) = done.verdict().retry_after() else {
         panic!("{done:?}")
     };
     assert!(
@@ -668,7 +676,7 @@ async fn rate_limits_wait_as_long_as_the_api_asked(db: &Db) {
     // Not before the time the API asked for.
     assert!(w.run_once().await.unwrap().is_none());
     eventually("delivered after the wait", || async {
-        matches!(w.run_once().await.unwrap(), Some(p) if p.result == ProcessedAs::Delivered(Outcome::Created))
+        matches!(w.run_once().await.unwrap(), Some(p) if p.outcome() == Some(Outcome::Created))
     })
     .await;
 }
@@ -693,8 +701,8 @@ async fn a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered(db: &Db
         .unwrap();
     let w = worker(&outbox, &client);
     let done = w.run_once().await.unwrap().unwrap();
-    assert_eq!(done.job, limited);
-    let ProcessedAs::Retrying { after } = done.result else {
+    assert_eq!(done.job(), limited);
+    let Some(after) = done.verdict().retry_after() else {
         panic!("{done:?}")
     };
     assert!(after <= vipps_om::retry::MAX_RETRY_AFTER, "{after:?}");
@@ -711,8 +719,8 @@ async fn a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered(db: &Db
     // The worker goes on: the other order's receipt is delivered.
     let next = w.run_once().await.unwrap().unwrap();
     assert_eq!(
-        (next.job, next.result),
-        (later, ProcessedAs::Delivered(Outcome::Created))
+        (next.job(), next.outcome()),
+        (later, Some(Outcome::Created))
     );
     assert!(w.run_once().await.unwrap().is_none());
 }
@@ -846,11 +854,7 @@ async fn a_schema_1_database_with_odd_times_is_repaired_by_the_migration(db: &Db
     let w = worker(&outbox, &client);
     for _ in 0..2 {
         let done = w.run_once().await.unwrap().expect("due now");
-        assert_eq!(
-            done.result,
-            ProcessedAs::Delivered(Outcome::Created),
-            "{done:?}"
-        );
+        assert_eq!(done.outcome(), Some(Outcome::Created), "{done:?}");
     }
     let id = outbox
         .enqueue(
@@ -949,10 +953,7 @@ async fn a_v3_category_is_not_added_twice_after_an_ambiguous_failure(db: &Db) {
     .unwrap();
     let w = worker(&outbox, &client);
     let first = w.run_once().await.unwrap().unwrap();
-    assert!(
-        matches!(first.result, ProcessedAs::Retrying { .. }),
-        "{first:?}"
-    );
+    assert!(first.verdict().retry_after().is_some(), "{first:?}");
     let job = outbox.job(id).await.unwrap();
     assert!(
         job.last_error
@@ -967,7 +968,7 @@ async fn a_v3_category_is_not_added_twice_after_an_ambiguous_failure(db: &Db) {
     })
     .await;
     eventually("the job is delivered", || async {
-        matches!(w.run_once().await.unwrap(), Some(p) if p.result == ProcessedAs::Delivered(Outcome::AlreadyPresent))
+        matches!(w.run_once().await.unwrap(), Some(p) if p.outcome() == Some(Outcome::AlreadyPresent))
     })
     .await;
     let stored = sim.order("123456", &PaymentType::Ecom, "v3-1").unwrap();
@@ -1022,7 +1023,7 @@ async fn jobs_of_another_merchant_are_left_for_its_worker(db: &Db) {
     assert_eq!(metrics.by_merchant[0].merchant_serial_number, "654321");
 
     let done = worker(&outbox, &two).run_once().await.unwrap().unwrap();
-    assert_eq!(done.job, theirs);
+    assert_eq!(done.job(), theirs);
     assert!(sim.receipt("654321", &PaymentType::Ecom, "two-1").is_some());
     assert!(sim.receipt("123456", &PaymentType::Ecom, "two-1").is_none());
 }
@@ -1093,7 +1094,7 @@ async fn shutdown_finishes_or_releases_the_delivery_in_flight(db: &Db) {
     })
     .await;
     let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
-    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::AlreadyPresent));
+    assert_eq!(done.outcome(), Some(Outcome::AlreadyPresent));
     assert_eq!(sim.counters().count(Route::AddReceipt, 201), 2);
 }
 
@@ -1159,10 +1160,7 @@ async fn refused_credentials_keep_jobs_waiting_not_failed(db: &Db) {
         .await
         .unwrap();
     let done = worker(&outbox, &wrong).run_once().await.unwrap().unwrap();
-    assert!(
-        matches!(done.result, ProcessedAs::Retrying { .. }),
-        "{done:?}"
-    );
+    assert!(done.verdict().retry_after().is_some(), "{done:?}");
     let job = outbox.job(id).await.unwrap();
     assert_eq!((job.state, job.last_status), (JobState::Pending, Some(401)));
     assert!(
@@ -1177,7 +1175,7 @@ async fn refused_credentials_keep_jobs_waiting_not_failed(db: &Db) {
     let everything = format!(
         "{:?}{}",
         outbox.order_status("auth-1").await.unwrap(),
-        outbox.job_payload(id).await.unwrap()
+        outbox.job_request(id).await.unwrap().body_json().unwrap()
     );
     assert!(
         !everything.contains("not-the-secret") && !everything.contains("demo-subscription-key")
@@ -1329,11 +1327,11 @@ async fn a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_de
     assert_ne!(first, corrected);
     let w = worker(&outbox, &client);
     assert_eq!(
-        w.run_once().await.unwrap().unwrap().result,
-        ProcessedAs::Delivered(Outcome::Created)
+        w.run_once().await.unwrap().unwrap().outcome(),
+        Some(Outcome::Created)
     );
     let done = w.run_once().await.unwrap().unwrap();
-    assert_eq!(done.result, ProcessedAs::DifferentContent);
+    assert!(done.verdict().is_different_content());
     let job = outbox.job(corrected).await.unwrap();
     assert_eq!(
         (job.state, job.different_content, job.last_status),
@@ -1365,7 +1363,7 @@ async fn a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_de
     // Retrying it fails the same way (the stored receipt is still different).
     outbox.retry(corrected).await.unwrap();
     let again = w.run_once().await.unwrap().unwrap();
-    assert_eq!(again.result, ProcessedAs::DifferentContent);
+    assert!(again.verdict().is_different_content());
 
     // The same receipt, sent by something else first, is delivered.
     let o2 = order("same-elsewhere-1");
@@ -1380,8 +1378,8 @@ async fn a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_de
         .unwrap();
     let done = w.run_once().await.unwrap().unwrap();
     assert_eq!(
-        (done.job, done.result),
-        (same, ProcessedAs::Delivered(Outcome::AlreadyThere))
+        (done.job(), done.outcome()),
+        (same, Some(Outcome::AlreadyThere))
     );
     assert!(!outbox.job(same).await.unwrap().different_content);
 }
@@ -1404,14 +1402,12 @@ async fn an_image_id_with_different_content_fails_visibly(db: &Db) {
         .unwrap();
     let w = worker(&outbox, &client);
     assert_eq!(
-        w.run_once().await.unwrap().unwrap().result,
-        ProcessedAs::Delivered(Outcome::Created)
+        w.run_once().await.unwrap().unwrap().outcome(),
+        Some(Outcome::Created)
     );
     let done = w.run_once().await.unwrap().unwrap();
-    assert_eq!(
-        (done.job, done.result),
-        (second, ProcessedAs::DifferentContent)
-    );
+    assert_eq!(done.job(), second);
+    assert!(done.verdict().is_different_content(), "{done:?}");
     let job = outbox.job(second).await.unwrap();
     assert!(
         job.last_error.as_deref().unwrap().contains("new image id"),
@@ -1435,8 +1431,8 @@ async fn an_image_id_with_different_content_fails_visibly(db: &Db) {
         .unwrap();
     let done = w.run_once().await.unwrap().unwrap();
     assert_eq!(
-        (done.job, done.result),
-        (again, ProcessedAs::Delivered(Outcome::AlreadyThere))
+        (done.job(), done.outcome()),
+        (again, Some(Outcome::AlreadyThere))
     );
 }
 
@@ -1682,4 +1678,91 @@ async fn every_sqlite_spelling_creates_the_file_but_not_its_folder() {
     // In memory still works.
     let memory = Outbox::connect("sqlite::memory:").await.unwrap();
     assert_eq!(memory.metrics().await.unwrap().pending, 0);
+}
+
+/// A stored request that is not the API body of its kind (changed by hand)
+/// or is in a format version this build does not know fails its job with
+/// the reason, without a panic; staff replace it and it is delivered.
+async fn a_stored_request_that_cannot_be_read_fails_its_job_with_the_reason(db: &Db) {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    let outbox = db.outbox().await;
+    let mangled = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("mangled-1"), &receipt(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let newer = outbox
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("newer-1"), &receipt(2)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let change = |sql: &'static str, id: vipps_om_outbox::JobId| {
+        let outbox = outbox.clone();
+        async move {
+            if let Some(pool) = outbox.sqlite_pool() {
+                sqlx::query(sql).bind(id.get()).execute(pool).await.unwrap();
+            }
+            if let Some(pool) = outbox.pg_pool() {
+                sqlx::query(sql).bind(id.get()).execute(pool).await.unwrap();
+            }
+        }
+    };
+    change(
+        r#"UPDATE vipps_om_outbox_jobs SET payload = '{"orderLines": "none"}' WHERE id = $1"#,
+        mangled,
+    )
+    .await;
+    change(
+        "UPDATE vipps_om_outbox_jobs SET payload_version = 2 WHERE id = $1",
+        newer,
+    )
+    .await;
+    let err = outbox.job_request(mangled).await.unwrap_err();
+    assert!(
+        matches!(err, OutboxError::UnreadableRequest { .. })
+            && err.to_string().contains("it is not a receipt body"),
+        "{err}"
+    );
+
+    let w = worker(&outbox, &client);
+    for _ in 0..2 {
+        let done = w.run_once().await.unwrap().expect("a job is due");
+        assert!(done.verdict().is_failed(), "{done:?}");
+    }
+    let job = outbox.job(mangled).await.unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert!(
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .starts_with("the stored receipt request cannot be read (it is not a receipt body"),
+        "{:?}",
+        job.last_error
+    );
+    let job = outbox.job(newer).await.unwrap();
+    assert!(
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .contains("format version 2"),
+        "{:?}",
+        job.last_error
+    );
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 0);
+
+    // Replaced by staff (stored as version 1 again) and retried: delivered.
+    for id in [mangled, newer] {
+        outbox
+            .update_job_payload(id, &receipt(3).into())
+            .await
+            .unwrap();
+    }
+    assert_eq!(outbox.retry_all_failed().await.unwrap(), 2);
+    drain(&outbox, &client, 1).await;
+    for id in [mangled, newer] {
+        assert_eq!(outbox.job(id).await.unwrap().state, JobState::Delivered);
+    }
 }

@@ -144,10 +144,13 @@ pub(crate) async fn named_image(
     {
         return Ok(None);
     }
-    let payload = state.outbox.job_payload(job.id).await?;
-    Ok(serde_json::from_str::<serde_json::Value>(&payload)
-        .ok()
-        .and_then(|v| v.get("imageId")?.as_str().map(str::to_owned)))
+    // A request that cannot be read names no image (its job's reason
+    // says why it cannot be read).
+    match state.outbox.job_request(job.id).await {
+        Ok(request) => Ok(request.image_id().map(str::to_owned)),
+        Err(OutboxError::UnreadableRequest { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The jobs of an order, with the image each failed category job names

@@ -1,0 +1,131 @@
+//! `vipps-om outbox run`: workers deliver this merchant's jobs until
+//! Ctrl-C/SIGTERM (in-flight deliveries finish or are released), or with
+//! `--drain` until nothing is left.
+
+use std::time::Duration;
+
+use serde_json::json;
+use vipps_om_outbox::{Outbox, WorkerConfig, redact_url};
+
+use super::failure;
+use crate::cli::OutboxRunArgs;
+use crate::commands::Context;
+use crate::failure::{ExitCode, Failure};
+
+/// Waits for Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Runs the workers until stopped (or drained with `--drain`).
+pub(super) async fn run(
+    ctx: &Context,
+    outbox: &Outbox,
+    url: &str,
+    args: &OutboxRunArgs,
+) -> Result<(), Failure> {
+    let client = ctx.client()?;
+    let msn = client.merchant_serial_number().as_str().to_owned();
+    let config = WorkerConfig::default()
+        .lease(Duration::from_secs(args.lease_secs))
+        .poll_interval(Duration::from_millis(args.poll_ms))
+        .shutdown_grace(Duration::from_secs(args.grace_secs))
+        .max_attempts(args.max_attempts)
+        .stop_when_idle(args.drain)
+        .max_db_outage(Some(Duration::from_secs(args.max_db_outage_secs)));
+    eprintln!(
+        "Delivering the outbox jobs of merchant {msn} from {} with {} worker(s); Ctrl-C or SIGTERM stops gracefully",
+        redact_url(url),
+        args.workers
+    );
+    let waiting = outbox
+        .waiting_for_other_merchants(&msn)
+        .await
+        .map_err(failure)?;
+    for (other, n) in &waiting {
+        eprintln!(
+            "note: {n} job(s) of merchant {other} are left for a worker run with that merchant's credentials"
+        );
+    }
+    let report =
+        vipps_om_outbox::run_workers(outbox, &client, &config, usize::from(args.workers), async {
+            stop_signal().await;
+            eprintln!(
+                "Stopping: finishing the deliveries in flight (at most {} s)…",
+                args.grace_secs
+            );
+        })
+        .await
+        .map_err(|aborted| {
+            let r = aborted.report;
+            Failure {
+                code: ExitCode::Unavailable,
+                kind: "worker_stopped",
+                ..Failure::usage(format!(
+                    "{aborted}. Until then: {} delivered, {} to try again, {} failed, {} released unfinished. Fix the cause (a database that is gone or unreachable: check it, or allow a longer outage with --max-db-outage-secs) and start `vipps-om outbox run` again; `vipps-om outbox status` shows where each job stands",
+                    r.delivered, r.retried, r.failed, r.released
+                ))
+            }
+        })?;
+    ctx.emit(
+        |style| {
+            format!(
+                "{} {} delivered, {} to try again, {} failed, {} released unfinished\n",
+                if report.failed == 0 {
+                    style.ok("✓")
+                } else {
+                    style.fail("✗")
+                },
+                report.delivered,
+                report.retried,
+                report.failed,
+                report.released
+            )
+        },
+        || json!({"report": report}),
+    );
+    if args.drain && report.different_content > 0 {
+        return Err(Failure {
+            code: ExitCode::Refused,
+            kind: "different_content",
+            status: Some(409),
+            ..Failure::usage(format!(
+                "{} job(s) failed because a different receipt (or image under the same id) is already stored; receipts and images cannot be changed, so the app keeps showing the stored one{}; see `vipps-om outbox failed`",
+                report.different_content,
+                match report.failed - report.different_content {
+                    0 => String::new(),
+                    n => format!(", and {n} other job(s) failed for good"),
+                }
+            ))
+        });
+    }
+    if args.drain && report.failed > 0 {
+        return Err(Failure {
+            code: ExitCode::Refused,
+            kind: "failed_jobs",
+            ..Failure::usage(format!(
+                "{} job(s) failed for good; see `vipps-om outbox failed`, fix them and `vipps-om outbox retry`",
+                report.failed
+            ))
+        });
+    }
+    Ok(())
+}
