@@ -1060,3 +1060,74 @@ async fn failed_names_each_field_once_and_a_plain_retry_warns_it_would_be_refuse
     assert_eq!(json["job"]["state"], "delivered");
     assert_eq!(json["request"]["orderLines"][0]["name"], "Wool socks");
 }
+
+/// `outbox enqueue --bulk` writes its failed lines as `receipt add --bulk`
+/// does (one writer): each with its field problems on the terminal, a line
+/// that is not JSON kept as its text, and a re-run of the failed file
+/// written back under its own name with the original line numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_enqueue_failed_lines_rerun_in_place_with_their_line_numbers() {
+    use assert_cmd::prelude::*;
+    use predicates::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = command(&sim, &url, dir.path());
+        cmd.args(args);
+        cmd
+    };
+    let good =
+        |order: &str| serde_json::json!({"orderId": order, "receipt": receipt(1)}).to_string();
+    let mut nameless = serde_json::to_value(receipt(2)).unwrap();
+    nameless["orderLines"][0]["name"] = serde_json::json!("");
+    let lines = [
+        good("g-1"),
+        "{not json".to_owned(),
+        serde_json::json!({"orderId": "n-1", "receipt": nameless}).to_string(),
+        good("g-2"),
+    ];
+    let bulk = dir.path().join("shop.jsonl");
+    std::fs::write(&bulk, lines.join("\n")).unwrap();
+    let failed = dir.path().join("shop.failed.jsonl");
+
+    run(&["outbox", "enqueue", "--bulk", bulk.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stdout(
+            predicate::str::contains("2 of 4 receipts queued")
+                .and(predicate::str::contains("line 2: the line is not JSON"))
+                .and(predicate::str::contains("line 3: the receipt is invalid"))
+                .and(predicate::str::contains("receipt.orderLines[0].name")),
+        );
+    let text = std::fs::read_to_string(&failed).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{text}");
+    assert_eq!(records[0]["unparsedLine"], "{not json");
+    assert_eq!(records[0]["error"]["line"], 2);
+    assert_eq!(records[1]["error"]["line"], 3);
+
+    // Fix the unparsed line in place; the nameless one stays broken.
+    let fixed = text.replacen(
+        &serde_json::to_string("{not json").unwrap(),
+        &serde_json::to_string(&good("g-3")).unwrap(),
+        1,
+    );
+    std::fs::write(&failed, fixed).unwrap();
+    run(&["outbox", "enqueue", "--bulk", failed.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stdout(
+            predicate::str::contains("1 of 2 receipts queued")
+                .and(predicate::str::contains("line 3: the receipt is invalid")),
+        );
+    assert!(!dir.path().join("shop.failed.failed.jsonl").exists());
+    let left = std::fs::read_to_string(&failed).unwrap();
+    assert_eq!(left.lines().count(), 1, "{left}");
+    assert!(left.contains(r#""line":3"#), "{left}");
+    let outbox = Outbox::connect(&url).await.unwrap();
+    assert_eq!(outbox.metrics().await.unwrap().pending, 3);
+}

@@ -39,15 +39,20 @@ enum Outcome {
     Failed(Failed),
 }
 
-/// Why a line was not stored.
-struct Failed {
-    reason: String,
-    problems: Vec<(String, String)>,
-    retryable: bool,
+/// Why a line was not stored (or, for `outbox enqueue --bulk`, not
+/// queued).
+pub(crate) struct Failed {
+    pub(crate) reason: String,
+    pub(crate) problems: Vec<(String, String)>,
+    pub(crate) retryable: bool,
 }
 
 impl Failed {
-    fn new(reason: impl Into<String>, problems: Vec<(String, String)>, retryable: bool) -> Self {
+    pub(crate) fn new(
+        reason: impl Into<String>,
+        problems: Vec<(String, String)>,
+        retryable: bool,
+    ) -> Self {
         Failed {
             reason: reason.into(),
             problems,
@@ -409,8 +414,9 @@ fn read_lines(file: std::fs::File, items: &mpsc::Sender<Item>) {
 }
 
 /// Checks one line's object: the receipt to send, or why the line failed
-/// with each field's problem.
-fn prepare(
+/// with each field's problem. The one reader of the `--bulk` line format,
+/// for `receipt add --bulk` and `outbox enqueue --bulk`.
+pub(crate) fn prepare(
     object: Result<Map<String, Value>, String>,
     validate: bool,
 ) -> Result<(PaymentType, OrderId, Receipt), Failed> {

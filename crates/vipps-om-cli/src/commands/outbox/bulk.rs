@@ -2,82 +2,17 @@
 //! line format of `receipt add --bulk`, queued in one transaction; lines
 //! that cannot be queued go to `FILE.failed.jsonl` with their reasons.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 
-use serde::Deserialize;
-use serde_json::{Value, json};
-use vipps_om::{MerchantSerialNumber, OrderId, PaymentType};
-use vipps_om_outbox::{JobId, JobKind, NewJob, Outbox};
+use serde_json::json;
+use vipps_om_outbox::{JobId, NewJob, Outbox};
 
-use super::enqueue::job_from_body;
 use super::{failure, merchant};
 use crate::commands::Context;
+use crate::commands::bulk::{Failed, prepare};
+use crate::failed_lines::{self, FailedLines};
 use crate::failure::Failure;
-use crate::style::clean;
-
-/// One `--bulk` line, the format of `receipt add --bulk`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BulkLine {
-    order_id: String,
-    #[serde(default)]
-    payment_type: Option<String>,
-    receipt: Value,
-}
-
-/// A line that could not be queued, with why.
-struct Refused {
-    number: usize,
-    text: String,
-    reason: String,
-    problems: Vec<(String, String)>,
-}
-
-fn bulk_job(
-    msn: &MerchantSerialNumber,
-    text: &str,
-    validate: bool,
-) -> Result<NewJob, (String, Vec<(String, String)>)> {
-    let line: BulkLine = serde_json::from_str(text).map_err(|e| {
-        (
-            format!(
-                "not a bulk line ({e}); expected {{\"orderId\": .., \"paymentType\": .., \"receipt\": {{..}}}}"
-            ),
-            Vec::new(),
-        )
-    })?;
-    let order = OrderId::new(&line.order_id)
-        .map_err(|e| (e.to_string(), vec![("orderId".to_owned(), e.to_string())]))?;
-    let payment_type = match line.payment_type.as_deref() {
-        None => PaymentType::Ecom,
-        Some(p) => p.parse::<PaymentType>().map_err(|e| {
-            (
-                e.to_string(),
-                vec![("paymentType".to_owned(), e.to_string())],
-            )
-        })?,
-    };
-    let bytes = line.receipt.to_string();
-    job_from_body(
-        JobKind::Receipt,
-        msn,
-        &payment_type,
-        &order,
-        bytes.as_bytes(),
-        validate,
-    )
-    .map(|(job, _)| job)
-    .map_err(|report| {
-        (
-            "the receipt is invalid".to_owned(),
-            report
-                .errors()
-                .map(|p| (format!("receipt.{}", p.path), p.message.clone()))
-                .collect(),
-        )
-    })
-}
 
 /// Queues the valid lines of a `--bulk` file in one transaction and
 /// writes the refused ones to `FILE.failed.jsonl`.
@@ -91,28 +26,29 @@ pub(super) async fn run(
     let file = std::fs::File::open(input)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
     let mut jobs = Vec::new();
-    let mut refused = Vec::new();
+    // (line number in the original file, its text, why it was refused)
+    let mut refused: Vec<(usize, String, Failed)> = Vec::new();
     let mut total = 0;
     for (index, line) in BufReader::new(file).lines().enumerate() {
+        let number = index.saturating_add(1);
         let text = line.map_err(|e| {
             Failure::usage(format!(
-                "cannot read {} line {}: {e}",
-                input.display(),
-                index + 1
+                "cannot read {} line {number}: {e}",
+                input.display()
             ))
         })?;
         if text.trim().is_empty() {
             continue;
         }
         total += 1;
-        match bulk_job(&msn, &text, !no_validate) {
+        let read = failed_lines::read_line(number, &text);
+        let job = prepare(read.object, !no_validate).and_then(|(payment_type, order, receipt)| {
+            NewJob::receipt(&msn, &payment_type, &order, &receipt)
+                .map_err(|e| Failed::new(e.to_string(), Vec::new(), false))
+        });
+        match job {
             Ok(job) => jobs.push(job),
-            Err((reason, problems)) => refused.push(Refused {
-                number: index + 1,
-                text,
-                reason,
-                problems,
-            }),
+            Err(failed) => refused.push((read.line, text, failed)),
         }
     }
     // All valid lines in one transaction: queued together or not at all.
@@ -123,8 +59,18 @@ pub(super) async fn run(
         .map(|e| e.id)
         .collect();
     let already = done.len() - ids.len();
-    let failed_path = failed_file(input);
-    write_refused(&failed_path, &refused)?;
+    let mut failed_file = FailedLines::new(failed_lines::default_path(input));
+    for (number, text, failed) in &refused {
+        failed_file.write(
+            *number,
+            text,
+            &failed.reason,
+            &failed.problems,
+            failed.retryable,
+        )?;
+    }
+    let failed_path = failed_file.path().to_path_buf();
+    failed_file.finish()?;
     ctx.emit(
         |style| {
             let mut out = format!(
@@ -146,16 +92,13 @@ pub(super) async fn run(
                     String::new()
                 }
             );
-            for r in refused.iter().take(10) {
-                out.push_str(&format!("  line {}: {}\n", r.number, clean(&r.reason)));
-                for (path, message) in r.problems.iter().take(5) {
-                    out.push_str(&format!(
-                        "    {} {}: {}\n",
-                        style.fail("✗"),
-                        clean(path),
-                        clean(message)
-                    ));
-                }
+            for (number, _, failed) in refused.iter().take(10) {
+                out.push_str(&failed_lines::describe(
+                    style,
+                    *number,
+                    &failed.reason,
+                    &failed.problems,
+                ));
             }
             if refused.len() > 10 {
                 out.push_str(&format!("  … and {} more\n", refused.len() - 10));
@@ -186,54 +129,5 @@ pub(super) async fn run(
                 failed_path.display()
             ))
         })
-    }
-}
-
-fn failed_file(input: &Path) -> PathBuf {
-    let name = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "bulk".into());
-    input.with_file_name(format!("{name}.failed.jsonl"))
-}
-
-/// Writes refused lines with an added `error` object (valid `--bulk`
-/// input once fixed); removes a stale file when nothing was refused.
-///
-/// The record of one line is the same as `receipt add --bulk` writes
-/// ([`failed_record`]); both could share one writer.
-fn write_refused(path: &Path, refused: &[Refused]) -> Result<(), Failure> {
-    let cannot =
-        |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", path.display()));
-    if refused.is_empty() {
-        if path.exists() {
-            std::fs::remove_file(path).map_err(cannot)?;
-        }
-        return Ok(());
-    }
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(cannot)?);
-    for r in refused {
-        writeln!(out, "{}", failed_record(r)).map_err(cannot)?;
-    }
-    out.flush().map_err(cannot)
-}
-
-/// One refused line as written to the failed file: the line's own object
-/// with an `error` added (`line`, `reason`, `retryable`, `problems`), or
-/// `{"input": TEXT, "error": ...}` for a line that is not a JSON object.
-fn failed_record(r: &Refused) -> Value {
-    let problems: Vec<Value> = r
-        .problems
-        .iter()
-        .map(|(path, message)| json!({"path": path, "message": message}))
-        .collect();
-    let error =
-        json!({"line": r.number, "reason": r.reason, "retryable": false, "problems": problems});
-    match serde_json::from_str::<Value>(&r.text) {
-        Ok(Value::Object(mut map)) => {
-            map.insert("error".into(), error);
-            Value::Object(map)
-        }
-        _ => json!({"input": r.text, "error": error}),
     }
 }
