@@ -108,8 +108,8 @@ async fn doctor_with_a_wrong_client_secret_fails_the_token_check_and_exits_4() {
         "{line}"
     );
     assert!(
-        line.contains("copy them again from portal.vipps.no"),
-        "{line}"
+        line.contains("VIPPS_CLIENT_SECRET") && line.contains("from portal.vipps.no"),
+        "names the setting to change and where the keys are: {line}"
     );
     assert!(
         !out.contains("Order Management access"),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use vipps_om::PaymentType;
 use vipps_om_sim::Route;
 
-use crate::support::{Env, MSN, filters, stderr, stderr_json, stdout};
+use crate::support::{Env, MSN, filters, stderr, stdout, stdout_json};
 
 /// A file of the top-level `examples/` folder.
 fn example(name: &str) -> PathBuf {
@@ -103,8 +103,9 @@ async fn the_invalid_example_shows_every_mistake_in_one_run() {
         .run()
         .await
         .code(2);
-    let doc = stderr_json(&assert);
-    let problems = doc["error"]["problems"].as_array().expect("problems");
+    let doc = stdout_json(&assert);
+    assert_eq!(doc["valid"], false, "{doc}");
+    let problems = doc["problems"].as_array().expect("problems");
     assert_eq!(
         problems.iter().filter(|p| p["severity"] == "error").count(),
         14,
