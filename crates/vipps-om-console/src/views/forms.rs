@@ -138,7 +138,8 @@ pub(crate) fn retry_done(ctx: &Ctx, job: &JobStatus, queued: &Queued) -> Markup 
 
 // ------------------------------------------------------------ category
 
-const CATEGORIES: [CategoryType; 6] = [
+/// The categories an editor can choose, in the order the form lists them.
+pub(crate) const CATEGORIES: [CategoryType; 6] = [
     CategoryType::General,
     CategoryType::Receipt,
     CategoryType::OrderConfirmation,
