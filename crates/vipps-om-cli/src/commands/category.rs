@@ -216,8 +216,9 @@ async fn check_link(ctx: &Context, args: &CategoryCheckArgs) -> Result<(), Failu
         code => Err(Failure {
             code,
             kind: "link_check",
-            message: "the link will not show the order to a customer on a phone; see the checks above"
-                .into(),
+            message:
+                "the link will not show the order to a customer on a phone; see the checks above"
+                    .into(),
             problems: Vec::new(),
             status: report.status,
         }),

@@ -103,8 +103,8 @@ pub(crate) const MAX_PAGE_BYTES: usize = 1024 * 1024;
 /// Words in the path or query of the page a link was redirected to that
 /// mark a sign-in page (English and Norwegian/Danish spellings).
 const SIGN_IN_MARKERS: &[&str] = &[
-    "login", "log-in", "log_in", "signin", "sign-in", "sign_in", "logg-inn", "logginn",
-    "logind", "log-ind", "auth", "account", "session",
+    "login", "log-in", "log_in", "signin", "sign-in", "sign_in", "logg-inn", "logginn", "logind",
+    "log-ind", "auth", "account", "session",
 ];
 
 /// How a link is checked.
@@ -219,10 +219,7 @@ pub(crate) async fn check_link(url: &Url, options: LinkOptions) -> Result<LinkRe
         .await
     {
         Ok(fetched) => fetched,
-        Err(_) => Fetched::Unreachable(format!(
-            "no answer within {} s",
-            FETCH_TIMEOUT.as_secs()
-        )),
+        Err(_) => Fetched::Unreachable(format!("no answer within {} s", FETCH_TIMEOUT.as_secs())),
     };
     Ok(judge(url, hops, fetched, options))
 }
@@ -508,7 +505,9 @@ mod tests {
 
     #[test]
     fn a_password_field_is_found_in_any_quoting_and_case() {
-        assert!(has_password_field(b"<form><INPUT name=p TYPE=\"Password\"></form>"));
+        assert!(has_password_field(
+            b"<form><INPUT name=p TYPE=\"Password\"></form>"
+        ));
         assert!(has_password_field(b"<input type = 'password' >"));
         assert!(has_password_field(b"<input\n class=x type=password>"));
         assert!(!has_password_field(b"<input type=\"text\"> password"));
@@ -518,8 +517,14 @@ mod tests {
     #[test]
     fn sign_in_addresses_are_recognised_in_path_and_query() {
         let url = |s: &str| Url::parse(s).expect("url");
-        assert_eq!(sign_in_url(&url("https://a.example/Logg-Inn")), Some("logg-inn"));
-        assert_eq!(sign_in_url(&url("https://a.example/?next=%2Fo&session=1")), Some("session"));
+        assert_eq!(
+            sign_in_url(&url("https://a.example/Logg-Inn")),
+            Some("logg-inn")
+        );
+        assert_eq!(
+            sign_in_url(&url("https://a.example/?next=%2Fo&session=1")),
+            Some("session")
+        );
         assert_eq!(sign_in_url(&url("https://a.example/orders/123")), None);
     }
 

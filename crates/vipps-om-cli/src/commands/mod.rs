@@ -60,6 +60,13 @@ impl Context {
         })
     }
 
+    /// The sample category link `doctor` checks, if one is configured.
+    pub(crate) fn sample_category_url(&self) -> Result<Option<String>, Failure> {
+        profile::sample_category_url(self.connection.profile.as_deref(), |var| {
+            std::env::var(var).ok()
+        })
+    }
+
     fn flags(&self) -> Flags {
         use vipps_om::client::env_vars::*;
         let c = &self.connection;
