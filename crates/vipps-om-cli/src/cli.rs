@@ -170,9 +170,9 @@ pub(crate) enum Command {
     /// Send or check order details (receipts).
     #[command(subcommand)]
     Receipt(ReceiptCommand),
-    /// Set or manage the category link button.
+    /// Set or manage the category link button; check a link as the customer's phone opens it.
     Category(CategoryArgs),
-    /// Upload images.
+    /// Check or upload images.
     Image(ImageArgs),
     /// Fetch an access token and show when it expires.
     Token {
