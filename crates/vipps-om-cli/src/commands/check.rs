@@ -529,6 +529,14 @@ mod tests {
     }
 
     #[test]
+    fn the_slow_threshold_flag_stops_at_the_fetch_timeout() {
+        // `--slow-after-ms` accepts 1..=15000 (cli.rs).
+        assert_eq!(FETCH_TIMEOUT.as_millis(), 15_000);
+        assert!(DEFAULT_SLOW_AFTER < FETCH_TIMEOUT);
+        assert!(CONNECT_TIMEOUT < FETCH_TIMEOUT);
+    }
+
+    #[test]
     fn a_link_must_be_an_absolute_web_address() {
         assert!(parse_link("https://shop.example/o/1").is_ok());
         assert!(parse_link("/o/1").is_err());
