@@ -505,3 +505,25 @@ async fn image_check_of_a_text_file_fails_the_format_and_skips_the_rest() {
         .to_owned();
     assert!(detail.contains("convert it"), "{detail}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_with_an_unreadable_config_file_says_so_once_and_skips_the_link() {
+    let env = Env::start().await;
+    std::fs::write(
+        env.config_path(),
+        "[profiles.shop\nsample_category_url = 1\n",
+    )
+    .expect("config written");
+    let assert = env.cmd().args(["doctor", "--json"]).run().await.code(2);
+    let doc = stdout_json(&assert);
+    assert_eq!(verdict_of(&doc, "configuration")["verdict"], "fail");
+    let link = verdict_of(&doc, "category link");
+    assert_eq!(link["verdict"], "skip");
+    assert!(
+        !link["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not valid"),
+        "{link}"
+    );
+}
