@@ -170,9 +170,9 @@ pub(crate) enum Command {
     /// Send or check order details (receipts).
     #[command(subcommand)]
     Receipt(ReceiptCommand),
-    /// Set or manage the category link button.
+    /// Set or manage the category link button; check a link as the customer's phone opens it.
     Category(CategoryArgs),
-    /// Upload images.
+    /// Check or upload images.
     Image(ImageArgs),
     /// Fetch an access token and show when it expires.
     Token {
@@ -369,6 +369,25 @@ pub(crate) enum CategoryCommand {
         /// The category id (a UUID).
         category_id: String,
     },
+    /// Open a link as the customer's phone would (no cookies, not signed in) and
+    /// report sign-in pages, 401/403, errors, plain http and slow answers.
+    Check(CategoryCheckArgs),
+}
+
+/// `category check` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct CategoryCheckArgs {
+    /// The link to check, e.g. https://shop.example/orders/1001.
+    pub(crate) url: String,
+    /// Warn when the first byte of the page (redirects included) takes longer than this.
+    // At most the whole fetch's timeout (`check::FETCH_TIMEOUT`, 15 s).
+    #[arg(long, value_name = "MS", default_value_t = crate::commands::check::DEFAULT_SLOW_AFTER_MS,
+          value_parser = clap::value_parser!(u64).range(1..=15_000))]
+    pub(crate) slow_after_ms: u64,
+    /// Plain http is a warning instead of a failure (a shop's test server; production links
+    /// must be https).
+    #[arg(long)]
+    pub(crate) allow_http: bool,
 }
 
 /// `image` subcommands.
@@ -383,6 +402,12 @@ pub(crate) enum ImageCommand {
         /// is safe); `--image-id` is accepted too, as categories name it.
         #[arg(long, alias = "image-id")]
         id: Option<String>,
+    },
+    /// Check an image file against the API's rules (PNG/JPEG, at least 167 px high,
+    /// at most 2 MB, square recommended) without uploading it.
+    Check {
+        /// The image file, or `-` for stdin.
+        file: PathBuf,
     },
 }
 

@@ -93,6 +93,10 @@ async fn run(ctx: &Context, command: Command) -> Result<(), Failure> {
             command: ImageCommand::Upload { file, id },
             ..
         }) => commands::image::upload(ctx, &file, id.as_deref()).await,
+        Command::Image(ImageArgs {
+            command: ImageCommand::Check { file },
+            ..
+        }) => commands::image::check(ctx, &file),
         Command::Token { show_secret, .. } => commands::token::run(ctx, show_secret).await,
         Command::Doctor { .. } => commands::doctor::run(ctx).await,
         Command::Console(args) => commands::console::run(ctx, args).await,

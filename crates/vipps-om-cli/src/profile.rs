@@ -13,6 +13,7 @@
 //! merchant_serial_number = "123456"
 //! base_url = "production"          # or "test", or a URL
 //! system_name = "acme"             # Vipps-System-Name, etc.
+//! sample_category_url = "https://shop.example/orders/1001"   # checked by `doctor`
 //! ```
 
 use std::collections::BTreeMap;
@@ -37,6 +38,9 @@ pub(crate) struct Profile {
     system_version: Option<String>,
     system_plugin_name: Option<String>,
     system_plugin_version: Option<String>,
+    /// A link like those the shop gives its categories; `doctor` opens it
+    /// as the customer's phone would (`category check`).
+    sample_category_url: Option<String>,
 }
 
 impl Profile {
@@ -136,6 +140,26 @@ fn warn_if_readable_by_others(path: &Path) {
 
 #[cfg(not(unix))]
 fn warn_if_readable_by_others(_path: &Path) {}
+
+/// The environment variable that wins over a profile's
+/// `sample_category_url`.
+pub(crate) const SAMPLE_CATEGORY_URL_VAR: &str = "VIPPS_OM_SAMPLE_CATEGORY_URL";
+
+/// The sample category link for `doctor`: [`SAMPLE_CATEGORY_URL_VAR`], else
+/// the profile's `sample_category_url`; `None` when neither is set.
+pub(crate) fn sample_category_url(
+    profile_name: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, Failure> {
+    if let Some(url) = env(SAMPLE_CATEGORY_URL_VAR).filter(|v| !v.trim().is_empty()) {
+        return Ok(Some(url));
+    }
+    let profile = match config_path() {
+        Some(path) => select_profile(load(&path)?, profile_name, &path)?,
+        None => Profile::default(),
+    };
+    Ok(profile.sample_category_url.filter(|v| !v.trim().is_empty()))
+}
 
 /// Values given as flags, by the name of the environment variable they
 /// override.

@@ -8,9 +8,10 @@ use vipps_om::{
 };
 
 use super::{Context, order_id};
-use crate::cli::{CategoryCommand, PaymentTypeArg};
+use crate::cli::{CategoryCheckArgs, CategoryCommand, PaymentTypeArg};
+use crate::commands::check::{self as checks, LinkOptions};
 use crate::commands::receipt::warnings_text;
-use crate::failure::Failure;
+use crate::failure::{ExitCode, Failure};
 use crate::style::{Style, clean};
 
 /// Runs a `category` subcommand.
@@ -80,6 +81,7 @@ pub(crate) async fn run(ctx: &Context, command: &CategoryCommand) -> Result<(), 
             ctx.emit(|style| describe(&category, style), || json!(category));
             Ok(())
         }
+        CategoryCommand::Check(args) => check_link(ctx, args).await,
         CategoryCommand::Delete { category_id } => {
             let id = category_id_arg(category_id)?;
             ctx.client()?.categories().delete(&id).await?;
@@ -172,4 +174,53 @@ fn category_id_arg(value: &str) -> Result<CategoryId, Failure> {
     value
         .parse()
         .map_err(|e: vipps_om::IdError| Failure::usage(e.to_string()))
+}
+
+/// `category check URL`: opens the link as the customer's phone would and
+/// prints a verdict per check (exit 0 when none failed, 1 when one did, 3
+/// when nothing answered).
+async fn check_link(ctx: &Context, args: &CategoryCheckArgs) -> Result<(), Failure> {
+    let url = checks::parse_link(&args.url)?;
+    let options = LinkOptions {
+        slow_after: std::time::Duration::from_millis(args.slow_after_ms),
+        allow_http: args.allow_http,
+    };
+    let report = checks::check_link(&url, options).await?;
+    ctx.emit(
+        |style| {
+            let mut out = format!("Link {}\n", clean(&report.url));
+            for hop in &report.hops {
+                let next = hop
+                    .location
+                    .as_deref()
+                    .map(|l| format!(" → {}", clean(l)))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  {} {}{next} ({} ms)\n",
+                    hop.status,
+                    clean(&hop.url),
+                    hop.elapsed_ms
+                ));
+            }
+            out.push_str(&checks::render_checks(&report.checks, style));
+            out
+        },
+        || {
+            let mut value = json!(report);
+            value["ok"] = json!(report.ok());
+            value
+        },
+    );
+    match report.exit_code() {
+        ExitCode::Ok => Ok(()),
+        code => Err(Failure {
+            code,
+            kind: "link_check",
+            message:
+                "the link will not show the order to a customer on a phone; see the checks above"
+                    .into(),
+            problems: Vec::new(),
+            status: report.status,
+        }),
+    }
 }

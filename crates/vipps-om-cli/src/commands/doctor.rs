@@ -1,28 +1,13 @@
 //! `vipps-om doctor`: the go-live check. Each check passes, warns or fails,
 //! and a failure says what to do.
 
-use serde::Serialize;
 use serde_json::json;
 use vipps_om::{AuthFailure, Environment, Error, OrderId, PaymentType, SystemInfo};
 
 use super::Context;
+use crate::commands::check::{self as link, Check, LinkOptions, Verdict, render_checks};
 use crate::failure::{ExitCode, Failure};
-use crate::style::clean;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-enum Verdict {
-    Pass,
-    Warn,
-    Fail,
-}
-
-#[derive(Debug, Serialize)]
-struct Check {
-    name: &'static str,
-    verdict: Verdict,
-    detail: String,
-}
+use crate::profile::SAMPLE_CATEGORY_URL_VAR;
 
 /// The order id used to probe Order Management access. Reading an order
 /// changes nothing; a 404 proves the keys may use the API.
@@ -137,22 +122,63 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
         }
     }
 
-    ctx.emit(
-        |style| {
-            let mut out = String::new();
-            for c in &checks {
-                let mark = match c.verdict {
-                    Verdict::Pass => style.ok("✓ pass"),
-                    Verdict::Warn => style.warn("! warn"),
-                    Verdict::Fail => style.fail("✗ fail"),
-                };
-                // One line per check: details from the API may span
-                // lines (Azure AD's trace ids) or carry control characters.
-                let detail = c.detail.split_whitespace().collect::<Vec<_>>().join(" ");
-                out.push_str(&format!("{mark}  {:<26} {}\n", c.name, clean(&detail)));
+    // The link a category leads to, opened as the customer's phone would.
+    let configuration_failed = checks.first().is_some_and(|c| c.verdict == Verdict::Fail);
+    match ctx.sample_category_url() {
+        // The config file is unreadable: said once, by `configuration`.
+        Err(_) if configuration_failed => checks.push(Check::new(
+            "category link",
+            Verdict::Skip,
+            "the configuration could not be read (see above)",
+        )),
+        Err(f) => fail(&mut checks, "category link", f.message, ExitCode::Usage),
+        Ok(None) => checks.push(Check::new(
+            "category link",
+            Verdict::Skip,
+            format!("no sample link to open as the customer's phone would: set sample_category_url = \"https://shop.example/orders/1001\" in the profile (or {SAMPLE_CATEGORY_URL_VAR}), or run `vipps-om category check URL`"),
+        )),
+        Ok(Some(raw)) => match link::parse_link(&raw) {
+            Err(f) => fail(
+                &mut checks,
+                "category link",
+                format!("sample_category_url: {}", f.message),
+                ExitCode::Usage,
+            ),
+            Ok(url) => {
+                let report = link::check_link(&url, LinkOptions::default()).await?;
+                let problems: Vec<String> = report
+                    .checks
+                    .iter()
+                    .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Warn))
+                    .map(|c| format!("{}: {}", c.name, c.detail))
+                    .collect();
+                let code = report.exit_code();
+                if code != ExitCode::Ok {
+                    fail(
+                        &mut checks,
+                        "category link",
+                        format!("{url}: {}; details: vipps-om category check {url}", problems.join("; ")),
+                        code,
+                    );
+                } else if problems.is_empty() {
+                    checks.push(Check::new(
+                        "category link",
+                        Verdict::Pass,
+                        format!("{url} opens without signing in (status {}, first byte after {} ms)", report.status.unwrap_or_default(), report.first_byte_ms.unwrap_or_default()),
+                    ));
+                } else {
+                    checks.push(Check::new(
+                        "category link",
+                        Verdict::Warn,
+                        format!("{url}: {}", problems.join("; ")),
+                    ));
+                }
             }
-            out
         },
+    }
+
+    ctx.emit(
+        |style| render_checks(&checks, style),
         || json!({"ok": worst == ExitCode::Ok, "checks": checks}),
     );
     if worst == ExitCode::Ok {

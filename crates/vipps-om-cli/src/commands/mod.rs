@@ -3,6 +3,7 @@
 
 pub(crate) mod bulk;
 pub(crate) mod category;
+pub(crate) mod check;
 pub(crate) mod console;
 pub(crate) mod demo;
 pub(crate) mod doctor;
@@ -55,6 +56,13 @@ impl Context {
     /// The client builder, for commands that adjust it.
     pub(crate) fn client_builder(&self) -> Result<vipps_om::ClientBuilder, Failure> {
         profile::client_builder(&self.flags(), self.connection.profile.as_deref(), |var| {
+            std::env::var(var).ok()
+        })
+    }
+
+    /// The sample category link `doctor` checks, if one is configured.
+    pub(crate) fn sample_category_url(&self) -> Result<Option<String>, Failure> {
+        profile::sample_category_url(self.connection.profile.as_deref(), |var| {
             std::env::var(var).ok()
         })
     }
