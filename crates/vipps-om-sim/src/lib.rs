@@ -162,6 +162,7 @@ pub mod state;
 mod api;
 mod auth;
 mod control;
+mod jwt;
 mod reply;
 mod rules;
 mod surface;

@@ -272,7 +272,14 @@ impl Store {
         self.next_seq
     }
 
-    pub(crate) fn issue_token(&mut self, merchant: MerchantIx, ttl: Duration) -> String {
+    /// Keeps `token` (made by [`crate::jwt::TokenSigner`]) as live for
+    /// `merchant` during `ttl`.
+    pub(crate) fn issue_token(
+        &mut self,
+        merchant: MerchantIx,
+        ttl: Duration,
+        token: String,
+    ) -> String {
         let now = Instant::now();
         // Expired tokens are swept when tokens are issued, so a long run
         // that fetches tokens forever stays bounded; at the cap the token
@@ -290,7 +297,6 @@ impl Store {
                 self.tokens.remove(&first);
             }
         }
-        let token = format!("sim-{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
         self.tokens.insert(
             token.clone().into_boxed_str(),
             TokenRecord {
@@ -535,6 +541,8 @@ struct Inner {
     log_capacity: usize,
     log_budget: usize,
     store_budget: usize,
+    /// Signs access tokens (a key made at start-up).
+    signer: crate::jwt::TokenSigner,
     store: Mutex<Store>,
 }
 
@@ -609,6 +617,7 @@ impl SimState {
                 log_capacity: config.request_log_capacity,
                 log_budget: config.request_log_bytes,
                 store_budget: config.store_bytes,
+                signer: crate::jwt::TokenSigner::new(),
                 store: Mutex::new(Store::with_budget(config.store_bytes)),
             }),
         }
@@ -635,6 +644,12 @@ impl SimState {
     /// How long tokens live.
     pub fn token_ttl(&self) -> Duration {
         self.inner.token_ttl
+    }
+
+    /// A new signed token for `msn` living `lifetime_secs` (not yet live:
+    /// [`Store::issue_token`] makes it so).
+    pub(crate) fn mint_token(&self, msn: &str, lifetime_secs: u64) -> String {
+        self.inner.signer.mint(msn, lifetime_secs)
     }
 
     pub(crate) fn merchant_at(&self, ix: MerchantIx) -> &Merchant {
@@ -1011,9 +1026,9 @@ mod tests {
     #[test]
     fn live_tokens_are_capped() {
         let mut store = Store::default();
-        let first = store.issue_token(0, Duration::from_secs(60));
+        let first = store.issue_token(0, Duration::from_secs(60), Uuid::new_v4().to_string());
         for _ in 0..MAX_TOKENS {
-            store.issue_token(0, Duration::from_secs(60));
+            store.issue_token(0, Duration::from_secs(60), Uuid::new_v4().to_string());
         }
         assert_eq!(store.tokens.len(), MAX_TOKENS);
         assert_eq!(
@@ -1026,10 +1041,10 @@ mod tests {
     #[test]
     fn tokens_expire() {
         let mut store = Store::default();
-        let token = store.issue_token(0, Duration::from_millis(1));
+        let token = store.issue_token(0, Duration::from_millis(1), Uuid::new_v4().to_string());
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(store.lookup_token(&token), TokenLookup::Invalid);
-        let token = store.issue_token(0, Duration::from_secs(60));
+        let token = store.issue_token(0, Duration::from_secs(60), Uuid::new_v4().to_string());
         assert_eq!(store.lookup_token(&token), TokenLookup::Valid(0));
         assert_eq!(store.lookup_token("nope"), TokenLookup::Invalid);
     }
