@@ -82,6 +82,15 @@ pub(crate) fn handle(
         Route::GetCategoryV3 => call.get_category_v3(),
         Route::DeleteCategoryV3 => call.delete_category_v3(),
         Route::AccessToken => auth::token(state, request.headers),
+        Route::CreatePayment => {
+            let body = call.body();
+            let key = auth::header_text(request.headers, "idempotency-key");
+            crate::epayment::create(state, merchant, key, body, &mut call.findings)
+        }
+        Route::GetPayment => {
+            let reference = params.reference.as_deref().unwrap_or_default();
+            crate::epayment::get(state, merchant, reference, &mut call.findings)
+        }
     };
     reply.with_warnings(call.findings.take_warnings())
 }
@@ -90,7 +99,11 @@ pub(crate) fn handle(
 fn takes_body(route: Route) -> bool {
     matches!(
         route,
-        Route::UploadImage | Route::SetCategoryV2 | Route::AddReceipt | Route::AddCategoryV3
+        Route::UploadImage
+            | Route::SetCategoryV2
+            | Route::AddReceipt
+            | Route::AddCategoryV3
+            | Route::CreatePayment
     )
 }
 
@@ -361,7 +374,12 @@ impl Call<'_> {
             store.orders.get(&key).map(|order| {
                 (
                     order.categories.last().cloned(),
-                    order.receipt.as_ref().map(|r| r.json.clone()),
+                    // A slot marked taken without content shows nothing.
+                    order
+                        .receipt
+                        .as_ref()
+                        .filter(|r| !r.json.is_empty())
+                        .map(|r| r.json.clone()),
                 )
             })
         };

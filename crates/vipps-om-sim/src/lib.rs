@@ -162,6 +162,7 @@ pub mod state;
 mod api;
 mod auth;
 mod control;
+pub mod epayment;
 mod jwt;
 mod reply;
 mod rules;

@@ -201,6 +201,8 @@ pub(crate) struct Store {
     tokens: HashMap<Box<str>, TokenRecord>,
     images: HashMap<(MerchantIx, Box<str>), ImageRecord>,
     pub(crate) orders: HashMap<OrderKey, OrderRecord>,
+    /// ePayment payments ([`crate::epayment`]).
+    pub(crate) payments: crate::epayment::Payments,
     /// categoryId → the order holding it.
     category_index: HashMap<Uuid, OrderKey>,
     next_seq: u64,
@@ -234,6 +236,7 @@ impl Store {
             tokens: HashMap::new(),
             images: HashMap::new(),
             orders: HashMap::new(),
+            payments: HashMap::new(),
             category_index: HashMap::new(),
             next_seq: 0,
             faults: Vec::new(),
@@ -498,8 +501,8 @@ impl Store {
     }
 
     /// Takes one use of the first fault matching `route`.
-    pub(crate) fn take_fault(&mut self, route: Route) -> Option<FaultAction> {
-        let index = self.faults.iter().position(|f| f.matches(route))?;
+    pub(crate) fn take_fault(&mut self, route: Route, msn: Option<&str>) -> Option<FaultAction> {
+        let index = self.faults.iter().position(|f| f.matches(route, msn))?;
         let action = self.faults[index].take();
         if self.faults[index].count() == 0 {
             self.faults.remove(index);
@@ -695,6 +698,47 @@ impl SimState {
         drop(old);
     }
 
+    /// Marks the receipt slot of an order as taken, as a receipt sent with
+    /// an ePayment payment would: `receipt` (a receipt's JSON) is stored
+    /// and returned by the GET when given; without it the slot is taken but
+    /// holds nothing to read back. `Ok(false)` when the slot was already
+    /// taken; `Err` for an unknown merchant, payment type or a full store.
+    pub fn mark_receipt_taken(
+        &self,
+        msn: &str,
+        payment_type: &str,
+        order_id: &str,
+        receipt: Option<&Receipt>,
+    ) -> Result<bool, String> {
+        let merchant = self.merchant_ix(msn).ok_or_else(|| {
+            format!(
+                "no merchant has msn {:?}",
+                msn.chars().take(40).collect::<String>()
+            )
+        })?;
+        let kind = Kind::from_path(payment_type)
+            .ok_or_else(|| "paymentType must be ecom or recurring".to_owned())?;
+        if OrderId::new(order_id).is_err() {
+            return Err("orderId must match ^[0-9A-Za-z-_.]+$".to_owned());
+        }
+        let json = match receipt {
+            Some(r) => serde_json::to_string(r).map_err(|e| e.to_string())?,
+            None => String::new(),
+        };
+        let key = OrderKey {
+            merchant,
+            kind,
+            order_id: Box::from(order_id),
+        };
+        match self.lock().add_receipt(key, json) {
+            Ok(added) => Ok(added.is_some()),
+            Err(StoreRefusal::Full { budget }) => Err(format!(
+                "the simulator's store is full ({budget} bytes); reset it (POST /_sim/reset)"
+            )),
+            Err(StoreRefusal::TooManyCategories) => Err("the order is full".to_owned()),
+        }
+    }
+
     /// Revokes every issued token: the next API call with one gets 401, as
     /// after expiry.
     pub fn revoke_tokens(&self) {
@@ -705,6 +749,14 @@ impl SimState {
     /// [`MAX_FAULTS`] are already waiting.
     pub fn inject_fault(&self, fault: Fault) -> Result<(), FaultError> {
         fault.check()?;
+        if let Some(msn) = fault.merchant()
+            && self.merchant(msn).is_none()
+        {
+            let shown: String = msn.chars().take(40).collect();
+            return Err(FaultError::new(format!(
+                "no merchant has msn {shown:?}; use the MSN of a merchant the simulator serves (the demo merchant or one from the merchants file) or leave msn out to hit every merchant"
+            )));
+        }
         let mut store = self.lock();
         if store.faults.len() >= MAX_FAULTS {
             return Err(FaultError::new(format!(
