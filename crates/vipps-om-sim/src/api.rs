@@ -374,17 +374,20 @@ impl Call<'_> {
             store.orders.get(&key).map(|order| {
                 (
                     order.categories.last().cloned(),
-                    // A slot marked taken without content shows nothing.
+                    // A slot marked taken without content shows nothing
+                    // (POST /_sim/.../receipt-taken with no body); the
+                    // order still exists, so the answer is 200 `{}`.
                     order
                         .receipt
                         .as_ref()
                         .filter(|r| !r.json.is_empty())
                         .map(|r| r.json.clone()),
+                    order.receipt.is_some(),
                 )
             })
         };
-        let (category, receipt) = found.unwrap_or_default();
-        if category.is_none() && receipt.is_none() {
+        let (category, receipt, slot_taken) = found.unwrap_or_default();
+        if category.is_none() && !slot_taken {
             return Reply::problem(
                 StatusCode::NOT_FOUND,
                 format!(
