@@ -285,6 +285,9 @@ async fn the_receipt_taken_control_call_takes_the_slot() {
         409,
         "taken once"
     );
+    let order = api.get("/order-management/v2/ecom/order-taken-1").await;
+    assert_eq!(order.status, 200, "the order exists: {}", order.text);
+    assert_eq!(order.body, json!({}), "nothing to read back");
 
     // With a receipt body, the GET returns it.
     let path = format!("/_sim/orders/{msn}/ecom/order-taken-2/receipt-taken");
