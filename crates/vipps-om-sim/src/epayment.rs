@@ -24,7 +24,7 @@ use uuid::Uuid;
 use vipps_om::models::Receipt;
 
 use crate::reply::Reply;
-use crate::rules::{Findings, schema, strict};
+use crate::rules::{Findings, Mode, schema, strict};
 use crate::state::{Kind, MerchantIx, OrderKey, SimState};
 
 /// Most ePayment payments kept at once (all merchants); beyond it a
@@ -186,8 +186,7 @@ fn check_create(body: &Map<String, Value>, findings: &mut Findings) -> Option<Cr
     let receipt = match body.get("receipt") {
         None | Some(Value::Null) => None,
         Some(Value::Object(receipt)) => {
-            schema::check_object(receipt, schema::RECEIPT, "receipt", findings);
-            strict::receipt(receipt, findings);
+            check_receipt(receipt, findings);
             Some(receipt.clone())
         }
         Some(_) => {
@@ -214,6 +213,23 @@ fn check_create(body: &Map<String, Value>, findings: &mut Findings) -> Option<Cr
         user_flow: user_flow?,
         receipt,
     })
+}
+
+/// The receipt rules of `POST /order-management/v2/.../receipts/...`, with
+/// every name under `receipt.`. They run as in strict mode, so each doubt
+/// keeps its [`crate::rules::Rule`]; `findings` then refuses it or makes it
+/// a warning by its own mode, as for an Order Management receipt.
+fn check_receipt(receipt: &Map<String, Value>, findings: &mut Findings) {
+    let mut inner = Findings::new(Mode::Strict);
+    schema::check_object(receipt, schema::RECEIPT, "", &mut inner);
+    strict::receipt(receipt, &mut inner);
+    for problem in inner.take_problems() {
+        let name = format!("receipt.{}", problem.name);
+        match problem.rule {
+            None => findings.refuse(name, problem.reason),
+            Some(rule) => findings.doubt(rule, name, problem.reason),
+        }
+    }
 }
 
 fn problem(status: StatusCode, detail: String) -> Reply {

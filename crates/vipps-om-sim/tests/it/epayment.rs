@@ -217,7 +217,8 @@ async fn create_payment_refuses_what_epayment_refuses() {
     let resp = create(&api, Some("k"), &bad_receipt).await;
     assert_eq!(resp.status, 400, "{}", resp.text);
     assert!(
-        resp.invalid_params().iter().any(|n| n.contains("taxRate")),
+        resp.invalid_params()
+            .contains(&"receipt.orderLines[0].taxRate".to_owned()),
         "{}",
         resp.text
     );
@@ -225,6 +226,19 @@ async fn create_payment_refuses_what_epayment_refuses() {
         api.get("/epayment/v1/payments/order-epay-3").await.status,
         404,
         "nothing created"
+    );
+
+    // What only strict mode refuses is a warning here, named under receipt.
+    let mut doubtful = payment("order-epay-6");
+    doubtful["receipt"]["orderLines"][0]["totalAmount"] = json!(999);
+    let resp = create(&api, Some("k"), &doubtful).await;
+    assert_eq!(resp.status, 201, "{}", resp.text);
+    let log = send(api.bare(Method::GET, "/_sim/requests")).await;
+    assert!(
+        log.text
+            .contains("production may refuse this: receipt.orderLines[0]"),
+        "{}",
+        log.text
     );
 }
 
