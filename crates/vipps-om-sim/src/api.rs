@@ -82,6 +82,15 @@ pub(crate) fn handle(
         Route::GetCategoryV3 => call.get_category_v3(),
         Route::DeleteCategoryV3 => call.delete_category_v3(),
         Route::AccessToken => auth::token(state, request.headers),
+        Route::CreatePayment => {
+            let body = call.body();
+            let key = auth::header_text(request.headers, "idempotency-key");
+            crate::epayment::create(state, merchant, key, body, &mut call.findings)
+        }
+        Route::GetPayment => {
+            let reference = params.reference.as_deref().unwrap_or_default();
+            crate::epayment::get(state, merchant, reference, &mut call.findings)
+        }
     };
     reply.with_warnings(call.findings.take_warnings())
 }
@@ -90,7 +99,11 @@ pub(crate) fn handle(
 fn takes_body(route: Route) -> bool {
     matches!(
         route,
-        Route::UploadImage | Route::SetCategoryV2 | Route::AddReceipt | Route::AddCategoryV3
+        Route::UploadImage
+            | Route::SetCategoryV2
+            | Route::AddReceipt
+            | Route::AddCategoryV3
+            | Route::CreatePayment
     )
 }
 
@@ -366,12 +379,20 @@ impl Call<'_> {
             store.orders.get(&key).map(|order| {
                 (
                     order.categories.last().cloned(),
-                    order.receipt.as_ref().map(|r| r.json.clone()),
+                    // A slot marked taken without content shows nothing
+                    // (POST /_sim/.../receipt-taken with no body); the
+                    // order still exists, so the answer is 200 `{}`.
+                    order
+                        .receipt
+                        .as_ref()
+                        .filter(|r| !r.json.is_empty())
+                        .map(|r| r.json.clone()),
+                    order.receipt.is_some(),
                 )
             })
         };
-        let (category, receipt) = found.unwrap_or_default();
-        if category.is_none() && receipt.is_none() {
+        let (category, receipt, slot_taken) = found.unwrap_or_default();
+        if category.is_none() && !slot_taken {
             return Reply::problem(
                 StatusCode::NOT_FOUND,
                 format!(

@@ -3,7 +3,9 @@
 //! - `POST /accesstoken/get`: the subscription key (gateway, 401 in its
 //!   format) picks the merchant; `client_id` and `client_secret` must be
 //!   that merchant's (token service, 401 Azure AD style). Success issues
-//!   an opaque token bound to the merchant.
+//!   a JWT bound to the merchant ([`crate::jwt`]): `exp - iat` is the
+//!   announced `expires_in`; the store, not the token's claims, decides
+//!   whether it is still live (so revocation and the TTL controls work).
 //! - API calls: subscription key (401 gateway), then `Authorization:
 //!   Bearer <token>` with the scheme spelled exactly so (401 gateway); the
 //!   token must be valid and belong to the key's merchant (401). Then the
@@ -66,16 +68,18 @@ pub(crate) fn token(state: &SimState, headers: &HeaderMap) -> Reply {
         _ => None,
     };
     let msn = merchant.merchant_serial_number().to_string();
-    let mut store = state.lock();
-    store.count_token_request(&msn, refused.is_none());
+    let ttl = state.token_ttl();
+    let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
     if let Some((code, description)) = refused {
-        drop(store);
+        state.lock().count_token_request(&msn, false);
         return Reply::token_error(code, description);
     }
-    let ttl = state.token_ttl();
-    let access_token = store.issue_token(merchant_ix, ttl);
+    // Signed outside the lock; `exp - iat` is the `expires_in` announced.
+    let minted = state.mint_token(&msn, seconds);
+    let mut store = state.lock();
+    store.count_token_request(&msn, true);
+    let access_token = store.issue_token(merchant_ix, ttl, minted);
     drop(store);
-    let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
     Reply::json(
         StatusCode::OK,
         &TokenResponseBody {
@@ -181,5 +185,36 @@ mod tests {
         let body: serde_json::Value =
             serde_json::from_slice(reply.body.as_deref().unwrap_or_default()).unwrap();
         assert_eq!(body["expires_in"], "2");
+        // The token is a JWT whose exp - iat is the announced lifetime.
+        use base64::Engine;
+        let token = body["access_token"].as_str().unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        let lifetime = claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap();
+        assert_eq!(lifetime.to_string(), body["expires_in"].as_str().unwrap());
+        assert!(authenticate_with(&state, token));
+        state.revoke_tokens();
+        assert!(
+            !authenticate_with(&state, token),
+            "revoked tokens stop working"
+        );
+    }
+
+    fn authenticate_with(state: &SimState, token: &str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "ocp-apim-subscription-key",
+            HeaderValue::from_static("demo-subscription-key"),
+        );
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        authenticate(state, &headers).is_ok()
     }
 }

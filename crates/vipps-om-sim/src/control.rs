@@ -45,6 +45,10 @@ pub(crate) fn routes() -> Router<SimState> {
         .route("/_sim/requests", get(requests).delete(clear_requests))
         .route("/_sim/counters", get(counters))
         .route("/_sim/orders", get(orders))
+        .route(
+            "/_sim/orders/{msn}/{payment_type}/{order_id}/receipt-taken",
+            post(receipt_taken),
+        )
         .route("/_sim/images", get(images))
         .route("/_sim/tokens", delete(revoke_tokens))
         .layer(DefaultBodyLimit::max(CONTROL_BODY_LIMIT))
@@ -84,6 +88,11 @@ pub(crate) const CONTROL_ROUTES: &[(&str, &str, &str)] = &[
         "GET",
         "/_sim/orders",
         "Every stored order: categories and receipt.",
+    ),
+    (
+        "POST",
+        "/_sim/orders/{msn}/{paymentType}/{orderId}/receipt-taken",
+        "Mark the order's receipt slot taken, as an ePayment payment with a receipt would (204; 409 when taken; an optional receipt body is what GET returns).",
     ),
     (
         "GET",
@@ -149,6 +158,43 @@ async fn counters(State(state): State<SimState>) -> Response {
 
 async fn orders(State(state): State<SimState>) -> Response {
     Reply::json(StatusCode::OK, &json!({ "orders": state.orders() })).into_response()
+}
+
+/// `POST /_sim/orders/{msn}/{paymentType}/{orderId}/receipt-taken`: the
+/// order's receipt slot is taken, as by a receipt sent with an ePayment
+/// payment. An optional body (a receipt) is what the OM GET returns.
+async fn receipt_taken(
+    State(state): State<SimState>,
+    axum::extract::Path((msn, payment_type, order_id)): axum::extract::Path<(
+        String,
+        String,
+        String,
+    )>,
+    body: Bytes,
+) -> Response {
+    let receipt = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<vipps_om::models::Receipt>(&body) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                return Reply::json(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": format!("the body must be empty or a receipt (orderLines, bottomLine): {e}")}),
+                )
+                .into_response();
+            }
+        }
+    };
+    match state.mark_receipt_taken(&msn, &payment_type, &order_id, receipt.as_ref()) {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => Reply::json(
+            StatusCode::CONFLICT,
+            &json!({"error": "this order's receipt slot is already taken"}),
+        )
+        .into_response(),
+        Err(e) => Reply::json(StatusCode::BAD_REQUEST, &json!({ "error": e })).into_response(),
+    }
 }
 
 async fn images(State(state): State<SimState>) -> Response {

@@ -8,6 +8,10 @@
 //!  "status": 503, "retryAfter": 2, "count": 3, "delayMs": 0}
 //! ```
 //!
+//! With `"msn": "123456"` a fault hits only that merchant's requests (the
+//! merchant whose `Ocp-Apim-Subscription-Key` the request sends; a request
+//! without a known key belongs to no merchant and is not hit).
+//!
 //! Faults wait in a queue in the order they were added; each matching
 //! request takes one use of the first fault that matches it, and a fault is
 //! gone when its uses are spent. Faults act before authentication, like an
@@ -59,6 +63,8 @@ pub struct Fault {
     retry_after: Option<u64>,
     count: u32,
     delay: Duration,
+    /// Only this merchant's requests, when set.
+    msn: Option<String>,
 }
 
 /// Why a fault was refused.
@@ -87,6 +93,7 @@ impl Fault {
             retry_after: None,
             count: 1,
             delay: Duration::ZERO,
+            msn: None,
         }
     }
 
@@ -100,6 +107,7 @@ impl Fault {
             retry_after: None,
             count: 1,
             delay,
+            msn: None,
         }
     }
 
@@ -113,6 +121,17 @@ impl Fault {
     pub fn retry_after(mut self, seconds: u64) -> Fault {
         self.retry_after = Some(seconds);
         self
+    }
+
+    /// Hit only the requests of the merchant with this MSN.
+    pub fn for_merchant(mut self, msn: impl Into<String>) -> Fault {
+        self.msn = Some(msn.into());
+        self
+    }
+
+    /// The merchant it is limited to, if any.
+    pub fn merchant(&self) -> Option<&str> {
+        self.msn.as_deref()
     }
 
     /// Also wait `delay` before answering.
@@ -192,6 +211,7 @@ impl Fault {
             retry_after: spec.retry_after,
             count: spec.count.unwrap_or(1),
             delay: Duration::from_millis(spec.delay_ms.unwrap_or(0)),
+            msn: spec.msn.map(|m| m.trim().to_owned()),
         };
         fault.check()?;
         Ok(fault)
@@ -205,11 +225,15 @@ impl Fault {
             retry_after: self.retry_after,
             count: Some(self.count),
             delay_ms: Some(u64::try_from(self.delay.as_millis()).unwrap_or(u64::MAX)),
+            msn: self.msn.clone(),
         }
     }
 
-    pub(crate) fn matches(&self, route: Route) -> bool {
-        self.count > 0 && self.route.matches(route)
+    /// Whether a request to `route` by merchant `msn` (if known) is hit.
+    pub(crate) fn matches(&self, route: Route, msn: Option<&str>) -> bool {
+        self.count > 0
+            && self.route.matches(route)
+            && self.msn.as_deref().is_none_or(|only| Some(only) == msn)
     }
 
     /// Takes one use; returns what this request gets.
@@ -241,6 +265,9 @@ pub struct FaultSpec {
     /// Delay before answering, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
+    /// Only this merchant's requests (its MSN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msn: Option<String>,
 }
 
 /// What one faulted request gets.
@@ -283,10 +310,10 @@ mod tests {
     #[test]
     fn a_fault_is_spent_after_its_count() {
         let mut fault = Fault::status(FaultRoute::Any, 500).times(2);
-        assert!(fault.matches(Route::GetOrder));
+        assert!(fault.matches(Route::GetOrder, None));
         fault.take();
         fault.take();
-        assert!(!fault.matches(Route::GetOrder));
+        assert!(!fault.matches(Route::GetOrder, None));
     }
 
     #[test]
@@ -296,5 +323,16 @@ mod tests {
             .times(2);
         let json = serde_json::to_vec(&fault.to_spec()).unwrap();
         assert_eq!(Fault::from_json(&json).unwrap(), fault);
+        let one = Fault::status(Route::AddReceipt, 503).for_merchant("123456");
+        let json = serde_json::to_vec(&one.to_spec()).unwrap();
+        assert_eq!(Fault::from_json(&json).unwrap(), one);
+    }
+
+    #[test]
+    fn a_merchant_fault_hits_only_that_merchant() {
+        let fault = Fault::status(FaultRoute::Any, 503).for_merchant("123456");
+        assert!(fault.matches(Route::GetOrder, Some("123456")));
+        assert!(!fault.matches(Route::GetOrder, Some("654321")));
+        assert!(!fault.matches(Route::GetOrder, None));
     }
 }

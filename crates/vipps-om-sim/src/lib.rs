@@ -52,8 +52,10 @@
 //!
 //! Merchants: the built-in demo merchant (MSN `123456`, `demo-client-id`,
 //! `demo-client-secret`, `demo-subscription-key`) and any from a TOML file
-//! ([`config`]). Tokens are opaque random strings (not JWTs) bound to their
-//! merchant, valid for [`Simulator::token_ttl`] (default 3600 s).
+//! ([`config`]). Tokens are JWTs like production's (HS256, a key made at
+//! start-up, `exp - iat` = `expires_in`) bound to their merchant, valid for
+//! [`Simulator::token_ttl`] (default 3600 s); the simulator trusts its own
+//! record of issued tokens, not their claims.
 //!
 //! # Chosen behaviours
 //! Where the official documentation is silent or contradictory, the
@@ -147,8 +149,9 @@
 //!
 //! # Fidelity limits
 //! Everything is in memory and lost at exit. There is no rate limiting
-//! unless injected, no partner keys, no webhooks, no ePayment (so no
-//! receipts created through `createPayment`), and the app's rendering of
+//! unless injected, no partner keys, no webhooks, of ePayment only
+//! createPayment and getPayment ([`epayment`]: a receipt sent with the
+//! payment takes the order's receipt slot), and the app's rendering of
 //! receipts is not simulated. Error wording is ours; the formats are the
 //! real ones.
 
@@ -162,6 +165,8 @@ pub mod state;
 mod api;
 mod auth;
 mod control;
+pub mod epayment;
+mod jwt;
 mod reply;
 mod rules;
 mod surface;

@@ -40,6 +40,11 @@ pub enum Route {
     GetCategoryV3,
     /// `DELETE /order-management/v3/categories/{categoryId}`
     DeleteCategoryV3,
+    /// `POST /epayment/v1/payments` (ePayment createPayment; see
+    /// the simulator README's ePayment section)
+    CreatePayment,
+    /// `GET /epayment/v1/payments/{reference}` (ePayment getPayment)
+    GetPayment,
 }
 
 impl Route {
@@ -54,6 +59,8 @@ impl Route {
         Route::ListCategoriesV3,
         Route::GetCategoryV3,
         Route::DeleteCategoryV3,
+        Route::CreatePayment,
+        Route::GetPayment,
     ];
 
     /// Method and path template, e.g.
@@ -71,15 +78,20 @@ impl Route {
             Route::ListCategoriesV3 => "GET /order-management/v3/categories",
             Route::GetCategoryV3 => "GET /order-management/v3/categories/{categoryId}",
             Route::DeleteCategoryV3 => "DELETE /order-management/v3/categories/{categoryId}",
+            Route::CreatePayment => "POST /epayment/v1/payments",
+            Route::GetPayment => "GET /epayment/v1/payments/{reference}",
         }
     }
 
     /// The HTTP method of the route.
     pub fn method(self) -> Method {
         match self {
-            Route::AccessToken | Route::UploadImage | Route::AddReceipt | Route::AddCategoryV3 => {
-                Method::POST
-            }
+            Route::AccessToken
+            | Route::UploadImage
+            | Route::AddReceipt
+            | Route::AddCategoryV3
+            | Route::CreatePayment => Method::POST,
+            Route::GetPayment => Method::GET,
             Route::SetCategoryV2 => Method::PUT,
             Route::GetOrder | Route::ListCategoriesV3 | Route::GetCategoryV3 => Method::GET,
             Route::DeleteCategoryV3 => Method::DELETE,
@@ -138,6 +150,8 @@ pub(crate) struct PathParams {
     pub(crate) order_id: Option<String>,
     /// `{categoryId}` as written.
     pub(crate) category_id: Option<String>,
+    /// `{reference}` of an ePayment path as written.
+    pub(crate) reference: Option<String>,
 }
 
 /// What a request line is.
@@ -164,6 +178,23 @@ pub(crate) fn match_request(method: &Method, path: &str) -> Matched {
     if path.eq_ignore_ascii_case("/accesstoken/get") {
         return with_method(method, Route::AccessToken, PathParams::default(), "POST");
     }
+    if let Some(rest) = path.strip_prefix("/epayment/v1/payments") {
+        return match rest.strip_prefix('/') {
+            None if rest.is_empty() => {
+                with_method(method, Route::CreatePayment, PathParams::default(), "POST")
+            }
+            Some(reference) if !reference.is_empty() && !reference.contains('/') => with_method(
+                method,
+                Route::GetPayment,
+                PathParams {
+                    reference: Some(percent_decode(reference)),
+                    ..PathParams::default()
+                },
+                "GET",
+            ),
+            _ => Matched::Unknown,
+        };
+    }
     let Some(rest) = path.strip_prefix(OM_PREFIX) else {
         return Matched::Unknown;
     };
@@ -179,6 +210,7 @@ pub(crate) fn match_request(method: &Method, path: &str) -> Matched {
             payment_type: payment_type.map(percent_decode),
             order_id: order_id.map(percent_decode),
             category_id: category_id.map(percent_decode),
+            reference: None,
         }
     };
     match segments.as_slice() {

@@ -201,6 +201,8 @@ pub(crate) struct Store {
     tokens: HashMap<Box<str>, TokenRecord>,
     images: HashMap<(MerchantIx, Box<str>), ImageRecord>,
     pub(crate) orders: HashMap<OrderKey, OrderRecord>,
+    /// ePayment payments ([`crate::epayment`]).
+    pub(crate) payments: crate::epayment::Payments,
     /// categoryId → the order holding it.
     category_index: HashMap<Uuid, OrderKey>,
     next_seq: u64,
@@ -234,6 +236,7 @@ impl Store {
             tokens: HashMap::new(),
             images: HashMap::new(),
             orders: HashMap::new(),
+            payments: HashMap::new(),
             category_index: HashMap::new(),
             next_seq: 0,
             faults: Vec::new(),
@@ -272,7 +275,14 @@ impl Store {
         self.next_seq
     }
 
-    pub(crate) fn issue_token(&mut self, merchant: MerchantIx, ttl: Duration) -> String {
+    /// Keeps `token` (made by [`crate::jwt::TokenSigner`]) as live for
+    /// `merchant` during `ttl`.
+    pub(crate) fn issue_token(
+        &mut self,
+        merchant: MerchantIx,
+        ttl: Duration,
+        token: String,
+    ) -> String {
         let now = Instant::now();
         // Expired tokens are swept when tokens are issued, so a long run
         // that fetches tokens forever stays bounded; at the cap the token
@@ -290,7 +300,6 @@ impl Store {
                 self.tokens.remove(&first);
             }
         }
-        let token = format!("sim-{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
         self.tokens.insert(
             token.clone().into_boxed_str(),
             TokenRecord {
@@ -492,8 +501,8 @@ impl Store {
     }
 
     /// Takes one use of the first fault matching `route`.
-    pub(crate) fn take_fault(&mut self, route: Route) -> Option<FaultAction> {
-        let index = self.faults.iter().position(|f| f.matches(route))?;
+    pub(crate) fn take_fault(&mut self, route: Route, msn: Option<&str>) -> Option<FaultAction> {
+        let index = self.faults.iter().position(|f| f.matches(route, msn))?;
         let action = self.faults[index].take();
         if self.faults[index].count() == 0 {
             self.faults.remove(index);
@@ -535,6 +544,8 @@ struct Inner {
     log_capacity: usize,
     log_budget: usize,
     store_budget: usize,
+    /// Signs access tokens (a key made at start-up).
+    signer: crate::jwt::TokenSigner,
     store: Mutex<Store>,
 }
 
@@ -609,6 +620,7 @@ impl SimState {
                 log_capacity: config.request_log_capacity,
                 log_budget: config.request_log_bytes,
                 store_budget: config.store_bytes,
+                signer: crate::jwt::TokenSigner::new(),
                 store: Mutex::new(Store::with_budget(config.store_bytes)),
             }),
         }
@@ -635,6 +647,12 @@ impl SimState {
     /// How long tokens live.
     pub fn token_ttl(&self) -> Duration {
         self.inner.token_ttl
+    }
+
+    /// A new signed token for `msn` living `lifetime_secs` (not yet live:
+    /// [`Store::issue_token`] makes it so).
+    pub(crate) fn mint_token(&self, msn: &str, lifetime_secs: u64) -> String {
+        self.inner.signer.mint(msn, lifetime_secs)
     }
 
     pub(crate) fn merchant_at(&self, ix: MerchantIx) -> &Merchant {
@@ -680,6 +698,47 @@ impl SimState {
         drop(old);
     }
 
+    /// Marks the receipt slot of an order as taken, as a receipt sent with
+    /// an ePayment payment would: `receipt` (a receipt's JSON) is stored
+    /// and returned by the GET when given; without it the slot is taken but
+    /// holds nothing to read back. `Ok(false)` when the slot was already
+    /// taken; `Err` for an unknown merchant, payment type or a full store.
+    pub fn mark_receipt_taken(
+        &self,
+        msn: &str,
+        payment_type: &str,
+        order_id: &str,
+        receipt: Option<&Receipt>,
+    ) -> Result<bool, String> {
+        let merchant = self.merchant_ix(msn).ok_or_else(|| {
+            format!(
+                "no merchant has msn {:?}",
+                msn.chars().take(40).collect::<String>()
+            )
+        })?;
+        let kind = Kind::from_path(payment_type)
+            .ok_or_else(|| "paymentType must be ecom or recurring".to_owned())?;
+        if OrderId::new(order_id).is_err() {
+            return Err("orderId must match ^[0-9A-Za-z-_.]+$".to_owned());
+        }
+        let json = match receipt {
+            Some(r) => serde_json::to_string(r).map_err(|e| e.to_string())?,
+            None => String::new(),
+        };
+        let key = OrderKey {
+            merchant,
+            kind,
+            order_id: Box::from(order_id),
+        };
+        match self.lock().add_receipt(key, json) {
+            Ok(added) => Ok(added.is_some()),
+            Err(StoreRefusal::Full { budget }) => Err(format!(
+                "the simulator's store is full ({budget} bytes); reset it (POST /_sim/reset)"
+            )),
+            Err(StoreRefusal::TooManyCategories) => Err("the order is full".to_owned()),
+        }
+    }
+
     /// Revokes every issued token: the next API call with one gets 401, as
     /// after expiry.
     pub fn revoke_tokens(&self) {
@@ -690,6 +749,14 @@ impl SimState {
     /// [`MAX_FAULTS`] are already waiting.
     pub fn inject_fault(&self, fault: Fault) -> Result<(), FaultError> {
         fault.check()?;
+        if let Some(msn) = fault.merchant()
+            && self.merchant(msn).is_none()
+        {
+            let shown: String = msn.chars().take(40).collect();
+            return Err(FaultError::new(format!(
+                "no merchant has msn {shown:?}; use the MSN of a merchant the simulator serves (the demo merchant or one from the merchants file) or leave msn out to hit every merchant"
+            )));
+        }
         let mut store = self.lock();
         if store.faults.len() >= MAX_FAULTS {
             return Err(FaultError::new(format!(
@@ -1011,9 +1078,9 @@ mod tests {
     #[test]
     fn live_tokens_are_capped() {
         let mut store = Store::default();
-        let first = store.issue_token(0, Duration::from_secs(60));
+        let first = store.issue_token(0, Duration::from_secs(60), Uuid::new_v4().to_string());
         for _ in 0..MAX_TOKENS {
-            store.issue_token(0, Duration::from_secs(60));
+            store.issue_token(0, Duration::from_secs(60), Uuid::new_v4().to_string());
         }
         assert_eq!(store.tokens.len(), MAX_TOKENS);
         assert_eq!(
@@ -1026,10 +1093,10 @@ mod tests {
     #[test]
     fn tokens_expire() {
         let mut store = Store::default();
-        let token = store.issue_token(0, Duration::from_millis(1));
+        let token = store.issue_token(0, Duration::from_millis(1), Uuid::new_v4().to_string());
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(store.lookup_token(&token), TokenLookup::Invalid);
-        let token = store.issue_token(0, Duration::from_secs(60));
+        let token = store.issue_token(0, Duration::from_secs(60), Uuid::new_v4().to_string());
         assert_eq!(store.lookup_token(&token), TokenLookup::Valid(0));
         assert_eq!(store.lookup_token("nope"), TokenLookup::Invalid);
     }

@@ -73,7 +73,7 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
     let task = tokio::spawn(async move {
         let state = task_state;
         let fault = match &matched {
-            Matched::Route(route, _) => state.lock().take_fault(*route),
+            Matched::Route(route, _) => state.lock().take_fault(*route, msn.as_deref()),
             _ => None,
         };
         if let Some(FaultAction { delay, .. }) = fault

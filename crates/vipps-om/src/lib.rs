@@ -80,6 +80,7 @@ pub mod builder;
 pub mod client;
 pub mod config;
 pub mod enums;
+pub mod epayment;
 pub mod error;
 pub mod ids;
 pub mod image;

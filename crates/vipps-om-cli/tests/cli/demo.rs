@@ -68,7 +68,7 @@ async fn demo_shows_seven_steps_the_rendered_order_and_both_failures() {
     assert!(out.contains("customer sees: "), "{out}");
 
     // Never a token or a secret.
-    let token = predicate::str::is_match(r"sim-[0-9a-f]{64}").expect("regex");
+    let token = predicate::str::is_match(crate::token::TOKEN_PATTERN).expect("regex");
     assert!(!token.eval(&out));
     // The demo merchant's public credentials appear only in the closing
     // hint's `export` block, to paste.

@@ -4,8 +4,9 @@ use predicates::prelude::*;
 
 use crate::support::{Env, MSN, keys, stderr, stdout, stdout_json};
 
-/// What a simulator token looks like (`sim-` and 64 hex digits).
-pub(crate) const TOKEN_PATTERN: &str = r"sim-[0-9a-f]{64}";
+/// What a simulator token looks like: a JWT (base64url header and payload,
+/// both JSON objects so starting `eyJ`, and a 43-character HS256 signature).
+pub(crate) const TOKEN_PATTERN: &str = r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_shows_merchant_and_expiry_but_hides_the_token() {
@@ -78,7 +79,7 @@ async fn token_with_show_secret_prints_the_token() {
     assert!(
         doc["accessToken"]
             .as_str()
-            .is_some_and(|t| t.starts_with("sim-") && t != shown),
+            .is_some_and(|t| t.split('.').count() == 3 && t != shown),
         "a new token each run: {doc}"
     );
 }

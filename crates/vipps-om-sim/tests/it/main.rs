@@ -7,6 +7,7 @@ mod categories;
 mod client;
 mod conformance;
 mod control;
+mod epayment;
 mod faults;
 mod generated;
 mod images;
