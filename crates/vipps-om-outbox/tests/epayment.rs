@@ -11,9 +11,7 @@ use vipps_om::builder::{LineBuilder, ReceiptBuilder};
 use vipps_om::{
     Amount, Client, Currency, MerchantSerialNumber, OrderId, PaymentType, Receipt, TaxRate,
 };
-use vipps_om_outbox::{
-    Backoff, JobState, NewJob, Outbox, Outcome, ProcessedAs, Worker, WorkerConfig,
-};
+use vipps_om_outbox::{Backoff, JobState, NewJob, Outbox, Outcome, Worker, WorkerConfig};
 use vipps_om_sim::{Route, RunningSim};
 
 fn receipt(number: u32) -> Receipt {
@@ -113,7 +111,7 @@ async fn a_receipt_sent_with_the_payment_is_delivered_as_already_there() {
         .await
         .unwrap();
     let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
-    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::AlreadyThere));
+    assert_eq!(done.outcome(), Some(Outcome::AlreadyThere));
     let job = outbox.job(id).await.unwrap();
     assert_eq!(job.state, JobState::Delivered);
     assert_eq!(sim.counters().count(Route::AddReceipt, 409), 1);
@@ -134,7 +132,7 @@ async fn a_different_receipt_than_the_one_sent_with_the_payment_fails_visibly() 
         .await
         .unwrap();
     let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
-    assert_ne!(done.result, ProcessedAs::Delivered(Outcome::AlreadyThere));
+    assert_ne!(done.outcome(), Some(Outcome::AlreadyThere));
     let job = outbox.job(id).await.unwrap();
     assert_eq!(job.state, JobState::Failed);
     assert!(
@@ -166,7 +164,7 @@ async fn a_slot_marked_taken_with_the_receipt_is_delivered_as_already_there() {
         .await
         .unwrap();
     let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
-    assert_eq!(done.result, ProcessedAs::Delivered(Outcome::AlreadyThere));
+    assert_eq!(done.outcome(), Some(Outcome::AlreadyThere));
     assert_eq!(outbox.job(id).await.unwrap().state, JobState::Delivered);
 }
 
@@ -199,9 +197,9 @@ async fn a_slot_taken_with_nothing_to_read_back_is_looked_at_again_not_delivered
         .unwrap();
     let done = worker(&outbox, &client).run_once().await.unwrap().unwrap();
     assert!(
-        matches!(done.result, ProcessedAs::Retrying { .. }),
+        done.verdict().retry_after().is_some(),
         "{:?}",
-        done.result
+        done.verdict()
     );
     let job = outbox.job(id).await.unwrap();
     assert_eq!((job.state, job.last_status), (JobState::Pending, Some(409)));
