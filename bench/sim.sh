@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark of the Order Management simulator (issue 4), results in
-# BENCHMARKS.md ("## Simulator (issue 4)").
+# Benchmark of the Order Management simulator (issue 4; the targets of
+# issue 13), results in BENCHMARKS.md ("## Simulator (issue 4)").
 #
 #   bench/sim.sh
 #
@@ -11,10 +11,20 @@
 #    POST /order-management/v2/ECOM/receipts/{orderId} (every POST a new
 #    orderId, so every answer is a 201), against the simulator (release
 #    build, `vipps-om sim`, default settings: info logs to a file) and,
-#    in the same run, against the Prism mock server (`prism mock`) serving
-#    the official spec from ../shared/reference. Prism serves the spec's
-#    paths without the server's /order-management base path; otherwise
-#    the requests are identical (same headers, same token, same body).
+#    in the same run, against
+#    - for GET, a do-nothing axum server answering with a fixed body: the
+#      bytes of the simulator's own GET answer for the stored order
+#      (`cargo run --release --example fixed_body -p vipps-om-sim`, tokio's
+#      default number of worker threads, as `vipps-om sim`); the script
+#      checks that both answer with the same bytes;
+#    - the Prism mock server (`prism mock -v error`, its fastest setting:
+#      the default info logging costs about half its throughput) serving
+#      the official spec from ../shared/reference. Prism serves the spec's
+#      paths without the server's /order-management base path; otherwise
+#      the requests are identical (same headers, same token, same body).
+#    The table ends with issue 13's targets: the simulator's GET at
+#    >= 70 % of the do-nothing server's throughput, its GET and POST each
+#    >= 30x Prism's.
 #
 # Installs what is missing: wrk (Debian package, apt-get) and
 # @stoplight/prism-cli (npm, into target/bench-tools, never committed).
@@ -33,7 +43,10 @@
 # Environment: BENCH_DURATION (measured seconds per server and case,
 # default 20), BENCH_ROUNDS (default 4), BENCH_WARMUP (seconds of warm-up
 # per server and case, default 3), BENCH_SKIP_MEMORY=1 (skip step 1),
-# BENCH_SKIP_QUIET=1 (no RUST_LOG=warn simulator).
+# BENCH_SKIP_QUIET=1 (no RUST_LOG=warn simulator), BENCH_FIXED_HARDENED=1
+# (a second do-nothing server, served by the simulator's own accept loop
+# `vipps_om_serve::serve`, to tell the accept loop's cost from the
+# handler's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -104,6 +117,10 @@ step "cargo build --release -p vipps-om-cli"
 cargo build --release -p vipps-om-cli >&2
 BIN=$TARGET_DIR/release/vipps-om
 [ -x "$BIN" ] || die "no binary at $BIN"
+step "cargo build --release -p vipps-om-sim --example fixed_body"
+cargo build --release -p vipps-om-sim --example fixed_body >&2
+FIXED_BIN=$TARGET_DIR/release/examples/fixed_body
+[ -x "$FIXED_BIN" ] || die "no binary at $FIXED_BIN"
 
 MEMORY_LINE=""
 if [ "${BENCH_SKIP_MEMORY:-0}" != 1 ]; then
@@ -252,10 +269,44 @@ if [ "${BENCH_SKIP_QUIET:-0}" != 1 ]; then
   start_sim sim-quiet warn
 fi
 
+# start_fixed NAME MODE: the do-nothing server (fixed_body, MODE axum or
+# hardened) answering with the simulator's GET answer, byte for byte.
+start_fixed() {
+  local name=$1 mode=$2 url="" pid
+  step "starting the do-nothing server as $name ($mode)"
+  "$FIXED_BIN" "$WORK/order.json" "$mode" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 1 100); do
+    url=$(head -n 1 "$WORK/$name.out" 2>/dev/null || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || die "the do-nothing server printed no base URL: $(cat "$WORK/$name.log")"
+  curl -s -o "$WORK/$name.json" "$url/order-management/v2/ECOM/$BENCH_ORDER_ID"
+  cmp -s "$WORK/order.json" "$WORK/$name.json" \
+    || die "the do-nothing server ($name) does not answer with the simulator's bytes"
+  echo "$name at $url" >&2
+  URL[$name]=$url PREFIX[$name]=/order-management TOKEN[$name]=${TOKEN[sim]} PID[$name]=$pid
+  SERVERS+=("$name")
+}
+
+# The simulator's answer to the GET that wrk sends, for the do-nothing
+# server to send as it is.
+status=$(curl -s -o "$WORK/order.json" -w '%{http_code}' \
+  "${URL[sim]}/order-management/v2/ECOM/$BENCH_ORDER_ID" \
+  -H "Authorization: Bearer ${TOKEN[sim]}" -H "Ocp-Apim-Subscription-Key: $SUBSCRIPTION_KEY" \
+  -H "Merchant-Serial-Number: $MSN")
+[ "$status" = 200 ] || die "the simulator's GET answered $status: $(cat "$WORK/order.json")"
+start_fixed fixed axum
+if [ "${BENCH_FIXED_HARDENED:-0}" = 1 ]; then
+  start_fixed fixed-hardened hardened
+fi
+
 if [ -n "$PRISM" ]; then
   PRISM_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 4010)
   step "starting Prism $("$PRISM" --version 2>/dev/null || true) on port $PRISM_PORT"
-  "$PRISM" mock -h 127.0.0.1 -p "$PRISM_PORT" "$SPEC" >"$WORK/prism.log" 2>&1 &
+  "$PRISM" mock -v error -h 127.0.0.1 -p "$PRISM_PORT" "$SPEC" >"$WORK/prism.log" 2>&1 &
   PRISM_PID=$!
   PIDS+=("$PRISM_PID")
   wait_for_url "http://127.0.0.1:$PRISM_PORT/" || die "Prism did not start: $(tail -n 20 "$WORK/prism.log")"
@@ -271,16 +322,28 @@ fi
 ROUNDS=${BENCH_ROUNDS:-4}
 ROUND_SECONDS=$(( (DURATION + ROUNDS - 1) / ROUNDS ))
 : >"$WORK/rounds"
-for case in get post; do
+# case_servers CASE: the servers that take CASE (the do-nothing servers
+# only answer GET).
+case_servers() {
+  local server
   for server in "${SERVERS[@]}"; do
+    case $1-$server in
+      post-fixed*) ;;
+      *) echo "$server" ;;
+    esac
+  done
+}
+for case in get post; do
+  mapfile -t CASE_SERVERS < <(case_servers "$case")
+  for server in "${CASE_SERVERS[@]}"; do
     step "$server: $case, ${WARMUP}s warm-up"
     wrk_once "$server" "$case" "$WARMUP" "$server-warm-$$" "$WORK/warm.out"
   done
   for round in $(seq 1 "$ROUNDS"); do
     step "$case, round $round of $ROUNDS: ${ROUND_SECONDS}s per server ($CONNECTIONS connections, $THREADS threads)"
-    count=${#SERVERS[@]}
+    count=${#CASE_SERVERS[@]}
     for i in $(seq 0 $((count - 1))); do
-      server=${SERVERS[$(( (i + round) % count ))]}
+      server=${CASE_SERVERS[$(( (i + round) % count ))]}
       out=$WORK/$server-$case-$round.out
       before=$(cpu_ticks "${PID[$server]}")
       wrk_once "$server" "$case" "$ROUND_SECONDS" "$server-r$round-$$-$(date +%s)" "$out"
@@ -345,8 +408,28 @@ echo
 echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr); load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 echo "wrk: $CONNECTIONS connections, $THREADS threads, client and servers on the same machine; per server and case ${WARMUP}s warm-up, then $ROUNDS rounds of ${ROUND_SECONDS}s taken in turns; per-request log lines written by the simulator (info): $SIM_LOG_LINES"
 echo
-echo "| Case | Server | Requests/s | p50 (ms) | p99 (ms) | worst round p99 (ms) | max (ms) | Requests | non-2xx | Socket errors | Server CPU per request (µs) | Throughput vs Prism |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| Case | Server | Requests/s | p50 (ms) | p99 (ms) | worst round p99 (ms) | max (ms) | Requests | non-2xx | Socket errors | Server CPU per request (µs) | Throughput vs do-nothing axum | Throughput vs Prism |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+# ratio A B FORMAT: A's requests/s over B's (result lines), or – without B.
+ratio() {
+  if [ -z "$2" ]; then echo "–"; return; fi
+  awk -v a="$(field rps "$1")" -v b="$(field rps "$2")" -v f="$3" \
+    'BEGIN { if (b > 0) printf f, (f ~ /%%/ ? 100 : 1) * a / b; else printf "–" }'
+}
+# target LABEL A B FORMAT MIN: a line of the targets' list.
+TARGETS=""
+target() {
+  local label=$1 a=$2 b=$3 format=$4 min=$5 value verdict
+  if [ -z "$a" ] || [ -z "$b" ]; then
+    TARGETS+="- $label: not measured"$'\n'
+    return
+  fi
+  value=$(awk -v a="$(field rps "$a")" -v b="$(field rps "$b")" -v f="$format" \
+    'BEGIN { printf f, (f ~ /%%/ ? 100 : 1) * a / b }')
+  verdict=$(awk -v a="$(field rps "$a")" -v b="$(field rps "$b")" -v m="$min" \
+    'BEGIN { print (a >= m * b ? "met" : "NOT met") }')
+  TARGETS+="- $label: $value ($verdict)"$'\n'
+}
 INVALID=0
 # shellcheck disable=SC2016 # backquotes are markdown here
 for case in get post; do
@@ -355,27 +438,45 @@ for case in get post; do
     post) label='`POST /v2/ECOM/receipts/{orderId}`' ;;
   esac
   prism=$(result prism "$case")
-  for server in sim sim-quiet prism; do
+  fixed=$(result fixed "$case")
+  for server in sim sim-quiet fixed fixed-hardened prism; do
     line=$(result "$server" "$case")
     [ -n "$line" ] || continue
-    ratio="–"
-    if [ "$server" != prism ] && [ -n "$prism" ]; then
-      ratio=$(awk -v a="$(field rps "$line")" -v b="$(field rps "$prism")" 'BEGIN { printf "%.1f×", a / b }')
-    fi
+    vs_fixed="–" vs_prism="–"
+    case $server in
+      sim*) vs_fixed=$(ratio "$line" "$fixed" '%.0f %%') ;;
+    esac
+    case $server in
+      prism) ;;
+      *) vs_prism=$(ratio "$line" "$prism" '%.1f×') ;;
+    esac
     case $server in
       sim) name='simulator (`RUST_LOG=info`, the default)' ;;
       sim-quiet) name='simulator (`RUST_LOG=warn`: no line per request)' ;;
-      prism) name='Prism (`prism mock`)' ;;
+      fixed) name='do-nothing axum, fixed body (`axum::serve`)' ;;
+      fixed-hardened) name='do-nothing axum, fixed body (`vipps_om_serve::serve`)' ;;
+      prism) name='Prism (`prism mock -v error`)' ;;
     esac
     if [ "$(field non2xx "$line")" != 0 ] || [ "$(field socket_errors "$line")" != 0 ]; then
       INVALID=1
     fi
-    printf '| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %s | %s | %s | %s | %s |\n' \
+    printf '| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %s | %s | %s | %s | %s | %s |\n' \
       "$label" "$name" "$(field rps "$line")" "$(field p50_ms "$line")" "$(field p99_ms "$line")" \
       "$(field worst_p99_ms "$line")" "$(field max_ms "$line")" "$(field requests "$line")" \
-      "$(field non2xx "$line")" "$(field socket_errors "$line")" "$(field cpu_us "$line")" "$ratio"
+      "$(field non2xx "$line")" "$(field socket_errors "$line")" "$(field cpu_us "$line")" "$vs_fixed" "$vs_prism"
   done
 done
+
+# Issue 13's targets, for the simulator as started by default.
+target "GET, simulator vs do-nothing axum (target >= 70 %)" \
+  "$(result sim get)" "$(result fixed get)" '%.0f %%' 0.7
+target "GET, simulator vs Prism -v error (target >= 30×)" \
+  "$(result sim get)" "$(result prism get)" '%.1f×' 30
+target "POST, simulator vs Prism -v error (target >= 30×)" \
+  "$(result sim post)" "$(result prism post)" '%.1f×' 30
+echo
+echo "Targets (requests/s, the simulator with its default logging):"
+printf '%s' "$TARGETS"
 
 if [ -n "$MEMORY_LINE" ]; then
   echo
