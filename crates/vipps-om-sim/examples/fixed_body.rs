@@ -66,8 +66,7 @@ fn run() -> Result<(), String> {
         ));
     }
     let body = Bytes::from(
-        std::fs::read(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.to_string_lossy()))?,
+        std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.to_string_lossy()))?,
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
