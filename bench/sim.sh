@@ -234,6 +234,19 @@ wait_for_url() {
 declare -A URL PREFIX TOKEN PID
 SERVERS=()
 
+# base_url_of NAME WHAT: the base URL that server NAME prints as the first
+# line of its output (waits up to 10 s; dies naming WHAT with its log).
+base_url_of() {
+  local name=$1 what=$2 url=""
+  for _ in $(seq 1 100); do
+    url=$(head -n 1 "$WORK/$name.out" 2>/dev/null || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || die "$what printed no base URL: $(cat "$WORK/$name.log")"
+  printf '%s' "$url"
+}
+
 # start_sim NAME RUST_LOG: starts `vipps-om sim` (logs to a file), gets a
 # token and stores the order that the GET case reads.
 start_sim() {
@@ -242,12 +255,7 @@ start_sim() {
   RUST_LOG=$log "$BIN" sim --listen 127.0.0.1:0 --store-mib "$STORE_MIB" >"$WORK/$name.out" 2>"$WORK/$name.log" &
   pid=$!
   PIDS+=("$pid")
-  for _ in $(seq 1 100); do
-    url=$(head -n 1 "$WORK/$name.out" 2>/dev/null || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || die "the simulator printed no base URL: $(cat "$WORK/$name.log")"
+  url=$(base_url_of "$name" "the simulator")
   echo "$name at $url" >&2
 
   token_json=$(curl -s -X POST "$url/accesstoken/get" \
@@ -283,12 +291,7 @@ start_fixed() {
   "$FIXED_BIN" "$WORK/order.json" "$mode" >"$WORK/$name.out" 2>"$WORK/$name.log" &
   pid=$!
   PIDS+=("$pid")
-  for _ in $(seq 1 100); do
-    url=$(head -n 1 "$WORK/$name.out" 2>/dev/null || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || die "the do-nothing server printed no base URL: $(cat "$WORK/$name.log")"
+  url=$(base_url_of "$name" "the do-nothing server")
   curl -s -o "$WORK/$name.json" "$url/order-management/v2/ECOM/$BENCH_ORDER_ID"
   cmp -s "$WORK/order.json" "$WORK/$name.json" \
     || die "the do-nothing server ($name) does not answer with the simulator's bytes"
