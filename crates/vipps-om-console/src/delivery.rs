@@ -104,14 +104,14 @@ fn waiting(job: &JobStatus) -> bool {
     matches!(job.state, JobState::Pending | JobState::Failed)
 }
 
-fn is_category(kind: JobKind) -> bool {
+pub(crate) fn is_category(kind: JobKind) -> bool {
     matches!(kind, JobKind::CategoryV2 | JobKind::CategoryV3)
 }
 
 /// The image a stored request uploads or shows; none when its stored
 /// request cannot be read (that job fails with the reason when it is
 /// delivered, and staff replace it).
-async fn named_image(outbox: &Outbox, id: JobId) -> Result<Option<String>, OutboxError> {
+pub(crate) async fn named_image(outbox: &Outbox, id: JobId) -> Result<Option<String>, OutboxError> {
     match outbox.job_request(id).await {
         Ok(request) => Ok(request.image_id().map(str::to_owned)),
         Err(OutboxError::UnreadableRequest { .. }) => Ok(None),

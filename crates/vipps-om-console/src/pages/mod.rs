@@ -138,19 +138,10 @@ pub(crate) async fn named_image(
     state: &AppState,
     job: &vipps_om_outbox::JobStatus,
 ) -> Result<Option<String>, OutboxError> {
-    use vipps_om_outbox::{JobKind, JobState};
-    if job.state != JobState::Failed
-        || !matches!(job.kind, JobKind::CategoryV2 | JobKind::CategoryV3)
-    {
+    if job.state != vipps_om_outbox::JobState::Failed || !crate::delivery::is_category(job.kind) {
         return Ok(None);
     }
-    // A request that cannot be read names no image (its job's reason
-    // says why it cannot be read).
-    match state.outbox.job_request(job.id).await {
-        Ok(request) => Ok(request.image_id().map(str::to_owned)),
-        Err(OutboxError::UnreadableRequest { .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
+    crate::delivery::named_image(&state.outbox, job.id).await
 }
 
 /// The jobs of an order, with the image each failed category job names
