@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
-use crate::config::{Credentials, Environment, SystemInfo};
+use crate::config::{Credentials, Environment, PartnerCredentials, SystemInfo};
 use crate::error::{AuthFailure, Error, snippet};
 use crate::ids::MerchantSerialNumber;
 use crate::models::{ProblemDetails, TokenResponse};
@@ -44,31 +44,126 @@ pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// the limit (on a 2xx the API has still done the work).
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
-/// A client for one sales unit. Cheap to clone; clones share the token and
-/// the connection pool.
+/// A client for one sales unit (one Merchant-Serial-Number): every API
+/// call is made through one. Cheap to clone; clones share the token and
+/// the connection pool. Made by [`ClientBuilder::build`] from a sales
+/// unit's own keys, or by [`PartnerClient::merchant`] from partner keys
+/// (then every merchant's `Client` shares the partner's one token).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// One merchant's handle on a [`Shared`] set of keys.
 pub(crate) struct Inner {
+    shared: Arc<Shared>,
+    merchant_serial_number: MerchantSerialNumber,
+    /// The shared headers plus this merchant's `Merchant-Serial-Number`,
+    /// built once per handle.
+    headers: HeaderMap,
+}
+
+/// What every handle made from one set of keys shares: the connection
+/// pool, the token cache (one token, single flight) and the headers.
+pub(crate) struct Shared {
     http: reqwest::Client,
     base_url: String,
-    credentials: Credentials,
-    /// Merchant-Serial-Number, subscription key (marked sensitive), the
-    /// Vipps-System headers and `Accept`, built once.
+    client_id: String,
+    client_secret: SecretString,
+    /// Subscription key (marked sensitive), the Vipps-System headers and
+    /// `Accept`, built once; no `Merchant-Serial-Number`.
     common_headers: HeaderMap,
+    /// The headers of the token request: `common_headers` plus the
+    /// merchant's `Merchant-Serial-Number` for a sales unit's own keys;
+    /// `common_headers` alone for partner keys, whose token is the
+    /// partner's and serves every merchant linked to it.
+    token_headers: HeaderMap,
     tokens: TokenCache,
     retry: RetryPolicies,
+    /// Partner keys: a 403 on an API call means the merchant is not
+    /// linked to them ([`Error::PartnerNotLinked`]).
+    partner: bool,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("credentials", &self.inner.credentials)
+            .field("base_url", &self.inner.shared.base_url)
+            .field("client_id", &self.inner.shared.client_id)
+            .field(
+                "merchant_serial_number",
+                &self.inner.merchant_serial_number.as_str(),
+            )
+            .field("partner_keys", &self.inner.shared.partner)
             .finish_non_exhaustive()
     }
+}
+
+/// Partner keys: one client id, client secret and subscription key that
+/// act for every sales unit linked to the partner. A `PartnerClient`
+/// makes no API calls itself; [`PartnerClient::merchant`] gives the
+/// [`Client`] of one merchant, so a call that needs a
+/// Merchant-Serial-Number cannot be made without one. Every merchant's
+/// `Client` shares this one's connection pool and its one access token
+/// (fetched by a single request however many merchants need it at once,
+/// and without a Merchant-Serial-Number: the token is the partner's).
+///
+/// Partner keys work only in production (`https://api.vipps.no`).
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct PartnerClient {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for PartnerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartnerClient")
+            .field("base_url", &self.shared.base_url)
+            .field("client_id", &self.shared.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartnerClient {
+    /// A builder; finish it with [`ClientBuilder::build_partner`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The [`Client`] acting for `merchant_serial_number` with these
+    /// partner keys: one allocation and a few headers; it shares the
+    /// token and the connection pool with every other merchant's. A
+    /// merchant not linked to the keys is refused by the API with
+    /// [`Error::PartnerNotLinked`] on its first call.
+    pub fn merchant(&self, merchant_serial_number: &MerchantSerialNumber) -> Client {
+        let mut headers = self.shared.common_headers.clone();
+        headers.insert(
+            "Merchant-Serial-Number",
+            msn_header(merchant_serial_number),
+        );
+        Client {
+            inner: Arc::new(Inner {
+                shared: self.shared.clone(),
+                merchant_serial_number: merchant_serial_number.clone(),
+                headers,
+            }),
+        }
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The partner's client id (not a secret).
+    pub fn client_id(&self) -> &str {
+        &self.shared.client_id
+    }
+}
+
+/// A Merchant-Serial-Number as a header value (digits only: always valid).
+fn msn_header(msn: &MerchantSerialNumber) -> HeaderValue {
+    HeaderValue::from_str(msn.as_str()).unwrap_or(HeaderValue::from_static("0"))
 }
 
 /// Builds a [`Client`]. Nothing is read from the environment unless you
@@ -238,13 +333,91 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        if let Some(message) = self.pending_error {
-            return Err(Error::Config(message));
+        if let Some(message) = &self.pending_error {
+            return Err(Error::Config(message.clone()));
         }
-        let credentials = self.credentials.ok_or_else(|| {
+        let credentials = self.credentials.clone().ok_or_else(|| {
             Error::Config("no credentials given; call .credentials(..) or use from_env()".into())
         })?;
-        if credentials.client_id.trim().is_empty() {
+        let http = self.http()?;
+        self.build_with(&credentials, http)
+    }
+
+    /// Checks the configuration and builds a [`PartnerClient`] for
+    /// partner keys (the builder's own [`ClientBuilder::credentials`], if
+    /// any, are not used). Every other setting (environment, system
+    /// headers, timeouts, retry policies) applies to every merchant's
+    /// [`Client`] made from it.
+    pub fn build_partner(self, credentials: PartnerCredentials) -> Result<PartnerClient, Error> {
+        if let Some(message) = &self.pending_error {
+            return Err(Error::Config(message.clone()));
+        }
+        let http = self.http()?;
+        let shared = self.shared(
+            &credentials.client_id,
+            &credentials.client_secret,
+            &credentials.subscription_key,
+            None,
+            http,
+        )?;
+        Ok(PartnerClient {
+            shared: Arc::new(shared),
+        })
+    }
+
+    /// A client for `credentials` over the connection pool `http` (a
+    /// keyring's merchants share one pool, each with its own token).
+    pub(crate) fn build_with(
+        &self,
+        credentials: &Credentials,
+        http: reqwest::Client,
+    ) -> Result<Client, Error> {
+        if let Some(message) = &self.pending_error {
+            return Err(Error::Config(message.clone()));
+        }
+        let msn = &credentials.merchant_serial_number;
+        let shared = self.shared(
+            &credentials.client_id,
+            &credentials.client_secret,
+            &credentials.subscription_key,
+            Some(msn),
+            http,
+        )?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                headers: shared.token_headers.clone(),
+                shared: Arc::new(shared),
+                merchant_serial_number: msn.clone(),
+            }),
+        })
+    }
+
+    /// The connection pool every client of this builder's settings uses.
+    pub(crate) fn http(&self) -> Result<reqwest::Client, Error> {
+        // With `tls-ring` alone, rustls has no built-in crypto provider:
+        // use ring unless the application has installed one (an `Err` here
+        // means it has).
+        #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(concat!("vipps-om-rust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("could not set up HTTP: {e}")))
+    }
+
+    /// Checks keys and headers; `msn` is `Some` for a sales unit's own
+    /// keys (sent on the token request too), `None` for partner keys.
+    fn shared(
+        &self,
+        client_id: &str,
+        client_secret: &SecretString,
+        subscription_key: &SecretString,
+        msn: Option<&MerchantSerialNumber>,
+        http: reqwest::Client,
+    ) -> Result<Shared, Error> {
+        if client_id.trim().is_empty() {
             return Err(Error::Config("the client id is empty".into()));
         }
         self.system.check()?;
@@ -252,17 +425,9 @@ impl ClientBuilder {
         let mut common_headers = HeaderMap::new();
         common_headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         common_headers.insert(
-            "Merchant-Serial-Number",
-            header_value(
-                credentials.merchant_serial_number.as_str(),
-                "Merchant-Serial-Number",
-                false,
-            )?,
-        );
-        common_headers.insert(
             "Ocp-Apim-Subscription-Key",
             header_value(
-                credentials.subscription_key.expose_secret(),
+                subscription_key.expose_secret(),
                 "the subscription key",
                 true,
             )?,
@@ -274,33 +439,25 @@ impl ClientBuilder {
             );
         }
         // Checked here so that a token request never fails on a bad header.
-        header_value(
-            credentials.client_secret.expose_secret(),
-            "the client secret",
-            true,
-        )?;
-        header_value(&credentials.client_id, "the client id", false)?;
-
-        // With `tls-ring` alone, rustls has no built-in crypto provider:
-        // use ring unless the application has installed one (an `Err` here
-        // means it has).
-        #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(concat!("vipps-om-rust/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(format!("could not set up HTTP: {e}")))?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base_url: self.environment.base_url(),
-                credentials,
-                common_headers,
-                tokens: TokenCache::default(),
-                retry: self.retry,
-            }),
+        header_value(client_secret.expose_secret(), "the client secret", true)?;
+        header_value(client_id, "the client id", false)?;
+        let mut token_headers = common_headers.clone();
+        if let Some(msn) = msn {
+            token_headers.insert(
+                "Merchant-Serial-Number",
+                header_value(msn.as_str(), "Merchant-Serial-Number", false)?,
+            );
+        }
+        Ok(Shared {
+            http,
+            base_url: self.environment.base_url(),
+            client_id: client_id.trim().to_owned(),
+            client_secret: client_secret.clone(),
+            common_headers,
+            token_headers,
+            tokens: TokenCache::default(),
+            retry: self.retry.clone(),
+            partner: msn.is_none(),
         })
     }
 }
@@ -330,8 +487,11 @@ fn header_value(value: &str, what: &str, sensitive: bool) -> Result<HeaderValue,
 /// The current access token and what is known about it.
 #[non_exhaustive]
 pub struct TokenInfo {
-    /// The sales unit it is for.
+    /// The sales unit the client acts for.
     pub merchant_serial_number: MerchantSerialNumber,
+    /// Whether the token is a partner's ([`PartnerClient`]): then it
+    /// serves every merchant linked to the partner, not this one alone.
+    pub partner_keys: bool,
     /// When it expires (wall clock).
     pub expires_at: SystemTime,
     /// Its lifetime as issued.
@@ -346,6 +506,7 @@ impl std::fmt::Debug for TokenInfo {
             .field("merchant_serial_number", &self.merchant_serial_number)
             .field("expires_at", &self.expires_at)
             .field("lifetime", &self.lifetime)
+            .field("partner_keys", &self.partner_keys)
             .field("token", &"[REDACTED]")
             .finish()
     }
@@ -394,12 +555,17 @@ impl Client {
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.inner.shared.base_url
     }
 
     /// The Merchant-Serial-Number of this client.
     pub fn merchant_serial_number(&self) -> &MerchantSerialNumber {
-        &self.inner.credentials.merchant_serial_number
+        &self.inner.merchant_serial_number
+    }
+
+    /// Whether this client acts with partner keys ([`PartnerClient::merchant`]).
+    pub fn uses_partner_keys(&self) -> bool {
+        self.inner.shared.partner
     }
 
     /// Fetches (or reuses) the access token and describes it.
@@ -407,25 +573,36 @@ impl Client {
         let token = self.token().await?;
         Ok(TokenInfo {
             merchant_serial_number: self.merchant_serial_number().clone(),
+            partner_keys: self.inner.shared.partner,
             expires_at: token.expires_at_wall,
             lifetime: token.lifetime,
             token: token.value.clone(),
         })
     }
 
-    /// The shared token. Its return type is spelled out (boxed) because
-    /// fetching a token goes through [`Client::execute`], which asks for a
-    /// token on API calls: the cycle needs one named `Send` future.
+    /// The shared token.
     fn token(&self) -> BoxFuture<'_, Result<Arc<CachedToken>, Error>> {
-        Box::pin(async move {
-            self.inner
-                .tokens
-                .get(|generation| self.fetch_token(generation))
-                .await
-        })
+        token_of(&self.inner.shared)
     }
+}
 
-    async fn fetch_token(&self, generation: u64) -> Result<CachedToken, Error> {
+/// The token of a set of keys, fetched once for all its handles. Its
+/// return type is spelled out (boxed) because fetching a token goes
+/// through [`execute`], which asks for a token on API calls: the cycle
+/// needs one named `Send` future.
+fn token_of(shared: &Arc<Shared>) -> BoxFuture<'_, Result<Arc<CachedToken>, Error>> {
+    Box::pin(async move {
+        shared
+            .tokens
+            .get(|generation| fetch_token(shared, generation))
+            .await
+    })
+}
+
+/// One token request, with the keys' token headers (for partner keys:
+/// no Merchant-Serial-Number, so the token serves every merchant).
+async fn fetch_token(shared: &Arc<Shared>, generation: u64) -> Result<CachedToken, Error> {
+    {
         let call = Call {
             endpoint: Endpoint::AccessToken,
             method: Method::POST,
@@ -435,7 +612,7 @@ impl Client {
             payment_type: None,
             order_id: None,
         };
-        let reply = self.execute(call).await?;
+        let reply = execute(shared, &shared.token_headers, None, call).await?;
         match reply.status.as_u16() {
             200..=299 => {
                 let token: TokenResponse = decode(&reply)?;
@@ -470,11 +647,32 @@ impl Client {
             }),
         }
     }
+}
 
+impl Client {
     /// Sends `call`, retrying per policy and refreshing the token once after
-    /// a 401. Returns the final reply, whatever its status, except 401 and
-    /// retryable failures, which become errors.
+    /// a 401. Returns the final reply, whatever its status, except 401,
+    /// a 403 with partner keys, and retryable failures, which become errors.
     pub(crate) async fn execute(&self, call: Call<'_>) -> Result<Reply, Error> {
+        execute(
+            &self.inner.shared,
+            &self.inner.headers,
+            Some(&self.inner.merchant_serial_number),
+            call,
+        )
+        .await
+    }
+}
+
+/// [`Client::execute`] for any handle of `shared`: `headers` are the
+/// handle's (with its Merchant-Serial-Number), `msn` names it in errors.
+async fn execute(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    msn: Option<&MerchantSerialNumber>,
+    call: Call<'_>,
+) -> Result<Reply, Error> {
+    {
         let span = tracing::info_span!(
             "vipps_om.call",
             endpoint = call.endpoint.template(),
@@ -484,11 +682,20 @@ impl Client {
             attempt = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.execute_in_span(call).instrument(span).await
+        execute_in_span(shared, headers, msn, call)
+            .instrument(span)
+            .await
     }
+}
 
-    async fn execute_in_span(&self, call: Call<'_>) -> Result<Reply, Error> {
-        let policy = self.inner.retry.get(call.endpoint);
+async fn execute_in_span(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    msn: Option<&MerchantSerialNumber>,
+    call: Call<'_>,
+) -> Result<Reply, Error> {
+    {
+        let policy = shared.retry.get(call.endpoint);
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
         let mut refreshed_token = false;
@@ -499,10 +706,10 @@ impl Client {
             span.record("attempt", attempt);
             let token = match call.endpoint {
                 Endpoint::AccessToken => None,
-                _ => Some(self.token().await?),
+                _ => Some(token_of(shared).await?),
             };
             let attempt_started = tokio::time::Instant::now();
-            let outcome = self.send_once(&call, token.as_deref()).await;
+            let outcome = send_once(shared, headers, &call, token.as_deref()).await;
             span.record(
                 "latency_ms",
                 u64::try_from(attempt_started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -518,13 +725,22 @@ impl Client {
                             tracing::info!(
                                 "access token refused; fetching a new one and trying once more"
                             );
-                            self.inner.tokens.invalidate(token.generation);
+                            shared.tokens.invalidate(token.generation);
                             refreshed_token = true;
                             attempt -= 1;
                             continue;
                         }
                         return Err(Error::Unauthorized {
                             cause,
+                            detail: problem_text(&body),
+                        });
+                    }
+                    if status == StatusCode::FORBIDDEN
+                        && shared.partner
+                        && let Some(msn) = msn
+                    {
+                        return Err(Error::PartnerNotLinked {
+                            merchant_serial_number: msn.to_string(),
                             detail: problem_text(&body),
                         });
                     }
@@ -570,29 +786,31 @@ impl Client {
         }
     }
 
-    async fn send_once(
-        &self,
-        call: &Call<'_>,
-        token: Option<&CachedToken>,
-    ) -> Result<(StatusCode, Option<Duration>, bytes::Bytes), Failed> {
-        let url = format!("{}{}", self.inner.base_url, call.path);
-        let mut request = self
-            .inner
+}
+
+async fn send_once(
+    shared: &Shared,
+    headers: &HeaderMap,
+    call: &Call<'_>,
+    token: Option<&CachedToken>,
+) -> Result<(StatusCode, Option<Duration>, bytes::Bytes), Failed> {
+    {
+        let url = format!("{}{}", shared.base_url, call.path);
+        let mut request = shared
             .http
             .request(call.method.clone(), url)
-            .headers(self.inner.common_headers.clone());
+            .headers(headers.clone());
         if let Some((name, value)) = call.query {
             request = request.query(&[(name, value)]);
         }
         match token {
             Some(token) => request = request.header(AUTHORIZATION, token.authorization.clone()),
             None => {
-                let creds = &self.inner.credentials;
-                let mut secret = HeaderValue::from_str(creds.client_secret.expose_secret())
+                let mut secret = HeaderValue::from_str(shared.client_secret.expose_secret().trim())
                     .unwrap_or(HeaderValue::from_static(""));
                 secret.set_sensitive(true);
                 request = request
-                    .header("client_id", creds.client_id.as_str())
+                    .header("client_id", shared.client_id.as_str())
                     .header("client_secret", secret);
             }
         }

@@ -88,6 +88,25 @@ impl Credentials {
         }
     }
 
+    /// Partner keys: a client id, client secret and subscription key that
+    /// act for every sales unit linked to the partner, with no
+    /// Merchant-Serial-Number of their own. Build a
+    /// [`crate::PartnerClient`] from them with
+    /// [`crate::ClientBuilder::build_partner`], then one
+    /// [`crate::Client`] per merchant with
+    /// [`crate::PartnerClient::merchant`].
+    pub fn partner(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        subscription_key: impl Into<String>,
+    ) -> PartnerCredentials {
+        PartnerCredentials {
+            client_id: client_id.into(),
+            client_secret: SecretString::from(client_secret.into()),
+            subscription_key: SecretString::from(subscription_key.into()),
+        }
+    }
+
     /// The client id (not a secret).
     pub fn client_id(&self) -> &str {
         &self.client_id
@@ -109,6 +128,34 @@ impl fmt::Debug for Credentials {
                 "merchant_serial_number",
                 &self.merchant_serial_number.as_str(),
             )
+            .finish()
+    }
+}
+
+/// Partner keys, made by [`Credentials::partner`]: no
+/// Merchant-Serial-Number; the merchant is chosen per [`crate::Client`]
+/// ([`crate::PartnerClient::merchant`]). Secrets are wrapped so that
+/// neither `Debug` nor logs can print them.
+#[derive(Clone)]
+pub struct PartnerCredentials {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: SecretString,
+    pub(crate) subscription_key: SecretString,
+}
+
+impl PartnerCredentials {
+    /// The partner's client id (not a secret).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+}
+
+impl fmt::Debug for PartnerCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartnerCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("subscription_key", &"[REDACTED]")
             .finish()
     }
 }
@@ -226,6 +273,13 @@ mod tests {
             "{dbg}"
         );
         assert!(dbg.contains("123456"));
+        let p = Credentials::partner("partner-id", "top-secret", "sub-key-secret");
+        let dbg = format!("{p:?}");
+        assert!(
+            !dbg.contains("top-secret") && !dbg.contains("sub-key-secret"),
+            "{dbg}"
+        );
+        assert!(dbg.contains("partner-id"));
     }
 
     #[test]

@@ -101,6 +101,16 @@ pub enum Error {
         detail: String,
     },
 
+    /// With partner keys, the API refused the merchant (403): the sales
+    /// unit is not linked to these partner keys (or, less likely, has no
+    /// Order Management).
+    PartnerNotLinked {
+        /// The merchant the call was for.
+        merchant_serial_number: String,
+        /// The API's explanation, when given.
+        detail: String,
+    },
+
     /// Too many requests (429) and the retry budget ran out.
     RateLimited {
         /// How long the API asked to wait.
@@ -201,6 +211,15 @@ impl fmt::Display for Error {
                 f,
                 "access denied{}: the sales unit may not have Order Management activated, or the Merchant-Serial-Number does not belong to these API keys; check both on portal.vipps.no",
                 detail_suffix(detail)
+            ),
+            Error::PartnerNotLinked {
+                merchant_serial_number,
+                detail,
+            } => write!(
+                f,
+                "access denied{}: these partner keys are not linked to sales unit {}: link it in the partner portal, or use the merchant's own keys",
+                detail_suffix(detail),
+                one_line(merchant_serial_number)
             ),
             Error::RateLimited { retry_after } => write!(
                 f,
@@ -377,6 +396,13 @@ pub enum ErrorKind {
     /// The keys work, but this sales unit may not use Order Management, or
     /// the Merchant-Serial-Number is not theirs (403).
     Forbidden,
+    /// With partner keys: the merchant is not linked to them (403); link
+    /// the sales unit in the partner portal, or use the merchant's own
+    /// keys.
+    PartnerNotLinked {
+        /// The merchant the call was for.
+        merchant_serial_number: String,
+    },
     /// The API refused the request's content (400) or answered another 4xx.
     Refused,
     /// Trying again later may help: rate limit, timeout, network, 5xx.
@@ -416,6 +442,12 @@ impl Error {
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Unauthorized { cause, .. } => ErrorKind::Unauthorized(*cause),
             Error::Forbidden { .. } => ErrorKind::Forbidden,
+            Error::PartnerNotLinked {
+                merchant_serial_number,
+                ..
+            } => ErrorKind::PartnerNotLinked {
+                merchant_serial_number: merchant_serial_number.clone(),
+            },
             e if e.is_retryable() => ErrorKind::Unavailable,
             Error::Decode { .. } | Error::Encode { .. } => ErrorKind::Unreadable,
             _ => ErrorKind::Refused,
@@ -454,7 +486,7 @@ impl Error {
             Error::NotFound { .. } => Some(404),
             Error::BadRequest { .. } | Error::ImageNotUploaded { .. } => Some(400),
             Error::Unauthorized { .. } => Some(401),
-            Error::Forbidden { .. } => Some(403),
+            Error::Forbidden { .. } | Error::PartnerNotLinked { .. } => Some(403),
             Error::RateLimited { .. } => Some(429),
             Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
             _ => None,
@@ -625,6 +657,26 @@ mod tests {
             detail: "invalid_client".into(),
         };
         assert!(e.to_string().contains("client secret"));
+    }
+
+    #[test]
+    fn a_partner_403_names_the_sales_unit_and_the_fix() {
+        let e = Error::PartnerNotLinked {
+            merchant_serial_number: "123456".into(),
+            detail: String::new(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "access denied: these partner keys are not linked to sales unit 123456: link it in the partner portal, or use the merchant's own keys"
+        );
+        assert_eq!(e.status(), Some(403));
+        assert!(!e.is_retryable());
+        assert_eq!(
+            e.kind(),
+            ErrorKind::PartnerNotLinked {
+                merchant_serial_number: "123456".into()
+            }
+        );
     }
 
     #[test]
