@@ -11,10 +11,16 @@
 //!   token must be valid and belong to the key's merchant (401). Then the
 //!   headers: `Merchant-Serial-Number` missing → 400, another merchant's →
 //!   403; the `Vipps-System-*` lengths ([`crate::rules::system_headers`]).
+//! - Partner keys (`[[partner]]`): the token request checks the partner's
+//!   client id and secret and issues a token of the partner, whatever
+//!   `Merchant-Serial-Number` it carries (none is needed). An API call
+//!   with a partner token acts for the merchant its
+//!   `Merchant-Serial-Number` names: missing, or not linked to the
+//!   partner → 403 (problem details saying which).
 
 use crate::reply::{INVALID_SUBSCRIPTION_KEY, INVALID_TOKEN, MISSING_SUBSCRIPTION_KEY, Reply};
 use crate::rules::{self, Findings};
-use crate::state::{MerchantIx, SimState, TokenLookup};
+use crate::state::{KeyOwner, MerchantIx, PartnerIx, SimState, TokenLookup};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Serialize;
 
@@ -22,8 +28,9 @@ pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The merchant whose subscription key was sent, or the gateway's 401.
-pub(crate) fn subscription(state: &SimState, headers: &HeaderMap) -> Result<MerchantIx, Reply> {
+/// The merchant or partner whose subscription key was sent, or the
+/// gateway's 401.
+pub(crate) fn subscription(state: &SimState, headers: &HeaderMap) -> Result<KeyOwner, Reply> {
     match headers.get("ocp-apim-subscription-key") {
         None => Err(Reply::gateway(
             StatusCode::UNAUTHORIZED,
@@ -32,7 +39,7 @@ pub(crate) fn subscription(state: &SimState, headers: &HeaderMap) -> Result<Merc
         Some(value) => value
             .to_str()
             .ok()
-            .and_then(|key| state.merchant_by_key(key.trim()))
+            .and_then(|key| state.key_owner(key.trim()))
             .ok_or_else(|| Reply::gateway(StatusCode::UNAUTHORIZED, INVALID_SUBSCRIPTION_KEY)),
     }
 }
@@ -40,33 +47,12 @@ pub(crate) fn subscription(state: &SimState, headers: &HeaderMap) -> Result<Merc
 /// `POST /accesstoken/get`.
 pub(crate) fn token(state: &SimState, headers: &HeaderMap) -> Reply {
     let merchant_ix = match subscription(state, headers) {
-        Ok(m) => m,
+        Ok(KeyOwner::Merchant(m)) => m,
+        Ok(KeyOwner::Partner(px)) => return partner_token(state, px, headers),
         Err(reply) => return reply,
     };
     let merchant = state.merchant_at(merchant_ix);
-    let client_id = header_text(headers, "client_id").map(str::trim);
-    let client_secret = header_text(headers, "client_secret").map(str::trim);
-    // Messages never repeat what was sent: a client id and secret swapped
-    // by mistake would otherwise print the secret.
-    let refused = match (client_id, client_secret) {
-        (None | Some(""), _) => Some((
-            900_144,
-            "The request must contain the following parameter: 'client_id' (send it in the client_id header).",
-        )),
-        (Some(id), _) if id != merchant.client_id() => Some((
-            700_016,
-            "Application with the given client_id was not found for these API keys. Check that client_id and client_secret belong to the same sales unit as the Ocp-Apim-Subscription-Key header.",
-        )),
-        (Some(_), None | Some("")) => Some((
-            900_144,
-            "The request must contain the following parameter: 'client_secret' (send it in the client_secret header).",
-        )),
-        (Some(_), Some(secret)) if secret != merchant.client_secret() => Some((
-            7_000_215,
-            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value of this client_id.",
-        )),
-        _ => None,
-    };
+    let refused = client_refusal(headers, merchant.client_id(), merchant.client_secret());
     let msn = merchant.merchant_serial_number().to_string();
     let ttl = state.token_ttl();
     let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
@@ -90,6 +76,95 @@ pub(crate) fn token(state: &SimState, headers: &HeaderMap) -> Reply {
     )
 }
 
+/// Why the token service refuses `client_id`/`client_secret`, if it does.
+/// Messages never repeat what was sent: a client id and secret swapped
+/// by mistake would otherwise print the secret.
+fn client_refusal(
+    headers: &HeaderMap,
+    expected_id: &str,
+    expected_secret: &str,
+) -> Option<(u32, &'static str)> {
+    let client_id = header_text(headers, "client_id").map(str::trim);
+    let client_secret = header_text(headers, "client_secret").map(str::trim);
+    match (client_id, client_secret) {
+        (None | Some(""), _) => Some((
+            900_144,
+            "The request must contain the following parameter: 'client_id' (send it in the client_id header).",
+        )),
+        (Some(id), _) if id != expected_id => Some((
+            700_016,
+            "Application with the given client_id was not found for these API keys. Check that client_id and client_secret belong to the same sales unit as the Ocp-Apim-Subscription-Key header.",
+        )),
+        (Some(_), None | Some("")) => Some((
+            900_144,
+            "The request must contain the following parameter: 'client_secret' (send it in the client_secret header).",
+        )),
+        (Some(_), Some(secret)) if secret != expected_secret => Some((
+            7_000_215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value of this client_id.",
+        )),
+        _ => None,
+    }
+}
+
+/// `POST /accesstoken/get` with a partner's subscription key: one token
+/// for every merchant linked to the partner.
+fn partner_token(state: &SimState, px: PartnerIx, headers: &HeaderMap) -> Reply {
+    let partner = state.partner_at(px);
+    let refused = client_refusal(headers, partner.client_id(), partner.client_secret());
+    let ttl = state.token_ttl();
+    let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+    if let Some((code, description)) = refused {
+        state
+            .lock()
+            .count_partner_token_request(partner.name(), false);
+        return Reply::token_error(code, description);
+    }
+    let minted = state.mint_token(&format!("partner:{}", partner.name()), seconds);
+    let mut store = state.lock();
+    store.count_partner_token_request(partner.name(), true);
+    let access_token = store.issue_token_for(KeyOwner::Partner(px), ttl, minted);
+    drop(store);
+    Reply::json(
+        StatusCode::OK,
+        &TokenResponseBody {
+            token_type: "Bearer".to_owned(),
+            expires_in: seconds.to_string(),
+            access_token,
+        },
+    )
+}
+
+/// The merchant a partner's API call acts for: its `Merchant-Serial-Number`
+/// when linked to the partner, else 403 saying why.
+fn partner_merchant(state: &SimState, px: PartnerIx, headers: &HeaderMap) -> Result<MerchantIx, Reply> {
+    let sent = headers
+        .get("merchant-serial-number")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let Some(sent) = sent else {
+        return Err(Reply::problem(
+            StatusCode::FORBIDDEN,
+            "The Merchant-Serial-Number header is required with partner keys; send the MSN of the sales unit you act for.",
+        ));
+    };
+    match state.linked_merchant(px, &sent) {
+        Some(ix) => {
+            state.lock().count_partner_request(&sent);
+            Ok(ix)
+        }
+        None => {
+            let shown: String = sent.chars().take(40).collect();
+            Err(Reply::problem(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "The Merchant-Serial-Number {shown:?} is not linked to these partner keys; link the sales unit to the partner, or use the sales unit's own API keys."
+                ),
+            ))
+        }
+    }
+}
+
 /// The token service's success body, as the real service writes it.
 #[derive(Serialize)]
 struct TokenResponseBody {
@@ -103,15 +178,25 @@ struct TokenResponseBody {
 
 /// The merchant an API call acts for, or the gateway's 401.
 pub(crate) fn authenticate(state: &SimState, headers: &HeaderMap) -> Result<MerchantIx, Reply> {
-    let key_merchant = subscription(state, headers)?;
+    let key_owner = subscription(state, headers)?;
     let unauthorized = || Reply::gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN);
     let token = header_text(headers, header::AUTHORIZATION.as_str())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|token| !token.is_empty())
         .ok_or_else(unauthorized)?;
-    match state.lock().lookup_token(token) {
-        TokenLookup::Valid(token_merchant) if token_merchant == key_merchant => Ok(token_merchant),
+    let found = state.lock().lookup_token(token);
+    match (found, key_owner) {
+        (TokenLookup::Valid(token_merchant), KeyOwner::Merchant(key_merchant))
+            if token_merchant == key_merchant =>
+        {
+            Ok(token_merchant)
+        }
+        (TokenLookup::Partner(token_partner), KeyOwner::Partner(key_partner))
+            if token_partner == key_partner =>
+        {
+            partner_merchant(state, token_partner, headers)
+        }
         _ => Err(unauthorized()),
     }
 }

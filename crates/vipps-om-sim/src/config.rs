@@ -15,6 +15,21 @@
 //! strict = true                        # optional: strict mode for this merchant
 //! ```
 //!
+//! and `[[partner]]` tables: partner keys that act for the merchants
+//! they list (see [`Partner`]):
+//!
+//! ```toml
+//! [[partner]]
+//! name = "acme-platform"
+//! client_id = "acme-partner-client"
+//! client_secret = "acme-partner-secret"
+//! subscription_key = "acme-partner-key"
+//! merchants = ["111111", "654321"]     # numbers work too
+//! ```
+//!
+//! A listed MSN that no `[[merchant]]` table names is a merchant too,
+//! with no keys of its own: only its partners reach it.
+//!
 //! `strict` (default `false`) makes the simulator also refuse, for this
 //! merchant's requests, what the client library refuses and what the docs
 //! leave ambiguous (see [`Mode`](crate::Mode)); [`SimulatorBuilder::strict`] does so
@@ -58,6 +73,11 @@ pub const DEFAULT_REQUEST_LOG_BYTES: usize = 16 * 1024 * 1024;
 /// accounting). Beyond it writes are answered 507 until a reset.
 pub const DEFAULT_STORE_BYTES: usize = 512 * 1024 * 1024;
 
+/// The most merchants one `[[partner]]` may list: 100,000 (a platform
+/// of 10,000 merchants fits ten times). More is refused naming the
+/// partner and the limit.
+pub const MAX_PARTNER_MERCHANTS: usize = 100_000;
+
 /// A sales unit the simulator knows: its MSN and the three credentials.
 /// `Debug` never shows the secret or the subscription key.
 #[derive(Clone)]
@@ -67,6 +87,9 @@ pub struct Merchant {
     client_secret: SecretString,
     subscription_key: SecretString,
     strict: bool,
+    /// `false` for a merchant that only a `[[partner]]` lists: its
+    /// client id, secret and subscription key are empty and open nothing.
+    own_keys: bool,
 }
 
 impl Merchant {
@@ -96,7 +119,28 @@ impl Merchant {
             client_secret: SecretString::from(client_secret.to_owned()),
             subscription_key: SecretString::from(subscription_key.to_owned()),
             strict: false,
+            own_keys: true,
         })
+    }
+
+    /// A merchant that only partners reach: no keys of its own.
+    fn partner_only(msn: MerchantSerialNumber) -> Merchant {
+        Merchant {
+            msn,
+            client_id: String::new(),
+            client_secret: SecretString::from(String::new()),
+            subscription_key: SecretString::from(String::new()),
+            strict: false,
+            own_keys: false,
+        }
+    }
+
+    /// Whether this merchant has keys of its own (`false` for an MSN only
+    /// a `[[partner]]` lists: then [`Merchant::client_id`],
+    /// [`Merchant::client_secret`] and [`Merchant::subscription_key`] are
+    /// empty, and only the partner's keys reach it).
+    pub fn has_own_keys(&self) -> bool {
+        self.own_keys
     }
 
     /// This merchant's requests checked in strict mode ([`crate::Mode::Strict`]):
@@ -123,6 +167,7 @@ impl Merchant {
             client_secret: SecretString::from(DEMO_CLIENT_SECRET),
             subscription_key: SecretString::from(DEMO_SUBSCRIPTION_KEY),
             strict: false,
+            own_keys: true,
         }
     }
 
@@ -165,6 +210,114 @@ impl fmt::Debug for Merchant {
             .field("client_secret", &"***")
             .field("subscription_key", &"***")
             .field("strict", &self.strict)
+            .field("own_keys", &self.own_keys)
+            .finish()
+    }
+}
+
+/// Partner keys: one client id, client secret and subscription key that
+/// act for every merchant listed, the merchant chosen per request with the
+/// `Merchant-Serial-Number` header. `Debug` never shows the secret or the
+/// subscription key.
+#[derive(Clone)]
+pub struct Partner {
+    name: String,
+    client_id: String,
+    client_secret: SecretString,
+    subscription_key: SecretString,
+    merchants: Vec<MerchantSerialNumber>,
+}
+
+impl Partner {
+    /// A partner linked to `merchants` (at most [`MAX_PARTNER_MERCHANTS`]);
+    /// the keys follow [`Merchant::new`]'s rules, the name must not be
+    /// empty.
+    pub fn new(
+        name: &str,
+        client_id: &str,
+        client_secret: &str,
+        subscription_key: &str,
+        merchants: &[&str],
+    ) -> Result<Partner, ConfigError> {
+        let invalid = |message: String| ConfigError::Merchant { message };
+        if name.trim().is_empty() {
+            return Err(invalid("a partner's name is empty".to_owned()));
+        }
+        for (field, value) in [
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+            ("subscription_key", subscription_key),
+        ] {
+            if let Some(problem) = header_value_problem(value) {
+                return Err(invalid(format!("partner {name:?}: {field} {problem}")));
+            }
+        }
+        if merchants.len() > MAX_PARTNER_MERCHANTS {
+            return Err(invalid(format!(
+                "partner {name:?} lists {} merchants, more than the {MAX_PARTNER_MERCHANTS} the simulator links to one partner",
+                merchants.len()
+            )));
+        }
+        let mut msns = Vec::with_capacity(merchants.len());
+        for msn in merchants {
+            let msn = MerchantSerialNumber::new(*msn)
+                .map_err(|e| invalid(format!("partner {name:?}: merchants: {e}")))?;
+            if !msns.contains(&msn) {
+                msns.push(msn);
+            }
+        }
+        Ok(Partner {
+            name: name.trim().to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret: SecretString::from(client_secret.to_owned()),
+            subscription_key: SecretString::from(subscription_key.to_owned()),
+            merchants: msns,
+        })
+    }
+
+    /// The partner's name (counters and messages use it).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client id (not a secret).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The client secret, for building a client in tests.
+    pub fn client_secret(&self) -> &str {
+        self.client_secret.expose_secret()
+    }
+
+    /// The subscription key, for building a client in tests.
+    pub fn subscription_key(&self) -> &str {
+        self.subscription_key.expose_secret()
+    }
+
+    /// The merchants linked to these keys, as listed.
+    pub fn merchants(&self) -> &[MerchantSerialNumber] {
+        &self.merchants
+    }
+
+    /// The partner's keys for [`vipps_om::ClientBuilder::build_partner`].
+    pub fn credentials(&self) -> vipps_om::PartnerCredentials {
+        Credentials::partner(
+            self.client_id.clone(),
+            self.client_secret().to_owned(),
+            self.subscription_key().to_owned(),
+        )
+    }
+}
+
+impl fmt::Debug for Partner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Partner")
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("subscription_key", &"***")
+            .field("merchants", &self.merchants.len())
             .finish()
     }
 }
@@ -229,6 +382,7 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub struct Simulator {
     pub(crate) merchants: Vec<Merchant>,
+    pub(crate) partners: Vec<Partner>,
     pub(crate) token_ttl: Duration,
     pub(crate) listen: SocketAddr,
     pub(crate) request_log_capacity: usize,
@@ -242,6 +396,7 @@ impl Default for Simulator {
     fn default() -> Self {
         Simulator {
             merchants: vec![Merchant::demo()],
+            partners: Vec::new(),
             token_ttl: DEFAULT_TOKEN_TTL,
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
@@ -259,9 +414,15 @@ impl Simulator {
         SimulatorBuilder::default()
     }
 
-    /// Every merchant, the demo merchant first.
+    /// Every merchant, the demo merchant first, those only partners list
+    /// last ([`Merchant::has_own_keys`] is `false` for them).
     pub fn merchants(&self) -> &[Merchant] {
         &self.merchants
+    }
+
+    /// Every partner, in the order configured.
+    pub fn partners(&self) -> &[Partner] {
+        &self.partners
     }
 
     /// How long an access token lives.
@@ -300,6 +461,7 @@ impl Simulator {
 #[derive(Default)]
 pub struct SimulatorBuilder {
     merchants: Vec<Merchant>,
+    partners: Vec<Partner>,
     files: Vec<PathBuf>,
     texts: Vec<String>,
     token_ttl: Option<Duration>,
@@ -315,6 +477,7 @@ impl fmt::Debug for SimulatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimulatorBuilder")
             .field("merchants", &self.merchants)
+            .field("partners", &self.partners)
             .field("files", &self.files)
             .field("toml_texts", &self.texts.len())
             .field("token_ttl", &self.token_ttl)
@@ -342,6 +505,13 @@ impl SimulatorBuilder {
     /// Adds a merchant beside the demo merchant.
     pub fn merchant(mut self, merchant: Merchant) -> Self {
         self.merchants.push(merchant);
+        self
+    }
+
+    /// Adds a partner: keys that act for the merchants it lists (an MSN
+    /// no merchant has becomes a merchant without keys of its own).
+    pub fn partner(mut self, partner: Partner) -> Self {
+        self.partners.push(partner);
         self
     }
 
@@ -404,18 +574,21 @@ impl SimulatorBuilder {
     /// client id or a subscription key.
     pub fn build(self) -> Result<Simulator, ConfigError> {
         let mut simulator = Simulator::default();
+        let mut partners: Vec<(String, Partner)> = Vec::new();
         for path in &self.files {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                 path: path.clone(),
                 source,
             })?;
             let origin = path.display().to_string();
-            let merchants = parse_merchants(&text, &origin)?;
+            let (merchants, found) = parse_merchants(&text, &origin)?;
             add_all(&mut simulator.merchants, merchants, &origin)?;
+            partners.extend(found);
         }
         for text in &self.texts {
-            let merchants = parse_merchants(text, "merchants TOML")?;
+            let (merchants, found) = parse_merchants(text, "merchants TOML")?;
             add_all(&mut simulator.merchants, merchants, "merchants TOML")?;
+            partners.extend(found);
         }
         for merchant in self.merchants {
             add_all(
@@ -424,6 +597,12 @@ impl SimulatorBuilder {
                 "the configuration",
             )?;
         }
+        partners.extend(
+            self.partners
+                .into_iter()
+                .map(|p| ("the configuration".to_owned(), p)),
+        );
+        add_partners(&mut simulator, partners)?;
         if let Some(ttl) = self.token_ttl {
             if ttl.is_zero() || ttl > MAX_TOKEN_TTL {
                 return Err(ConfigError::TokenTtl);
@@ -497,11 +676,77 @@ fn add_all(
     Ok(())
 }
 
+/// Adds `(where, partner)` pairs after every merchant: no partner's
+/// client id or subscription key may be a merchant's or another
+/// partner's, names are unique, and a listed MSN no merchant has becomes
+/// a merchant without keys of its own.
+fn add_partners(
+    simulator: &mut Simulator,
+    partners: Vec<(String, Partner)>,
+) -> Result<(), ConfigError> {
+    for (at, partner) in partners {
+        let clash = |what: String| ConfigError::Duplicate {
+            message: format!("{at}: {what}; every partner and merchant needs its own keys"),
+        };
+        for merchant in simulator.merchants.iter().filter(|m| m.own_keys) {
+            if merchant.client_id == partner.client_id {
+                return Err(clash(format!(
+                    "the client_id of partner {:?} is also the client_id of merchant {}",
+                    partner.name, merchant.msn
+                )));
+            }
+            if merchant.subscription_key() == partner.subscription_key() {
+                return Err(clash(format!(
+                    "the subscription_key of partner {:?} is also the key of merchant {}",
+                    partner.name, merchant.msn
+                )));
+            }
+        }
+        for other in &simulator.partners {
+            if other.name == partner.name {
+                return Err(clash(format!("partner name {:?} is used twice", partner.name)));
+            }
+            if other.client_id == partner.client_id
+                || other.subscription_key() == partner.subscription_key()
+            {
+                return Err(clash(format!(
+                    "partners {:?} and {:?} share a client_id or subscription_key",
+                    other.name, partner.name
+                )));
+            }
+        }
+        let known: std::collections::HashSet<String> = simulator
+            .merchants
+            .iter()
+            .map(|m| m.msn.to_string())
+            .collect();
+        for msn in &partner.merchants {
+            if !known.contains(msn.as_str()) {
+                simulator.merchants.push(Merchant::partner_only(msn.clone()));
+            }
+        }
+        simulator.partners.push(partner);
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MerchantsFile {
     #[serde(default)]
     merchant: Vec<toml::Spanned<MerchantEntry>>,
+    #[serde(default)]
+    partner: Vec<toml::Spanned<PartnerEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerEntry {
+    name: toml::Spanned<String>,
+    client_id: toml::Spanned<String>,
+    client_secret: toml::Spanned<String>,
+    subscription_key: toml::Spanned<String>,
+    merchants: toml::Spanned<Vec<MsnValue>>,
 }
 
 #[derive(Deserialize)]
@@ -522,8 +767,11 @@ enum MsnValue {
     Text(String),
 }
 
-/// Parses a merchants file into `(line, merchant)` pairs.
-fn parse_merchants(text: &str, origin: &str) -> Result<Vec<(usize, Merchant)>, ConfigError> {
+/// Merchants as `(line, merchant)` pairs, partners as `(where, partner)`.
+type Parsed = (Vec<(usize, Merchant)>, Vec<(String, Partner)>);
+
+/// Parses a merchants file.
+fn parse_merchants(text: &str, origin: &str) -> Result<Parsed, ConfigError> {
     let fail = |message: String| ConfigError::MerchantsFile {
         origin: origin.to_owned(),
         message,
@@ -535,9 +783,9 @@ fn parse_merchants(text: &str, origin: &str) -> Result<Vec<(usize, Merchant)>, C
             .unwrap_or_default();
         fail(format!("{line}{}", e.message().trim_end()))
     })?;
-    if file.merchant.is_empty() {
+    if file.merchant.is_empty() && file.partner.is_empty() {
         return Err(fail(
-            "no [[merchant]] tables; add one per merchant with merchant_serial_number, client_id, client_secret and subscription_key".to_owned(),
+            "no [[merchant]] or [[partner]] tables; add one per merchant with merchant_serial_number, client_id, client_secret and subscription_key (or a [[partner]] with name, client_id, client_secret, subscription_key and merchants)".to_owned(),
         ));
     }
     let mut merchants = Vec::with_capacity(file.merchant.len());
@@ -573,7 +821,51 @@ fn parse_merchants(text: &str, origin: &str) -> Result<Vec<(usize, Merchant)>, C
         .with_strict(entry.strict);
         merchants.push((entry_line, merchant));
     }
-    Ok(merchants)
+    let mut partners = Vec::with_capacity(file.partner.len());
+    for entry in &file.partner {
+        let entry_line = line_of(text, entry.span().start);
+        let entry = entry.get_ref();
+        for (field, value) in [
+            ("client_id", &entry.client_id),
+            ("client_secret", &entry.client_secret),
+            ("subscription_key", &entry.subscription_key),
+        ] {
+            if let Some(problem) = header_value_problem(value.get_ref()) {
+                return Err(fail(format!(
+                    "line {}: {field} {problem}",
+                    line_of(text, value.span().start)
+                )));
+            }
+        }
+        let list_line = line_of(text, entry.merchants.span().start);
+        if entry.merchants.get_ref().len() > MAX_PARTNER_MERCHANTS {
+            return Err(fail(format!(
+                "line {list_line}: partner {:?} lists {} merchants, more than the {MAX_PARTNER_MERCHANTS} the simulator links to one partner; split them over several partners",
+                entry.name.get_ref(),
+                entry.merchants.get_ref().len()
+            )));
+        }
+        let msns: Vec<String> = entry
+            .merchants
+            .get_ref()
+            .iter()
+            .map(|m| match m {
+                MsnValue::Number(n) => n.to_string(),
+                MsnValue::Text(s) => s.clone(),
+            })
+            .collect();
+        let listed: Vec<&str> = msns.iter().map(String::as_str).collect();
+        let partner = Partner::new(
+            entry.name.get_ref(),
+            entry.client_id.get_ref(),
+            entry.client_secret.get_ref(),
+            entry.subscription_key.get_ref(),
+            &listed,
+        )
+        .map_err(|e| fail(format!("line {entry_line}: {e}")))?;
+        partners.push((format!("{origin}, line {entry_line}"), partner));
+    }
+    Ok((merchants, partners))
 }
 
 /// The 1-based line of a byte offset.
@@ -654,7 +946,7 @@ subscription_key = "three-key"
     fn missing_fields_and_empty_files_are_explained() {
         let message = error("[[merchant]]\nclient_id = \"x\"\n");
         assert!(message.contains("missing field"), "{message}");
-        assert!(error("").contains("no [[merchant]] tables"));
+        assert!(error("").contains("no [[merchant]] or [[partner]] tables"));
         assert!(error("[[merchant]\n").contains("line 1"));
     }
 
@@ -688,6 +980,63 @@ subscription_key = "three-key"
             !shown.contains("two-secret") && !shown.contains("two-key"),
             "{shown}"
         );
+    }
+
+    const PARTNERS: &str = r#"
+[[merchant]]
+merchant_serial_number = "654321"
+client_id = "two-id"
+client_secret = "two-secret"
+subscription_key = "two-key"
+
+[[partner]]
+name = "acme"
+client_id = "acme-id"
+client_secret = "acme-secret"
+subscription_key = "acme-key"
+merchants = ["654321", 111111, "222222"]
+"#;
+
+    #[test]
+    fn partners_link_listed_merchants_and_add_the_missing_ones() {
+        let sim = Simulator::builder().merchants_toml(PARTNERS).build().unwrap();
+        let msns: Vec<(&str, bool)> = sim
+            .merchants()
+            .iter()
+            .map(|m| (m.merchant_serial_number().as_str(), m.has_own_keys()))
+            .collect();
+        assert_eq!(
+            msns,
+            vec![
+                ("123456", true),
+                ("654321", true),
+                ("111111", false),
+                ("222222", false)
+            ]
+        );
+        let partner = &sim.partners()[0];
+        assert_eq!(partner.name(), "acme");
+        assert_eq!(partner.merchants().len(), 3);
+        let shown = format!("{partner:?}");
+        assert!(!shown.contains("acme-secret") && !shown.contains("acme-key"));
+    }
+
+    #[test]
+    fn partner_mistakes_are_named() {
+        let message = error(&PARTNERS.replace("\"222222\"", "\"22x\""));
+        assert!(message.contains("line 8"), "{message}");
+        assert!(message.contains("merchants"), "{message}");
+        let message = error(&PARTNERS.replace("acme-key", "two-key"));
+        assert!(message.contains("partner \"acme\""), "{message}");
+        assert!(!message.contains("two-key"), "{message}");
+        let message = error(&PARTNERS.replace("name = \"acme\"", "nme = \"acme\""));
+        assert!(message.contains("nme"), "{message}");
+        let many: Vec<String> = (0..=MAX_PARTNER_MERCHANTS).map(|i| format!("\"{}\"", i + 1)).collect();
+        let message = error(&format!(
+            "[[partner]]\nname = \"big\"\nclient_id = \"b\"\nclient_secret = \"b\"\nsubscription_key = \"b\"\nmerchants = [{}]\n",
+            many.join(",")
+        ));
+        assert!(message.contains("more than the 100000"), "{message}");
     }
 
     #[test]

@@ -171,7 +171,7 @@ mod reply;
 mod rules;
 mod surface;
 
-pub use config::{ConfigError, Merchant, ServeLimits, Simulator, SimulatorBuilder};
+pub use config::{ConfigError, Merchant, Partner, ServeLimits, Simulator, SimulatorBuilder};
 pub use control::CONTROL_BODY_LIMIT;
 pub use faults::{Fault, FaultError, FaultRoute, FaultSpec};
 pub use observe::{Counters, LoggedRequest};

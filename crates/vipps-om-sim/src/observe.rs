@@ -332,6 +332,14 @@ pub struct Counters {
     /// Requests per route template and status. Paths that are not live
     /// operations count under `(unknown)` and `(deprecated)`.
     pub requests: BTreeMap<String, BTreeMap<u16, u64>>,
+    /// Token requests per partner name (attributed by subscription key),
+    /// whatever the outcome.
+    pub partner_token_requests: BTreeMap<String, u64>,
+    /// Tokens issued per partner name.
+    pub partner_tokens_issued: BTreeMap<String, u64>,
+    /// API calls per MSN made with partner keys and accepted by
+    /// authentication (a linked merchant).
+    pub partner_requests: BTreeMap<String, u64>,
 }
 
 impl Counters {
@@ -350,6 +358,11 @@ impl Counters {
             .get(route.template())
             .map(|by_status| by_status.values().sum())
             .unwrap_or(0)
+    }
+
+    /// Token requests made with the keys of partner `name`.
+    pub fn partner_token_requests_for(&self, name: &str) -> u64 {
+        self.partner_token_requests.get(name).copied().unwrap_or(0)
     }
 
     /// Token requests attributed to merchant `msn`.

@@ -129,6 +129,21 @@ impl RunningSim {
         self.client_builder(self.state.demo_merchant()).build()
     }
 
+    /// The partner keys of the partner named `name`, as a
+    /// [`vipps_om::PartnerClient`] pointed at this simulator; `None` when
+    /// no partner has that name.
+    pub fn partner_client(
+        &self,
+        name: &str,
+    ) -> Option<Result<vipps_om::PartnerClient, vipps_om::Error>> {
+        let partner = self.state.partners().iter().find(|p| p.name() == name)?;
+        Some(
+            vipps_om::Client::builder()
+                .base_url(&self.base_url)
+                .build_partner(partner.credentials()),
+        )
+    }
+
     /// Stops accepting connections, lets in-flight requests finish (at
     /// most [`SHUTDOWN_GRACE`]) and waits for the server to end.
     pub async fn shutdown(mut self) -> std::io::Result<()> {

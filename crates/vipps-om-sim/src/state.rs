@@ -47,6 +47,15 @@ use crate::routes::Route;
 
 /// Index of a merchant in the configuration.
 pub(crate) type MerchantIx = usize;
+/// Index of a partner in the configuration.
+pub(crate) type PartnerIx = usize;
+
+/// Whose keys a token or subscription key is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyOwner {
+    Merchant(MerchantIx),
+    Partner(PartnerIx),
+}
 
 /// Bytes counted for each stored order beside its orderId: the map entry,
 /// its key and record.
@@ -192,7 +201,7 @@ pub(crate) struct ImageRecord {
 
 #[derive(Debug, Clone, Copy)]
 struct TokenRecord {
-    merchant: MerchantIx,
+    owner: KeyOwner,
     expires_at: Instant,
 }
 
@@ -227,6 +236,8 @@ impl Default for Store {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenLookup {
     Valid(MerchantIx),
+    /// A partner's token: valid for the merchants linked to it.
+    Partner(PartnerIx),
     Invalid,
 }
 
@@ -283,6 +294,11 @@ impl Store {
         ttl: Duration,
         token: String,
     ) -> String {
+        self.issue_token_for(KeyOwner::Merchant(merchant), ttl, token)
+    }
+
+    /// [`Store::issue_token`] for a merchant's or a partner's keys.
+    pub(crate) fn issue_token_for(&mut self, owner: KeyOwner, ttl: Duration, token: String) -> String {
         let now = Instant::now();
         // Expired tokens are swept when tokens are issued, so a long run
         // that fetches tokens forever stays bounded; at the cap the token
@@ -303,7 +319,7 @@ impl Store {
         self.tokens.insert(
             token.clone().into_boxed_str(),
             TokenRecord {
-                merchant,
+                owner,
                 // The lifetime is at most MAX_TOKEN_TTL; saturate anyway.
                 expires_at: now.checked_add(ttl).unwrap_or(now),
             },
@@ -313,7 +329,10 @@ impl Store {
 
     pub(crate) fn lookup_token(&self, token: &str) -> TokenLookup {
         match self.tokens.get(token) {
-            Some(t) if t.expires_at > Instant::now() => TokenLookup::Valid(t.merchant),
+            Some(t) if t.expires_at > Instant::now() => match t.owner {
+                KeyOwner::Merchant(ix) => TokenLookup::Valid(ix),
+                KeyOwner::Partner(px) => TokenLookup::Partner(px),
+            },
             _ => TokenLookup::Invalid,
         }
     }
@@ -510,6 +529,32 @@ impl Store {
         Some(action)
     }
 
+    /// A token request with partner `name`'s subscription key.
+    pub(crate) fn count_partner_token_request(&mut self, name: &str, issued: bool) {
+        *self
+            .counters
+            .partner_token_requests
+            .entry(name.to_owned())
+            .or_default() += 1;
+        if issued {
+            *self
+                .counters
+                .partner_tokens_issued
+                .entry(name.to_owned())
+                .or_default() += 1;
+        }
+    }
+
+    /// An API call for merchant `msn` made with partner keys.
+    pub(crate) fn count_partner_request(&mut self, msn: &str) {
+        match self.counters.partner_requests.get_mut(msn) {
+            Some(n) => *n += 1,
+            None => {
+                self.counters.partner_requests.insert(msn.to_owned(), 1);
+            }
+        }
+    }
+
     pub(crate) fn count_token_request(&mut self, msn: &str, issued: bool) {
         *self
             .counters
@@ -535,6 +580,13 @@ pub struct SimState {
 
 struct Inner {
     merchants: Vec<Merchant>,
+    partners: Vec<crate::config::Partner>,
+    /// Partner subscription key → partner (secrets: never printed).
+    by_partner_key: HashMap<String, PartnerIx>,
+    /// MSN → merchant.
+    by_msn: HashMap<String, MerchantIx>,
+    /// Per partner, the merchants linked to it.
+    linked: Vec<std::collections::HashSet<MerchantIx>>,
     /// Subscription key → merchant. The keys are secrets: this map is never
     /// printed (`SimState`'s `Debug` shows only MSNs).
     by_subscription_key: HashMap<String, MerchantIx>,
@@ -609,10 +661,37 @@ impl SimState {
             .merchants
             .iter()
             .enumerate()
+            .filter(|(_, m)| m.has_own_keys())
             .map(|(i, m)| (m.subscription_key().to_owned(), i))
+            .collect();
+        let by_msn: HashMap<String, MerchantIx> = config
+            .merchants
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.merchant_serial_number().to_string(), i))
+            .collect();
+        let by_partner_key = config
+            .partners
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.subscription_key().to_owned(), i))
+            .collect();
+        let linked = config
+            .partners
+            .iter()
+            .map(|p| {
+                p.merchants()
+                    .iter()
+                    .filter_map(|msn| by_msn.get(msn.as_str()).copied())
+                    .collect()
+            })
             .collect();
         SimState {
             inner: Arc::new(Inner {
+                partners: config.partners.clone(),
+                by_partner_key,
+                by_msn,
+                linked,
                 merchants: config.merchants.clone(),
                 by_subscription_key,
                 token_ttl: config.token_ttl,
@@ -638,10 +717,7 @@ impl SimState {
 
     /// The merchant with this MSN.
     pub fn merchant(&self, msn: &str) -> Option<&Merchant> {
-        self.inner
-            .merchants
-            .iter()
-            .find(|m| m.merchant_serial_number().as_str() == msn)
+        self.merchant_ix(msn).map(|ix| self.merchant_at(ix))
     }
 
     /// How long tokens live.
@@ -672,11 +748,63 @@ impl SimState {
         self.inner.by_subscription_key.get(key).copied()
     }
 
-    fn merchant_ix(&self, msn: &str) -> Option<MerchantIx> {
+    /// Whose subscription key `key` is: a merchant's or a partner's.
+    pub(crate) fn key_owner(&self, key: &str) -> Option<KeyOwner> {
+        match self.merchant_by_key(key) {
+            Some(ix) => Some(KeyOwner::Merchant(ix)),
+            None => self
+                .inner
+                .by_partner_key
+                .get(key)
+                .map(|&px| KeyOwner::Partner(px)),
+        }
+    }
+
+    pub(crate) fn partner_at(&self, px: PartnerIx) -> &crate::config::Partner {
+        &self.inner.partners[px]
+    }
+
+    /// The merchant `msn` if it is linked to partner `px`.
+    pub(crate) fn linked_merchant(&self, px: PartnerIx, msn: &str) -> Option<MerchantIx> {
+        let ix = self.inner.by_msn.get(msn).copied()?;
         self.inner
-            .merchants
-            .iter()
-            .position(|m| m.merchant_serial_number().as_str() == msn)
+            .linked
+            .get(px)
+            .is_some_and(|set| set.contains(&ix))
+            .then_some(ix)
+    }
+
+    /// The MSN a request acts for, from its subscription key and (for
+    /// partner keys) its `Merchant-Serial-Number` header when that
+    /// merchant is linked to the partner: what faults aim at and the
+    /// request log shows.
+    pub(crate) fn acting_msn(&self, key: Option<&str>, msn_header: Option<&str>) -> Option<String> {
+        let ix = match self.key_owner(key?.trim())? {
+            KeyOwner::Merchant(ix) => ix,
+            KeyOwner::Partner(px) => self.linked_merchant(px, msn_header?.trim())?,
+        };
+        Some(self.merchant_at(ix).merchant_serial_number().to_string())
+    }
+
+    /// Every partner, in the order configured.
+    pub fn partners(&self) -> &[crate::config::Partner] {
+        &self.inner.partners
+    }
+
+    /// Whether any API call for merchant `msn` since start (or the last
+    /// reset) was made with partner keys (the `partner` flag of a
+    /// merchant's go-live checklist); see also
+    /// [`crate::Counters::partner_requests`].
+    pub fn used_partner_keys(&self, msn: &str) -> bool {
+        self.lock()
+            .counters
+            .partner_requests
+            .get(msn)
+            .is_some_and(|n| *n > 0)
+    }
+
+    fn merchant_ix(&self, msn: &str) -> Option<MerchantIx> {
+        self.inner.by_msn.get(msn).copied()
     }
 
     /// The store, locked. A panic while locked cannot leave the maps

@@ -24,6 +24,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::{self, ApiRequest};
+use crate::auth;
 use crate::faults::FaultAction;
 use crate::observe::{LogEntry, LoggedRequest, cut_field, masked_headers, masked_query};
 use crate::reply::{INVALID_TOKEN, Reply};
@@ -52,12 +53,10 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
         .into_response();
     }
     let query = parts.uri.query().map(str::to_owned);
-    let msn = parts
-        .headers
-        .get("ocp-apim-subscription-key")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|key| state.merchant_by_key(key.trim()))
-        .map(|ix| state.merchant_at(ix).merchant_serial_number().to_string());
+    let msn = state.acting_msn(
+        auth::header_text(&parts.headers, "ocp-apim-subscription-key"),
+        auth::header_text(&parts.headers, "merchant-serial-number"),
+    );
 
     let matched = match_request(&parts.method, &path);
     let body = match to_bytes(body, BODY_LIMIT).await {

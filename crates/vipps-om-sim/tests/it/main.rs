@@ -13,6 +13,7 @@ mod generated;
 mod images;
 mod isolation;
 mod limits;
+mod partners;
 mod postman;
 mod receipts;
 mod rules;
