@@ -68,9 +68,16 @@ macro_rules! connection_args {
             #[arg(long, global = $global, hide = true)]
             pub(crate) subscription_key: Option<String>,
 
-            /// Merchant-Serial-Number of the sales unit.
+            /// Merchant-Serial-Number of the sales unit (required with partner
+            /// keys and with --keyring: the merchant to act for).
             #[arg(long = "msn", global = $global, value_name = "MSN")]
             pub(crate) merchant_serial_number: Option<String>,
+
+            /// A keyring of merchants' own keys (TOML: [[merchant]] msn,
+            /// client_id, client_secret_env|_file, subscription_key_env|_file);
+            /// --msn picks the merchant.
+            #[arg(long = "keyring", global = $global, value_name = "FILE")]
+            pub(crate) keyring: Option<std::path::PathBuf>,
         }
     };
 }
@@ -99,6 +106,7 @@ impl From<GroupConnection> for Connection {
             client_secret: c.client_secret,
             subscription_key: c.subscription_key,
             merchant_serial_number: c.merchant_serial_number,
+            keyring: c.keyring,
         }
     }
 }
@@ -115,6 +123,7 @@ impl Connection {
             merchant_serial_number: self
                 .merchant_serial_number
                 .or(leading.merchant_serial_number),
+            keyring: self.keyring.or(leading.keyring),
         }
     }
 }
@@ -139,6 +148,8 @@ pub(crate) struct LeadingConnection {
     pub(crate) subscription_key: Option<String>,
     #[arg(long = "msn", id = "leading_msn", hide = true)]
     pub(crate) merchant_serial_number: Option<String>,
+    #[arg(long = "keyring", id = "leading_keyring", hide = true)]
+    pub(crate) keyring: Option<std::path::PathBuf>,
 }
 
 /// The payment API that created the payment.

@@ -152,7 +152,9 @@ impl From<Error> for Failure {
         let status = error.status();
         let (code, kind) = match &error {
             Error::Validation(_) | Error::Config(_) => (ExitCode::Usage, "validation"),
-            Error::Unauthorized { .. } | Error::Forbidden { .. } => (ExitCode::Auth, "auth"),
+            Error::Unauthorized { .. }
+            | Error::Forbidden { .. }
+            | Error::PartnerNotLinked { .. } => (ExitCode::Auth, "auth"),
             e if e.is_retryable() => (ExitCode::Unavailable, "unavailable"),
             Error::ReceiptAlreadyExists { .. } | Error::ImageAlreadyExists { .. } => {
                 (ExitCode::Refused, "conflict")
@@ -188,7 +190,9 @@ impl From<Error> for Failure {
         // a refused credential keeps the service's own words on a line of
         // their own.
         let service_detail = match &error {
-            Error::Unauthorized { detail, .. } | Error::Forbidden { detail } => Some(detail),
+            Error::Unauthorized { detail, .. }
+            | Error::Forbidden { detail }
+            | Error::PartnerNotLinked { detail, .. } => Some(detail),
             _ => None,
         };
         let mut message = match (in_command_terms(&kind_of), service_detail) {

@@ -14,14 +14,32 @@
 //! base_url = "production"          # or "test", or a URL
 //! system_name = "acme"             # Vipps-System-Name, etc.
 //! sample_category_url = "https://shop.example/orders/1001"   # checked by `doctor`
+//!
+//! [profiles.platform]
+//! kind = "partner"                 # partner keys: every command needs --msn
+//! client_id = "..."                # the partner's keys
+//! client_secret = "..."
+//! subscription_key = "..."
+//! system_name = "acme"             # mandatory for partners
+//!
+//! [profiles.shops]
+//! keyring = "/etc/vipps-om/keyring.toml"   # merchants' own keys; --msn picks one
 //! ```
+//!
+//! Three kinds of keys: a sales unit's own (the default), partner keys
+//! (`kind = "partner"`: the merchant is chosen per command with `--msn`,
+//! never stored in the profile), and a keyring of merchants' own keys
+//! (`--keyring FILE` or `keyring = "FILE"`; `--msn` picks the merchant).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use vipps_om::ClientBuilder;
 use vipps_om::client::env_vars;
+use vipps_om::{
+    Client, ClientBuilder, Credentials, Environment, Keyring, MerchantSerialNumber,
+    PartnerClient, PartnerCredentials, SystemInfo,
+};
 
 use crate::failure::Failure;
 
@@ -29,6 +47,10 @@ use crate::failure::Failure;
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Profile {
+    /// `merchant` (the default: a sales unit's own keys) or `partner`.
+    kind: Option<String>,
+    /// A keyring of merchants' own keys (`--keyring` wins).
+    keyring: Option<PathBuf>,
     client_id: Option<String>,
     client_secret: Option<String>,
     subscription_key: Option<String>,
@@ -165,12 +187,118 @@ pub(crate) fn sample_category_url(
 /// override.
 pub(crate) type Flags = BTreeMap<&'static str, String>;
 
-/// Builds the client configuration from flags, environment and profile.
-pub(crate) fn client_builder(
+/// What the connection settings describe: whose keys, and the settings
+/// every client made from them shares.
+pub(crate) enum Setup {
+    /// A sales unit's own keys (and its MSN).
+    Merchant(ClientBuilder),
+    /// Partner keys; the merchant, when one was named.
+    Partner {
+        builder: ClientBuilder,
+        credentials: PartnerCredentials,
+        msn: Option<MerchantSerialNumber>,
+    },
+    /// A keyring file of merchants' own keys; the merchant, when named.
+    Keyring {
+        builder: ClientBuilder,
+        path: PathBuf,
+        msn: Option<MerchantSerialNumber>,
+    },
+}
+
+impl Setup {
+    /// The settings (environment, `Vipps-System-*`) every client shares.
+    pub(crate) fn builder(&self) -> &ClientBuilder {
+        match self {
+            Setup::Merchant(b) => b,
+            Setup::Partner { builder, .. } | Setup::Keyring { builder, .. } => builder,
+        }
+    }
+
+    /// The client of the merchant named (with partner keys and keyrings
+    /// `--msn` is required).
+    pub(crate) fn client(self) -> Result<Client, Failure> {
+        match self {
+            Setup::Merchant(builder) => builder.build().map_err(Failure::from),
+            Setup::Partner {
+                builder,
+                credentials,
+                msn,
+            } => {
+                let msn = msn.ok_or_else(|| {
+                    Failure::usage(
+                        "these are partner keys (kind = \"partner\"), which act for many merchants: name the merchant with --msn MSN (or VIPPS_MERCHANT_SERIAL_NUMBER)",
+                    )
+                })?;
+                Ok(partner_client(builder, credentials)?.merchant(&msn))
+            }
+            Setup::Keyring { builder, path, msn } => {
+                let msn = msn.ok_or_else(|| {
+                    Failure::usage(format!(
+                        "the keyring {} holds keys of many merchants: name the merchant with --msn MSN (or VIPPS_MERCHANT_SERIAL_NUMBER)",
+                        path.display()
+                    ))
+                })?;
+                let keyring = load_keyring(&builder, &path)?;
+                keyring_client(&keyring, &msn)
+            }
+        }
+    }
+}
+
+/// The partner client of these settings.
+pub(crate) fn partner_client(
+    builder: ClientBuilder,
+    credentials: PartnerCredentials,
+) -> Result<PartnerClient, Failure> {
+    builder.build_partner(credentials).map_err(Failure::from)
+}
+
+/// The keyring at `path`, with `builder`'s settings.
+pub(crate) fn load_keyring(builder: &ClientBuilder, path: &Path) -> Result<Keyring, Failure> {
+    Keyring::load(path, builder).map_err(|e| Failure {
+        kind: "config",
+        ..Failure::from(e)
+    })
+}
+
+/// The most MSNs a "not in the keyring" message lists.
+const SHOWN_KEYRING_MERCHANTS: usize = 10;
+
+/// The client of `msn` in `keyring`, or a usage error listing some of
+/// its merchants.
+pub(crate) fn keyring_client(
+    keyring: &Keyring,
+    msn: &MerchantSerialNumber,
+) -> Result<Client, Failure> {
+    keyring.client(msn).ok_or_else(|| {
+        let merchants = keyring.merchants();
+        let mut shown: Vec<String> = merchants
+            .iter()
+            .take(SHOWN_KEYRING_MERCHANTS)
+            .map(ToString::to_string)
+            .collect();
+        if merchants.len() > SHOWN_KEYRING_MERCHANTS {
+            shown.push(format!(
+                "and {} more",
+                merchants.len().saturating_sub(SHOWN_KEYRING_MERCHANTS)
+            ));
+        }
+        Failure::usage(format!(
+            "the keyring {} has no keys for merchant {msn}; its merchants: {}",
+            keyring.path().display(),
+            shown.join(", ")
+        ))
+    })
+}
+
+/// Reads flags, environment and profile into a [`Setup`].
+pub(crate) fn setup(
     flags: &Flags,
+    keyring_flag: Option<&Path>,
     profile_name: Option<&str>,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<ClientBuilder, Failure> {
+) -> Result<Setup, Failure> {
     let profile = match config_path() {
         Some(path) => select_profile(load(&path)?, profile_name, &path)?,
         None if profile_name.is_some() => {
@@ -180,6 +308,105 @@ pub(crate) fn client_builder(
         }
         None => Profile::default(),
     };
+    let partner = match profile.kind.as_deref().map(str::trim) {
+        None | Some("merchant") => false,
+        Some("partner") => true,
+        Some(other) => {
+            return Err(Failure::usage(format!(
+                "kind = {other:?} in the profile is not known; use \"merchant\" (a sales unit's own keys, the default) or \"partner\" (partner keys, with --msn per command)"
+            )));
+        }
+    };
+    let keyring = keyring_flag
+        .map(Path::to_owned)
+        .or_else(|| profile.keyring.clone());
+    if !partner && keyring.is_none() {
+        return client_builder_from(flags, &profile, env);
+    }
+    let flag_or_env = |var: &str| {
+        flags
+            .get(var)
+            .cloned()
+            .or_else(|| env(var).filter(|v| !v.trim().is_empty()))
+    };
+    let lookup = |var: &str| flag_or_env(var).or_else(|| profile.get(var).cloned());
+    let builder = settings(&lookup)?;
+    let msn_text = if partner {
+        if profile.merchant_serial_number.is_some() {
+            return Err(Failure::usage(
+                "a partner profile (kind = \"partner\") names no merchant: remove merchant_serial_number from it and give --msn MSN per command",
+            ));
+        }
+        flag_or_env(env_vars::MERCHANT_SERIAL_NUMBER)
+    } else {
+        lookup(env_vars::MERCHANT_SERIAL_NUMBER)
+    };
+    let msn = msn_text
+        .map(|m| MerchantSerialNumber::new(m.trim()))
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--msn: {e}")))?;
+    if let Some(path) = keyring {
+        if partner {
+            return Err(Failure::usage(
+                "a keyring holds merchants' own keys and cannot be used with partner keys (kind = \"partner\"); use one or the other",
+            ));
+        }
+        return Ok(Setup::Keyring { builder, path, msn });
+    }
+    use env_vars::*;
+    let missing: Vec<&str> = [CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_KEY]
+        .into_iter()
+        .filter(|var| lookup(var).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Failure {
+            kind: "config",
+            ..Failure::usage(format!(
+                "{} not set for the partner keys; copy them from the partner's keys (client_id, client_secret, subscription_key in the profile)",
+                missing.join(", ")
+            ))
+        });
+    }
+    let get = |var: &str| lookup(var).unwrap_or_default();
+    Ok(Setup::Partner {
+        builder,
+        credentials: Credentials::partner(
+            get(CLIENT_ID),
+            get(CLIENT_SECRET),
+            get(SUBSCRIPTION_KEY),
+        ),
+        msn,
+    })
+}
+
+/// The settings every client shares (environment and `Vipps-System-*`),
+/// without credentials.
+fn settings(lookup: &dyn Fn(&str) -> Option<String>) -> Result<ClientBuilder, Failure> {
+    let mut builder = ClientBuilder::default();
+    if let Some(url) = lookup(env_vars::BASE_URL) {
+        builder = builder.environment(Environment::parse(&url).map_err(Failure::from)?);
+    }
+    let mut system = SystemInfo::default();
+    for (var, slot) in [
+        (env_vars::SYSTEM_NAME, &mut system.name),
+        (env_vars::SYSTEM_VERSION, &mut system.version),
+        (env_vars::SYSTEM_PLUGIN_NAME, &mut system.plugin_name),
+        (env_vars::SYSTEM_PLUGIN_VERSION, &mut system.plugin_version),
+    ] {
+        if let Some(value) = lookup(var) {
+            *slot = value;
+        }
+    }
+    Ok(builder.system_info(system))
+}
+
+/// Builds the client configuration from flags, environment and profile
+/// (a sales unit's own keys).
+fn client_builder_from(
+    flags: &Flags,
+    profile: &Profile,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Setup, Failure> {
     let lookup = |var: &str| {
         flags
             .get(var)
@@ -187,7 +414,9 @@ pub(crate) fn client_builder(
             .or_else(|| env(var).filter(|v| !v.trim().is_empty()))
             .or_else(|| profile.get(var).cloned())
     };
-    ClientBuilder::from_lookup(lookup).map_err(Failure::from)
+    ClientBuilder::from_lookup(lookup)
+        .map(Setup::Merchant)
+        .map_err(Failure::from)
 }
 
 fn select_profile(

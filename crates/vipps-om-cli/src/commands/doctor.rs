@@ -7,7 +7,7 @@ use vipps_om::{AuthFailure, Environment, Error, OrderId, PaymentType, SystemInfo
 use super::Context;
 use crate::commands::check::{self as link, Check, LinkOptions, Verdict, render_checks};
 use crate::failure::{ExitCode, Failure};
-use crate::profile::SAMPLE_CATEGORY_URL_VAR;
+use crate::profile::{self, SAMPLE_CATEGORY_URL_VAR, Setup};
 
 /// The order id used to probe Order Management access. Reading an order
 /// changes nothing; a 404 proves the keys may use the API.
@@ -28,62 +28,119 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
         }
     };
 
-    let builder = match ctx.client_builder() {
-        Ok(b) => {
+    let setup = match ctx.setup() {
+        Ok(setup) => {
+            let detail = match &setup {
+                Setup::Merchant(_) => "client id, secret, subscription key and Merchant-Serial-Number are set".to_owned(),
+                Setup::Partner { msn: Some(msn), .. } => format!("partner keys (client id, secret, subscription key) are set; checking them for merchant {msn}"),
+                Setup::Partner { msn: None, .. } => "partner keys (client id, secret, subscription key) are set".to_owned(),
+                Setup::Keyring { path, .. } => format!("keyring {}", path.display()),
+            };
             checks.push(Check {
                 name: "configuration",
                 verdict: Verdict::Pass,
-                detail: "client id, secret, subscription key and Merchant-Serial-Number are set"
-                    .into(),
+                detail,
             });
-            Some(b)
+            Some(setup)
         }
         Err(f) => {
             fail(&mut checks, "configuration", f.message, ExitCode::Usage);
             None
         }
     };
-    if let Some(builder) = builder {
+    if let Some(setup) = setup {
+        let partner = matches!(setup, Setup::Partner { .. });
+        let builder = setup.builder();
         let (verdict, detail) = match builder.environment_ref() {
             Environment::Production => (Verdict::Pass, "production (https://api.vipps.no)".to_owned()),
+            Environment::Test if partner => (
+                Verdict::Fail,
+                "partner keys work only in production, and the test environment has no Order Management API; use https://api.vipps.no".to_owned(),
+            ),
             Environment::Test => (
                 Verdict::Warn,
                 "the test environment has no Order Management API: calls will fail there; use production keys and https://api.vipps.no to go live".to_owned(),
             ),
             Environment::Custom(url) => (Verdict::Warn, format!("{url} is not Vipps MobilePay (fine for the simulator, not for going live)")),
         };
-        checks.push(Check {
-            name: "base URL",
-            verdict,
-            detail,
-        });
-
-        let system = builder.system_ref().clone();
-        let (verdict, detail) = if system.name == SystemInfo::default().name {
-            (
-                Verdict::Warn,
-                "Vipps-System-Name/-Version are this tool's defaults; set VIPPS_SYSTEM_NAME, VIPPS_SYSTEM_VERSION, VIPPS_SYSTEM_PLUGIN_NAME and VIPPS_SYSTEM_PLUGIN_VERSION to your shop system (mandatory for partners and platforms)".to_owned(),
-            )
+        if verdict == Verdict::Fail {
+            fail(&mut checks, "base URL", detail, ExitCode::Usage);
         } else {
-            (
-                Verdict::Pass,
-                system
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
-        };
-        checks.push(Check {
-            name: "Vipps-System headers",
-            verdict,
-            detail,
-        });
+            checks.push(Check {
+                name: "base URL",
+                verdict,
+                detail,
+            });
+        }
 
-        match builder.build() {
-            Err(e) => fail(&mut checks, "client", e.to_string(), ExitCode::Usage),
-            Ok(client) => match client.token_info().await {
+        let (verdict, detail) = system_headers(builder.system_ref(), partner);
+        if verdict == Verdict::Fail {
+            fail(&mut checks, "Vipps-System headers", detail, ExitCode::Usage);
+        } else {
+            checks.push(Check {
+                name: "Vipps-System headers",
+                verdict,
+                detail,
+            });
+        }
+
+        let client = match setup {
+            Setup::Keyring {
+                builder,
+                path,
+                msn,
+            } => match (profile::load_keyring(&builder, &path), msn) {
+                (Err(f), _) => {
+                    fail(&mut checks, "keyring", f.message, ExitCode::Usage);
+                    None
+                }
+                (Ok(keyring), None) => {
+                    checks.push(Check::new(
+                        "keyring",
+                        Verdict::Pass,
+                        format!("{} merchants, every secret readable", keyring.len()),
+                    ));
+                    checks.push(Check::new(
+                        "access token",
+                        Verdict::Skip,
+                        "give --msn MSN to check one merchant's keys against the API",
+                    ));
+                    None
+                }
+                (Ok(keyring), Some(msn)) => match profile::keyring_client(&keyring, &msn) {
+                    Err(f) => {
+                        fail(&mut checks, "keyring", f.message, ExitCode::Usage);
+                        None
+                    }
+                    Ok(client) => {
+                        checks.push(Check::new(
+                            "keyring",
+                            Verdict::Pass,
+                            format!("{} merchants, every secret readable; checking merchant {msn}", keyring.len()),
+                        ));
+                        Some(client)
+                    }
+                },
+            },
+            Setup::Partner { msn: None, .. } => {
+                fail(
+                    &mut checks,
+                    "linked merchant",
+                    "partner keys act for the merchants linked to them: give --msn MSN of one of them to check the keys, the token and the link".to_owned(),
+                    ExitCode::Usage,
+                );
+                None
+            }
+            other => match other.client() {
+                Err(f) => {
+                    fail(&mut checks, "client", f.message, f.code);
+                    None
+                }
+                Ok(client) => Some(client),
+            },
+        };
+        if let Some(client) = client {
+            match client.token_info().await {
                 Err(e) => {
                     let (detail, code) = said(e);
                     fail(&mut checks, "access token", detail, code);
@@ -92,33 +149,42 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
                     checks.push(Check {
                         name: "access token",
                         verdict: Verdict::Pass,
-                        detail: format!("fetched; valid for {} s", info.lifetime.as_secs()),
+                        detail: if info.partner_keys {
+                            format!("the partner's token, fetched; valid for {} s and for every linked merchant", info.lifetime.as_secs())
+                        } else {
+                            format!("fetched; valid for {} s", info.lifetime.as_secs())
+                        },
                     });
+                    let name = if partner { "linked merchant" } else { "Order Management access" };
                     let probe =
                         OrderId::new(PROBE_ORDER).map_err(|e| Failure::usage(e.to_string()))?;
                     match client.orders().get(&PaymentType::Ecom, &probe).await {
                         Ok(_) | Err(Error::NotFound { .. }) => checks.push(Check {
-                            name: "Order Management access",
+                            name,
                             verdict: Verdict::Pass,
-                            detail: "the keys and Merchant-Serial-Number belong together and may use Order Management".into(),
+                            detail: if partner {
+                                format!("sales unit {} is linked to these partner keys and may use Order Management", client.merchant_serial_number())
+                            } else {
+                                "the keys and Merchant-Serial-Number belong together and may use Order Management".into()
+                            },
                         }),
-                        Err(e @ Error::Forbidden { .. }) => {
+                        Err(e @ (Error::Forbidden { .. } | Error::PartnerNotLinked { .. })) => {
                             let (detail, code) = said(e);
-                            fail(&mut checks, "Order Management access", detail, code)
+                            fail(&mut checks, name, detail, code)
                         }
                         Err(e @ Error::Unauthorized { cause: AuthFailure::AccessToken, .. }) => fail(
                             &mut checks,
-                            "Order Management access",
+                            name,
                             format!("{e}. The subscription key and the Merchant-Serial-Number probably belong to different sales units"),
                             ExitCode::Auth,
                         ),
                         Err(e) => {
                             let (detail, code) = said(e);
-                            fail(&mut checks, "Order Management access", detail, code)
+                            fail(&mut checks, name, detail, code)
                         }
                     }
                 }
-            },
+            }
         }
     }
 
@@ -191,6 +257,63 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
             problems: Vec::new(),
             status: None,
         })
+    }
+}
+
+/// The `Vipps-System-*` verdict: this tool's defaults are a warning for a
+/// merchant and a failure for partners (who must send their own), values
+/// over the recommended 30 characters or a version without a digit a
+/// warning.
+fn system_headers(system: &SystemInfo, partner: bool) -> (Verdict, String) {
+    let defaults = SystemInfo::default();
+    if system.name == defaults.name {
+        let verdict = if partner { Verdict::Fail } else { Verdict::Warn };
+        let must = if partner {
+            "partners must send their own"
+        } else {
+            "mandatory for partners and platforms"
+        };
+        return (
+            verdict,
+            format!(
+                "Vipps-System-Name/-Version are this tool's defaults; set VIPPS_SYSTEM_NAME, VIPPS_SYSTEM_VERSION, VIPPS_SYSTEM_PLUGIN_NAME and VIPPS_SYSTEM_PLUGIN_VERSION (or system_name, ... in the profile) to your system ({must})"
+            ),
+        );
+    }
+    if let Err(e) = system.check() {
+        return (Verdict::Fail, e.to_string());
+    }
+    let mut notes = Vec::new();
+    for (header, value) in system.headers() {
+        if value.chars().count() > vipps_om::config::SYSTEM_HEADER_RECOMMENDED_LEN {
+            notes.push(format!(
+                "{header} is {} characters; keep it within {} (the knowledge base's limit)",
+                value.chars().count(),
+                vipps_om::config::SYSTEM_HEADER_RECOMMENDED_LEN
+            ));
+        }
+    }
+    for (header, value) in [
+        ("Vipps-System-Version", &system.version),
+        ("Vipps-System-Plugin-Version", &system.plugin_version),
+    ] {
+        if !value.chars().any(|c| c.is_ascii_digit()) {
+            notes.push(format!(
+                "{header} {:?} has no digit; send the version, e.g. 3.1.2",
+                crate::style::clean(value)
+            ));
+        }
+    }
+    let listed = system
+        .headers()
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", crate::style::clean(v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if notes.is_empty() {
+        (Verdict::Pass, listed)
+    } else {
+        (Verdict::Warn, format!("{listed}; {}", notes.join("; ")))
     }
 }
 

@@ -48,16 +48,21 @@ impl Context {
         }
     }
 
-    /// The client configured from flags, environment and profile.
+    /// The client configured from flags, environment and profile: a
+    /// sales unit's own keys, partner keys or a keyring (the last two need
+    /// `--msn`).
     pub(crate) fn client(&self) -> Result<Client, Failure> {
-        self.client_builder()?.build().map_err(Failure::from)
+        self.setup()?.client()
     }
 
-    /// The client builder, for commands that adjust it.
-    pub(crate) fn client_builder(&self) -> Result<vipps_om::ClientBuilder, Failure> {
-        profile::client_builder(&self.flags(), self.connection.profile.as_deref(), |var| {
-            std::env::var(var).ok()
-        })
+    /// Whose keys the settings describe, for commands that look closer.
+    pub(crate) fn setup(&self) -> Result<profile::Setup, Failure> {
+        profile::setup(
+            &self.flags(),
+            self.connection.keyring.as_deref(),
+            self.connection.profile.as_deref(),
+            |var| std::env::var(var).ok(),
+        )
     }
 
     /// The sample category link `doctor` checks, if one is configured.

@@ -118,6 +118,10 @@ async fn serve(config: Simulator) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The most merchants (and partners) the start-up banner lists; the rest
+/// are counted ("... and N more").
+const BANNER_LINES: usize = 20;
+
 fn print_banner(sim: &vipps_om_sim::RunningSim) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", sim.base_url())?;
@@ -138,19 +142,44 @@ fn print_banner(sim: &vipps_om_sim::RunningSim) -> std::io::Result<()> {
         "  Ocp-Apim-Subscription-Key: {}",
         demo.subscription_key()
     )?;
-    let others = &sim.merchants()[1..];
+    let others: Vec<_> = sim.merchants()[1..]
+        .iter()
+        .filter(|m| m.has_own_keys())
+        .collect();
     if !others.is_empty() {
         writeln!(
             out,
             "Merchants from the merchants file (secrets not shown):"
         )?;
-        for merchant in others {
+        for merchant in others.iter().take(BANNER_LINES) {
             writeln!(
                 out,
                 "  Merchant-Serial-Number {}, client_id {}",
                 merchant.merchant_serial_number(),
                 merchant.client_id()
             )?;
+        }
+        if others.len() > BANNER_LINES {
+            writeln!(out, "  ... and {} more", others.len() - BANNER_LINES)?;
+        }
+    }
+    let partners = sim.partners();
+    if !partners.is_empty() {
+        writeln!(
+            out,
+            "Partners (secrets not shown; every call names its merchant with --msn):"
+        )?;
+        for partner in partners.iter().take(BANNER_LINES) {
+            writeln!(
+                out,
+                "  {}: client_id {}, {} linked merchants",
+                partner.name(),
+                partner.client_id(),
+                partner.merchants().len()
+            )?;
+        }
+        if partners.len() > BANNER_LINES {
+            writeln!(out, "  ... and {} more", partners.len() - BANNER_LINES)?;
         }
     }
     writeln!(

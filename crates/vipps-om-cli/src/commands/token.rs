@@ -21,9 +21,10 @@ pub(crate) async fn run(ctx: &Context, show_secret: bool) -> Result<(), Failure>
     ctx.emit(
         |style| {
             let mut out = format!(
-                "{}\nMerchant-Serial-Number  {}\nBase URL                {}\nExpires                 {expires} (in {} min)\nLifetime                {} s\n",
+                "{}\nMerchant-Serial-Number  {}{}\nBase URL                {}\nExpires                 {expires} (in {} min)\nLifetime                {} s\n",
                 style.ok("Access token fetched"),
                 info.merchant_serial_number,
+                if info.partner_keys { " (partner keys: the token serves every linked merchant)" } else { "" },
                 client.base_url(),
                 remaining.as_secs() / 60,
                 info.lifetime.as_secs(),
@@ -37,6 +38,7 @@ pub(crate) async fn run(ctx: &Context, show_secret: bool) -> Result<(), Failure>
         || {
             json!({
                 "merchantSerialNumber": info.merchant_serial_number,
+                "partnerKeys": info.partner_keys,
                 "baseUrl": client.base_url(),
                 "expiresAt": expires,
                 "expiresInSeconds": remaining.as_secs(),
