@@ -20,6 +20,7 @@ mod image;
 mod limits;
 mod newcomer;
 mod order;
+mod partners;
 mod profiles;
 mod receipt;
 mod secrets;
