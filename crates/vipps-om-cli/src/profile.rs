@@ -37,8 +37,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use vipps_om::client::env_vars;
 use vipps_om::{
-    Client, ClientBuilder, Credentials, Environment, Keyring, MerchantSerialNumber,
-    PartnerClient, PartnerCredentials, SystemInfo,
+    Client, ClientBuilder, Credentials, Environment, Keyring, MerchantSerialNumber, PartnerClient,
+    PartnerCredentials, SystemInfo,
 };
 
 use crate::failure::Failure;

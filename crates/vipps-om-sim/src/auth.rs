@@ -137,7 +137,11 @@ fn partner_token(state: &SimState, px: PartnerIx, headers: &HeaderMap) -> Reply 
 
 /// The merchant a partner's API call acts for: its `Merchant-Serial-Number`
 /// when linked to the partner, else 403 saying why.
-fn partner_merchant(state: &SimState, px: PartnerIx, headers: &HeaderMap) -> Result<MerchantIx, Reply> {
+fn partner_merchant(
+    state: &SimState,
+    px: PartnerIx,
+    headers: &HeaderMap,
+) -> Result<MerchantIx, Reply> {
     let sent = headers
         .get("merchant-serial-number")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())

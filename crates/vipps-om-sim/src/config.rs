@@ -704,7 +704,10 @@ fn add_partners(
         }
         for other in &simulator.partners {
             if other.name == partner.name {
-                return Err(clash(format!("partner name {:?} is used twice", partner.name)));
+                return Err(clash(format!(
+                    "partner name {:?} is used twice",
+                    partner.name
+                )));
             }
             if other.client_id == partner.client_id
                 || other.subscription_key() == partner.subscription_key()
@@ -722,7 +725,9 @@ fn add_partners(
             .collect();
         for msn in &partner.merchants {
             if !known.contains(msn.as_str()) {
-                simulator.merchants.push(Merchant::partner_only(msn.clone()));
+                simulator
+                    .merchants
+                    .push(Merchant::partner_only(msn.clone()));
             }
         }
         simulator.partners.push(partner);
@@ -999,7 +1004,10 @@ merchants = ["654321", 111111, "222222"]
 
     #[test]
     fn partners_link_listed_merchants_and_add_the_missing_ones() {
-        let sim = Simulator::builder().merchants_toml(PARTNERS).build().unwrap();
+        let sim = Simulator::builder()
+            .merchants_toml(PARTNERS)
+            .build()
+            .unwrap();
         let msns: Vec<(&str, bool)> = sim
             .merchants()
             .iter()
@@ -1031,7 +1039,9 @@ merchants = ["654321", 111111, "222222"]
         assert!(!message.contains("two-key"), "{message}");
         let message = error(&PARTNERS.replace("name = \"acme\"", "nme = \"acme\""));
         assert!(message.contains("nme"), "{message}");
-        let many: Vec<String> = (0..=MAX_PARTNER_MERCHANTS).map(|i| format!("\"{}\"", i + 1)).collect();
+        let many: Vec<String> = (0..=MAX_PARTNER_MERCHANTS)
+            .map(|i| format!("\"{}\"", i + 1))
+            .collect();
         let message = error(&format!(
             "[[partner]]\nname = \"big\"\nclient_id = \"b\"\nclient_secret = \"b\"\nsubscription_key = \"b\"\nmerchants = [{}]\n",
             many.join(",")

@@ -298,7 +298,12 @@ impl Store {
     }
 
     /// [`Store::issue_token`] for a merchant's or a partner's keys.
-    pub(crate) fn issue_token_for(&mut self, owner: KeyOwner, ttl: Duration, token: String) -> String {
+    pub(crate) fn issue_token_for(
+        &mut self,
+        owner: KeyOwner,
+        ttl: Duration,
+        token: String,
+    ) -> String {
         let now = Instant::now();
         // Expired tokens are swept when tokens are issued, so a long run
         // that fetches tokens forever stays bounded; at the cap the token

@@ -137,10 +137,7 @@ impl PartnerClient {
     /// [`Error::PartnerNotLinked`] on its first call.
     pub fn merchant(&self, merchant_serial_number: &MerchantSerialNumber) -> Client {
         let mut headers = self.shared.common_headers.clone();
-        headers.insert(
-            "Merchant-Serial-Number",
-            msn_header(merchant_serial_number),
-        );
+        headers.insert("Merchant-Serial-Number", msn_header(merchant_serial_number));
         Client {
             inner: Arc::new(Inner {
                 shared: self.shared.clone(),
@@ -785,7 +782,6 @@ async fn execute_in_span(
             tokio::time::sleep(wait).await;
         }
     }
-
 }
 
 async fn send_once(

@@ -548,7 +548,12 @@ subscription_key_env = "SHOP_B_KEY"
         let provider: &dyn CredentialsProvider = &keyring;
         assert_eq!(provider.merchants().map(|m| m.len()), Some(2));
         let shown = format!("{keyring:?} {client:?}");
-        for secret in ["secret-a-value", "key-a-value", "secret-b-value", "key-b-value"] {
+        for secret in [
+            "secret-a-value",
+            "key-a-value",
+            "secret-b-value",
+            "key-b-value",
+        ] {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("111111"), "{shown}");
@@ -565,7 +570,10 @@ subscription_key_env = "SHOP_B_KEY"
         assert!(message.contains("merchant 111111"), "{message}");
         assert!(message.contains("NOT_SET, which is not set"), "{message}");
         let message = load(&dir, &TWO.replace("SHOP_B_KEY", "EMPTY")).unwrap_err();
-        assert!(message.contains("EMPTY, which is not set (or empty)"), "{message}");
+        assert!(
+            message.contains("EMPTY, which is not set (or empty)"),
+            "{message}"
+        );
     }
 
     #[cfg(unix)]
@@ -575,7 +583,10 @@ subscription_key_env = "SHOP_B_KEY"
         dir.write("a.key", "key-a-value\n", 0o640);
         dir.write("b.secret", "secret-b-value", 0o600);
         let message = load(&dir, TWO).unwrap_err();
-        assert!(message.contains("subscription_key_file of merchant 111111"), "{message}");
+        assert!(
+            message.contains("subscription_key_file of merchant 111111"),
+            "{message}"
+        );
         assert!(message.contains("mode 640"), "{message}");
         assert!(message.contains("chmod 600"), "{message}");
         assert!(!message.contains("key-a-value"), "{message}");
@@ -589,12 +600,25 @@ subscription_key_env = "SHOP_B_KEY"
         dir.write("a.key", "key-a-value\n", 0o600);
         dir.write("b.secret", "secret-b-value", 0o600);
 
-        let message = load(&dir, &TWO.replace("client_id = \"shop-b\"", "client_id = \"shop-b\"\nclient_secret = \"x\"")).unwrap_err();
-        assert!(message.contains("unknown field `client_secret`"), "{message}");
+        let message = load(
+            &dir,
+            &TWO.replace(
+                "client_id = \"shop-b\"",
+                "client_id = \"shop-b\"\nclient_secret = \"x\"",
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            message.contains("unknown field `client_secret`"),
+            "{message}"
+        );
         assert!(message.contains("line 11"), "{message}");
 
         let message = load(&dir, &TWO.replace("222222", "111111")).unwrap_err();
-        assert!(message.contains("msn 111111 is listed twice (first at line 2)"), "{message}");
+        assert!(
+            message.contains("msn 111111 is listed twice (first at line 2)"),
+            "{message}"
+        );
 
         let message = load(&dir, &TWO.replace("shop-b", "shop-a")).unwrap_err();
         assert!(message.contains("client_id \"shop-a\""), "{message}");
@@ -604,7 +628,10 @@ subscription_key_env = "SHOP_B_KEY"
             &TWO.replace("subscription_key_env = \"SHOP_B_KEY\"", ""),
         )
         .unwrap_err();
-        assert!(message.contains("merchant 222222 has no subscription_key"), "{message}");
+        assert!(
+            message.contains("merchant 222222 has no subscription_key"),
+            "{message}"
+        );
 
         let message = load(
             &dir,
@@ -614,12 +641,19 @@ subscription_key_env = "SHOP_B_KEY"
             ),
         )
         .unwrap_err();
-        assert!(message.contains("both client_secret_env and client_secret_file"), "{message}");
+        assert!(
+            message.contains("both client_secret_env and client_secret_file"),
+            "{message}"
+        );
 
         let message = load(&dir, &TWO.replace("\"111111\"", "\"12ab\"")).unwrap_err();
         assert!(message.contains("line 3: msn"), "{message}");
 
-        assert!(load(&dir, "").unwrap_err().contains("no [[merchant]] entries"));
+        assert!(
+            load(&dir, "")
+                .unwrap_err()
+                .contains("no [[merchant]] entries")
+        );
 
         let message = load(&dir, &TWO.replace("b.secret", "missing.secret")).unwrap_err();
         assert!(message.contains("missing.secret"), "{message}");

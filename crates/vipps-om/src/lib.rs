@@ -96,10 +96,10 @@ pub mod validate;
 pub use api::Delivered;
 pub use client::{Client, ClientBuilder, PartnerClient, TokenInfo};
 pub use config::{Credentials, Environment, PartnerCredentials, SystemInfo};
-pub use keyring::{CredentialsProvider, Keyring};
 pub use enums::{BarcodeFormat, CategoryType, Currency, ImageEncoding, PaymentType, QuantityUnit};
 pub use error::{AuthFailure, Error, ErrorKind};
 pub use ids::{CategoryId, IdError, ImageId, MerchantSerialNumber, OrderId};
+pub use keyring::{CredentialsProvider, Keyring};
 pub use models::{
     AddCategoryRequest, Barcode, BottomLine, Category, CategoryV3, Image, OrderLine,
     OrderV2Response, PaymentSources, ProblemDetails, Receipt, UnitInfo,

@@ -31,9 +31,16 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
     let setup = match ctx.setup() {
         Ok(setup) => {
             let detail = match &setup {
-                Setup::Merchant(_) => "client id, secret, subscription key and Merchant-Serial-Number are set".to_owned(),
-                Setup::Partner { msn: Some(msn), .. } => format!("partner keys (client id, secret, subscription key) are set; checking them for merchant {msn}"),
-                Setup::Partner { msn: None, .. } => "partner keys (client id, secret, subscription key) are set".to_owned(),
+                Setup::Merchant(_) => {
+                    "client id, secret, subscription key and Merchant-Serial-Number are set"
+                        .to_owned()
+                }
+                Setup::Partner { msn: Some(msn), .. } => format!(
+                    "partner keys (client id, secret, subscription key) are set; checking them for merchant {msn}"
+                ),
+                Setup::Partner { msn: None, .. } => {
+                    "partner keys (client id, secret, subscription key) are set".to_owned()
+                }
                 Setup::Keyring { path, .. } => format!("keyring {}", path.display()),
             };
             checks.push(Check {
@@ -85,43 +92,43 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
         }
 
         let client = match setup {
-            Setup::Keyring {
-                builder,
-                path,
-                msn,
-            } => match (profile::load_keyring(&builder, &path), msn) {
-                (Err(f), _) => {
-                    fail(&mut checks, "keyring", f.message, ExitCode::Usage);
-                    None
-                }
-                (Ok(keyring), None) => {
-                    checks.push(Check::new(
-                        "keyring",
-                        Verdict::Pass,
-                        format!("{} merchants, every secret readable", keyring.len()),
-                    ));
-                    checks.push(Check::new(
-                        "access token",
-                        Verdict::Skip,
-                        "give --msn MSN to check one merchant's keys against the API",
-                    ));
-                    None
-                }
-                (Ok(keyring), Some(msn)) => match profile::keyring_client(&keyring, &msn) {
-                    Err(f) => {
+            Setup::Keyring { builder, path, msn } => {
+                match (profile::load_keyring(&builder, &path), msn) {
+                    (Err(f), _) => {
                         fail(&mut checks, "keyring", f.message, ExitCode::Usage);
                         None
                     }
-                    Ok(client) => {
+                    (Ok(keyring), None) => {
                         checks.push(Check::new(
+                            "keyring",
+                            Verdict::Pass,
+                            format!("{} merchants, every secret readable", keyring.len()),
+                        ));
+                        checks.push(Check::new(
+                            "access token",
+                            Verdict::Skip,
+                            "give --msn MSN to check one merchant's keys against the API",
+                        ));
+                        None
+                    }
+                    (Ok(keyring), Some(msn)) => {
+                        match profile::keyring_client(&keyring, &msn) {
+                            Err(f) => {
+                                fail(&mut checks, "keyring", f.message, ExitCode::Usage);
+                                None
+                            }
+                            Ok(client) => {
+                                checks.push(Check::new(
                             "keyring",
                             Verdict::Pass,
                             format!("{} merchants, every secret readable; checking merchant {msn}", keyring.len()),
                         ));
-                        Some(client)
+                                Some(client)
+                            }
+                        }
                     }
-                },
-            },
+                }
+            }
             Setup::Partner { msn: None, .. } => {
                 fail(
                     &mut checks,
@@ -155,7 +162,11 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
                             format!("fetched; valid for {} s", info.lifetime.as_secs())
                         },
                     });
-                    let name = if partner { "linked merchant" } else { "Order Management access" };
+                    let name = if partner {
+                        "linked merchant"
+                    } else {
+                        "Order Management access"
+                    };
                     let probe =
                         OrderId::new(PROBE_ORDER).map_err(|e| Failure::usage(e.to_string()))?;
                     match client.orders().get(&PaymentType::Ecom, &probe).await {
@@ -267,7 +278,11 @@ pub(crate) async fn run(ctx: &Context) -> Result<(), Failure> {
 fn system_headers(system: &SystemInfo, partner: bool) -> (Verdict, String) {
     let defaults = SystemInfo::default();
     if system.name == defaults.name {
-        let verdict = if partner { Verdict::Fail } else { Verdict::Warn };
+        let verdict = if partner {
+            Verdict::Fail
+        } else {
+            Verdict::Warn
+        };
         let must = if partner {
             "partners must send their own"
         } else {

@@ -15,9 +15,7 @@ use crate::support::{Env, receipt, stderr, stdout, stdout_json};
 async fn partner_env(system: &str) -> Env {
     let sim = vipps_om_sim::spawn(
         Simulator::builder()
-            .merchant(
-                Merchant::new("654321", "own-id", "own-secret", "own-key").expect("merchant"),
-            )
+            .merchant(Merchant::new("654321", "own-id", "own-secret", "own-key").expect("merchant"))
             .partner(
                 Partner::new(
                     "acme",
@@ -79,8 +77,16 @@ async fn a_partner_profile_acts_for_the_merchant_msn_names() {
         .await
         .success();
     assert_eq!(stdout_json(&out)["status"], "created");
-    assert!(env.sim.receipt("111111", &PaymentType::Ecom, "order-1").is_some());
-    assert!(env.sim.receipt("222222", &PaymentType::Ecom, "order-1").is_none());
+    assert!(
+        env.sim
+            .receipt("111111", &PaymentType::Ecom, "order-1")
+            .is_some()
+    );
+    assert!(
+        env.sim
+            .receipt("222222", &PaymentType::Ecom, "order-1")
+            .is_none()
+    );
     assert!(env.sim.used_partner_keys("111111"));
 
     // Another linked merchant sees nothing of 111111's.
@@ -90,7 +96,11 @@ async fn a_partner_profile_acts_for_the_merchant_msn_names() {
         .run()
         .await
         .code(1);
-    assert!(stderr(&out).contains("no category and no order details for ECOM order order-1"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no category and no order details for ECOM order order-1"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = env
         .bare()
@@ -137,7 +147,10 @@ async fn partner_keys_without_msn_are_refused_before_anything_is_sent() {
     let config = std::fs::read_to_string(env.config_path()).expect("config");
     env.write(
         "config.toml",
-        config.replace("kind = \"partner\"", "kind = \"partner\"\nmerchant_serial_number = \"111111\""),
+        config.replace(
+            "kind = \"partner\"",
+            "kind = \"partner\"\nmerchant_serial_number = \"111111\"",
+        ),
     );
     set_mode(&env.config_path(), 0o600);
     let out = env
@@ -146,7 +159,11 @@ async fn partner_keys_without_msn_are_refused_before_anything_is_sent() {
         .run()
         .await
         .code(2);
-    assert!(stderr(&out).contains("remove merchant_serial_number"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("remove merchant_serial_number"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test]
@@ -163,7 +180,10 @@ async fn an_unlinked_merchant_is_exit_4_with_what_to_do() {
         err.contains("these partner keys are not linked to sales unit 123456: link it in the partner portal, or use the merchant's own keys"),
         "{err}"
     );
-    assert!(!err.contains("acme-secret") && !err.contains("acme-key"), "{err}");
+    assert!(
+        !err.contains("acme-secret") && !err.contains("acme-key"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -249,8 +269,14 @@ system_plugin_version = "4.5.6""#,
         .await
         .success();
     let text = stdout(&out);
-    assert!(text.contains("Vipps-System-Version \"latest\" has no digit"), "{text}");
-    assert!(text.contains("Vipps-System-Plugin-Name is 39 characters"), "{text}");
+    assert!(
+        text.contains("Vipps-System-Version \"latest\" has no digit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Vipps-System-Plugin-Name is 39 characters"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -282,13 +308,24 @@ subscription_key_env = "OWN_SUBSCRIPTION_KEY"
         .await
         .success();
     assert!(stdout(&out).contains("order-9"), "{}", stdout(&out));
-    assert!(env.sim.receipt("654321", &PaymentType::Ecom, "order-9").is_some());
+    assert!(
+        env.sim
+            .receipt("654321", &PaymentType::Ecom, "order-9")
+            .is_some()
+    );
     assert!(!env.sim.used_partner_keys("654321"));
 
     // A merchant not in the keyring is named, with the ones that are.
     let out = env
         .bare()
-        .args(["order", "get", "order-9", "--base-url", env.url(), "--keyring"])
+        .args([
+            "order",
+            "get",
+            "order-9",
+            "--base-url",
+            env.url(),
+            "--keyring",
+        ])
         .arg(&keyring)
         .args(["--msn", "111111"])
         .env("OWN_SUBSCRIPTION_KEY", "own-key")
@@ -305,7 +342,14 @@ subscription_key_env = "OWN_SUBSCRIPTION_KEY"
     set_mode(&secret, 0o644);
     let out = env
         .bare()
-        .args(["order", "get", "order-9", "--base-url", env.url(), "--keyring"])
+        .args([
+            "order",
+            "get",
+            "order-9",
+            "--base-url",
+            env.url(),
+            "--keyring",
+        ])
         .arg(&keyring)
         .args(["--msn", "654321"])
         .env("OWN_SUBSCRIPTION_KEY", "own-key")
@@ -315,5 +359,8 @@ subscription_key_env = "OWN_SUBSCRIPTION_KEY"
     let err = stderr(&out);
     #[cfg(unix)]
     assert!(err.contains("chmod 600"), "{err}");
-    assert!(!err.contains("own-secret\n") && !err.contains("own-key"), "{err}");
+    assert!(
+        !err.contains("own-secret\n") && !err.contains("own-key"),
+        "{err}"
+    );
 }

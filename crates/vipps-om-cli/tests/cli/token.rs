@@ -39,7 +39,8 @@ async fn token_shows_merchant_and_expiry_but_hides_the_token() {
             "expiresAt",
             "expiresInSeconds",
             "lifetimeSeconds",
-            "merchantSerialNumber"
+            "merchantSerialNumber",
+            "partnerKeys"
         ]
     );
     assert!(doc["accessToken"].is_null());

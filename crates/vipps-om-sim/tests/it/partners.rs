@@ -44,7 +44,10 @@ async fn partner_token(api: &Api) -> String {
     )
     .await;
     assert_eq!(resp.status, 200, "{}", resp.text);
-    resp.body["access_token"].as_str().expect("token").to_owned()
+    resp.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
 }
 
 fn as_partner(api: &Api, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
@@ -79,14 +82,32 @@ async fn a_partner_token_acts_for_linked_merchants_only() {
     )
     .await;
     assert_eq!(resp.status, 403, "{}", resp.text);
-    assert_eq!(resp.body["title"], "Forbidden", "problem details: {}", resp.text);
+    assert_eq!(
+        resp.body["title"], "Forbidden",
+        "problem details: {}",
+        resp.text
+    );
     let detail = resp.body["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("\"123456\" is not linked to these partner keys"), "{detail}");
+    assert!(
+        detail.contains("\"123456\" is not linked to these partner keys"),
+        "{detail}"
+    );
 
     // No MSN at all: 403 naming the header.
-    let resp = send(as_partner(&api, Method::GET, "/order-management/v2/ecom/p-1", &token)).await;
+    let resp = send(as_partner(
+        &api,
+        Method::GET,
+        "/order-management/v2/ecom/p-1",
+        &token,
+    ))
+    .await;
     assert_eq!(resp.status, 403, "{}", resp.text);
-    assert!(resp.text.contains("Merchant-Serial-Number header is required"), "{}", resp.text);
+    assert!(
+        resp.text
+            .contains("Merchant-Serial-Number header is required"),
+        "{}",
+        resp.text
+    );
 
     // A partner token with a merchant's subscription key is refused (401).
     let resp = send(
@@ -118,9 +139,14 @@ async fn data_written_by_a_partner_stays_with_its_merchant() {
     let api = partner_sim().await;
     let token = partner_token(&api).await;
     let resp = send(
-        as_partner(&api, Method::POST, "/order-management/v2/ecom/receipts/same", &token)
-            .header("Merchant-Serial-Number", "111111")
-            .json(&receipt()),
+        as_partner(
+            &api,
+            Method::POST,
+            "/order-management/v2/ecom/receipts/same",
+            &token,
+        )
+        .header("Merchant-Serial-Number", "111111")
+        .json(&receipt()),
     )
     .await;
     assert_eq!(resp.status, 201, "{}", resp.text);
@@ -135,20 +161,42 @@ async fn data_written_by_a_partner_stays_with_its_merchant() {
     let own = api.sim.merchant("654321").cloned().expect("merchant");
     let own_token = crate::support::token(&api.http, api.sim.base_url(), &own).await;
     let resp = send(
-        api.as_merchant(Method::POST, "/order-management/v2/ecom/receipts/shared", &own, &own_token)
-            .json(&receipt()),
+        api.as_merchant(
+            Method::POST,
+            "/order-management/v2/ecom/receipts/shared",
+            &own,
+            &own_token,
+        )
+        .json(&receipt()),
     )
     .await;
     assert_eq!(resp.status, 201);
     let resp = send(
-        as_partner(&api, Method::GET, "/order-management/v2/ecom/shared", &token)
-            .header("Merchant-Serial-Number", "654321"),
+        as_partner(
+            &api,
+            Method::GET,
+            "/order-management/v2/ecom/shared",
+            &token,
+        )
+        .header("Merchant-Serial-Number", "654321"),
     )
     .await;
     assert_eq!(resp.status, 200, "{}", resp.text);
-    assert!(api.sim.order("111111", &PaymentType::Ecom, "same").is_some());
-    assert!(api.sim.order("222222", &PaymentType::Ecom, "same").is_none());
-    assert!(api.sim.order("123456", &PaymentType::Ecom, "same").is_none());
+    assert!(
+        api.sim
+            .order("111111", &PaymentType::Ecom, "same")
+            .is_some()
+    );
+    assert!(
+        api.sim
+            .order("222222", &PaymentType::Ecom, "same")
+            .is_none()
+    );
+    assert!(
+        api.sim
+            .order("123456", &PaymentType::Ecom, "same")
+            .is_none()
+    );
     // A merchant listed only under a partner has no keys of its own.
     assert!(!api.sim.merchant("111111").expect("exists").has_own_keys());
     // Faults aimed at one merchant hit the partner's calls for it only.
@@ -214,7 +262,11 @@ async fn one_partner_token_serves_a_hundred_merchants() {
 #[tokio::test]
 async fn the_library_names_an_unlinked_sales_unit_and_the_fix() {
     let api = partner_sim().await;
-    let partner = api.sim.partner_client("acme").expect("acme").expect("builds");
+    let partner = api
+        .sim
+        .partner_client("acme")
+        .expect("acme")
+        .expect("builds");
     let client = partner.merchant(&MerchantSerialNumber::new("123456").expect("msn"));
     assert!(client.uses_partner_keys());
     let error = client
@@ -243,6 +295,10 @@ async fn the_library_names_an_unlinked_sales_unit_and_the_fix() {
         .add(&PaymentType::Ecom, &order, &receipt)
         .await
         .expect("stored");
-    assert!(api.sim.receipt("111111", &PaymentType::Ecom, "o-2").is_some());
+    assert!(
+        api.sim
+            .receipt("111111", &PaymentType::Ecom, "o-2")
+            .is_some()
+    );
     assert_eq!(api.sim.counters().partner_token_requests_for("acme"), 1);
 }
