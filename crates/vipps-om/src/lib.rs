@@ -51,6 +51,20 @@
 //!   ids a front end needs to say what to do in its own terms), and the
 //!   transport or JSON error as its `source()`.
 //!
+//! # Many merchants
+//! - Partner keys: [`Credentials::partner`] and
+//!   [`ClientBuilder::build_partner`] make a [`PartnerClient`], which has
+//!   no API calls; [`PartnerClient::merchant`] gives one merchant's
+//!   [`Client`], sharing the partner's one token (single flight, fetched
+//!   without a Merchant-Serial-Number) and connection pool. A 403 for a
+//!   merchant not linked to the keys is [`Error::PartnerNotLinked`].
+//! - Merchants' own keys: [`Keyring`] ([`keyring`]) loads a TOML file of
+//!   `[[merchant]]` entries whose secrets come from environment variables
+//!   or owner-only files; [`Keyring::client`] gives each merchant's
+//!   [`Client`] (one token per set of keys, one shared connection pool).
+//! - [`CredentialsProvider`] is what both (and a single [`Client`])
+//!   implement: `client(&msn)` and `merchants()`.
+//!
 //! # Building models
 //! The models are `#[non_exhaustive]`: the API adds fields over time. Build
 //! them with `new(..)` (the fields the spec requires) and the `with_*`
@@ -63,9 +77,11 @@
 //!
 //! # Behaviour worth knowing
 //! - Every request carries `Merchant-Serial-Number`,
-//!   `Ocp-Apim-Subscription-Key` and the four `Vipps-System-*` headers; API
-//!   calls add `Authorization: Bearer`.
-//! - One token is shared by all calls of a client (and its clones), fetched
+//!   `Ocp-Apim-Subscription-Key` and the four `Vipps-System-*` headers
+//!   (a partner's token request has no `Merchant-Serial-Number`: the token
+//!   serves every linked merchant); API calls add `Authorization: Bearer`.
+//! - One token is shared by all calls of a client (and its clones, and with
+//!   partner keys every merchant's client), fetched
 //!   by a single request however many calls wait for it, renewed before it
 //!   expires, and refreshed once transparently after a 401.
 //! - Retries follow a per-endpoint [`retry::RetryPolicy`]; a 409 on a
