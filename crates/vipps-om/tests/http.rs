@@ -927,3 +927,95 @@ fn from_env_lists_every_missing_variable() {
             .contains("digits only")
     );
 }
+
+/// Partner keys: the token request carries the partner's keys and no
+/// Merchant-Serial-Number; each merchant's calls carry its own MSN, the
+/// partner's subscription key, the system headers and the one token.
+#[tokio::test]
+async fn partner_clients_send_each_merchants_msn_with_the_partners_token() {
+    let server = MockServer::start().await;
+    token_mock(&server).await;
+    Mock::given(method("GET"))
+        .and(path_regex("^/order-management/v2/ecom/.*"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let partner = builder(&server.uri())
+        .build_partner(Credentials::partner("partner-id", SECRET, SUB_KEY))
+        .unwrap();
+    for msn in ["111111", "222222"] {
+        let client = partner.merchant(&MerchantSerialNumber::new(msn).unwrap());
+        assert!(client.uses_partner_keys());
+        assert!(
+            client
+                .orders()
+                .get(&PaymentType::Ecom, &order())
+                .await
+                .is_err()
+        );
+    }
+    let requests = server.received_requests().await.unwrap();
+    let tokens: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/accesstoken/get")
+        .collect();
+    assert_eq!(tokens.len(), 1, "one token for both merchants");
+    assert_eq!(tokens[0].headers.get("client_id").unwrap(), "partner-id");
+    assert!(tokens[0].headers.get("merchant-serial-number").is_none());
+    let msns: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.url.path() != "/accesstoken/get")
+        .map(|r| {
+            assert_eq!(r.headers.get("ocp-apim-subscription-key").unwrap(), SUB_KEY);
+            assert_eq!(r.headers.get("vipps-system-name").unwrap(), "acme");
+            assert_eq!(
+                r.headers.get("authorization").unwrap().to_str().unwrap(),
+                format!("Bearer {TOKEN}")
+            );
+            r.headers
+                .get("merchant-serial-number")
+                .unwrap()
+                .to_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(msns, ["111111", "222222"]);
+    let shown = format!("{partner:?}");
+    assert!(
+        !shown.contains(SECRET) && !shown.contains(SUB_KEY),
+        "{shown}"
+    );
+}
+
+/// A 403 with partner keys names the sales unit; with a merchant's own
+/// keys a 403 stays `Forbidden`.
+#[tokio::test]
+async fn a_403_with_partner_keys_is_partner_not_linked() {
+    let server = MockServer::start().await;
+    token_mock(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(403))
+        .mount(&server)
+        .await;
+    let partner = builder(&server.uri())
+        .build_partner(Credentials::partner("partner-id", SECRET, SUB_KEY))
+        .unwrap();
+    let error = partner
+        .merchant(&MerchantSerialNumber::new("999999").unwrap())
+        .orders()
+        .get(&PaymentType::Ecom, &order())
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains(
+            "these partner keys are not linked to sales unit 999999: link it in the partner portal, or use the merchant's own keys"
+        ),
+        "{error}"
+    );
+    let error = client(&server)
+        .orders()
+        .get(&PaymentType::Ecom, &order())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
+}
