@@ -670,4 +670,30 @@ subscription_key_env = "SHOP_B_KEY"
         let message = load(&dir, TWO).unwrap_err();
         assert!(message.contains("more than the 4096 bytes"), "{message}");
     }
+
+    #[test]
+    fn keyrings_beyond_their_limits_are_refused_naming_them() {
+        let dir = Dir::new("limits");
+        let path = dir.write("big.toml", "", 0o600);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(MAX_KEYRING_BYTES + 1)
+            .unwrap();
+        let message = Keyring::load_with(&path, &builder(), env)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("more than the 16 MiB"), "{message}");
+
+        let entries: Vec<String> = (0..=MAX_KEYRING_MERCHANTS)
+            .map(|i| format!("{{msn={},client_id=\"c{i}\"}}", i + 1))
+            .collect();
+        let text = format!("merchant = [{}]\n", entries.join(","));
+        let message = load(&dir, &text).unwrap_err();
+        assert!(
+            message.contains("100001 merchants, more than the 100000"),
+            "{message}"
+        );
+    }
 }
