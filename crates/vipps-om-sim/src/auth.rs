@@ -26,7 +26,7 @@ pub(crate) const SUBSCRIPTION_KEY: HeaderName =
 /// `Merchant-Serial-Number`.
 const MERCHANT_SERIAL_NUMBER: HeaderName = HeaderName::from_static("merchant-serial-number");
 
-pub(crate) fn header_text<'a, K: AsHeaderName>(headers: &'a HeaderMap, name: K) -> Option<&'a str> {
+pub(crate) fn header_text<K: AsHeaderName>(headers: &HeaderMap, name: K) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 

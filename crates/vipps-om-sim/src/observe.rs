@@ -215,7 +215,8 @@ pub const LOG_FIELD_MAX: usize = 1024;
 /// itself and the allocations around its strings.
 pub const ENTRY_OVERHEAD: usize = 256;
 /// Bytes counted for each logged header beside its name and value: the
-/// map node and the two strings' own sizes.
+/// map node and the two strings of the log's view of it (an entry keeps
+/// its headers in one string; the view is built when the log is read).
 pub const HEADER_OVERHEAD: usize = 64;
 
 /// `text` if it fits [`LOG_FIELD_MAX`], else its start, marked.
