@@ -400,7 +400,7 @@ awk -v hz="$TICKS" '
   END {
     for (i = 1; i <= n; i++) {
       k = order[i]
-      printf "%s rps=%.1f p50_ms=%.3f p99_ms=%.3f worst_p99_ms=%.3f max_ms=%.3f requests=%d non2xx=%d socket_errors=%d cpu_us=%.0f\n",
+      printf "%s rps=%.1f p50_ms=%.3f p99_ms=%.3f worst_p99_ms=%.3f max_ms=%.3f requests=%d non2xx=%d socket_errors=%d cpu_us=%.1f\n",
         k, req[k] / sec[k], median(p50[k]), median(p99[k]), worst[k], max[k], req[k], bad[k], sock[k],
         req[k] ? cpu[k] / hz * 1e6 / req[k] : 0
     }

@@ -53,7 +53,7 @@ pub(crate) fn handle(
         Err(reply) => return reply,
     };
     if takes_body(route) {
-        let content_type = auth::header_text(request.headers, header::CONTENT_TYPE.as_str());
+        let content_type = auth::header_text(request.headers, header::CONTENT_TYPE);
         if !content_type.is_some_and(is_json) {
             return Reply::problem(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -21,17 +21,26 @@
 use crate::reply::{INVALID_SUBSCRIPTION_KEY, INVALID_TOKEN, MISSING_SUBSCRIPTION_KEY, Reply};
 use crate::rules::{self, Findings};
 use crate::state::{KeyOwner, MerchantIx, PartnerIx, SimState, TokenLookup};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::header::AsHeaderName;
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use serde::Serialize;
 
-pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// `Ocp-Apim-Subscription-Key`, parsed once (looking a header up by a
+/// `&str` parses the name on every request).
+pub(crate) const SUBSCRIPTION_KEY: HeaderName =
+    HeaderName::from_static("ocp-apim-subscription-key");
+/// `Merchant-Serial-Number`.
+pub(crate) const MERCHANT_SERIAL_NUMBER: HeaderName =
+    HeaderName::from_static("merchant-serial-number");
+
+pub(crate) fn header_text<K: AsHeaderName>(headers: &HeaderMap, name: K) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// The merchant or partner whose subscription key was sent, or the
 /// gateway's 401.
 pub(crate) fn subscription(state: &SimState, headers: &HeaderMap) -> Result<KeyOwner, Reply> {
-    match headers.get("ocp-apim-subscription-key") {
+    match headers.get(SUBSCRIPTION_KEY) {
         None => Err(Reply::gateway(
             StatusCode::UNAUTHORIZED,
             MISSING_SUBSCRIPTION_KEY,
@@ -143,7 +152,7 @@ fn partner_merchant(
     headers: &HeaderMap,
 ) -> Result<MerchantIx, Reply> {
     let sent = headers
-        .get("merchant-serial-number")
+        .get(MERCHANT_SERIAL_NUMBER)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
         .filter(|v| !v.is_empty());
     let Some(sent) = sent else {
@@ -184,7 +193,7 @@ struct TokenResponseBody {
 pub(crate) fn authenticate(state: &SimState, headers: &HeaderMap) -> Result<MerchantIx, Reply> {
     let key_owner = subscription(state, headers)?;
     let unauthorized = || Reply::gateway(StatusCode::UNAUTHORIZED, INVALID_TOKEN);
-    let token = header_text(headers, header::AUTHORIZATION.as_str())
+    let token = header_text(headers, header::AUTHORIZATION)
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|token| !token.is_empty())
@@ -219,9 +228,9 @@ pub(crate) fn check_headers(
         .merchant_serial_number()
         .as_str();
     let sent = headers
-        .get("merchant-serial-number")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
-        .filter(|v| !v.is_empty());
+        .get(MERCHANT_SERIAL_NUMBER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let sent = sent.as_deref().map(str::trim).filter(|v| !v.is_empty());
     if sent.is_none() {
         findings.refuse(
             "Merchant-Serial-Number",

@@ -28,7 +28,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method};
 use serde::Serialize;
 
 use crate::routes::Route;
@@ -89,37 +89,93 @@ impl LoggedRequest {
 }
 
 /// Headers as logged: lower-case names, secrets masked.
+#[cfg(test)]
 pub(crate) fn masked_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    headers_map(&compact_headers(headers))
+}
+
+/// Separates names and values in [`compact_headers`]: a byte no header
+/// value can hold (`http` refuses control characters in values) and no
+/// lossy UTF-8 conversion makes.
+const SEPARATOR: char = '\0';
+
+/// The masked headers in arrival order as one string, each name and value
+/// followed by [`SEPARATOR`]: one allocation per request log entry rather
+/// than two strings per header and a map (the map is built when the log
+/// is read, most entries never are).
+pub(crate) fn compact_headers(headers: &HeaderMap) -> Box<str> {
+    let mut out = String::with_capacity(
+        headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len().min(LOG_FIELD_MAX + 32) + 2)
+            .sum(),
+    );
     for (name, value) in headers {
         let name = name.as_str();
+        out.push_str(name);
+        out.push(SEPARATOR);
         let text = String::from_utf8_lossy(value.as_bytes());
-        let shown = cut_field(mask(name, &text));
+        push_masked(&mut out, name, &text);
+        out.push(SEPARATOR);
+    }
+    out.into_boxed_str()
+}
+
+/// The (name, value) pairs of [`compact_headers`].
+fn compact_pairs(compact: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut parts = compact.split(SEPARATOR);
+    std::iter::from_fn(move || Some((parts.next()?, parts.next()?)))
+}
+
+/// [`compact_headers`] as the log shows them: several values of a name
+/// joined with `, `.
+fn headers_map(compact: &str) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (name, shown) in compact_pairs(compact) {
         out.entry(name.to_owned())
             .and_modify(|existing| {
                 existing.push_str(", ");
-                existing.push_str(&shown);
+                existing.push_str(shown);
             })
-            .or_insert(shown);
+            .or_insert_with(|| shown.to_owned());
     }
     out
 }
 
-fn mask(name: &str, value: &str) -> String {
+/// `value` of header `name` as logged (masked, cut) appended to `out`.
+fn push_masked(out: &mut String, name: &str, value: &str) {
     if name == "authorization" {
-        return match value.split_once(' ') {
-            Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} {MASK}"),
-            _ => MASK.to_owned(),
-        };
+        match value.split_once(' ') {
+            Some((scheme, _)) if !scheme.is_empty() => {
+                if scheme.len() + 1 + MASK.len() <= LOG_FIELD_MAX {
+                    out.push_str(scheme);
+                    out.push(' ');
+                    out.push_str(MASK);
+                } else {
+                    push_cut(out, &format!("{scheme} {MASK}"));
+                }
+            }
+            _ => out.push_str(MASK),
+        }
+        return;
     }
     let secret = name == "ocp-apim-subscription-key"
         || ["secret", "password", "token"]
             .iter()
             .any(|word| name.contains(word));
     if secret {
-        MASK.to_owned()
+        out.push_str(MASK);
     } else {
-        value.to_owned()
+        push_cut(out, value);
+    }
+}
+
+/// [`cut_field`] appended to `out`, without a copy when it fits.
+fn push_cut(out: &mut String, text: &str) {
+    if text.len() <= LOG_FIELD_MAX {
+        out.push_str(text);
+    } else {
+        out.push_str(&cut_field(text.to_owned()));
     }
 }
 
@@ -159,7 +215,8 @@ pub const LOG_FIELD_MAX: usize = 1024;
 /// itself and the allocations around its strings.
 pub const ENTRY_OVERHEAD: usize = 256;
 /// Bytes counted for each logged header beside its name and value: the
-/// map node and the two strings' own sizes.
+/// map node and the two strings of the log's view of it (an entry keeps
+/// its headers in one string; the view is built when the log is read).
 pub const HEADER_OVERHEAD: usize = 64;
 
 /// `text` if it fits [`LOG_FIELD_MAX`], else its start, marked.
@@ -184,13 +241,30 @@ fn prefix_of(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// A request log entry as stored: the request with its `body` left
-/// `null`, the body as kept, and what the entry counts against the log's
-/// byte budget.
+/// A request log entry as stored: the request's parts in as few
+/// allocations as possible (the [`LoggedRequest`] is built when the log
+/// is read; most entries never are), the body as kept, and what the entry
+/// counts against the log's byte budget.
 #[derive(Debug, Clone)]
 pub(crate) struct LogEntry {
-    pub(crate) request: LoggedRequest,
+    /// Position in arrival order, set when recorded.
+    pub(crate) id: u64,
+    /// The status answered.
+    pub(crate) status: u16,
+    method: Method,
+    /// The path, cut to [`LOG_FIELD_MAX`].
+    path: Box<str>,
+    /// The query, masked and cut.
+    query: Option<Box<str>>,
+    route: Option<&'static str>,
+    /// [`compact_headers`].
+    headers: Box<str>,
+    msn: Option<Box<str>>,
+    warnings: Vec<String>,
+    ms: u64,
     body: StoredBody,
+    body_bytes: usize,
+    body_truncated: bool,
     bytes: usize,
 }
 
@@ -203,10 +277,92 @@ enum StoredBody {
     Truncated(Box<str>),
 }
 
+/// What a request log entry is made of, as the request arrived (masking
+/// and cutting happen in [`LogEntry::from_request`]).
+pub(crate) struct EntryParts<'a> {
+    pub(crate) method: &'a Method,
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) route: Option<&'static str>,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+    pub(crate) status: u16,
+    pub(crate) ms: u64,
+    pub(crate) msn: Option<String>,
+    pub(crate) warnings: Vec<String>,
+}
+
 impl LogEntry {
-    /// `request` with `body` kept as the module documentation says.
-    pub(crate) fn new(mut request: LoggedRequest, body: &[u8]) -> LogEntry {
-        request.body_bytes = body.len();
+    /// The entry of a request as received, secrets masked, long fields cut
+    /// and the body kept as the module documentation says.
+    pub(crate) fn from_request(parts: EntryParts<'_>) -> LogEntry {
+        let path = if parts.path.len() <= LOG_FIELD_MAX {
+            Box::from(parts.path)
+        } else {
+            cut_field(parts.path.to_owned()).into_boxed_str()
+        };
+        LogEntry::assemble(
+            parts.method.clone(),
+            path,
+            parts
+                .query
+                .map(|q| cut_field(masked_query(q)).into_boxed_str()),
+            parts.route,
+            compact_headers(parts.headers),
+            parts.msn.map(String::into_boxed_str),
+            parts.warnings,
+            parts.status,
+            parts.ms,
+            parts.body,
+        )
+    }
+
+    /// `request` (its `body` ignored) with `body` kept as the module
+    /// documentation says.
+    #[cfg(test)]
+    pub(crate) fn new(request: LoggedRequest, body: &[u8]) -> LogEntry {
+        let mut headers = String::new();
+        for (name, value) in &request.headers {
+            headers.push_str(name);
+            headers.push(SEPARATOR);
+            headers.push_str(value);
+            headers.push(SEPARATOR);
+        }
+        let route = request
+            .route
+            .as_deref()
+            .and_then(|r| r.parse::<Route>().ok())
+            .map(Route::template);
+        let mut entry = LogEntry::assemble(
+            request.method.parse().unwrap_or(Method::GET),
+            request.path.into_boxed_str(),
+            request.query.map(String::into_boxed_str),
+            route,
+            headers.into_boxed_str(),
+            request.merchant_serial_number.map(String::into_boxed_str),
+            request.warnings,
+            request.status,
+            request.ms,
+            body,
+        );
+        entry.id = request.id;
+        entry
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        method: Method,
+        path: Box<str>,
+        query: Option<Box<str>>,
+        route: Option<&'static str>,
+        headers: Box<str>,
+        msn: Option<Box<str>>,
+        warnings: Vec<String>,
+        status: u16,
+        ms: u64,
+        body: &[u8],
+    ) -> LogEntry {
+        let mut body_truncated = false;
         let stored = if body.len() <= LOG_BODY_PREFIX {
             StoredBody::Raw(body.into())
         } else {
@@ -224,36 +380,44 @@ impl LogEntry {
                         }
                         Err(_) => String::from_utf8_lossy(cut).into_owned(),
                     };
-                    request.body_truncated = true;
+                    body_truncated = true;
                     StoredBody::Truncated(text.into_boxed_str())
                 }
             }
         };
-        let strings = request.method.len()
-            + request.path.len()
-            + request.query.as_ref().map_or(0, String::len)
-            + request.route.as_ref().map_or(0, String::len)
-            + request
-                .merchant_serial_number
-                .as_ref()
-                .map_or(0, String::len)
-            + request.warnings.iter().map(String::len).sum::<usize>();
-        let headers: usize = request
-            .headers
-            .iter()
+        let strings = method.as_str().len()
+            + path.len()
+            + query.as_ref().map_or(0, |q| q.len())
+            + route.map_or(0, str::len)
+            + msn.as_ref().map_or(0, |m| m.len())
+            + warnings.iter().map(String::len).sum::<usize>();
+        // Counted as the log shows them: name, value and an overhead per
+        // header (several values of one name each count in full).
+        let headers_bytes: usize = compact_pairs(&headers)
             .map(|(name, value)| name.len() + value.len() + HEADER_OVERHEAD)
             .sum();
-        let body_bytes = match &stored {
+        let kept = match &stored {
             StoredBody::Raw(bytes) => bytes.len(),
             StoredBody::Truncated(text) => text.len(),
         };
         LogEntry {
-            request,
+            id: 0,
+            status,
+            method,
+            path,
+            query,
+            route,
+            headers,
+            msn,
+            warnings,
+            ms,
             body: stored,
+            body_bytes: body.len(),
+            body_truncated,
             bytes: ENTRY_OVERHEAD
                 .saturating_add(strings)
-                .saturating_add(headers)
-                .saturating_add(body_bytes),
+                .saturating_add(headers_bytes)
+                .saturating_add(kept),
         }
     }
 
@@ -262,18 +426,44 @@ impl LogEntry {
         self.bytes
     }
 
+    /// The HTTP method.
+    pub(crate) fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path as logged.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The merchant the request was attributed to.
+    pub(crate) fn msn(&self) -> Option<&str> {
+        self.msn.as_deref()
+    }
+
     /// The entry as the log shows it.
     pub(crate) fn logged(self) -> LoggedRequest {
         let body = match self.body {
             StoredBody::Raw(bytes) => logged_body(&bytes),
             StoredBody::Truncated(text) => serde_json::Value::String(format!(
                 "{text}… (truncated: {} bytes in all)",
-                self.request.body_bytes
+                self.body_bytes
             )),
         };
         LoggedRequest {
+            id: self.id,
+            method: self.method.to_string(),
+            path: self.path.into_string(),
+            query: self.query.map(str::into_string),
+            route: self.route.map(str::to_owned),
+            headers: headers_map(&self.headers),
             body,
-            ..self.request
+            body_bytes: self.body_bytes,
+            body_truncated: self.body_truncated,
+            status: self.status,
+            ms: self.ms,
+            merchant_serial_number: self.msn.map(str::into_string),
+            warnings: self.warnings,
         }
     }
 }

@@ -955,29 +955,34 @@ impl SimState {
             requests.insert(counter_key.to_owned(), BTreeMap::new());
         }
         if let Some(by_status) = requests.get_mut(counter_key) {
-            *by_status.entry(entry.request.status).or_default() += 1;
+            *by_status.entry(entry.status).or_default() += 1;
         }
         store.next_log_id += 1;
-        entry.request.id = store.next_log_id;
+        entry.id = store.next_log_id;
         let size = entry.bytes();
-        // Entries dropped to make room (usually none or one) are freed
-        // after the lock is released.
-        let mut dropped = Vec::new();
+        // Entries dropped to make room are freed after the lock is
+        // released: usually none or one, which needs no list.
+        let mut first_dropped = None;
+        let mut more_dropped = Vec::new();
         if capacity == 0 || size > budget {
-            dropped.push(entry);
+            first_dropped = Some(entry);
         } else {
             while store.log.len() >= capacity || store.log_bytes.saturating_add(size) > budget {
                 let Some(oldest) = store.log.pop_front() else {
                     break;
                 };
                 store.log_bytes = store.log_bytes.saturating_sub(oldest.bytes());
-                dropped.push(oldest);
+                match first_dropped {
+                    None => first_dropped = Some(oldest),
+                    Some(_) => more_dropped.push(oldest),
+                }
             }
             store.log_bytes = store.log_bytes.saturating_add(size);
             store.log.push_back(entry);
         }
         drop(store);
-        drop(dropped);
+        drop(first_dropped);
+        drop(more_dropped);
     }
 
     /// Every stored order of every merchant, by MSN, orderId and type.

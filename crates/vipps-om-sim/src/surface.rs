@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use crate::api::{self, ApiRequest};
 use crate::auth;
 use crate::faults::FaultAction;
-use crate::observe::{LogEntry, LoggedRequest, cut_field, masked_headers, masked_query};
+use crate::observe::{EntryParts, LogEntry};
 use crate::reply::{INVALID_TOKEN, Reply};
 use crate::routes::{Matched, match_request};
 use crate::state::SimState;
@@ -54,16 +54,25 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
     }
     let query = parts.uri.query().map(str::to_owned);
     let msn = state.acting_msn(
-        auth::header_text(&parts.headers, "ocp-apim-subscription-key"),
-        auth::header_text(&parts.headers, "merchant-serial-number"),
+        auth::header_text(&parts.headers, auth::SUBSCRIPTION_KEY),
+        auth::header_text(&parts.headers, auth::MERCHANT_SERIAL_NUMBER),
     );
 
     let matched = match_request(&parts.method, &path);
     let body = match to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
         Err(e) => {
-            let reply = body_error_reply(&e);
-            let entry = entry(&parts, &path, &query, &[], &reply, started, &msn, &matched);
+            let mut reply = body_error_reply(&e);
+            let entry = entry(
+                &parts,
+                &path,
+                &query,
+                &[],
+                &mut reply,
+                started,
+                msn,
+                &matched,
+            );
             return finish(&state, entry, counter_key(&matched), reply, started);
         }
     };
@@ -80,7 +89,7 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
         {
             tokio::time::sleep(delay).await;
         }
-        let reply = match (&matched, fault) {
+        let mut reply = match (&matched, fault) {
             (
                 _,
                 Some(
@@ -109,7 +118,7 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
             (Matched::WrongMethod { .. } | Matched::Unknown, _) => Reply::resource_not_found(),
         };
         let entry = entry(
-            &parts, &path, &query, &body, &reply, started, &msn, &matched,
+            &parts, &path, &query, &body, &mut reply, started, msn, &matched,
         );
         finish(&state, entry, counter_key(&matched), reply, started)
     });
@@ -198,30 +207,27 @@ fn entry(
     path: &str,
     query: &Option<String>,
     body: &[u8],
-    reply: &Reply,
+    reply: &mut Reply,
     started: Instant,
-    msn: &Option<String>,
+    msn: Option<String>,
     matched: &Matched,
 ) -> LogEntry {
-    let request = LoggedRequest {
-        id: 0,
-        method: parts.method.to_string(),
-        path: cut_field(path.to_owned()),
-        query: query.as_deref().map(|q| cut_field(masked_query(q))),
+    LogEntry::from_request(EntryParts {
+        method: &parts.method,
+        path,
+        query: query.as_deref(),
         route: match matched {
-            Matched::Route(route, _) => Some(route.template().to_owned()),
+            Matched::Route(route, _) => Some(route.template()),
             _ => None,
         },
-        headers: masked_headers(&parts.headers),
-        body: serde_json::Value::Null,
-        body_bytes: 0,
-        body_truncated: false,
+        headers: &parts.headers,
+        body,
         status: reply.status.as_u16(),
         ms: millis(started.elapsed()),
-        merchant_serial_number: msn.clone(),
-        warnings: reply.warnings.clone(),
-    };
-    LogEntry::new(request, body)
+        msn,
+        // Only for the log: the answer never carries them.
+        warnings: std::mem::take(&mut reply.warnings),
+    })
 }
 
 fn finish(
@@ -231,14 +237,13 @@ fn finish(
     reply: Reply,
     started: Instant,
 ) -> Response {
-    let logged = &entry.request;
     tracing::info!(
-        method = %logged.method,
-        path = %logged.path,
+        method = %entry.method(),
+        path = %entry.path(),
         route = counter_key,
-        status = logged.status,
+        status = entry.status,
         latency_ms = millis(started.elapsed()),
-        msn = %logged.merchant_serial_number.as_deref().unwrap_or("-"),
+        msn = %entry.msn().unwrap_or("-"),
         "request"
     );
     state.record(entry, counter_key);

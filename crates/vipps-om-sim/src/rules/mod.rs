@@ -35,7 +35,7 @@ pub(crate) mod image;
 pub(crate) mod schema;
 pub(crate) mod strict;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 
 /// How strict the simulator is with one merchant's requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -222,10 +222,19 @@ pub(crate) const SYSTEM_HEADER_MAX: usize = 100;
 /// beyond it, refused in strict mode).
 pub(crate) const SYSTEM_HEADER_KB_MAX: usize = 30;
 
+/// [`SYSTEM_HEADERS`] parsed once, in the same order (a lookup by `&str`
+/// parses the name on every request).
+const SYSTEM_HEADER_NAMES: [HeaderName; 4] = [
+    HeaderName::from_static("vipps-system-name"),
+    HeaderName::from_static("vipps-system-version"),
+    HeaderName::from_static("vipps-system-plugin-name"),
+    HeaderName::from_static("vipps-system-plugin-version"),
+];
+
 /// The `Vipps-System-*` headers of an API call.
 pub(crate) fn system_headers(headers: &HeaderMap, findings: &mut Findings) {
-    for name in SYSTEM_HEADERS {
-        let Some(value) = headers.get(name) else {
+    for (name, parsed) in SYSTEM_HEADERS.into_iter().zip(SYSTEM_HEADER_NAMES) {
+        let Some(value) = headers.get(parsed) else {
             continue;
         };
         let length = String::from_utf8_lossy(value.as_bytes()).chars().count();
@@ -279,6 +288,13 @@ mod tests {
         let problems = strict.take_problems();
         assert_eq!(problems[0].rule, Some(Rule::EmptyText));
         assert_eq!(problems[1].rule, None);
+    }
+
+    #[test]
+    fn system_header_names_are_the_system_headers() {
+        for (name, parsed) in SYSTEM_HEADERS.into_iter().zip(SYSTEM_HEADER_NAMES) {
+            assert_eq!(parsed.as_str(), name.to_ascii_lowercase());
+        }
     }
 
     #[test]

@@ -68,15 +68,17 @@ fn order_line(line: &Map<String, Value>, path: &str, findings: &mut Findings) {
     }
     // Arithmetic on an amount the schema refused (say, a negative one)
     // would only repeat that problem.
-    let amounts_refused = [
-        "totalAmount",
-        "totalAmountExcludingTax",
-        "totalTaxAmount",
-        "taxRate",
-        "taxPercentage",
-    ]
-    .iter()
-    .any(|field| findings.names(&format!("{path}.{field}")));
+    // (Paths are only built when something was refused at all.)
+    let amounts_refused = findings.is_refused()
+        && [
+            "totalAmount",
+            "totalAmountExcludingTax",
+            "totalTaxAmount",
+            "taxRate",
+            "taxPercentage",
+        ]
+        .iter()
+        .any(|field| findings.names(&format!("{path}.{field}")));
     if !amounts_refused {
         line_amounts(line, path, findings);
     }
@@ -165,7 +167,14 @@ fn quantity_parts(quantity: &str) -> Option<(u64, u32)> {
         return None;
     }
     let (whole, fraction) = quantity.split_once('.').unwrap_or((quantity, ""));
-    let scaled = format!("{whole}{fraction}").parse().ok()?;
+    // The digits of both parts as one number (at most 10 digits: fits).
+    let scaled = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .try_fold(0_u64, |acc, digit| {
+            acc.checked_mul(10)?
+                .checked_add(u64::from(digit.checked_sub(b'0')?))
+        })?;
     Some((scaled, u32::try_from(fraction.len()).ok()?))
 }
 
