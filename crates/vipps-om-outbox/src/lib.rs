@@ -169,22 +169,27 @@ mod db;
 mod deliver;
 pub mod error;
 pub mod job;
+pub mod merchants;
 mod migrate;
 pub mod outbox;
 pub mod request;
 mod resequence;
+pub mod telemetry;
 pub mod worker;
 
-pub use db::{Backend, ConnectOptions, MAX_SCHEDULE_AHEAD};
+pub use db::{Backend, ConnectOptions, ENQUEUE_BATCH, MAX_SCHEDULE_AHEAD};
 pub use error::{OutboxError, redact_url};
 pub use job::{
     FieldProblem, JobId, JobKind, JobState, JobStatus, MAX_IDEMPOTENCY_KEY_LEN, NewJob, Outcome,
     Timestamp,
 };
+pub use merchants::{ClientSet, MerchantClients, MerchantScope};
 pub use migrate::SCHEMA_VERSION;
-pub use outbox::{Enqueued, MerchantQueue, Metrics, ORDER_LOCK_BUCKETS, Outbox, Tx};
+pub use outbox::{
+    Enqueued, MerchantQueue, Metrics, NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,
+};
 pub use request::{JobRequest, PAYLOAD_VERSION};
 pub use worker::{
-    Backoff, MAX_LEASE, Processed, Verdict, Worker, WorkerAborted, WorkerConfig, WorkerReport,
-    run_workers,
+    Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_LEASE, MAX_MERCHANT_PAUSE, Processed, Verdict,
+    Worker, WorkerAborted, WorkerConfig, WorkerReport, run_workers,
 };

@@ -1,0 +1,1 @@
+//! Platform-scale tests (placeholder until written).
