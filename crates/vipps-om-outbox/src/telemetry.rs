@@ -263,3 +263,21 @@ mod server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merchant_labels_are_capped_and_kept() {
+        let labels: Vec<String> = (0..MAX_MERCHANT_LABELS + 50)
+            .map(|i| merchant_label(&format!("9{i:05}")))
+            .collect();
+        let distinct: HashSet<_> = labels.iter().collect();
+        assert_eq!(distinct.len(), MAX_MERCHANT_LABELS + 1);
+        assert_eq!(labels[MAX_MERCHANT_LABELS], OTHER_MERCHANTS);
+        // A merchant that got a label keeps it.
+        assert_eq!(merchant_label(&labels[0]), labels[0]);
+        assert_eq!(merchant_label("999999"), OTHER_MERCHANTS);
+    }
+}
