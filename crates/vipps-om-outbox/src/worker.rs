@@ -11,11 +11,19 @@
 //! owner and attempt number must both match), so a worker that lost its
 //! lease cannot overwrite the new holder's result.
 //!
-//! One merchant per worker: a worker delivers with its client's
-//! credentials, so it claims only jobs stored with its client's
-//! Merchant-Serial-Number. Jobs of other merchants are left alone for
-//! their own workers, and the worker says so in its log. One process per
-//! merchant keeps credentials apart and rate limits per sales unit.
+//! Merchants: a worker delivers with the credentials of its
+//! [`MerchantClients`] source, so it claims only jobs of the merchants it
+//! has a client for ([`Worker::new`]: its client's MSN; a one-merchant
+//! worker says in its log which other merchants' jobs wait). Claims are
+//! fair: a batch takes up to as many jobs as there are free slots
+//! ([`WorkerConfig::concurrency`]), at most one per merchant, the
+//! merchants with the oldest due job first; a merchant at
+//! [`WorkerConfig::per_merchant_concurrency`] or paused is left out. A
+//! merchant is paused after a delivery got 429 (for its Retry-After),
+//! 5xx, 401 or no answer ([`WorkerConfig::merchant_backoff`]); pauses and
+//! caps are per process. Between claims a worker waits for a delivery to
+//! end, a wake-up (PostgreSQL `LISTEN`, or an enqueue through the same
+//! [`Outbox`] in this process), or [`WorkerConfig::poll_interval`].
 //!
 //! Abnormal ends: each delivery runs in its own task. Should it panic (a
 //! bug), the job is marked failed with the panic's message (so its lease
