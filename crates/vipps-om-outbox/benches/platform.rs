@@ -28,9 +28,7 @@ use vipps_om::{
     Amount, Client, Credentials, Currency, MerchantSerialNumber, OrderId, PaymentType, Receipt,
     RetryPolicies, RetryPolicy, TaxRate,
 };
-use vipps_om_outbox::{
-    ClientSet, ConnectOptions, JobState, NewJob, Outbox, Worker, WorkerConfig,
-};
+use vipps_om_outbox::{ClientSet, ConnectOptions, JobState, NewJob, Outbox, Worker, WorkerConfig};
 
 fn receipt(number: usize) -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
@@ -91,12 +89,8 @@ async fn main() {
 }
 
 async fn worker(args: &[String]) {
-    let (db, sim, merchants, concurrency) = (
-        arg(args, 2),
-        arg(args, 3),
-        num(args, 4),
-        num(args, 5),
-    );
+    let (db, sim, merchants, concurrency) =
+        (arg(args, 2), arg(args, 3), num(args, 4), num(args, 5));
     let outbox = Outbox::connect_with(db, ConnectOptions::default().with_max_connections(16))
         .await
         .expect("the outbox");
@@ -104,8 +98,8 @@ async fn worker(args: &[String]) {
         .concurrency(concurrency)
         .poll_interval(Duration::from_millis(200));
     let worker = Worker::for_merchants(outbox, clients(sim, merchants)).with_config(config);
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM");
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM");
     let report = worker
         .run(async move {
             term.recv().await;
@@ -120,13 +114,7 @@ fn spawn_workers(n: usize, db: &str, sim: &str, merchants: usize, c: usize) -> V
     (0..n)
         .map(|_| {
             Command::new(&me)
-                .args([
-                    "worker",
-                    db,
-                    sim,
-                    &merchants.to_string(),
-                    &c.to_string(),
-                ])
+                .args(["worker", db, sim, &merchants.to_string(), &c.to_string()])
                 .spawn()
                 .expect("a worker process")
         })
@@ -147,7 +135,9 @@ fn stop(children: Vec<Child>) {
 async fn fresh_database(admin: &str, label: &str) -> String {
     use sqlx::Connection;
     let name = format!("platform_{label}_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(admin).await.expect("PostgreSQL");
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("PostgreSQL");
     sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut conn)
         .await
@@ -202,7 +192,11 @@ async fn run(args: &[String]) {
         .collect();
     let healthy_total = jobs
         .iter()
-        .filter(|j| !unhealthy.iter().any(|m| m == j.merchant_serial_number.as_str()))
+        .filter(|j| {
+            !unhealthy
+                .iter()
+                .any(|m| m == j.merchant_serial_number().as_str())
+        })
         .count();
     let started = Instant::now();
     for chunk in jobs.chunks(1000) {

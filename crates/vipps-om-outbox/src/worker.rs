@@ -596,6 +596,11 @@ impl Fairness {
     }
 }
 
+/// A busy worker claims again once this fraction of its slots is free
+/// (1/8: a worker of 64 deliveries claims batches of 8 or more), so that a
+/// busy worker makes one claim per batch rather than one per delivery.
+const CLAIM_WHEN_FREE: usize = 8;
+
 /// The longest a merchant is paused after one failed attempt: 1 hour
 /// (the longest Retry-After the client honours).
 pub const MAX_MERCHANT_PAUSE: Duration = vipps_om::retry::MAX_RETRY_AFTER;
@@ -808,7 +813,11 @@ impl Worker {
             if stop {
                 break;
             }
-            let free = concurrency.saturating_sub(running.len());
+            let mut free = concurrency.saturating_sub(running.len());
+            if free < concurrency.div_ceil(CLAIM_WHEN_FREE) && !running.is_empty() {
+                // Wait for more slots: one claim per batch, not per job.
+                free = 0;
+            }
             let wake = self.outbox.wake_signal().notified();
             let mut wake = pin!(wake);
             wake.as_mut().enable();
@@ -869,7 +878,7 @@ impl Worker {
             if wait.is_zero() {
                 continue;
             }
-            let free_now = running.len() < concurrency;
+            let free_now = free > 0;
             tokio::select! {
                 () = &mut shutdown => break,
                 Some(joined) = running.join_next(), if !running.is_empty() => {
