@@ -514,9 +514,15 @@ pub(crate) struct OutboxEnqueueArgs {
 /// `outbox run` arguments.
 #[derive(Debug, Args)]
 pub(crate) struct OutboxRunArgs {
-    /// Worker tasks in this process (with SQLite, run one process per database).
+    /// Deliveries at once in this process (with SQLite, run one process per database).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) workers: u16,
+    /// Deliveries of one merchant at once (default 4; a run for one merchant: --workers).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) per_merchant_concurrency: Option<u16>,
+    /// Serve Prometheus metrics at http://ADDR/metrics, with /healthz and /readyz.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) metrics_listen: Option<std::net::SocketAddr>,
     /// Stop when nothing of this merchant is left to deliver (exit 1 if some jobs failed).
     #[arg(long)]
     pub(crate) drain: bool,
@@ -526,8 +532,8 @@ pub(crate) struct OutboxRunArgs {
     /// On shutdown, how long deliveries in flight may take before their jobs are released.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub(crate) grace_secs: u64,
-    /// How often to look for due jobs when idle.
-    #[arg(long, default_value_t = 500, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// How often to look for due jobs when idle (PostgreSQL wakes workers at once on enqueue; SQLite in another process waits for this).
+    #[arg(long, default_value_t = 200, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) poll_ms: u64,
     /// Mark a job failed after this many transient failures (default: keep trying).
     #[arg(long, value_name = "N")]

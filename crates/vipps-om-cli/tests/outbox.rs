@@ -1131,3 +1131,80 @@ async fn bulk_enqueue_failed_lines_rerun_in_place_with_their_line_numbers() {
     let outbox = Outbox::connect(&url).await.unwrap();
     assert_eq!(outbox.metrics().await.unwrap().pending, 3);
 }
+
+/// `outbox run --metrics-listen`: Prometheus text at /metrics over a real
+/// socket (the delivered count moves), /healthz and /readyz answer; a
+/// port already taken is refused naming the flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_listen_serves_prometheus_text_while_the_workers_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    enqueue_receipt(&sim, &url, dir.path(), "metrics-1", 1);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let refused = command(&sim, &url, dir.path())
+        .args(["outbox", "run", "--drain", "--metrics-listen", &addr])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--metrics-listen") && stderr.contains("cannot listen"),
+        "{stderr}"
+    );
+    drop(taken);
+    let child = command(&sim, &url, dir.path())
+        .args([
+            "outbox",
+            "run",
+            "--workers",
+            "1",
+            "--poll-ms",
+            "20",
+            "--metrics-listen",
+            &addr,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let text = loop {
+        if let Ok(r) = http.get(format!("http://{addr}/metrics")).send().await
+            && let Ok(text) = r.text().await
+            && text.contains("vipps_om_outbox_jobs{state=\"delivered\"} 1")
+        {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "no delivered job in /metrics");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for name in [
+        "vipps_om_outbox_deliveries_total{kind=\"receipt\",result=\"delivered\"",
+        "vipps_om_outbox_enqueue_to_delivered_seconds_bucket",
+        "vipps_om_token_fetches_total 1",
+    ] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+    for path in ["/healthz", "/readyz"] {
+        let r = http
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = wait_at_most(child, Duration::from_secs(20));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -172,6 +172,7 @@ texts! {
     What => "What", "Hva";
     State => "State", "Status";
     Attempts => "Attempts", "Forsøk";
+    JobMerchant => "Merchant (MSN)", "Brukersted (MSN)";
     Created => "Queued", "Lagt i kø";
     DeliveredAt => "Delivered", "Levert";
     LastError => "What went wrong", "Hva gikk galt";

@@ -272,7 +272,6 @@ pub(crate) use on_db;
 /// The statements of one dialect.
 pub(crate) struct Sql {
     pub(crate) insert: String,
-    pub(crate) claim: String,
     pub(crate) renew: String,
     pub(crate) delivered: String,
     pub(crate) reschedule: String,
@@ -293,6 +292,11 @@ pub(crate) struct Sql {
     pub(crate) purge: String,
     pub(crate) find_by_key: String,
     pub(crate) delivered_images: String,
+    pub(crate) claim_batch: String,
+    pub(crate) unclaim: String,
+    pub(crate) outstanding_by_merchant: String,
+    /// The dialect's clock (for statements built per call).
+    pub(crate) now: &'static str,
 }
 
 const TABLE: &str = "vipps_om_outbox_jobs";
@@ -310,8 +314,16 @@ const EARLIER: &str = "e.order_id = j.order_id AND e.payment_type = j.payment_ty
 /// Only the worker that claimed this attempt may record its end.
 const FENCE: &str = "id = $1 AND lease_owner = $2 AND attempts = $3 AND state = 'in_flight'";
 
+/// How many jobs of one merchant a fair claim looks at: its oldest due
+/// job that heads its order (see `claim_batch`).
+const CANDIDATES_PER_SLOT: u32 = 4;
+
 impl Sql {
-    fn new(now: &str, lock: &str) -> Sql {
+    /// `elements` turns `%` (a JSON array of strings, as text) into rows of
+    /// one text column: the merchant lists of a fair claim.
+    fn new(now: &'static str, lock: &str, elements: &str) -> Sql {
+        let scope = elements.replace('%', "$4");
+        let excluded = elements.replace('%', "$5");
         let status_select = format!(
             "SELECT {STATUS_COLUMNS}, \
              (SELECT e.id FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered' \
@@ -333,26 +345,64 @@ impl Sql {
                  'pending', 0, 0, {{now}}, {{now}}, {{now}} WHERE true \
                  ON CONFLICT (merchant_serial_number, idempotency_key) DO NOTHING RETURNING id"
             ),
-            claim: format!(
-                "UPDATE {TABLE} SET state = 'in_flight', lease_owner = $2, \
-                 leased_until = {{now}} + $3, attempts = attempts + 1, budget_used = budget_used + 1, \
-                 updated_at = {{now}} \
-                 WHERE id = (SELECT j.id FROM {TABLE} j \
-                   WHERE j.merchant_serial_number = $1 \
-                   AND j.state IN ('pending', 'in_flight') \
-                   AND j.next_attempt_at <= {{now}} \
-                   AND (j.state = 'pending' OR j.leased_until <= {{now}}) \
-                   AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered') \
-                   ORDER BY j.next_attempt_at, j.id LIMIT 1 {{lock}}) \
-                 RETURNING id, kind, merchant_serial_number, payment_type, order_id, payload, \
-                 payload_version, attempts, budget_used"
-            ),
             renew: format!("UPDATE {TABLE} SET leased_until = {{now}} + $4 WHERE {FENCE}"),
+            // Returns how long the job waited from enqueue to delivery, by
+            // the database's clock (the enqueue→delivered histogram).
             delivered: format!(
                 "UPDATE {TABLE} SET state = 'delivered', outcome = $4, result_id = $5, \
                  delivered_at = {{now}}, updated_at = {{now}}, lease_owner = NULL, leased_until = NULL, \
-                 last_error = NULL, last_status = NULL, problems = NULL, failure = NULL WHERE {FENCE}"
+                 last_error = NULL, last_status = NULL, problems = NULL, failure = NULL WHERE {FENCE} \
+                 RETURNING delivered_at - created_at AS waited"
             ),
+            // A fair claim of up to $3 jobs: of every merchant in scope ($4,
+            // a JSON array of MSNs, or NULL for any) and not excluded ($5,
+            // paused, at its concurrency cap, or without credentials here),
+            // its oldest due job that heads its order (ROW_NUMBER per
+            // merchant), the merchants with the oldest such job first; so a
+            // batch takes at most one job per merchant and no backlog holds
+            // another merchant back. On PostgreSQL the candidates are
+            // locked with SKIP LOCKED, from a few more than asked for, so
+            // that concurrent claimers take different jobs; the due
+            // conditions are checked again on the locked rows.
+            claim_batch: format!(
+                "WITH heads AS (SELECT j.id, j.next_attempt_at, ROW_NUMBER() OVER \
+                   (PARTITION BY j.merchant_serial_number ORDER BY j.next_attempt_at, j.id) AS rn \
+                   FROM {TABLE} j \
+                   WHERE j.state IN ('pending', 'in_flight') \
+                   AND j.next_attempt_at <= {{now}} \
+                   AND (j.state = 'pending' OR j.leased_until <= {{now}}) \
+                   AND ($4 IS NULL OR j.merchant_serial_number IN ({scope})) \
+                   AND j.merchant_serial_number NOT IN ({excluded}) \
+                   AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered')) \
+                 UPDATE {TABLE} SET state = 'in_flight', lease_owner = $1, \
+                 leased_until = {{now}} + $2, attempts = attempts + 1, budget_used = budget_used + 1, \
+                 updated_at = {{now}} \
+                 WHERE id IN (SELECT j.id FROM {TABLE} j WHERE j.id IN \
+                   (SELECT h.id FROM heads h WHERE h.rn = 1 ORDER BY h.next_attempt_at, h.id \
+                    LIMIT $3 * {CANDIDATES_PER_SLOT}) \
+                   AND j.state IN ('pending', 'in_flight') \
+                   AND j.next_attempt_at <= {{now}} \
+                   AND (j.state = 'pending' OR j.leased_until <= {{now}}) \
+                   ORDER BY j.next_attempt_at, j.id LIMIT $3 {{lock}}) \
+                 RETURNING id, kind, merchant_serial_number, payment_type, order_id, payload, \
+                 payload_version, attempts, budget_used"
+            ),
+            // Gives back a job claimed by a worker that holds no credentials
+            // for its merchant: nothing was sent, so the attempt is not
+            // counted.
+            unclaim: format!(
+                "UPDATE {TABLE} SET state = 'pending', lease_owner = NULL, leased_until = NULL, \
+                 attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+                 budget_used = CASE WHEN budget_used > 0 THEN budget_used - 1 ELSE 0 END, \
+                 updated_at = {{now}} WHERE {FENCE}"
+            ),
+            outstanding_by_merchant: format!(
+                "SELECT j.merchant_serial_number, COUNT(*) AS n FROM {TABLE} j \
+                 WHERE j.state IN ('pending', 'in_flight') \
+                 AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state = 'failed') \
+                 GROUP BY j.merchant_serial_number"
+            ),
+            now,
             reschedule: format!(
                 "UPDATE {TABLE} SET state = 'pending', next_attempt_at = {{now}} + $4, \
                  last_error = $5, last_status = $6, lease_owner = NULL, leased_until = NULL, \
@@ -433,7 +483,6 @@ impl Sql {
         let f = |s: String| s.replace("{now}", now).replace("{lock}", lock);
         Sql {
             insert: f(self.insert),
-            claim: f(self.claim),
             renew: f(self.renew),
             delivered: f(self.delivered),
             reschedule: f(self.reschedule),
@@ -454,8 +503,59 @@ impl Sql {
             purge: f(self.purge),
             find_by_key: f(self.find_by_key),
             delivered_images: f(self.delivered_images),
+            claim_batch: f(self.claim_batch),
+            unclaim: f(self.unclaim),
+            outstanding_by_merchant: f(self.outstanding_by_merchant),
+            now: self.now,
         }
     }
+}
+
+/// The most jobs one `INSERT` of [`crate::Outbox::enqueue_many`] stores:
+/// 1,000 (7 parameters each, well inside SQLite's 32,766 and PostgreSQL's
+/// 65,535 bound parameters per statement). A larger batch is stored in
+/// several statements of the same transaction: still all or nothing.
+pub const ENQUEUE_BATCH: usize = 1000;
+
+/// The multi-row INSERT of `rows` jobs (1 ..= [`ENQUEUE_BATCH`]): seven
+/// parameters per job (its position, kind, MSN, payment type, orderId,
+/// body, idempotency key). Each job gets the next place in its order after
+/// what is stored and after the batch's earlier jobs of the same order
+/// (`ROW_NUMBER`); jobs whose idempotency key is already stored are left
+/// out (`DO NOTHING`) and found by key afterwards. Returns the stored
+/// jobs' ids with their merchant and key.
+pub(crate) fn insert_many(sql: &Sql, rows: usize) -> String {
+    let mut values = String::with_capacity(rows.saturating_mul(40));
+    for row in 0..rows {
+        let p = row.saturating_mul(7);
+        if row > 0 {
+            values.push_str(", ");
+        }
+        values.push_str(&format!(
+            "(CAST(${} AS BIGINT), ${}, ${}, ${}, ${}, ${}, ${})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7
+        ));
+    }
+    let now = sql.now;
+    format!(
+        "WITH v(n, kind, msn, pt, oid, payload, ikey) AS (VALUES {values}) \
+         INSERT INTO {TABLE} (kind, merchant_serial_number, payment_type, order_id, payload, \
+         idempotency_key, payload_version, seq, state, attempts, budget_used, next_attempt_at, \
+         created_at, updated_at) \
+         SELECT v.kind, v.msn, v.pt, v.oid, v.payload, v.ikey, {PAYLOAD_VERSION}, \
+         COALESCE((SELECT MAX(o.seq) FROM {TABLE} o WHERE o.merchant_serial_number = v.msn \
+           AND o.payment_type = v.pt AND o.order_id = v.oid), 0) \
+           + ROW_NUMBER() OVER (PARTITION BY v.msn, v.pt, v.oid ORDER BY v.n), \
+         'pending', 0, 0, {now}, {now}, {now} FROM v WHERE true ORDER BY v.n \
+         ON CONFLICT (merchant_serial_number, idempotency_key) DO NOTHING \
+         RETURNING id, merchant_serial_number, idempotency_key"
+    )
 }
 
 /// SQLite's statements: the clock from `julianday`, no row locks.
@@ -464,6 +564,7 @@ pub(crate) static SQLITE: LazyLock<Sql> = LazyLock::new(|| {
     Sql::new(
         "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)",
         "",
+        "SELECT value FROM json_each(%)",
     )
 });
 
@@ -473,6 +574,7 @@ pub(crate) static POSTGRES: LazyLock<Sql> = LazyLock::new(|| {
     Sql::new(
         "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT",
         "FOR UPDATE OF j SKIP LOCKED",
+        "SELECT jsonb_array_elements_text(CAST(% AS TEXT)::jsonb)",
     )
 });
 
@@ -644,12 +746,12 @@ mod tests {
     #[test]
     fn every_hole_is_filled() {
         for sql in [&*SQLITE, &*POSTGRES] {
-            for text in [&sql.insert, &sql.claim, &sql.activity, &sql.purge] {
+            for text in [&sql.insert, &sql.claim_batch, &sql.activity, &sql.purge] {
                 assert!(!text.contains('{'), "{text}");
             }
         }
-        assert!(POSTGRES.claim.contains("SKIP LOCKED"));
-        assert!(!SQLITE.claim.contains("SKIP LOCKED"));
+        assert!(POSTGRES.claim_batch.contains("SKIP LOCKED"));
+        assert!(!SQLITE.claim_batch.contains("SKIP LOCKED"));
     }
 
     fn sqlite_file(url: &str) -> (String, bool) {

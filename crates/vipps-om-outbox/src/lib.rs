@@ -60,6 +60,9 @@
 //!   body in the `payload` column, with [`PAYLOAD_VERSION`] in
 //!   `payload_version`. A stored request is read once, when a worker
 //!   claims the job or staff ask for it ([`Outbox::job_request`]).
+//! - the [`merchants`] module: [`MerchantClients`] (which client delivers a
+//!   merchant's jobs), [`MerchantScope`], [`ClientSet`].
+//! - the [`telemetry`] module: the Prometheus metrics and their endpoint.
 //! - the [`worker`] module: [`Worker`], [`WorkerConfig`], [`Backoff`],
 //!   [`run_workers`]; leases, renewal, graceful shutdown; [`Verdict`], how
 //!   one attempt ended ([`Worker::run_once`] returns it in a
@@ -149,8 +152,22 @@
 //!   checkout never fails because of a receipt's content; a bad receipt
 //!   fails its job with every problem named. [`NewJob::parse`] checks
 //!   people's JSON up front.
-//! - **One merchant per worker** (see [`worker`]): the job stores its
-//!   Merchant-Serial-Number; workers claim only their client's.
+//! - **Every merchant of the worker's credentials** (see [`worker`] and
+//!   [`merchants`]): the job stores its Merchant-Serial-Number; a
+//!   [`Worker::new`] claims only its client's, a
+//!   [`Worker::for_merchants`] those of every merchant its
+//!   [`MerchantClients`] source has a client for, fairly: a batch takes at
+//!   most one job per merchant, the merchants with the oldest due job
+//!   first; at most [`WorkerConfig::per_merchant_concurrency`] deliveries
+//!   of one merchant at once; a merchant whose calls get 5xx, 401, 429 or
+//!   no answer is paused (Retry-After honoured), not the queue.
+//! - **Pickup on enqueue.** On PostgreSQL an enqueue sends
+//!   `NOTIFY` on [`NOTIFY_CHANNEL`] in its transaction and workers
+//!   `LISTEN`; on SQLite an enqueue wakes the same process's workers
+//!   ([`Outbox::wake_workers`]); other processes poll
+//!   ([`WorkerConfig::poll_interval`], 200 ms).
+//! - **Metrics** through the `metrics` facade ([`telemetry`]); with the
+//!   `prometheus` feature, [`telemetry::serve_metrics`] serves them.
 //! - **A stored request that cannot be read fails its job**, with the
 //!   reason (a body changed by hand that is not the API body of its kind,
 //!   or a `payload_version` this build does not know); staff replace it
@@ -169,22 +186,27 @@ mod db;
 mod deliver;
 pub mod error;
 pub mod job;
+pub mod merchants;
 mod migrate;
 pub mod outbox;
 pub mod request;
 mod resequence;
+pub mod telemetry;
 pub mod worker;
 
-pub use db::{Backend, ConnectOptions, MAX_SCHEDULE_AHEAD};
+pub use db::{Backend, ConnectOptions, ENQUEUE_BATCH, MAX_SCHEDULE_AHEAD};
 pub use error::{OutboxError, redact_url};
 pub use job::{
     FieldProblem, JobId, JobKind, JobState, JobStatus, MAX_IDEMPOTENCY_KEY_LEN, NewJob, Outcome,
     Timestamp,
 };
+pub use merchants::{ClientSet, MerchantClients, MerchantScope};
 pub use migrate::SCHEMA_VERSION;
-pub use outbox::{Enqueued, MerchantQueue, Metrics, ORDER_LOCK_BUCKETS, Outbox, Tx};
+pub use outbox::{
+    Enqueued, MerchantQueue, Metrics, NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,
+};
 pub use request::{JobRequest, PAYLOAD_VERSION};
 pub use worker::{
-    Backoff, MAX_LEASE, Processed, Verdict, Worker, WorkerAborted, WorkerConfig, WorkerReport,
-    run_workers,
+    Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_LEASE, MAX_MERCHANT_PAUSE, Processed, Verdict,
+    Worker, WorkerAborted, WorkerConfig, WorkerReport, run_workers,
 };

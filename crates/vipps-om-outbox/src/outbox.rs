@@ -3,6 +3,8 @@
 //! status per job and per order, failed jobs and their retry, [`Metrics`],
 //! and the claim/renew/record statements workers use.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -11,9 +13,12 @@ use sqlx::Row;
 use sqlx::{PgConnection, PgPool, Postgres};
 #[cfg(feature = "sqlite")]
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::Notify;
 use vipps_om::{Image, OrderId, PaymentType, ValidationReport};
 
-use crate::db::{self, Backend, ClaimedJob, ConnectOptions, Db, age_millis, ahead_millis, on_db};
+use crate::db::{
+    self, Backend, ClaimedJob, ConnectOptions, Db, ENQUEUE_BATCH, age_millis, ahead_millis, on_db,
+};
 use crate::error::OutboxError;
 use crate::job::{JobId, JobKind, JobState, JobStatus, NewJob, Timestamp};
 use crate::migrate;
@@ -25,7 +30,19 @@ use crate::worker::Verdict;
 #[derive(Debug, Clone)]
 pub struct Outbox {
     db: Db,
+    /// Wakes this process's idle workers after an enqueue (shared by
+    /// clones).
+    wake: Arc<Notify>,
 }
+
+/// The PostgreSQL channel on which an enqueue announces new jobs: a
+/// `NOTIFY` sent in the enqueueing transaction, delivered to every
+/// listening worker when it commits (nothing when it rolls back). The
+/// payload is the job's MSN (empty for a batch).
+pub const NOTIFY_CHANNEL: &str = "vipps_om_outbox";
+
+/// Sends the notification inside the enqueueing transaction.
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
 
 /// A caller's own connection or transaction, for
 /// [`Outbox::enqueue_in`]: the job commits or rolls back with the caller's
@@ -206,7 +223,10 @@ impl Outbox {
     ) -> Result<Outbox, OutboxError> {
         let db = Db::connect(database_url, &options).await?;
         migrate::run(&db).await?;
-        Ok(Outbox { db })
+        Ok(Outbox {
+            db,
+            wake: Arc::default(),
+        })
     }
 
     /// An outbox in the application's own SQLite pool (migrated now). Set
@@ -215,7 +235,10 @@ impl Outbox {
     pub async fn from_sqlite_pool(pool: SqlitePool) -> Result<Outbox, OutboxError> {
         let db = Db::Sqlite(pool);
         migrate::run(&db).await?;
-        Ok(Outbox { db })
+        Ok(Outbox {
+            db,
+            wake: Arc::default(),
+        })
     }
 
     /// An outbox in the application's own PostgreSQL pool (migrated now).
@@ -223,7 +246,10 @@ impl Outbox {
     pub async fn from_pg_pool(pool: PgPool) -> Result<Outbox, OutboxError> {
         let db = Db::Postgres(pool);
         migrate::run(&db).await?;
-        Ok(Outbox { db })
+        Ok(Outbox {
+            db,
+            wake: Arc::default(),
+        })
     }
 
     /// Which database it uses.
@@ -249,6 +275,14 @@ impl Outbox {
             #[cfg(feature = "sqlite")]
             Db::Sqlite(_) => None,
         }
+    }
+
+    /// Whether the database answers (`SELECT 1`).
+    pub async fn ping(&self) -> Result<(), OutboxError> {
+        on_db!(&self.db, |pool, _sql| {
+            sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+        })
+        .map_err(OutboxError::db("reach the database"))
     }
 
     /// Closes the pool (waits for connections in use to come back).
@@ -284,9 +318,14 @@ impl Outbox {
     }
 
     /// [`Outbox::enqueue_many`], saying for each job whether it was already
-    /// queued.
+    /// queued. The jobs are stored with one multi-row `INSERT` per
+    /// [`ENQUEUE_BATCH`] jobs, all in one transaction; workers are woken
+    /// once when it commits.
     pub async fn submit_many(&self, jobs: &[NewJob]) -> Result<Vec<Enqueued>, OutboxError> {
-        on_db!(&self.db, |pool, _sql| {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let done = on_db!(&self.db, |pool, sql| {
             let mut tx = pool
                 .begin()
                 .await
@@ -309,14 +348,96 @@ impl Outbox {
                 }
             }
             let mut done = Vec::with_capacity(jobs.len());
-            for job in jobs {
-                done.push(self.submit_in(&mut tx, job).await?);
+            for chunk in jobs.chunks(ENQUEUE_BATCH) {
+                let text = db::insert_many(sql, chunk.len());
+                let mut query = sqlx::query(&text);
+                for (n, job) in chunk.iter().enumerate() {
+                    query = query
+                        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+                        .bind(job.kind().as_str())
+                        .bind(job.merchant_serial_number.as_str())
+                        .bind(job.payment_type.as_str())
+                        .bind(job.order_id.as_str())
+                        .bind(job.body.as_str())
+                        .bind(job.idempotency_key.as_str());
+                }
+                let rows = query
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(OutboxError::db("enqueue jobs"))?;
+                let mut stored: HashMap<(String, String), i64> = HashMap::with_capacity(rows.len());
+                for row in &rows {
+                    let read = (|| -> Result<_, sqlx::Error> {
+                        Ok((
+                            (
+                                row.try_get::<String, _>("merchant_serial_number")?,
+                                row.try_get::<String, _>("idempotency_key")?,
+                            ),
+                            row.try_get::<i64, _>("id")?,
+                        ))
+                    })();
+                    let (key, id) = read.map_err(OutboxError::db("enqueue jobs"))?;
+                    stored.insert(key, id);
+                }
+                for job in chunk {
+                    let key = (
+                        job.merchant_serial_number.as_str().to_owned(),
+                        job.idempotency_key.clone(),
+                    );
+                    // The first job of the batch with a key is the stored
+                    // one; a later one with the same key is already queued.
+                    if let Some(id) = stored.remove(&key) {
+                        done.push(Enqueued {
+                            id: JobId::new(id),
+                            already_queued: false,
+                        });
+                        continue;
+                    }
+                    let id = sqlx::query(&sql.find_by_key)
+                        .bind(job.merchant_serial_number.as_str())
+                        .bind(job.idempotency_key.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .and_then(|row| row.try_get::<i64, _>("id"))
+                        .map_err(OutboxError::db("enqueue jobs"))?;
+                    done.push(Enqueued {
+                        id: JobId::new(id),
+                        already_queued: true,
+                    });
+                }
+            }
+            if self.backend() == Backend::Postgres {
+                sqlx::query(NOTIFY)
+                    .bind(NOTIFY_CHANNEL)
+                    .bind("")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(OutboxError::db("notify the workers"))?;
             }
             tx.commit()
                 .await
                 .map_err(OutboxError::db("commit the enqueued jobs"))?;
-            Ok(done)
-        })
+            Ok::<_, OutboxError>(done)
+        })?;
+        self.wake_workers();
+        tracing::debug!(jobs = done.len(), "enqueued a batch");
+        Ok(done)
+    }
+
+    /// Wakes this process's idle workers of this outbox at once (they look
+    /// for due jobs instead of waiting out their poll interval).
+    /// [`Outbox::enqueue`] and [`Outbox::enqueue_many`] do it themselves;
+    /// after committing a transaction that used [`Outbox::enqueue_in`] on
+    /// SQLite, call it so that a worker in this process starts at once
+    /// (on PostgreSQL the enqueue's `NOTIFY` wakes every worker on commit,
+    /// in any process).
+    pub fn wake_workers(&self) {
+        self.wake.notify_waiters();
+    }
+
+    /// What a worker waits on between polls (see [`Outbox::wake_workers`]).
+    pub(crate) fn wake_signal(&self) -> &Notify {
+        &self.wake
     }
 
     /// Stores a job inside the caller's transaction: it exists when the
@@ -399,7 +520,16 @@ impl Outbox {
                     .execute(&mut *conn)
                     .await
                 {
-                    Ok(_) => insert_or_find!(&db::POSTGRES, conn),
+                    Ok(_) => match insert_or_find!(&db::POSTGRES, conn) {
+                        // Delivered to the listening workers on commit.
+                        Ok((id, false)) => sqlx::query(NOTIFY)
+                            .bind(NOTIFY_CHANNEL)
+                            .bind(msn)
+                            .execute(&mut *conn)
+                            .await
+                            .map(|_| (id, false)),
+                        other => other,
+                    },
                     Err(e) => Err(e),
                 }
             }
@@ -749,28 +879,68 @@ impl Outbox {
 
     // ------------------------------------------------ worker statements
 
-    /// Claims the next due job of a merchant with a lease, counting the
-    /// attempt before anything is sent.
-    pub(crate) async fn claim(
+    /// Claims up to `max` due jobs fairly across merchants (see
+    /// `Sql::claim_batch`): at most one per merchant, oldest first,
+    /// only of merchants in `scope` (`None`: any) and not in `excluded`.
+    pub(crate) async fn claim_batch(
         &self,
-        merchant_serial_number: &str,
+        scope: Option<&[String]>,
+        excluded: &[String],
         owner: &str,
         lease: Duration,
-    ) -> Result<Option<ClaimedJob>, OutboxError> {
+        max: usize,
+    ) -> Result<Vec<ClaimedJob>, OutboxError> {
+        let scope = scope.map(|s| serde_json::to_string(s).unwrap_or_else(|_| "[]".to_owned()));
+        let excluded = serde_json::to_string(excluded).unwrap_or_else(|_| "[]".to_owned());
+        let max = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
         on_db!(&self.db, |pool, sql| {
-            match sqlx::query(&sql.claim)
-                .bind(merchant_serial_number)
+            sqlx::query(&sql.claim_batch)
                 .bind(owner)
                 .bind(ahead_millis(lease))
-                .fetch_optional(pool)
+                .bind(max)
+                .bind(scope)
+                .bind(excluded)
+                .fetch_all(pool)
                 .await
-            {
-                Ok(Some(row)) => db::claimed_job(&row).map(Some),
-                Ok(None) => Ok(None),
-                Err(e) => Err(e),
-            }
+                .and_then(|rows| rows.iter().map(db::claimed_job).collect())
         })
-        .map_err(OutboxError::db("claim a job"))
+        .map_err(OutboxError::db("claim jobs"))
+    }
+
+    /// Gives back a job claimed by a worker without credentials for its
+    /// merchant, its attempt not counted.
+    pub(crate) async fn unclaim(&self, job: &ClaimedJob, owner: &str) -> Result<bool, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.unclaim)
+                .bind(job.id.get())
+                .bind(owner)
+                .bind(job.attempts)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected() > 0)
+        })
+        .map_err(OutboxError::db("give back a job"))
+    }
+
+    /// Per merchant, the jobs a worker will still deliver (see
+    /// [`Outbox::outstanding`]).
+    pub(crate) async fn outstanding_by_merchant(&self) -> Result<Vec<(String, u64)>, OutboxError> {
+        on_db!(&self.db, |pool, sql| {
+            sqlx::query(&sql.outstanding_by_merchant)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                r.try_get::<String, _>("merchant_serial_number")?,
+                                count(r.try_get::<i64, _>("n")?),
+                            ))
+                        })
+                        .collect()
+                })
+        })
+        .map_err(OutboxError::db("count outstanding jobs"))
     }
 
     /// Extends the lease of a claimed job; false when it was lost.
@@ -832,7 +1002,20 @@ impl Outbox {
                     .bind(serde_json::to_string(problems).unwrap_or_else(|_| "[]".to_owned()))
                     .bind(different_content.then_some(db::DIFFERENT_CONTENT)),
             };
-            query.execute(pool).await.map(|r| r.rows_affected())
+            if matches!(verdict, Verdict::Delivered { .. }) {
+                // How long it waited since enqueue, by the database's clock.
+                match query.fetch_optional(pool).await {
+                    Ok(Some(row)) => {
+                        let waited = row.try_get::<Option<i64>, _>("waited").ok().flatten();
+                        crate::telemetry::enqueue_to_delivered(job, waited);
+                        Ok(1)
+                    }
+                    Ok(None) => Ok(0),
+                    Err(e) => Err(e),
+                }
+            } else {
+                query.execute(pool).await.map(|r| r.rows_affected())
+            }
         })
         .map_err(OutboxError::db("record a delivery attempt"))?;
         Ok(changed > 0)

@@ -11,11 +11,19 @@
 //! owner and attempt number must both match), so a worker that lost its
 //! lease cannot overwrite the new holder's result.
 //!
-//! One merchant per worker: a worker delivers with its client's
-//! credentials, so it claims only jobs stored with its client's
-//! Merchant-Serial-Number. Jobs of other merchants are left alone for
-//! their own workers, and the worker says so in its log. One process per
-//! merchant keeps credentials apart and rate limits per sales unit.
+//! Merchants: a worker delivers with the credentials of its
+//! [`MerchantClients`] source, so it claims only jobs of the merchants it
+//! has a client for ([`Worker::new`]: its client's MSN; a one-merchant
+//! worker says in its log which other merchants' jobs wait). Claims are
+//! fair: a batch takes up to as many jobs as there are free slots
+//! ([`WorkerConfig::concurrency`]), at most one per merchant, the
+//! merchants with the oldest due job first; a merchant at
+//! [`WorkerConfig::per_merchant_concurrency`] or paused is left out. A
+//! merchant is paused after a delivery got 429 (for its Retry-After),
+//! 5xx, 401 or no answer ([`WorkerConfig::merchant_backoff`]); pauses and
+//! caps are per process. Between claims a worker waits for a delivery to
+//! end, a wake-up (PostgreSQL `LISTEN`, or an enqueue through the same
+//! [`Outbox`] in this process), or [`WorkerConfig::poll_interval`].
 //!
 //! Abnormal ends: each delivery runs in its own task. Should it panic (a
 //! bug), the job is marked failed with the panic's message (so its lease
@@ -30,6 +38,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -39,6 +48,7 @@ use vipps_om::Client;
 use crate::db::ClaimedJob;
 use crate::deliver::deliver;
 use crate::job::{FieldProblem, JobId, JobKind, Outcome};
+use crate::merchants::{MerchantClients, MerchantScope, NO_CLIENT_RECHECK};
 use crate::outbox::Outbox;
 
 /// Waits between attempts of one job: exponential from `initial`, capped
@@ -88,7 +98,9 @@ pub struct WorkerConfig {
     /// crashed worker's jobs are taken over after at most this long.
     pub lease: Duration,
     /// How long to wait before looking again when nothing is due (default
-    /// 500 ms).
+    /// 200 ms). An enqueue wakes idle workers at once on PostgreSQL (its
+    /// `NOTIFY`, in any process) and in the enqueueing process on SQLite;
+    /// a SQLite worker in another process finds the job at its next poll.
     pub poll_interval: Duration,
     /// On shutdown, how long in-flight deliveries may take to finish
     /// before their jobs are released (default 10 s).
@@ -108,18 +120,39 @@ pub struct WorkerConfig {
     /// process for a supervisor to see instead of a worker that waits
     /// forever. `None`: wait for the database however long it takes.
     pub max_db_outage: Option<Duration>,
+    /// Deliveries at once (default 1); each claim takes a batch of up to
+    /// as many jobs as there are free slots.
+    pub concurrency: usize,
+    /// Deliveries of one merchant at once (default
+    /// [`DEFAULT_PER_MERCHANT_CONCURRENCY`], 4), so that one merchant's
+    /// backlog or slow answers never take every slot.
+    pub per_merchant_concurrency: usize,
+    /// How long a merchant is paused after a delivery got 5xx, 401 or no
+    /// answer (429: as long as its Retry-After): exponential in its
+    /// consecutive failures (default 1 s doubling to 60 s, with jitter),
+    /// at most [`MAX_MERCHANT_PAUSE`]; its first delivery resets it.
+    pub merchant_backoff: Backoff,
 }
+
+/// The default of [`WorkerConfig::per_merchant_concurrency`]: 4.
+pub const DEFAULT_PER_MERCHANT_CONCURRENCY: usize = 4;
 
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             lease: Duration::from_secs(30),
-            poll_interval: Duration::from_millis(500),
+            poll_interval: Duration::from_millis(200),
             shutdown_grace: Duration::from_secs(10),
             backoff: Backoff::default(),
             max_attempts: None,
             stop_when_idle: false,
             max_db_outage: Some(Duration::from_secs(300)),
+            concurrency: 1,
+            per_merchant_concurrency: DEFAULT_PER_MERCHANT_CONCURRENCY,
+            merchant_backoff: Backoff {
+                initial: Duration::from_secs(1),
+                max: Duration::from_secs(60),
+            },
         }
     }
 }
@@ -162,6 +195,24 @@ impl WorkerConfig {
         self
     }
 
+    /// Sets [`WorkerConfig::concurrency`] (at least 1).
+    pub fn concurrency(mut self, deliveries: usize) -> Self {
+        self.concurrency = deliveries.max(1);
+        self
+    }
+
+    /// Sets [`WorkerConfig::per_merchant_concurrency`] (at least 1).
+    pub fn per_merchant_concurrency(mut self, deliveries: usize) -> Self {
+        self.per_merchant_concurrency = deliveries.max(1);
+        self
+    }
+
+    /// Sets [`WorkerConfig::merchant_backoff`].
+    pub fn merchant_backoff(mut self, backoff: Backoff) -> Self {
+        self.merchant_backoff = backoff;
+        self
+    }
+
     /// Sets [`WorkerConfig::stop_when_idle`].
     pub fn stop_when_idle(mut self, stop: bool) -> Self {
         self.stop_when_idle = stop;
@@ -189,15 +240,6 @@ pub struct WorkerReport {
 }
 
 impl WorkerReport {
-    fn add(&mut self, other: WorkerReport) {
-        self.delivered += other.delivered;
-        self.retried += other.retried;
-        self.failed += other.failed;
-        self.different_content += other.different_content;
-        self.released += other.released;
-        self.lease_lost += other.lease_lost;
-    }
-
     fn count(&mut self, processed: &Processed) {
         match &processed.verdict {
             Verdict::Delivered { .. } => self.delivered += 1,
@@ -413,14 +455,26 @@ impl Processed {
     }
 }
 
-/// Claims and delivers the jobs of one merchant.
-#[derive(Debug, Clone)]
+/// Claims and delivers the jobs of one merchant ([`Worker::new`]) or of
+/// many ([`Worker::for_merchants`]), fairly.
+#[derive(Clone)]
 pub struct Worker {
     outbox: Outbox,
-    client: Client,
+    clients: Arc<dyn MerchantClients>,
     config: WorkerConfig,
     owner: String,
-    msn: String,
+    /// The merchant of a one-merchant worker.
+    msn: Option<String>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("owner", &self.owner)
+            .field("scope", &self.clients.scope())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A lease owner name: host, process and a random part, so that names
@@ -436,13 +490,159 @@ fn default_owner() -> String {
     format!("{host}:{}:{}", std::process::id(), &random[..8])
 }
 
+/// Why a merchant was paused, from how an attempt ended: 429 (as long as
+/// the API asked), 5xx, 401, or no answer (a timeout or a connection
+/// failure). Other verdicts do not pause.
+fn pause_reason(verdict: &Verdict) -> Option<&'static str> {
+    match verdict {
+        Verdict::Retry {
+            status: Some(429), ..
+        } => Some("429"),
+        Verdict::Retry {
+            status: Some(500..=599),
+            ..
+        } => Some("5xx"),
+        Verdict::Retry {
+            status: Some(401), ..
+        } => Some("401"),
+        Verdict::Retry { status: None, .. } => Some("timeout"),
+        _ => None,
+    }
+}
+
+/// What one [`Worker::run`] knows about its merchants: deliveries in
+/// flight per merchant, merchants paused after failures, and MSNs its
+/// source has no client for.
+#[derive(Debug, Default)]
+struct Fairness {
+    in_flight: HashMap<String, usize>,
+    /// Paused until, and consecutive failed attempts.
+    paused: HashMap<String, (Instant, u32)>,
+    no_client: HashMap<String, Instant>,
+}
+
+impl Fairness {
+    /// The merchants a claim leaves out now.
+    fn excluded(&mut self, cap: usize) -> Vec<String> {
+        let now = Instant::now();
+        self.no_client.retain(|_, until| *until > now);
+        let mut out: Vec<String> = self
+            .in_flight
+            .iter()
+            .filter(|(_, n)| **n >= cap)
+            .map(|(msn, _)| msn.clone())
+            .collect();
+        out.extend(
+            self.paused
+                .iter()
+                .filter(|(_, (until, _))| *until > now)
+                .map(|(msn, _)| msn.clone()),
+        );
+        out.extend(self.no_client.keys().cloned());
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn started(&mut self, msn: &str) {
+        *self.in_flight.entry(msn.to_owned()).or_default() += 1;
+    }
+
+    fn ended(&mut self, msn: &str, verdict: Option<&Verdict>, backoff: &Backoff) {
+        if let Some(n) = self.in_flight.get_mut(msn) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.in_flight.remove(msn);
+            }
+        }
+        let Some(verdict) = verdict else { return };
+        if let Some(reason) = pause_reason(verdict) {
+            let failures = self
+                .paused
+                .get(msn)
+                .map_or(0, |(_, failures)| *failures)
+                .saturating_add(1);
+            let wait = match verdict {
+                // Retry-After, as the delivery read it.
+                Verdict::Retry {
+                    status: Some(429),
+                    after,
+                    ..
+                } => *after,
+                _ => backoff.delay(failures),
+            };
+            let until = Instant::now()
+                .checked_add(wait.min(MAX_MERCHANT_PAUSE))
+                .unwrap_or_else(Instant::now);
+            let first = self
+                .paused
+                .get(msn)
+                .is_none_or(|(was, _)| *was <= Instant::now());
+            if first {
+                tracing::warn!(
+                    msn,
+                    reason,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "merchant paused: its other jobs wait, other merchants go on"
+                );
+            }
+            self.paused.insert(msn.to_owned(), (until, failures));
+            crate::telemetry::paused(msn, reason);
+        } else if matches!(verdict, Verdict::Delivered { .. }) {
+            self.paused.remove(msn);
+        }
+        let now = Instant::now();
+        crate::telemetry::paused_now(self.paused.values().filter(|(u, _)| *u > now).count());
+    }
+}
+
+/// A busy worker claims again once this fraction of its slots is free
+/// (1/8: a worker of 64 deliveries claims batches of 8 or more), so that a
+/// busy worker makes one claim per batch rather than one per delivery.
+const CLAIM_WHEN_FREE: usize = 8;
+
+/// The longest a merchant is paused after one failed attempt: 1 hour
+/// (the longest Retry-After the client honours).
+pub const MAX_MERCHANT_PAUSE: Duration = vipps_om::retry::MAX_RETRY_AFTER;
+
+/// How one spawned delivery of [`Worker::run`] ended.
+enum Ended {
+    Processed(Processed),
+    Panicked(Processed, String),
+    Released,
+}
+
 impl Worker {
     /// A worker delivering `outbox`'s jobs of `client`'s merchant.
     pub fn new(outbox: Outbox, client: Client) -> Worker {
         let msn = client.merchant_serial_number().as_str().to_owned();
         Worker {
             outbox,
-            client,
+            clients: Arc::new(client),
+            config: WorkerConfig::default(),
+            owner: default_owner(),
+            msn: Some(msn),
+        }
+    }
+
+    /// A worker delivering the jobs of every merchant of `clients` (see
+    /// [`MerchantClients`]): fairly across merchants, at most
+    /// [`WorkerConfig::per_merchant_concurrency`] deliveries of one
+    /// merchant at once, a merchant whose calls fail with 5xx, 429, 401 or
+    /// no answer paused (not the queue).
+    pub fn for_merchants(outbox: Outbox, clients: impl MerchantClients) -> Worker {
+        Worker::for_merchants_shared(outbox, Arc::new(clients))
+    }
+
+    /// [`Worker::for_merchants`] with a shared source.
+    pub fn for_merchants_shared(outbox: Outbox, clients: Arc<dyn MerchantClients>) -> Worker {
+        let msn = match clients.scope() {
+            MerchantScope::Only(list) if list.len() == 1 => list.into_iter().next(),
+            _ => None,
+        };
+        Worker {
+            outbox,
+            clients,
             config: WorkerConfig::default(),
             owner: default_owner(),
             msn,
@@ -467,33 +667,109 @@ impl Worker {
         &self.owner
     }
 
-    /// The merchant whose jobs it delivers.
+    /// The merchant whose jobs it delivers, for a one-merchant worker
+    /// (empty for a worker of several).
     pub fn merchant_serial_number(&self) -> &str {
-        &self.msn
+        self.msn.as_deref().unwrap_or_default()
+    }
+
+    /// Which merchants' jobs it claims.
+    pub fn scope(&self) -> MerchantScope {
+        self.clients.scope()
+    }
+
+    /// Claims up to `max` jobs (fairly, leaving `excluded` merchants out)
+    /// and gives back at once those it has no client for.
+    async fn claim(
+        &self,
+        excluded: &[String],
+        max: usize,
+        fair: Option<&mut Fairness>,
+    ) -> Result<Vec<(ClaimedJob, Client)>, crate::OutboxError> {
+        let scope = match self.clients.scope() {
+            MerchantScope::Any => None,
+            MerchantScope::Only(list) => Some(list),
+        };
+        let jobs = self
+            .outbox
+            .claim_batch(
+                scope.as_deref(),
+                excluded,
+                &self.owner,
+                self.config.lease,
+                max,
+            )
+            .await?;
+        crate::telemetry::claimed(jobs.len());
+        let mut fair = fair;
+        let mut out = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match self.clients.client(&job.merchant_serial_number) {
+                Some(client) => out.push((job, client)),
+                None => {
+                    tracing::info!(owner = %self.owner, msn = %job.merchant_serial_number, "no credentials for this merchant here; its jobs are left for another worker");
+                    if let Err(e) = self.outbox.unclaim(&job, &self.owner).await {
+                        tracing::warn!(job = %job.id, error = %e, "could not give the job back; its lease will expire");
+                    }
+                    if let Some(fair) = fair.as_deref_mut() {
+                        fair.no_client.insert(
+                            job.merchant_serial_number.clone(),
+                            Instant::now()
+                                .checked_add(NO_CLIENT_RECHECK)
+                                .unwrap_or_else(Instant::now),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Claims one due job and delivers it; `None` when nothing is due. A
     /// delivery that panics fails its job with the panic's message.
     pub async fn run_once(&self) -> Result<Option<Processed>, crate::OutboxError> {
-        let Some(job) = self
-            .outbox
-            .claim(&self.msn, &self.owner, self.config.lease)
-            .await?
-        else {
+        let mut claimed = self.claim(&[], 1, None).await?;
+        let Some((job, client)) = claimed.pop() else {
             return Ok(None);
         };
-        let verdict = match self.attempt(&job).await {
+        let started = Instant::now();
+        let verdict = match self.attempt(&job, client).await {
             Attempt::Done(verdict) => verdict,
             Attempt::Panicked(message) => crashed(&job, &message),
         };
+        crate::telemetry::delivery(&job, &verdict, started.elapsed());
         Ok(Some(self.finish(&job, verdict).await))
     }
 
+    /// Jobs this worker will still deliver, in its scope.
+    async fn outstanding_in_scope(&self) -> Result<u64, crate::OutboxError> {
+        let scope = self.clients.scope();
+        Ok(self
+            .outbox
+            .outstanding_by_merchant()
+            .await?
+            .into_iter()
+            .filter(|(msn, _)| match &scope {
+                MerchantScope::Only(list) => list.iter().any(|m| m == msn),
+                MerchantScope::Any => self.clients.client(msn).is_some(),
+            })
+            .map(|(_, n)| n)
+            .sum())
+    }
+
     /// Delivers until `shutdown` completes (or, with
-    /// [`WorkerConfig::stop_when_idle`], until nothing is left). On
-    /// shutdown it stops claiming, lets the delivery in flight finish
-    /// within [`WorkerConfig::shutdown_grace`], and releases the job if it
-    /// does not. Database errors are logged and waited out for up to
+    /// [`WorkerConfig::stop_when_idle`], until nothing is left), up to
+    /// [`WorkerConfig::concurrency`] jobs at once. Claims take a batch of
+    /// up to as many jobs as there are free slots, at most one per
+    /// merchant, the merchants with the oldest due job first; merchants
+    /// at [`WorkerConfig::per_merchant_concurrency`] and paused merchants
+    /// are left out. Between claims it waits for a delivery to end, an
+    /// enqueue (PostgreSQL `LISTEN`, or this process's enqueues on the
+    /// same [`Outbox`]) or [`WorkerConfig::poll_interval`].
+    ///
+    /// On shutdown it stops claiming, lets the deliveries in flight finish
+    /// within [`WorkerConfig::shutdown_grace`], and releases those that do
+    /// not. Database errors are logged and waited out for up to
     /// [`WorkerConfig::max_db_outage`].
     ///
     /// Ends with [`WorkerAborted`] when the database stays unreachable
@@ -505,11 +781,30 @@ impl Worker {
     ) -> Result<WorkerReport, WorkerAborted> {
         let mut shutdown = pin!(shutdown);
         let mut report = WorkerReport::default();
+        let mut reasons: Vec<String> = Vec::new();
         let mut db_wait = self.config.poll_interval;
         let mut outage_since: Option<Instant> = None;
         let mut next_merchant_check = Instant::now();
-        tracing::info!(owner = %self.owner, msn = %self.msn, "outbox worker started");
+        let mut fair = Fairness::default();
+        let mut running: tokio::task::JoinSet<(String, Ended)> = tokio::task::JoinSet::new();
+        let (give_up, given_up) = tokio::sync::watch::channel(false);
+        let concurrency = self.config.concurrency.max(1);
+        let cap = self.config.per_merchant_concurrency.max(1);
+        let me = Arc::new(self.clone());
+        let _listener = self.listen();
+        tracing::info!(owner = %self.owner, scope = ?self.clients.scope(), concurrency, per_merchant = cap, "outbox worker started");
+        let mut stopping = false;
         loop {
+            // What ended meanwhile.
+            while let Some(joined) = running.try_join_next() {
+                self.ended(joined, &mut fair, &mut report, &mut reasons);
+            }
+            if !reasons.is_empty() {
+                stopping = true;
+            }
+            if stopping {
+                break;
+            }
             let stop = tokio::select! {
                 biased;
                 () = &mut shutdown => true,
@@ -518,143 +813,252 @@ impl Worker {
             if stop {
                 break;
             }
-            let claimed = self
-                .outbox
-                .claim(&self.msn, &self.owner, self.config.lease)
-                .await;
-            if claimed.is_ok() {
-                outage_since = None;
+            let mut free = concurrency.saturating_sub(running.len());
+            if free < concurrency.div_ceil(CLAIM_WHEN_FREE) && !running.is_empty() {
+                // Wait for more slots: one claim per batch, not per job.
+                free = 0;
             }
-            let job = match claimed {
-                Ok(Some(job)) => {
-                    db_wait = self.config.poll_interval;
-                    job
-                }
-                Ok(None) => {
-                    if Instant::now() >= next_merchant_check {
-                        self.warn_about_other_merchants().await;
-                        next_merchant_check = Instant::now() + Duration::from_secs(60);
-                    }
-                    if self.config.stop_when_idle
-                        && matches!(self.outbox.outstanding(&self.msn).await, Ok(0))
-                    {
-                        tracing::info!(owner = %self.owner, "nothing left to deliver; stopping");
-                        break;
-                    }
-                    if self
-                        .idle(shutdown.as_mut(), self.config.poll_interval)
-                        .await
-                    {
-                        break;
-                    }
-                    continue;
-                }
-                Err(e) => {
-                    let since = *outage_since.get_or_insert_with(Instant::now);
-                    if let Some(limit) = self.config.max_db_outage
-                        && since.elapsed() >= limit
-                    {
-                        let reason = format!(
-                            "worker {}: the outbox database has failed every claim for {} s, the limit (max_db_outage); the last error: {e}",
-                            self.owner,
-                            since.elapsed().as_secs()
-                        );
-                        tracing::error!(owner = %self.owner, error = %e, "the outbox database stays unreachable; stopping");
-                        return Err(WorkerAborted {
-                            reasons: vec![reason],
-                            report,
-                        });
-                    }
-                    tracing::warn!(owner = %self.owner, error = %e, wait_ms = u64::try_from(db_wait.as_millis()).unwrap_or(u64::MAX), "cannot claim; waiting");
-                    if self.idle(shutdown.as_mut(), db_wait).await {
-                        break;
-                    }
-                    db_wait = db_wait.saturating_mul(2).min(Duration::from_secs(10));
-                    continue;
-                }
-            };
-            let mut work = pin!(self.attempt(&job));
-            let (attempt, stopping) = tokio::select! {
-                attempt = &mut work => (Some(attempt), false),
-                () = &mut shutdown => {
-                    tracing::info!(owner = %self.owner, job = %job.id, grace_ms = u64::try_from(self.config.shutdown_grace.as_millis()).unwrap_or(u64::MAX), "shutting down: finishing the delivery in flight");
-                    (tokio::time::timeout(self.config.shutdown_grace, &mut work).await.ok(), true)
-                }
-            };
-            match attempt {
-                Some(Attempt::Panicked(message)) => {
-                    tracing::error!(owner = %self.owner, job = %job.id, panic = %message, "the delivery panicked; failing the job and stopping this worker");
-                    let processed = self.finish(&job, crashed(&job, &message)).await;
-                    report.count(&processed);
-                    return Err(WorkerAborted {
-                        reasons: vec![format!(
-                            "worker {}: the delivery of job {} (order {}) panicked: {message}; the job was marked failed",
-                            self.owner, job.id, job.order_id
-                        )],
-                        report,
-                    });
-                }
-                Some(Attempt::Done(verdict)) => {
-                    let processed = self.finish(&job, verdict).await;
-                    report.count(&processed);
-                }
-                None => {
-                    match self.outbox.release(&job, &self.owner).await {
-                        Ok(_) => {
-                            tracing::info!(owner = %self.owner, job = %job.id, "released unfinished job")
+            let wake = self.outbox.wake_signal().notified();
+            let mut wake = pin!(wake);
+            wake.as_mut().enable();
+            let mut wait = self.config.poll_interval;
+            if free > 0 {
+                let excluded = fair.excluded(cap);
+                match self.claim(&excluded, free, Some(&mut fair)).await {
+                    Ok(jobs) => {
+                        outage_since = None;
+                        db_wait = self.config.poll_interval;
+                        let claimed = jobs.len();
+                        for (job, client) in jobs {
+                            fair.started(&job.merchant_serial_number);
+                            let me = me.clone();
+                            let mut given_up = given_up.clone();
+                            running.spawn(async move {
+                                let msn = job.merchant_serial_number.clone();
+                                (msn, me.deliver_one(job, client, &mut given_up).await)
+                            });
                         }
-                        Err(e) => {
-                            tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not release; its lease will expire")
+                        if claimed > 0 && claimed < free {
+                            // Others may be due now that these are taken
+                            // (the next job of a merchant below its cap).
+                            wait = Duration::ZERO;
+                        }
+                        if claimed == 0 && running.is_empty() {
+                            if Instant::now() >= next_merchant_check {
+                                self.warn_about_other_merchants().await;
+                                next_merchant_check = Instant::now() + Duration::from_secs(60);
+                            }
+                            if self.config.stop_when_idle
+                                && matches!(self.outstanding_in_scope().await, Ok(0))
+                            {
+                                tracing::info!(owner = %self.owner, "nothing left to deliver; stopping");
+                                break;
+                            }
                         }
                     }
-                    report.released += 1;
+                    Err(e) => {
+                        let since = *outage_since.get_or_insert_with(Instant::now);
+                        if let Some(limit) = self.config.max_db_outage
+                            && since.elapsed() >= limit
+                        {
+                            reasons.push(format!(
+                                "worker {}: the outbox database has failed every claim for {} s, the limit (max_db_outage); the last error: {e}",
+                                self.owner,
+                                since.elapsed().as_secs()
+                            ));
+                            tracing::error!(owner = %self.owner, error = %e, "the outbox database stays unreachable; stopping");
+                            break;
+                        }
+                        tracing::warn!(owner = %self.owner, error = %e, wait_ms = u64::try_from(db_wait.as_millis()).unwrap_or(u64::MAX), "cannot claim; waiting");
+                        wait = db_wait;
+                        db_wait = db_wait.saturating_mul(2).min(Duration::from_secs(10));
+                    }
                 }
             }
-            if stopping {
-                break;
+            if wait.is_zero() {
+                continue;
+            }
+            let free_now = free > 0;
+            tokio::select! {
+                () = &mut shutdown => break,
+                Some(joined) = running.join_next(), if !running.is_empty() => {
+                    self.ended(joined, &mut fair, &mut report, &mut reasons);
+                }
+                () = &mut wake, if free_now => {}
+                () = tokio::time::sleep(wait), if free_now => {}
+            }
+        }
+        // Shutting down: no more claims; the deliveries in flight finish
+        // within the grace period, or are released.
+        if !running.is_empty() {
+            tracing::info!(owner = %self.owner, in_flight = running.len(), grace_ms = u64::try_from(self.config.shutdown_grace.as_millis()).unwrap_or(u64::MAX), "shutting down: finishing the deliveries in flight");
+            let deadline = tokio::time::sleep(self.config.shutdown_grace);
+            let mut deadline = pin!(deadline);
+            loop {
+                tokio::select! {
+                    joined = running.join_next() => match joined {
+                        Some(joined) => self.ended(joined, &mut fair, &mut report, &mut reasons),
+                        None => break,
+                    },
+                    () = &mut deadline, if !*give_up.borrow() => {
+                        let _ = give_up.send(true);
+                    }
+                }
             }
         }
         tracing::info!(owner = %self.owner, delivered = report.delivered, retried = report.retried, failed = report.failed, released = report.released, "outbox worker stopped");
-        Ok(report)
-    }
-
-    /// Sleeps `wait` unless shutdown comes first; true on shutdown.
-    async fn idle(
-        &self,
-        shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
-        wait: Duration,
-    ) -> bool {
-        tokio::select! {
-            () = shutdown => true,
-            () = tokio::time::sleep(wait) => false,
+        if reasons.is_empty() {
+            Ok(report)
+        } else {
+            Err(WorkerAborted { reasons, report })
         }
     }
 
+    /// Counts what a spawned delivery did and updates the merchant's
+    /// state.
+    fn ended(
+        &self,
+        joined: Result<(String, Ended), tokio::task::JoinError>,
+        fair: &mut Fairness,
+        report: &mut WorkerReport,
+        reasons: &mut Vec<String>,
+    ) {
+        match joined {
+            Ok((msn, Ended::Processed(processed))) => {
+                fair.ended(
+                    &msn,
+                    Some(&processed.verdict),
+                    &self.config.merchant_backoff,
+                );
+                report.count(&processed);
+            }
+            Ok((msn, Ended::Panicked(processed, message))) => {
+                fair.ended(&msn, None, &self.config.merchant_backoff);
+                report.count(&processed);
+                reasons.push(format!(
+                    "worker {}: the delivery of job {} (order {}) panicked: {message}; the job was marked failed",
+                    self.owner, processed.job, processed.order_id
+                ));
+            }
+            Ok((msn, Ended::Released)) => {
+                fair.ended(&msn, None, &self.config.merchant_backoff);
+                report.released += 1;
+            }
+            Err(e) => {
+                // A delivery task that panicked outside the delivery itself
+                // (which is caught): its job's lease runs out.
+                reasons.push(format!(
+                    "worker {}: a delivery task {}; its job is taken over when its lease runs out",
+                    self.owner,
+                    if e.is_panic() {
+                        format!("panicked: {}", panic_text(e.into_panic()))
+                    } else {
+                        "was cancelled".to_owned()
+                    }
+                ));
+            }
+        }
+    }
+
+    /// One claimed job: delivered and recorded, or released when the
+    /// shutdown grace runs out first.
+    async fn deliver_one(
+        &self,
+        job: ClaimedJob,
+        client: Client,
+        given_up: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> Ended {
+        let started = Instant::now();
+        let attempt = tokio::select! {
+            attempt = self.attempt(&job, client) => Some(attempt),
+            _ = given_up.wait_for(|g| *g) => None,
+        };
+        match attempt {
+            Some(Attempt::Done(verdict)) => {
+                crate::telemetry::delivery(&job, &verdict, started.elapsed());
+                Ended::Processed(self.finish(&job, verdict).await)
+            }
+            Some(Attempt::Panicked(message)) => {
+                tracing::error!(owner = %self.owner, job = %job.id, panic = %message, "the delivery panicked; failing the job and stopping this worker");
+                let processed = self.finish(&job, crashed(&job, &message)).await;
+                Ended::Panicked(processed, message)
+            }
+            None => {
+                match self.outbox.release(&job, &self.owner).await {
+                    Ok(_) => {
+                        tracing::info!(owner = %self.owner, job = %job.id, "released unfinished job")
+                    }
+                    Err(e) => {
+                        tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not release; its lease will expire")
+                    }
+                }
+                Ended::Released
+            }
+        }
+    }
+
+    /// On PostgreSQL, a task that listens on [`crate::NOTIFY_CHANNEL`]
+    /// and wakes this process's workers of the outbox on every enqueue
+    /// (reconnecting after an error; meanwhile the poll interval holds).
+    /// Aborted when the returned guard is dropped.
+    fn listen(&self) -> Option<AbortOnDrop> {
+        #[cfg(feature = "postgres")]
+        if let Some(pool) = self.outbox.pg_pool() {
+            let pool = pool.clone();
+            let outbox = self.outbox.clone();
+            let task = tokio::spawn(async move {
+                let mut wait = Duration::from_millis(100);
+                loop {
+                    match sqlx::postgres::PgListener::connect_with(&pool).await {
+                        Ok(mut listener) => {
+                            if let Err(e) = listener.listen(crate::NOTIFY_CHANNEL).await {
+                                tracing::warn!(error = %e, "cannot LISTEN for new outbox jobs; polling");
+                            } else {
+                                wait = Duration::from_millis(100);
+                                // A missed notification while reconnecting
+                                // is covered by this wake and the poll.
+                                outbox.wake_workers();
+                                loop {
+                                    match listener.recv().await {
+                                        Ok(_) => outbox.wake_workers(),
+                                        Err(e) => {
+                                            tracing::warn!(error = %e, "lost the LISTEN connection; reconnecting");
+                                            break;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot LISTEN for new outbox jobs; polling")
+                        }
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = wait.saturating_mul(2).min(Duration::from_secs(10));
+                }
+            });
+            return Some(AbortOnDrop(task.abort_handle()));
+        }
+        None
+    }
+
     async fn warn_about_other_merchants(&self) {
-        if let Ok(others) = self.outbox.waiting_for_other_merchants(&self.msn).await {
+        // Only a one-merchant worker leaves others' jobs by design.
+        let Some(mine) = self.msn.as_deref() else {
+            return;
+        };
+        if let Ok(others) = self.outbox.waiting_for_other_merchants(mine).await {
             for (msn, n) in others {
                 tracing::warn!(
-                    "{n} job(s) of merchant {msn} wait for a worker with that merchant's credentials; this worker delivers only merchant {}",
-                    self.msn
+                    "{n} job(s) of merchant {msn} wait for a worker with that merchant's credentials; this worker delivers only merchant {mine}"
                 );
             }
         }
     }
 
-    /// Delivers `job` (in a task of its own, so that a panic is caught and
-    /// named) while renewing its lease.
-    async fn attempt(&self, job: &ClaimedJob) -> Attempt {
-        if job.merchant_serial_number != self.msn {
-            // Claims filter on the merchant; this is a second guard.
-            return Attempt::Done(Verdict::Retry {
-                error: format!(
-                    "job of merchant {} reached a worker of merchant {}; left for that merchant's worker",
-                    job.merchant_serial_number, self.msn
-                ),
-                status: None,
-                after: Duration::ZERO,
-            });
-        }
+    /// Delivers `job` with `client` (in a task of its own, so that a panic
+    /// is caught and named) while renewing its lease.
+    async fn attempt(&self, job: &ClaimedJob, client: Client) -> Attempt {
         let attempts = u32::try_from(job.budget_used).unwrap_or(u32::MAX);
         let backoff = self.config.backoff.delay(attempts);
         // What a 409 on an image id is compared with.
@@ -675,7 +1079,6 @@ impl Worker {
             },
             _ => Vec::new(),
         };
-        let client = self.client.clone();
         let owned = job.clone();
         let mut delivery = pin!(spawn_caught(async move {
             deliver(&client, &owned, backoff, &known_images).await
@@ -775,16 +1178,15 @@ impl Worker {
     }
 }
 
-/// Runs `workers` workers of one merchant in this process until `shutdown`
-/// completes (or, with [`WorkerConfig::stop_when_idle`], until all of them
-/// are idle), then shuts them down gracefully; the sum of their reports.
-/// Each is named `OWNER/1`, `OWNER/2`, ... after one random base name.
+/// Runs one [`Worker`] of `client`'s merchant in this process with
+/// `workers` deliveries at once ([`WorkerConfig::concurrency`]) until
+/// `shutdown` completes (or, with [`WorkerConfig::stop_when_idle`], until
+/// nothing is left), then shuts it down gracefully.
 ///
-/// When a worker stops abnormally ([`Worker::run`]'s [`WorkerAborted`],
-/// or a panic of its task), the others are shut down gracefully too and
-/// the result is [`WorkerAborted`] with every reason and the sum of what
-/// was done: a process whose workers are failing says so instead of
-/// idling on with fewer workers.
+/// When a delivery panics or the database stays unreachable, the other
+/// deliveries are finished (or released) and the result is
+/// [`WorkerAborted`] with every reason and what was done: a process whose
+/// worker is failing says so instead of idling on.
 pub async fn run_workers(
     outbox: &Outbox,
     client: &Client,
@@ -792,68 +1194,10 @@ pub async fn run_workers(
     workers: usize,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<WorkerReport, WorkerAborted> {
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let base = default_owner();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut owners = HashMap::new();
-    for i in 1..=workers.max(1) {
-        let owner = format!("{base}/{i}");
-        let worker = Worker::new(outbox.clone(), client.clone())
-            .with_config(config.clone())
-            .with_owner(owner.clone());
-        let mut stopped = stopped.clone();
-        let handle = tasks.spawn(async move {
-            worker
-                .run(async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
-        owners.insert(handle.id(), owner);
-    }
-    let mut total = WorkerReport::default();
-    let mut reasons = Vec::new();
-    let mut shutdown = pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown, if !*stop.borrow() => {
-                let _ = stop.send(true);
-            }
-            joined = tasks.join_next_with_id() => match joined {
-                Some(Ok((_, Ok(report)))) => total.add(report),
-                Some(Ok((_, Err(aborted)))) => {
-                    total.add(aborted.report);
-                    reasons.extend(aborted.reasons);
-                    if !*stop.borrow() {
-                        tracing::error!("an outbox worker stopped abnormally; stopping the others");
-                        let _ = stop.send(true);
-                    }
-                }
-                Some(Err(e)) => {
-                    let owner = owners.get(&e.id()).map(String::as_str).unwrap_or("?");
-                    let what = if e.is_panic() {
-                        format!("panicked: {}", panic_text(e.into_panic()))
-                    } else {
-                        "was cancelled".to_owned()
-                    };
-                    tracing::error!(owner, "an outbox worker task {what}; stopping the others");
-                    reasons.push(format!(
-                        "worker {owner} {what}; a job it held is taken over when its lease runs out"
-                    ));
-                    let _ = stop.send(true);
-                }
-                None => break,
-            },
-        }
-    }
-    if reasons.is_empty() {
-        Ok(total)
-    } else {
-        Err(WorkerAborted {
-            reasons,
-            report: total,
-        })
-    }
+    Worker::new(outbox.clone(), client.clone())
+        .with_config(config.clone().concurrency(workers))
+        .run(shutdown)
+        .await
 }
 
 #[cfg(test)]

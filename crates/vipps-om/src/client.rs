@@ -622,6 +622,7 @@ async fn fetch_token(shared: &Arc<Shared>, generation: u64) -> Result<CachedToke
                     });
                 }
                 tracing::debug!(expires_in = token.expires_in, "fetched access token");
+                metrics::counter!("vipps_om_token_fetches_total").increment(1);
                 // Clamped to MIN_TOKEN_LIFETIME..=MAX_TOKEN_LIFETIME inside.
                 CachedToken::new(
                     token.access_token,

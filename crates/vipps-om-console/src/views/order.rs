@@ -323,6 +323,7 @@ pub(crate) fn history(ctx: &Ctx, jobs: &Jobs, editor: bool) -> Markup {
                         (cause_and_fix(ctx, job, &cause, editor))
                     }
                     dl.facts {
+                        dt { (lang.t(T::JobMerchant)) } dd { code { (job.merchant_serial_number) } }
                         dt { (lang.t(T::Attempts)) } dd { (job.attempts) }
                         dt { (lang.t(T::Created)) } dd { (when(ctx, job.created_at)) }
                         @if let Some(t) = job.delivered_at { dt { (lang.t(T::DeliveredAt)) } dd { (when(ctx, t)) } }

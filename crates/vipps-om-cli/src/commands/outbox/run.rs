@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use serde_json::json;
+use vipps_om_outbox::telemetry::Health;
 use vipps_om_outbox::{Outbox, WorkerConfig, redact_url};
 
 use super::failure;
@@ -35,6 +36,40 @@ async fn stop_signal() {
     }
 }
 
+/// Starts the `--metrics-listen` endpoint: Prometheus text at `/metrics`,
+/// `/healthz`, `/readyz`; it stops with the process (the sender's drop).
+async fn serve_metrics(
+    outbox: &Outbox,
+    addr: std::net::SocketAddr,
+) -> Result<(Health, tokio::sync::oneshot::Sender<()>), Failure> {
+    use vipps_om_outbox::telemetry::{install_recorder, serve_metrics};
+    let handle = install_recorder().map_err(failure)?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        Failure::usage(format!(
+            "--metrics-listen {addr}: cannot listen there ({e}); choose a free address and port, e.g. 127.0.0.1:9184"
+        ))
+    })?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    eprintln!("Metrics at http://{bound}/metrics (and /healthz, /readyz)");
+    let health = Health::new();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = serve_metrics(
+        listener,
+        outbox.clone(),
+        handle,
+        health.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    );
+    tokio::spawn(async move {
+        if let Err(e) = server.await {
+            tracing::warn!(error = %e, "the metrics endpoint stopped");
+        }
+    });
+    Ok((health, stop))
+}
+
 /// Runs the workers until stopped (or drained with `--drain`).
 pub(super) async fn run(
     ctx: &Context,
@@ -50,7 +85,15 @@ pub(super) async fn run(
         .shutdown_grace(Duration::from_secs(args.grace_secs))
         .max_attempts(args.max_attempts)
         .stop_when_idle(args.drain)
-        .max_db_outage(Some(Duration::from_secs(args.max_db_outage_secs)));
+        .max_db_outage(Some(Duration::from_secs(args.max_db_outage_secs)))
+        .per_merchant_concurrency(usize::from(
+            // One merchant: every worker may deliver its jobs.
+            args.per_merchant_concurrency.unwrap_or(args.workers),
+        ));
+    let metrics = match args.metrics_listen {
+        Some(addr) => Some(serve_metrics(outbox, addr).await?),
+        None => None,
+    };
     eprintln!(
         "Delivering the outbox jobs of merchant {msn} from {} with {} worker(s); Ctrl-C or SIGTERM stops gracefully",
         redact_url(url),
@@ -68,6 +111,9 @@ pub(super) async fn run(
     let report =
         vipps_om_outbox::run_workers(outbox, &client, &config, usize::from(args.workers), async {
             stop_signal().await;
+            if let Some((health, _)) = &metrics {
+                health.shutting_down();
+            }
             eprintln!(
                 "Stopping: finishing the deliveries in flight (at most {} s)…",
                 args.grace_secs

@@ -1,0 +1,314 @@
+//! The outbox at platform scale (run by `bench/platform.sh`, which starts
+//! PostgreSQL and `vipps-om sim` with a merchants file): many merchants,
+//! several worker processes, one merchant failing.
+//!
+//! `platform worker DB_URL SIM_URL MERCHANTS CONCURRENCY`: one worker
+//! process for merchants 300001..=300000+MERCHANTS (a `ClientSet`, one
+//! client per merchant with its own keys) until SIGTERM.
+//!
+//! `platform run ADMIN_DB_URL SIM_URL MERCHANTS RECEIPTS PROCESSES
+//! CONCURRENCY LABEL [FAILING_MSN 429_MSN]`: a fresh database; PROCESSES
+//! worker processes started and idle; RECEIPTS receipts spread over the
+//! merchants enqueued with `enqueue_many` (1,000 a call); waits until every
+//! healthy merchant's receipt is delivered; prints one line of JSON:
+//! throughput, enqueue→delivered p50/p99 of the healthy merchants'
+//! receipts (database clock), and the enqueue rate.
+//!
+//! `platform pickup DB_URL SIM_URL SAMPLES`: a worker process idle on the
+//! database (its poll 200 ms), this process enqueues one receipt at a
+//! time through its own connection and measures until it is delivered
+//! (polling every 2 ms): idle pickup p50/p99.
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use sqlx::Row;
+use vipps_om::builder::{LineBuilder, ReceiptBuilder};
+use vipps_om::{
+    Amount, Client, Credentials, Currency, MerchantSerialNumber, OrderId, PaymentType, Receipt,
+    RetryPolicies, RetryPolicy, TaxRate,
+};
+use vipps_om_outbox::{ClientSet, ConnectOptions, JobState, NewJob, Outbox, Worker, WorkerConfig};
+
+fn receipt(number: usize) -> Receipt {
+    ReceiptBuilder::new(Currency::Nok)
+        .line(
+            LineBuilder::new("sku-1", "Wool socks")
+                .unit_price(Amount::minor(14_900))
+                .quantity("2")
+                .tax_rate(TaxRate::from_percent(25)),
+        )
+        .receipt_number(number.to_string())
+        .build()
+        .expect("a valid receipt")
+}
+
+fn msn_of(i: usize) -> String {
+    format!("{}", 300_001 + i)
+}
+
+fn clients(sim: &str, merchants: usize) -> ClientSet {
+    ClientSet::new((0..merchants).map(|i| {
+        let msn = msn_of(i);
+        Client::builder()
+            .base_url(sim)
+            .credentials(Credentials::new(
+                format!("c{msn}"),
+                format!("s{msn}"),
+                format!("k{msn}"),
+                MerchantSerialNumber::new(&msn).expect("an MSN"),
+            ))
+            .retry_policies(RetryPolicies::uniform(RetryPolicy::never()))
+            .build()
+            .expect("a client")
+    }))
+}
+
+fn arg(args: &[String], i: usize) -> &str {
+    args.get(i).map(String::as_str).unwrap_or_else(|| {
+        eprintln!("usage: see the header of benches/platform.rs");
+        std::process::exit(2)
+    })
+}
+
+fn num(args: &[String], i: usize) -> usize {
+    arg(args, i).parse().expect("a number")
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` passes --bench: ignore it.
+    let args: Vec<String> = args.into_iter().filter(|a| a != "--bench").collect();
+    match args.get(1).map(String::as_str) {
+        Some("worker") => worker(&args).await,
+        Some("run") => run(&args).await,
+        Some("pickup") => pickup(&args).await,
+        _ => eprintln!("usage: platform worker|run|pickup ... (see benches/platform.rs)"),
+    }
+}
+
+async fn worker(args: &[String]) {
+    let (db, sim, merchants, concurrency) =
+        (arg(args, 2), arg(args, 3), num(args, 4), num(args, 5));
+    let outbox = Outbox::connect_with(db, ConnectOptions::default().with_max_connections(16))
+        .await
+        .expect("the outbox");
+    let config = WorkerConfig::default()
+        .concurrency(concurrency)
+        .poll_interval(Duration::from_millis(200));
+    let worker = Worker::for_merchants(outbox, clients(sim, merchants)).with_config(config);
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM");
+    let report = worker
+        .run(async move {
+            term.recv().await;
+        })
+        .await
+        .expect("the worker");
+    eprintln!("worker: {report:?}");
+}
+
+fn spawn_workers(n: usize, db: &str, sim: &str, merchants: usize, c: usize) -> Vec<Child> {
+    let me = std::env::current_exe().expect("this program");
+    (0..n)
+        .map(|_| {
+            Command::new(&me)
+                .args(["worker", db, sim, &merchants.to_string(), &c.to_string()])
+                .spawn()
+                .expect("a worker process")
+        })
+        .collect()
+}
+
+fn stop(children: Vec<Child>) {
+    for child in &children {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+    }
+    for mut child in children {
+        let _ = child.wait();
+    }
+}
+
+async fn fresh_database(admin: &str, label: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("platform_{label}_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("PostgreSQL");
+    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .expect("drop");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create");
+    let (base, _) = admin.rsplit_once('/').expect("a database URL");
+    format!("{base}/{name}")
+}
+
+fn percentile(sorted: &[i64], p: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn run(args: &[String]) {
+    let (admin, sim, merchants, receipts, processes, concurrency, label) = (
+        arg(args, 2),
+        arg(args, 3),
+        num(args, 4),
+        num(args, 5),
+        num(args, 6),
+        num(args, 7),
+        arg(args, 8),
+    );
+    let unhealthy: Vec<String> = args.iter().skip(9).cloned().collect();
+    let db = fresh_database(admin, label).await;
+    let outbox = Outbox::connect(&db).await.expect("the outbox");
+    let workers = spawn_workers(processes, &db, sim, merchants, concurrency);
+    // Let them connect, LISTEN and go idle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let jobs: Vec<NewJob> = (0..receipts)
+        .map(|i| {
+            NewJob::receipt(
+                &MerchantSerialNumber::new(msn_of(i % merchants)).expect("an MSN"),
+                &PaymentType::Ecom,
+                &OrderId::new(format!("{label}-{i}")).expect("an order id"),
+                &receipt(i),
+            )
+            .expect("a job")
+        })
+        .collect();
+    let healthy_total = jobs
+        .iter()
+        .filter(|j| {
+            !unhealthy
+                .iter()
+                .any(|m| m == j.merchant_serial_number().as_str())
+        })
+        .count();
+    let started = Instant::now();
+    for chunk in jobs.chunks(1000) {
+        outbox.enqueue_many(chunk).await.expect("enqueue");
+    }
+    let enqueued_in = started.elapsed();
+    let pool = outbox.pg_pool().expect("PostgreSQL").clone();
+    let unhealthy_json = serde_json::to_string(&unhealthy).expect("json");
+    let count_sql = "SELECT COUNT(*) AS n FROM vipps_om_outbox_jobs WHERE state = 'delivered' \
+         AND merchant_serial_number NOT IN (SELECT jsonb_array_elements_text(CAST($1 AS TEXT)::jsonb))";
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let n: i64 = sqlx::query(count_sql)
+            .bind(&unhealthy_json)
+            .fetch_one(&pool)
+            .await
+            .and_then(|r| r.try_get("n"))
+            .expect("count");
+        if usize::try_from(n).unwrap_or(0) >= healthy_total {
+            break;
+        }
+        if Instant::now() > deadline {
+            eprintln!("gave up after 600 s with {n} of {healthy_total} delivered");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let took = started.elapsed();
+    stop(workers);
+    let mut waited: Vec<i64> = sqlx::query(
+        "SELECT delivered_at - created_at AS w FROM vipps_om_outbox_jobs WHERE state = 'delivered' \
+         AND merchant_serial_number NOT IN (SELECT jsonb_array_elements_text(CAST($1 AS TEXT)::jsonb))",
+    )
+    .bind(&unhealthy_json)
+    .fetch_all(&pool)
+    .await
+    .expect("latencies")
+    .iter()
+    .map(|r| r.try_get::<i64, _>("w").unwrap_or(0))
+    .collect();
+    waited.sort_unstable();
+    let m = outbox.metrics().await.expect("metrics");
+    let attempts_unhealthy: i64 = sqlx::query(
+        "SELECT COALESCE(SUM(attempts), 0)::BIGINT AS n FROM vipps_om_outbox_jobs \
+         WHERE merchant_serial_number IN (SELECT jsonb_array_elements_text(CAST($1 AS TEXT)::jsonb))",
+    )
+    .bind(&unhealthy_json)
+    .fetch_one(&pool)
+    .await
+    .and_then(|r| r.try_get("n"))
+    .unwrap_or(0);
+    #[allow(clippy::cast_precision_loss)]
+    let line = serde_json::json!({
+        "label": label,
+        "merchants": merchants,
+        "receipts": receipts,
+        "processes": processes,
+        "concurrencyPerProcess": concurrency,
+        "healthyDelivered": waited.len(),
+        "seconds": took.as_secs_f64(),
+        "receiptsPerSecond": waited.len() as f64 / took.as_secs_f64(),
+        "enqueueToDeliveredMs": {"p50": percentile(&waited, 0.5), "p99": percentile(&waited, 0.99), "max": waited.last().copied().unwrap_or(0)},
+        "enqueueManyJobsPerSecond": receipts as f64 / enqueued_in.as_secs_f64(),
+        "unhealthyMerchants": unhealthy,
+        "unhealthyAttempts": attempts_unhealthy,
+        "failed": m.failed,
+    });
+    println!("{line}");
+    outbox.close().await;
+}
+
+async fn pickup(args: &[String]) {
+    let (db, sim, samples) = (arg(args, 2), arg(args, 3), num(args, 4));
+    let outbox = Outbox::connect(db).await.expect("the outbox");
+    let workers = spawn_workers(1, db, sim, 1, 4);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut took = Vec::with_capacity(samples);
+    for i in 0..samples {
+        // Idle between samples, at a random phase of the worker's poll.
+        tokio::time::sleep(Duration::from_millis(100 + fastrand::u64(0..300))).await;
+        let job = NewJob::receipt(
+            &MerchantSerialNumber::new(msn_of(0)).expect("an MSN"),
+            &PaymentType::Ecom,
+            &OrderId::new(format!("pickup-{}-{i}", std::process::id())).expect("an order id"),
+            &receipt(i),
+        )
+        .expect("a job");
+        let start = Instant::now();
+        let id = outbox.enqueue(&job).await.expect("enqueue");
+        loop {
+            let state = outbox.job(id).await.expect("status").state;
+            if state != JobState::Pending {
+                break;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                eprintln!("job {id} not picked up in 30 s");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        took.push(i64::try_from(start.elapsed().as_micros()).unwrap_or(i64::MAX));
+    }
+    stop(workers);
+    took.sort_unstable();
+    let line = serde_json::json!({
+        "backend": outbox.backend().as_str(),
+        "samples": samples,
+        "pickupMs": {
+            "p50": percentile(&took, 0.5) as f64 / 1000.0,
+            "p99": percentile(&took, 0.99) as f64 / 1000.0,
+            "max": took.last().copied().unwrap_or(0) as f64 / 1000.0,
+        },
+    });
+    println!("{line}");
+}
