@@ -37,8 +37,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use vipps_om::client::env_vars;
 use vipps_om::{
-    Client, ClientBuilder, Credentials, Environment, Keyring, MerchantSerialNumber, PartnerClient,
-    PartnerCredentials, SystemInfo,
+    Client, ClientBuilder, Credentials, CredentialsProvider, Environment, Keyring,
+    MerchantSerialNumber, PartnerClient, PartnerCredentials, SystemInfo,
 };
 
 use crate::failure::Failure;
@@ -241,6 +241,64 @@ impl Setup {
                 })?;
                 let keyring = load_keyring(&builder, &path)?;
                 keyring_client(&keyring, &msn)
+            }
+        }
+    }
+}
+
+/// Whose jobs `outbox run` delivers, and with which keys.
+pub(crate) struct Delivering {
+    /// A client per merchant.
+    pub(crate) provider: std::sync::Arc<dyn CredentialsProvider>,
+    /// The one merchant, when only one is delivered for.
+    pub(crate) msn: Option<MerchantSerialNumber>,
+    /// Who, in words: "merchant 123456", "every merchant these partner
+    /// keys are linked to", "the 3 merchants of keyring FILE".
+    pub(crate) who: String,
+}
+
+impl Setup {
+    /// The merchants `outbox run` delivers for: the one `--msn` names, or
+    /// without it every merchant the keys may act for (partner keys: any
+    /// linked merchant; a keyring: each of its merchants).
+    pub(crate) fn delivering(self) -> Result<Delivering, Failure> {
+        use std::sync::Arc;
+        let one = |client: Client| {
+            let msn = client.merchant_serial_number().clone();
+            Delivering {
+                who: format!("merchant {msn}"),
+                msn: Some(msn),
+                provider: Arc::new(client),
+            }
+        };
+        match self {
+            Setup::Merchant(_)
+            | Setup::Partner { msn: Some(_), .. }
+            | Setup::Keyring { msn: Some(_), .. } => Ok(one(self.client()?)),
+            Setup::Partner {
+                builder,
+                credentials,
+                msn: None,
+            } => Ok(Delivering {
+                provider: Arc::new(partner_client(builder, credentials)?),
+                msn: None,
+                who: "every merchant these partner keys are linked to".to_owned(),
+            }),
+            Setup::Keyring {
+                builder,
+                path,
+                msn: None,
+            } => {
+                let keyring = load_keyring(&builder, &path)?;
+                Ok(Delivering {
+                    who: format!(
+                        "the {} merchant(s) of the keyring {}",
+                        keyring.len(),
+                        path.display()
+                    ),
+                    provider: Arc::new(keyring),
+                    msn: None,
+                })
             }
         }
     }

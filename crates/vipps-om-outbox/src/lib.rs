@@ -60,8 +60,9 @@
 //!   body in the `payload` column, with [`PAYLOAD_VERSION`] in
 //!   `payload_version`. A stored request is read once, when a worker
 //!   claims the job or staff ask for it ([`Outbox::job_request`]).
-//! - the [`merchants`] module: [`MerchantClients`] (which client delivers a
-//!   merchant's jobs), [`MerchantScope`], [`ClientSet`].
+//! - the [`merchants`] module: which client delivers a merchant's jobs
+//!   (any [`vipps_om::CredentialsProvider`]: partner keys, a keyring, a
+//!   [`ClientSet`]), and the [`MerchantScope`] a worker claims for.
 //! - the [`telemetry`] module: the Prometheus metrics and their endpoint.
 //! - the [`worker`] module: [`Worker`], [`WorkerConfig`], [`Backoff`],
 //!   [`run_workers`]; leases, renewal, graceful shutdown; [`Verdict`], how
@@ -156,7 +157,7 @@
 //!   [`merchants`]): the job stores its Merchant-Serial-Number; a
 //!   [`Worker::new`] claims only its client's, a
 //!   [`Worker::for_merchants`] those of every merchant its
-//!   [`MerchantClients`] source has a client for, fairly: a batch takes at
+//!   [`vipps_om::CredentialsProvider`] source has a client for, fairly: a batch takes at
 //!   most one job per merchant, the merchants with the oldest due job
 //!   first; at most [`WorkerConfig::per_merchant_concurrency`] deliveries
 //!   of one merchant at once; a merchant whose calls get 5xx, 401, 429 or
@@ -200,7 +201,7 @@ pub use job::{
     FieldProblem, JobId, JobKind, JobState, JobStatus, MAX_IDEMPOTENCY_KEY_LEN, NewJob, Outcome,
     Timestamp,
 };
-pub use merchants::{ClientSet, MerchantClients, MerchantScope};
+pub use merchants::{ClientSet, MerchantScope};
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::{
     Enqueued, MerchantQueue, Metrics, NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,

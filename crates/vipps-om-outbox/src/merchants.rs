@@ -1,5 +1,5 @@
 //! Which merchants a worker delivers for, and the [`Client`] it delivers
-//! each one's jobs with: [`MerchantClients`].
+//! each one's jobs with: a [`vipps_om::CredentialsProvider`].
 //!
 //! A worker made with [`crate::Worker::new`] delivers one merchant's jobs
 //! (its client's Merchant-Serial-Number). A worker made with
@@ -8,6 +8,11 @@
 //! platform's per-merchant keys), or any other implementation of the trait
 //! (partner keys, where one set of credentials acts for many MSNs, or a
 //! keyring file).
+//!
+//! The source is the client library's [`CredentialsProvider`]: a
+//! [`vipps_om::PartnerClient`] (partner keys, any merchant linked to them),
+//! a [`vipps_om::Keyring`] (per-merchant keys from a file), a
+//! [`ClientSet`], or one [`Client`].
 //!
 //! The scope decides what a worker claims: [`MerchantScope::Only`] claims
 //! only the listed MSNs' jobs; [`MerchantScope::Any`] claims any MSN's
@@ -19,7 +24,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use vipps_om::Client;
+use std::sync::Arc;
+
+use vipps_om::{Client, CredentialsProvider, MerchantSerialNumber};
 
 /// How long a worker with [`MerchantScope::Any`] leaves the jobs of an MSN
 /// its source had no client for before asking the source again (one
@@ -37,30 +44,33 @@ pub enum MerchantScope {
     Only(Vec<String>),
 }
 
-/// Where a worker gets the [`Client`] to deliver a merchant's jobs with.
-///
-/// Implement it for partner keys (one client per MSN from one set of
-/// credentials, sharing one token) or a keyring (per-merchant keys).
-/// `client` is called once per claimed job, so it should be cheap (a
-/// clone of a cached client, not a new connection pool).
-pub trait MerchantClients: Send + Sync + 'static {
-    /// The client that delivers `msn`'s jobs, or `None` when this source
-    /// cannot act for that merchant (its jobs are left for another
-    /// worker).
-    fn client(&self, msn: &str) -> Option<Client>;
-
-    /// Which merchants' jobs to claim.
-    fn scope(&self) -> MerchantScope;
+/// The clients a worker delivers with and the merchants it claims for,
+/// taken once from a [`CredentialsProvider`] when the worker is made (a
+/// keyring of 100,000 merchants is listed once, not at every claim).
+#[derive(Clone)]
+pub(crate) struct MerchantClients {
+    provider: Arc<dyn CredentialsProvider>,
+    scope: MerchantScope,
 }
 
-/// One merchant: the client's own MSN.
-impl MerchantClients for Client {
-    fn client(&self, msn: &str) -> Option<Client> {
-        (self.merchant_serial_number().as_str() == msn).then(|| self.clone())
+impl MerchantClients {
+    pub(crate) fn new(provider: Arc<dyn CredentialsProvider>) -> MerchantClients {
+        let scope = match provider.merchants() {
+            None => MerchantScope::Any,
+            Some(list) => MerchantScope::Only(list.iter().map(|m| m.as_str().to_owned()).collect()),
+        };
+        MerchantClients { provider, scope }
     }
 
-    fn scope(&self) -> MerchantScope {
-        MerchantScope::Only(vec![self.merchant_serial_number().as_str().to_owned()])
+    /// The client for a stored job's MSN (`None` for an MSN the provider
+    /// cannot act for, or one that is not a valid MSN at all).
+    pub(crate) fn client(&self, msn: &str) -> Option<Client> {
+        let msn = MerchantSerialNumber::new(msn).ok()?;
+        self.provider.client(&msn)
+    }
+
+    pub(crate) fn scope(&self) -> &MerchantScope {
+        &self.scope
     }
 }
 
@@ -104,12 +114,18 @@ impl From<Vec<Client>> for ClientSet {
     }
 }
 
-impl MerchantClients for ClientSet {
-    fn client(&self, msn: &str) -> Option<Client> {
-        self.by_msn.get(msn).cloned()
+impl CredentialsProvider for ClientSet {
+    fn client(&self, msn: &MerchantSerialNumber) -> Option<Client> {
+        self.by_msn.get(msn.as_str()).cloned()
     }
 
-    fn scope(&self) -> MerchantScope {
-        MerchantScope::Only(self.order.clone())
+    fn merchants(&self) -> Option<Vec<MerchantSerialNumber>> {
+        Some(
+            self.order
+                .iter()
+                .filter_map(|msn| self.by_msn.get(msn))
+                .map(|client| client.merchant_serial_number().clone())
+                .collect(),
+        )
     }
 }

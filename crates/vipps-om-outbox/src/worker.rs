@@ -12,7 +12,7 @@
 //! lease cannot overwrite the new holder's result.
 //!
 //! Merchants: a worker delivers with the credentials of its
-//! [`MerchantClients`] source, so it claims only jobs of the merchants it
+//! [`vipps_om::CredentialsProvider`] source, so it claims only jobs of the merchants it
 //! has a client for ([`Worker::new`]: its client's MSN; a one-merchant
 //! worker says in its log which other merchants' jobs wait). Claims are
 //! fair: a batch takes up to as many jobs as there are free slots
@@ -50,6 +50,7 @@ use crate::deliver::deliver;
 use crate::job::{FieldProblem, JobId, JobKind, Outcome};
 use crate::merchants::{MerchantClients, MerchantScope, NO_CLIENT_RECHECK};
 use crate::outbox::Outbox;
+use vipps_om::CredentialsProvider;
 
 /// Waits between attempts of one job: exponential from `initial`, capped
 /// at `max`, each wait drawn at random from its upper half so that jobs
@@ -460,7 +461,7 @@ impl Processed {
 #[derive(Clone)]
 pub struct Worker {
     outbox: Outbox,
-    clients: Arc<dyn MerchantClients>,
+    clients: MerchantClients,
     config: WorkerConfig,
     owner: String,
     /// The merchant of a one-merchant worker.
@@ -618,7 +619,7 @@ impl Worker {
         let msn = client.merchant_serial_number().as_str().to_owned();
         Worker {
             outbox,
-            clients: Arc::new(client),
+            clients: MerchantClients::new(Arc::new(client)),
             config: WorkerConfig::default(),
             owner: default_owner(),
             msn: Some(msn),
@@ -626,18 +627,19 @@ impl Worker {
     }
 
     /// A worker delivering the jobs of every merchant of `clients` (see
-    /// [`MerchantClients`]): fairly across merchants, at most
+    /// [`crate::merchants`]): fairly across merchants, at most
     /// [`WorkerConfig::per_merchant_concurrency`] deliveries of one
     /// merchant at once, a merchant whose calls fail with 5xx, 429, 401 or
     /// no answer paused (not the queue).
-    pub fn for_merchants(outbox: Outbox, clients: impl MerchantClients) -> Worker {
+    pub fn for_merchants(outbox: Outbox, clients: impl CredentialsProvider + 'static) -> Worker {
         Worker::for_merchants_shared(outbox, Arc::new(clients))
     }
 
     /// [`Worker::for_merchants`] with a shared source.
-    pub fn for_merchants_shared(outbox: Outbox, clients: Arc<dyn MerchantClients>) -> Worker {
+    pub fn for_merchants_shared(outbox: Outbox, clients: Arc<dyn CredentialsProvider>) -> Worker {
+        let clients = MerchantClients::new(clients);
         let msn = match clients.scope() {
-            MerchantScope::Only(list) if list.len() == 1 => list.into_iter().next(),
+            MerchantScope::Only(list) if list.len() == 1 => list.first().cloned(),
             _ => None,
         };
         Worker {
@@ -674,7 +676,7 @@ impl Worker {
     }
 
     /// Which merchants' jobs it claims.
-    pub fn scope(&self) -> MerchantScope {
+    pub fn scope(&self) -> &MerchantScope {
         self.clients.scope()
     }
 
@@ -688,17 +690,11 @@ impl Worker {
     ) -> Result<Vec<(ClaimedJob, Client)>, crate::OutboxError> {
         let scope = match self.clients.scope() {
             MerchantScope::Any => None,
-            MerchantScope::Only(list) => Some(list),
+            MerchantScope::Only(list) => Some(list.as_slice()),
         };
         let jobs = self
             .outbox
-            .claim_batch(
-                scope.as_deref(),
-                excluded,
-                &self.owner,
-                self.config.lease,
-                max,
-            )
+            .claim_batch(scope, excluded, &self.owner, self.config.lease, max)
             .await?;
         crate::telemetry::claimed(jobs.len());
         let mut fair = fair;

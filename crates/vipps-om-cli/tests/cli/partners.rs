@@ -364,3 +364,55 @@ subscription_key_env = "OWN_SUBSCRIPTION_KEY"
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outbox_run_with_partner_keys_delivers_every_linked_merchants_jobs() {
+    let env = partner_env(SYSTEM).await;
+    let url = format!("sqlite://{}?mode=rwc", env.path("outbox.db").display());
+    let file = env.write("receipt.json", receipt().to_string());
+    for (msn, order) in [("111111", "p-1"), ("222222", "p-2"), ("123456", "p-3")] {
+        env.bare()
+            .env("VIPPS_OM_DATABASE_URL", &url)
+            .args(["outbox", "enqueue", "--order-id", order, "--file"])
+            .arg(&file)
+            .args(["--msn", msn])
+            .run()
+            .await
+            .success();
+    }
+    // No --msn: one worker delivers for every merchant the keys act for.
+    let out = env
+        .bare()
+        .env("VIPPS_OM_DATABASE_URL", &url)
+        .args(["outbox", "run", "--drain", "--json"])
+        .run()
+        .await
+        .code(1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("every merchant these partner keys are linked to"),
+        "{err}"
+    );
+    let state = env.sim.state();
+    for (msn, order) in [("111111", "p-1"), ("222222", "p-2")] {
+        assert!(
+            state.receipt(msn, &PaymentType::Ecom, order).is_some(),
+            "{msn}'s receipt was delivered with the partner's keys"
+        );
+    }
+    // 123456 is not linked to acme: its job fails with the partner message.
+    let failed = env
+        .bare()
+        .env("VIPPS_OM_DATABASE_URL", &url)
+        .args(["outbox", "failed", "--json"])
+        .run()
+        .await
+        .success();
+    let text = stdout(&failed);
+    assert!(text.contains("p-3"), "{text}");
+    assert!(
+        text.contains("not linked to sales unit 123456"),
+        "{text}"
+    );
+    assert!(!text.contains("p-1") && !text.contains("p-2"), "{text}");
+}

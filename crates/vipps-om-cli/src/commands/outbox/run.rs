@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use vipps_om_outbox::telemetry::Health;
-use vipps_om_outbox::{Outbox, WorkerConfig, redact_url};
+use vipps_om_outbox::{Outbox, Worker, WorkerConfig, redact_url};
 
 use super::failure;
 use crate::cli::OutboxRunArgs;
@@ -77,8 +77,13 @@ pub(super) async fn run(
     url: &str,
     args: &OutboxRunArgs,
 ) -> Result<(), Failure> {
-    let client = ctx.client()?;
-    let msn = client.merchant_serial_number().as_str().to_owned();
+    let delivering = ctx.setup()?.delivering()?;
+    let per_merchant = match (&delivering.msn, args.per_merchant_concurrency) {
+        (_, Some(n)) => usize::from(n),
+        // One merchant: every worker may deliver its jobs.
+        (Some(_), None) => usize::from(args.workers),
+        (None, None) => vipps_om_outbox::DEFAULT_PER_MERCHANT_CONCURRENCY,
+    };
     let config = WorkerConfig::default()
         .lease(Duration::from_secs(args.lease_secs))
         .poll_interval(Duration::from_millis(args.poll_ms))
@@ -86,30 +91,32 @@ pub(super) async fn run(
         .max_attempts(args.max_attempts)
         .stop_when_idle(args.drain)
         .max_db_outage(Some(Duration::from_secs(args.max_db_outage_secs)))
-        .per_merchant_concurrency(usize::from(
-            // One merchant: every worker may deliver its jobs.
-            args.per_merchant_concurrency.unwrap_or(args.workers),
-        ));
+        .per_merchant_concurrency(per_merchant)
+        .concurrency(usize::from(args.workers));
     let metrics = match args.metrics_listen {
         Some(addr) => Some(serve_metrics(outbox, addr).await?),
         None => None,
     };
     eprintln!(
-        "Delivering the outbox jobs of merchant {msn} from {} with {} worker(s); Ctrl-C or SIGTERM stops gracefully",
+        "Delivering the outbox jobs of {} from {} with {} worker(s); Ctrl-C or SIGTERM stops gracefully",
+        delivering.who,
         redact_url(url),
         args.workers
     );
-    let waiting = outbox
-        .waiting_for_other_merchants(&msn)
-        .await
-        .map_err(failure)?;
-    for (other, n) in &waiting {
-        eprintln!(
-            "note: {n} job(s) of merchant {other} are left for a worker run with that merchant's credentials"
-        );
+    if let Some(msn) = &delivering.msn {
+        let waiting = outbox
+            .waiting_for_other_merchants(msn.as_str())
+            .await
+            .map_err(failure)?;
+        for (other, n) in &waiting {
+            eprintln!(
+                "note: {n} job(s) of merchant {other} are left for a worker run with that merchant's credentials"
+            );
+        }
     }
-    let report =
-        vipps_om_outbox::run_workers(outbox, &client, &config, usize::from(args.workers), async {
+    let report = Worker::for_merchants_shared(outbox.clone(), delivering.provider)
+        .with_config(config)
+        .run(async {
             stop_signal().await;
             if let Some((health, _)) = &metrics {
                 health.shutting_down();
