@@ -173,6 +173,7 @@ mod migrate;
 pub mod outbox;
 pub mod request;
 mod resequence;
+pub mod webhook;
 pub mod worker;
 
 pub use db::{Backend, ConnectOptions, MAX_SCHEDULE_AHEAD};
@@ -184,6 +185,7 @@ pub use job::{
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::{Enqueued, MerchantQueue, Metrics, ORDER_LOCK_BUCKETS, Outbox, Tx};
 pub use request::{JobRequest, PAYLOAD_VERSION};
+pub use webhook::{WebhookConfig, WebhookReport, WebhookSecret, run_webhooks};
 pub use worker::{
     Backoff, MAX_LEASE, Processed, Verdict, Worker, WorkerAborted, WorkerConfig, WorkerReport,
     run_workers,

@@ -231,6 +231,11 @@ impl Outbox {
         self.db.backend()
     }
 
+    /// Its pool (for the webhook statements in `webhook`).
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// The SQLite pool, to begin transactions for [`Outbox::enqueue_in`].
     #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
@@ -795,12 +800,21 @@ impl Outbox {
 
     /// Records how an attempt ended; false when the lease had been taken
     /// over (the new holder records instead).
+    ///
+    /// With `events`, the webhook event the verdict causes (see
+    /// [`crate::webhook`]) is stored in the same transaction as the
+    /// outcome: both or neither.
     pub(crate) async fn record(
         &self,
         job: &ClaimedJob,
         owner: &str,
         verdict: &Verdict,
+        events: bool,
     ) -> Result<bool, OutboxError> {
+        let event = match events {
+            true => self.outcome_event(job, verdict).await?,
+            false => None,
+        };
         let changed = on_db!(&self.db, |pool, sql| {
             let fenced = |text| {
                 sqlx::query(text)
@@ -832,7 +846,24 @@ impl Outbox {
                     .bind(serde_json::to_string(problems).unwrap_or_else(|_| "[]".to_owned()))
                     .bind(different_content.then_some(db::DIFFERENT_CONTENT)),
             };
-            query.execute(pool).await.map(|r| r.rows_affected())
+            match &event {
+                None => query.execute(pool).await.map(|r| r.rows_affected()),
+                Some(event) => {
+                    async {
+                        let mut tx = pool.begin().await?;
+                        let changed = query.execute(&mut *tx).await?.rows_affected();
+                        if changed > 0 {
+                            let events = crate::webhook::event_sql(self.backend());
+                            crate::webhook::insert_event(events, event)
+                                .execute(&mut *tx)
+                                .await?;
+                            tx.commit().await?;
+                        }
+                        Ok(changed)
+                    }
+                    .await
+                }
+            }
         })
         .map_err(OutboxError::db("record a delivery attempt"))?;
         Ok(changed > 0)

@@ -108,6 +108,11 @@ pub struct WorkerConfig {
     /// process for a supervisor to see instead of a worker that waits
     /// forever. `None`: wait for the database however long it takes.
     pub max_db_outage: Option<Duration>,
+    /// Store a webhook event with each outcome that causes one (a job
+    /// failed for good, delivered after having failed), in the same
+    /// transaction (see [`crate::webhook`]); off by default, so that no
+    /// events pile up where nobody posts them.
+    pub webhook_events: bool,
 }
 
 impl Default for WorkerConfig {
@@ -120,6 +125,7 @@ impl Default for WorkerConfig {
             max_attempts: None,
             stop_when_idle: false,
             max_db_outage: Some(Duration::from_secs(300)),
+            webhook_events: false,
         }
     }
 }
@@ -165,6 +171,12 @@ impl WorkerConfig {
     /// Sets [`WorkerConfig::stop_when_idle`].
     pub fn stop_when_idle(mut self, stop: bool) -> Self {
         self.stop_when_idle = stop;
+        self
+    }
+
+    /// Sets [`WorkerConfig::webhook_events`].
+    pub fn webhook_events(mut self, on: bool) -> Self {
+        self.webhook_events = on;
         self
     }
 }
@@ -733,7 +745,11 @@ impl Worker {
         let mut wait = Duration::from_millis(100);
         let mut tries = 0;
         let recorded = loop {
-            match self.outbox.record(job, &self.owner, &verdict).await {
+            match self
+                .outbox
+                .record(job, &self.owner, &verdict, self.config.webhook_events)
+                .await
+            {
                 Ok(recorded) => break recorded,
                 Err(e) if tries < 20 => {
                     tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not record the outcome; trying again");
