@@ -242,7 +242,8 @@ impl WebhookConfig {
             url: url.to_owned(),
             why: why.to_owned(),
         };
-        let parsed = reqwest::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+        let parsed =
+            reqwest::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(bad("is not http or https"));
         }
@@ -512,23 +513,24 @@ impl Outbox {
             ))),
             Verdict::Delivered { outcome, result_id } => {
                 let sql = event_sql(self.backend());
-                let previous: Option<(Option<String>, Option<i64>)> = on_db!(self.db(), |pool, _s| {
-                    async {
-                        match sqlx::query(&sql.previous_failure)
-                            .bind(job.id.get())
-                            .fetch_optional(pool)
-                            .await?
-                        {
-                            Some(row) => Ok::<_, sqlx::Error>(Some((
-                                row.try_get("last_error")?,
-                                row.try_get("last_status")?,
-                            ))),
-                            None => Ok(None),
+                let previous: Option<(Option<String>, Option<i64>)> =
+                    on_db!(self.db(), |pool, _s| {
+                        async {
+                            match sqlx::query(&sql.previous_failure)
+                                .bind(job.id.get())
+                                .fetch_optional(pool)
+                                .await?
+                            {
+                                Some(row) => Ok::<_, sqlx::Error>(Some((
+                                    row.try_get("last_error")?,
+                                    row.try_get("last_status")?,
+                                ))),
+                                None => Ok(None),
+                            }
                         }
-                    }
-                    .await
-                })
-                .map_err(OutboxError::db("read a job's earlier failure"))?;
+                        .await
+                    })
+                    .map_err(OutboxError::db("read a job's earlier failure"))?;
                 Ok(match previous {
                     Some((Some(error), status)) => Some(NewEvent::new(
                         EventType::DeliveredAfterFailure,
@@ -727,7 +729,11 @@ pub async fn run_webhooks(
         .timeout(POST_TIMEOUT)
         .connect_timeout(POST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("vipps-om-outbox/", env!("CARGO_PKG_VERSION"), " webhook"))
+        .user_agent(concat!(
+            "vipps-om-outbox/",
+            env!("CARGO_PKG_VERSION"),
+            " webhook"
+        ))
         .build()
         .map_err(|e| WebhookConfigError::Client(e.to_string()))?;
     let mut shutdown = pin!(shutdown);
