@@ -54,9 +54,7 @@ use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use vipps_om::{
-    CategoryId, Client, MerchantSerialNumber, OrderId, PaymentType, ValidationReport,
-};
+use vipps_om::{CategoryId, Client, MerchantSerialNumber, OrderId, PaymentType, ValidationReport};
 use vipps_om_outbox::{JobKind, JobRequest, JobState, NewJob, Outbox, OutboxError};
 
 /// The default [`GatewayConfig::token_ttl`]: 1 hour, like a test token of
@@ -338,7 +336,12 @@ fn instance() -> String {
 }
 
 /// The API's problem shape.
-fn problem(status: StatusCode, title: &str, detail: &str, invalid: &[(String, String)]) -> Response {
+fn problem(
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+    invalid: &[(String, String)],
+) -> Response {
     let section = match status.as_u16() {
         400 => "6.5.1",
         409 => "6.5.8",
@@ -406,10 +409,9 @@ fn unauthorized(message: &str) -> Response {
         StatusCode::UNAUTHORIZED,
         &json!({"statusCode": 401, "message": message}),
     );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer"),
-    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
 }
 
@@ -461,7 +463,10 @@ async fn check_token(State(state): S, request: Request, next: Next) -> Response 
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
@@ -508,8 +513,9 @@ async fn issue_token(State(state): S, headers: HeaderMap) -> Response {
     let config = &state.config;
     // Constant time over digests, so neither length nor content leaks.
     let id_ok = Sha256::digest(&id).ct_eq(&Sha256::digest(config.local_client_id.as_bytes()));
-    let secret_ok = Sha256::digest(&secret)
-        .ct_eq(&Sha256::digest(config.local_client_secret.expose_secret().as_bytes()));
+    let secret_ok = Sha256::digest(&secret).ct_eq(&Sha256::digest(
+        config.local_client_secret.expose_secret().as_bytes(),
+    ));
     if !bool::from(id_ok & secret_ok) {
         tracing::warn!("gateway: a token request with wrong local credentials was refused");
         return unauthorized("Access denied: the client_id or client_secret is wrong.");
@@ -699,14 +705,21 @@ async fn add_receipt(
         let (payment_type, order_id) = order_of(&payment_type, &order_id)?;
         let body = read_json(&state, &headers, body).await?;
         let request = parse(JobKind::Receipt, &body)?;
-        let already = "Order details (a receipt) for this order are already stored; they cannot be changed.";
-        if state.holds(JobKind::Receipt, &payment_type, &order_id).await? {
+        let already =
+            "Order details (a receipt) for this order are already stored; they cannot be changed.";
+        if state
+            .holds(JobKind::Receipt, &payment_type, &order_id)
+            .await?
+        {
             return Err(conflict(already));
         }
         // One receipt per order, also between two calls racing past the
         // check above: the order is the idempotency key.
         let new = job(&state, &payment_type, &order_id, request)?
-            .with_idempotency_key(format!("gateway:receipt:{}:{order_id}", payment_type.as_str()))
+            .with_idempotency_key(format!(
+                "gateway:receipt:{}:{order_id}",
+                payment_type.as_str()
+            ))
             .map_err(|e| one_invalid("orderId", e.to_string()))?;
         let stored = state.store(std::slice::from_ref(&new)).await?;
         match stored.first() {
@@ -739,7 +752,10 @@ async fn set_category(
         jobs.push(job(&state, &payment_type, &order_id, request)?);
         let stored = state.store(&jobs).await?;
         let id = stored.last().map(|e| e.id.to_string()).unwrap_or_default();
-        Ok(json_response(StatusCode::OK, &json!(format!("outbox-job-{id}"))))
+        Ok(json_response(
+            StatusCode::OK,
+            &json!(format!("outbox-job-{id}")),
+        ))
     }
     .await;
     result.unwrap_or_else(|response: Response| response)
@@ -903,7 +919,11 @@ mod tests {
     #[test]
     fn image_orders_are_valid_order_ids() {
         let long = "a".repeat(128);
-        for id in ["logo-1", "f09c6aeb-442e-4da1-b36a-d8f613edc6c9", long.as_str()] {
+        for id in [
+            "logo-1",
+            "f09c6aeb-442e-4da1-b36a-d8f613edc6c9",
+            long.as_str(),
+        ] {
             let order = image_order(id).unwrap();
             assert!(order.as_str().starts_with("gateway-image-"));
             assert_eq!(order.as_str().len(), 54);
