@@ -13,7 +13,7 @@ use crate::commands::Context;
 use crate::failure::{ExitCode, Failure};
 
 /// Waits for Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -51,6 +51,9 @@ pub(super) async fn run(
         .max_attempts(args.max_attempts)
         .stop_when_idle(args.drain)
         .max_db_outage(Some(Duration::from_secs(args.max_db_outage_secs)));
+    let hook = args.webhook.config()?;
+    let config = config.webhook_events(hook.is_some());
+    let webhooks = super::webhook::Posting::start(outbox, hook);
     eprintln!(
         "Delivering the outbox jobs of merchant {msn} from {} with {} worker(s); Ctrl-C or SIGTERM stops gracefully",
         redact_url(url),
@@ -73,8 +76,11 @@ pub(super) async fn run(
                 args.grace_secs
             );
         })
-        .await
-        .map_err(|aborted| {
+        .await;
+    webhooks
+        .finish(args.drain.then(|| Duration::from_secs(args.webhook.webhook_drain_secs)))
+        .await;
+    let report = report.map_err(|aborted| {
             let r = aborted.report;
             Failure {
                 code: ExitCode::Unavailable,
