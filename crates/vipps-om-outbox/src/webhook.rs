@@ -713,7 +713,7 @@ struct ClaimedEvent {
 
 /// The lease on an event while it is posted: longer than a post may take,
 /// so a crashed sender's event is posted again soon after.
-const POST_LEASE: Duration = Duration::from_secs(30);
+const POST_LEASE: Duration = Duration::from_secs(15);
 
 /// Posts events until `shutdown` completes (or, with
 /// [`WebhookConfig::stop_when_idle`], until no undelivered event is left),

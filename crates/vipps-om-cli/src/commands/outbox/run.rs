@@ -78,7 +78,10 @@ pub(super) async fn run(
         })
         .await;
     webhooks
-        .finish(args.drain.then(|| Duration::from_secs(args.webhook.webhook_drain_secs)))
+        .finish(
+            args.drain
+                .then(|| Duration::from_secs(args.webhook.webhook_drain_secs)),
+        )
         .await;
     let report = report.map_err(|aborted| {
             let r = aborted.report;

@@ -47,7 +47,10 @@ fn local_secret(args: &OutboxServeArgs) -> Result<SecretString, Failure> {
         Some(file) => {
             let bytes = super::webhook::read_bounded(file)?;
             String::from_utf8(bytes).map_err(|_| {
-                Failure::usage(format!("{}: the local client secret is not UTF-8 text", file.display()))
+                Failure::usage(format!(
+                    "{}: the local client secret is not UTF-8 text",
+                    file.display()
+                ))
             })?
         }
         None => std::env::var(SECRET_VAR).map_err(|_| {
@@ -56,11 +59,17 @@ fn local_secret(args: &OutboxServeArgs) -> Result<SecretString, Failure> {
             ))
         })?,
     };
-    Ok(SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned()))
+    Ok(SecretString::from(
+        text.trim_end_matches(['\n', '\r']).to_owned(),
+    ))
 }
 
 /// Serves until Ctrl-C/SIGTERM.
-pub(super) async fn run(ctx: &Context, outbox: &Outbox, args: &OutboxServeArgs) -> Result<(), Failure> {
+pub(super) async fn run(
+    ctx: &Context,
+    outbox: &Outbox,
+    args: &OutboxServeArgs,
+) -> Result<(), Failure> {
     if !args.listen.ip().is_loopback() && !args.allow_remote {
         return Err(Failure::usage(format!(
             "refusing to listen on {} without --allow-remote: the gateway issues bearer tokens and takes order data, so serve it to others only behind TLS; or listen on 127.0.0.1",

@@ -44,7 +44,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("{text:?}: write a whole number with s, m, h or d (e.g. 15m)")),
+        _ => {
+            return Err(format!(
+                "{text:?}: write a whole number with s, m, h or d (e.g. 15m)"
+            ));
+        }
     };
     let n: u64 = number
         .parse()
@@ -80,13 +84,26 @@ impl WebhookArgs {
 /// A secret file, at most [`MAX_SECRET_LEN`] bytes and a line break.
 pub(crate) fn read_bounded(file: &std::path::Path) -> Result<Vec<u8>, Failure> {
     use std::io::Read as _;
-    let opened = std::fs::File::open(file)
-        .map_err(|e| Failure::usage(format!("cannot read the secret file {}: {e}", file.display())))?;
+    let opened = std::fs::File::open(file).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the secret file {}: {e}",
+            file.display()
+        ))
+    })?;
     let mut bytes = Vec::new();
     opened
-        .take(u64::try_from(MAX_SECRET_LEN).unwrap_or(u64::MAX).saturating_add(3))
+        .take(
+            u64::try_from(MAX_SECRET_LEN)
+                .unwrap_or(u64::MAX)
+                .saturating_add(3),
+        )
         .read_to_end(&mut bytes)
-        .map_err(|e| Failure::usage(format!("cannot read the secret file {}: {e}", file.display())))?;
+        .map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the secret file {}: {e}",
+                file.display()
+            ))
+        })?;
     Ok(bytes)
 }
 
@@ -100,7 +117,11 @@ mod tests {
         assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("8d").unwrap_err().contains("between 1s and 7d"));
+        assert!(
+            parse_duration("8d")
+                .unwrap_err()
+                .contains("between 1s and 7d")
+        );
         assert!(parse_duration("1.5h").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
     }
@@ -118,7 +139,10 @@ pub(crate) struct Posting {
 
 impl Posting {
     /// Starts posting events (nothing without a configuration).
-    pub(crate) fn start(outbox: &vipps_om_outbox::Outbox, config: Option<WebhookConfig>) -> Posting {
+    pub(crate) fn start(
+        outbox: &vipps_om_outbox::Outbox,
+        config: Option<WebhookConfig>,
+    ) -> Posting {
         let Some(config) = config else {
             return Posting { running: None };
         };
