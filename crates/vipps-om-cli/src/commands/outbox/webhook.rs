@@ -107,26 +107,6 @@ pub(crate) fn read_bounded(file: &std::path::Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thresholds_read_as_people_write_them() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert!(parse_duration("0s").is_err());
-        assert!(
-            parse_duration("8d")
-                .unwrap_err()
-                .contains("between 1s and 7d")
-        );
-        assert!(parse_duration("1.5h").is_err());
-        assert!(parse_duration("99999999999999999999d").is_err());
-    }
-}
-
 /// The webhook poster running beside the workers of `outbox run`.
 pub(crate) struct Posting {
     running: Option<(
@@ -193,5 +173,25 @@ impl Posting {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_read_as_people_write_them() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert!(parse_duration("0s").is_err());
+        assert!(
+            parse_duration("8d")
+                .unwrap_err()
+                .contains("between 1s and 7d")
+        );
+        assert!(parse_duration("1.5h").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
     }
 }
