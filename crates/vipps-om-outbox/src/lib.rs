@@ -64,6 +64,10 @@
 //!   [`run_workers`]; leases, renewal, graceful shutdown; [`Verdict`], how
 //!   one attempt ended ([`Worker::run_once`] returns it in a
 //!   [`Processed`]), of which a delivered job keeps its [`Outcome`].
+//! - the [`webhook`] module: events for the shop (a job failed for good,
+//!   delivered after having failed, waiting too long), stored with the
+//!   outcome that causes them and posted signed ([`run_webhooks`],
+//!   [`WebhookConfig`]; [`WorkerConfig::webhook_events`] turns them on).
 //! - `deliver`: one attempt through the client and the rules that sort
 //!   its result into delivered, try again, or failed for good.
 //! - `db`: the two backends and every statement in both dialects;
