@@ -53,7 +53,7 @@ use sqlx::Row;
 use tokio::time::Instant;
 
 use crate::Backoff;
-use crate::db::{ClaimedJob, ahead_millis, on_db};
+use crate::db::{ClaimedJob, age_millis, ahead_millis, on_db};
 use crate::error::OutboxError;
 use crate::job::{JobId, Timestamp};
 use crate::outbox::Outbox;
@@ -557,7 +557,7 @@ impl Outbox {
         let made = on_db!(self.db(), |pool, _s| {
             async {
                 let rows = sqlx::query(&sql.waiting)
-                    .bind(ahead_millis(threshold))
+                    .bind(age_millis(threshold))
                     .fetch_all(pool)
                     .await?;
                 let mut made = 0u64;
