@@ -64,6 +64,9 @@ use vipps_om_outbox::{JobKind, JobRequest, JobState, NewJob, Outbox, OutboxError
 /// The default [`GatewayConfig::token_ttl`]: 1 hour, like a test token of
 /// the real token service.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
+/// The longest [`GatewayConfig::token_ttl`]: 24 hours, like a production
+/// token of the real token service.
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
 /// The default [`GatewayConfig::max_tokens`]: 10,000 live tokens.
 pub const DEFAULT_MAX_TOKENS: usize = 10_000;
 /// The default [`GatewayConfig::max_in_flight`]: 64 calls at once.
@@ -168,9 +171,9 @@ impl GatewayConfig {
         })
     }
 
-    /// Sets [`GatewayConfig::token_ttl`] (at least 1 s).
+    /// Sets [`GatewayConfig::token_ttl`] (1 s to [`MAX_TOKEN_TTL`]).
     pub fn token_ttl(mut self, ttl: Duration) -> Self {
-        self.token_ttl = ttl.max(Duration::from_secs(1));
+        self.token_ttl = ttl.clamp(Duration::from_secs(1), MAX_TOKEN_TTL);
         self
     }
 
@@ -943,6 +946,7 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{config:?}").contains("s3cret"));
+        assert_eq!(config.clone().token_ttl(Duration::MAX).token_ttl, MAX_TOKEN_TTL);
         assert!(
             GatewayConfig::new(
                 MerchantSerialNumber::new("123456").unwrap(),
