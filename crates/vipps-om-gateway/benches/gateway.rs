@@ -62,17 +62,26 @@ where
 
 async fn measure(label: &str, url: &str, total: usize, concurrency: usize) {
     let msn = MerchantSerialNumber::new("123456").expect("msn");
+    // Order ids of this run only (a PostgreSQL database may be reused).
+    let run = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    );
     // Direct enqueue: the same typed receipt, one committed job each.
     let outbox = Outbox::connect(url).await.expect("outbox");
     let direct = {
         let outbox = outbox.clone();
-        let msn = msn.clone();
+        let (msn, run) = (msn.clone(), run.clone());
         run_concurrently(total, concurrency, move |n| {
-            let (outbox, msn) = (outbox.clone(), msn.clone());
+            let (outbox, msn, run) = (outbox.clone(), msn.clone(), run.clone());
             async move {
                 let body = receipt_body(n).to_string();
-                let (request, _) = JobRequest::parse(JobKind::Receipt, body.as_bytes()).expect("valid");
-                let order = OrderId::new(format!("direct-{n}")).expect("order");
+                let (request, _) =
+                    JobRequest::parse(JobKind::Receipt, body.as_bytes()).expect("valid");
+                let order = OrderId::new(format!("{run}-direct-{n}")).expect("order");
                 let job = NewJob::new(&msn, &PaymentType::Ecom, &order, request).expect("job");
                 outbox.submit(&job).await.expect("enqueue");
             }
@@ -84,7 +93,9 @@ async fn measure(label: &str, url: &str, total: usize, concurrency: usize) {
         .expect("config")
         .max_in_flight(concurrency.max(1));
     let gateway = Gateway::new(outbox.clone(), None, config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { gateway.serve(listener, std::future::pending()).await });
     let http = reqwest::Client::new();
@@ -98,12 +109,17 @@ async fn measure(label: &str, url: &str, total: usize, concurrency: usize) {
         .json()
         .await
         .expect("token json");
-    let token = token["access_token"].as_str().expect("access_token").to_owned();
+    let token = token["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
     let via_gateway = run_concurrently(total, concurrency, move |n| {
-        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        let (http, base, token, run) = (http.clone(), base.clone(), token.clone(), run.clone());
         async move {
             let status = http
-                .post(format!("{base}/order-management/v2/ecom/receipts/gw-{n}"))
+                .post(format!(
+                    "{base}/order-management/v2/ecom/receipts/{run}-gw-{n}"
+                ))
                 .bearer_auth(&token)
                 .json(&receipt_body(n))
                 .send()
@@ -131,7 +147,10 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
     measure("SQLite", &sqlite, total, concurrency).await;
-    match std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
+    match std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    {
         Some(url) => measure("PostgreSQL", &url, total, concurrency).await,
         None => println!("PostgreSQL: skipped (set DATABASE_URL=postgres://... to measure it)"),
     }

@@ -946,7 +946,10 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{config:?}").contains("s3cret"));
-        assert_eq!(config.clone().token_ttl(Duration::MAX).token_ttl, MAX_TOKEN_TTL);
+        assert_eq!(
+            config.clone().token_ttl(Duration::MAX).token_ttl,
+            MAX_TOKEN_TTL
+        );
         assert!(
             GatewayConfig::new(
                 MerchantSerialNumber::new("123456").unwrap(),
