@@ -37,7 +37,7 @@
 //! `status`; `job.waiting` has `state`, `waitedSeconds` and the last
 //! `error` and `status` if any.)
 //!
-//! Every statement is in [`EventSql`], written once with the same `{now}`
+//! Every statement is in `EventSql`, written once with the same `{now}`
 //! hole as the job statements (and `{lock}` for `SKIP LOCKED`).
 
 use std::future::Future;
