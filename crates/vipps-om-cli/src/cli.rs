@@ -466,6 +466,8 @@ pub(crate) enum OutboxCommand {
     },
     /// Send failed jobs again, after fixing them.
     Retry(OutboxRetryArgs),
+    /// A drop-in gateway: the Order Management paths, answered once the job is committed to the outbox.
+    Serve(crate::commands::outbox::serve::OutboxServeArgs),
 }
 
 /// What an outbox job delivers.
@@ -541,6 +543,9 @@ pub(crate) struct OutboxRunArgs {
     /// Stop (exit 3) when the database has failed every claim for this long.
     #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) max_db_outage_secs: u64,
+    /// Webhooks for the shop.
+    #[command(flatten)]
+    pub(crate) webhook: crate::commands::outbox::webhook::WebhookArgs,
 }
 
 /// `outbox retry` arguments.

@@ -68,6 +68,10 @@
 //!   [`run_workers`]; leases, renewal, graceful shutdown; [`Verdict`], how
 //!   one attempt ended ([`Worker::run_once`] returns it in a
 //!   [`Processed`]), of which a delivered job keeps its [`Outcome`].
+//! - the [`webhook`] module: events for the shop (a job failed for good,
+//!   delivered after having failed, waiting too long), stored with the
+//!   outcome that causes them and posted signed ([`run_webhooks`],
+//!   [`WebhookConfig`]; [`WorkerConfig::webhook_events`] turns them on).
 //! - `deliver`: one attempt through the client and the rules that sort
 //!   its result into delivered, try again, or failed for good.
 //! - `db`: the two backends and every statement in both dialects;
@@ -193,6 +197,7 @@ pub mod outbox;
 pub mod request;
 mod resequence;
 pub mod telemetry;
+pub mod webhook;
 pub mod worker;
 
 pub use db::{Backend, ConnectOptions, ENQUEUE_BATCH, MAX_SCHEDULE_AHEAD};
@@ -207,6 +212,7 @@ pub use outbox::{
     Enqueued, MerchantQueue, Metrics, NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,
 };
 pub use request::{JobRequest, PAYLOAD_VERSION};
+pub use webhook::{WebhookConfig, WebhookReport, WebhookSecret, run_webhooks};
 pub use worker::{
     Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_LEASE, MAX_MERCHANT_PAUSE, Processed, Verdict,
     Worker, WorkerAborted, WorkerConfig, WorkerReport, run_workers,

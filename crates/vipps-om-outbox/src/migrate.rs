@@ -53,10 +53,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_payload_version.sql"),
         postgres: include_str!("../migrations/postgres/0004_payload_version.sql"),
     },
+    Migration {
+        version: 6,
+        description: "webhook events for the shop",
+        sqlite: include_str!("../migrations/sqlite/0006_webhook_events.sql"),
+        postgres: include_str!("../migrations/postgres/0006_webhook_events.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 6;
 
 const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS vipps_om_outbox_migrations (\
     version BIGINT PRIMARY KEY, description TEXT NOT NULL, checksum TEXT NOT NULL, \

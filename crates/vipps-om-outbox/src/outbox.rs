@@ -257,6 +257,11 @@ impl Outbox {
         self.db.backend()
     }
 
+    /// Its pool (for the webhook statements in `webhook`).
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// The SQLite pool, to begin transactions for [`Outbox::enqueue_in`].
     #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
@@ -965,12 +970,21 @@ impl Outbox {
 
     /// Records how an attempt ended; false when the lease had been taken
     /// over (the new holder records instead).
+    ///
+    /// With `events`, the webhook event the verdict causes (see
+    /// [`crate::webhook`]) is stored in the same transaction as the
+    /// outcome: both or neither.
     pub(crate) async fn record(
         &self,
         job: &ClaimedJob,
         owner: &str,
         verdict: &Verdict,
+        events: bool,
     ) -> Result<bool, OutboxError> {
+        let event = match events {
+            true => self.outcome_event(job, verdict).await?,
+            false => None,
+        };
         let changed = on_db!(&self.db, |pool, sql| {
             let fenced = |text| {
                 sqlx::query(text)
@@ -1002,19 +1016,50 @@ impl Outbox {
                     .bind(serde_json::to_string(problems).unwrap_or_else(|_| "[]".to_owned()))
                     .bind(different_content.then_some(db::DIFFERENT_CONTENT)),
             };
-            if matches!(verdict, Verdict::Delivered { .. }) {
-                // How long it waited since enqueue, by the database's clock.
-                match query.fetch_optional(pool).await {
+            let delivered = matches!(verdict, Verdict::Delivered { .. });
+            // How long a delivered job waited since enqueue, by the
+            // database's clock (the delivered statement returns it).
+            match &event {
+                None if delivered => match query.fetch_optional(pool).await {
                     Ok(Some(row)) => {
-                        let waited = row.try_get::<Option<i64>, _>("waited").ok().flatten();
-                        crate::telemetry::enqueue_to_delivered(job, waited);
+                        crate::telemetry::enqueue_to_delivered(
+                            job,
+                            row.try_get::<Option<i64>, _>("waited").ok().flatten(),
+                        );
                         Ok(1)
                     }
                     Ok(None) => Ok(0),
                     Err(e) => Err(e),
+                },
+                None => query.execute(pool).await.map(|r| r.rows_affected()),
+                Some(event) => {
+                    async {
+                        let mut tx = pool.begin().await?;
+                        let (changed, waited) = if delivered {
+                            match query.fetch_optional(&mut *tx).await? {
+                                Some(row) => (
+                                    1,
+                                    Some(row.try_get::<Option<i64>, _>("waited").ok().flatten()),
+                                ),
+                                None => (0, None),
+                            }
+                        } else {
+                            (query.execute(&mut *tx).await?.rows_affected(), None)
+                        };
+                        if changed > 0 {
+                            let events = crate::webhook::event_sql(self.backend());
+                            crate::webhook::insert_event(events, event)
+                                .execute(&mut *tx)
+                                .await?;
+                            tx.commit().await?;
+                        }
+                        if let Some(waited) = waited {
+                            crate::telemetry::enqueue_to_delivered(job, waited);
+                        }
+                        Ok(changed)
+                    }
+                    .await
                 }
-            } else {
-                query.execute(pool).await.map(|r| r.rows_affected())
             }
         })
         .map_err(OutboxError::db("record a delivery attempt"))?;

@@ -133,6 +133,11 @@ pub struct WorkerConfig {
     /// consecutive failures (default 1 s doubling to 60 s, with jitter),
     /// at most [`MAX_MERCHANT_PAUSE`]; its first delivery resets it.
     pub merchant_backoff: Backoff,
+    /// Store a webhook event with each outcome that causes one (a job
+    /// failed for good, delivered after having failed), in the same
+    /// transaction (see [`crate::webhook`]); off by default, so that no
+    /// events pile up where nobody posts them.
+    pub webhook_events: bool,
 }
 
 /// The default of [`WorkerConfig::per_merchant_concurrency`]: 4.
@@ -154,6 +159,7 @@ impl Default for WorkerConfig {
                 initial: Duration::from_secs(1),
                 max: Duration::from_secs(60),
             },
+            webhook_events: false,
         }
     }
 }
@@ -217,6 +223,12 @@ impl WorkerConfig {
     /// Sets [`WorkerConfig::stop_when_idle`].
     pub fn stop_when_idle(mut self, stop: bool) -> Self {
         self.stop_when_idle = stop;
+        self
+    }
+
+    /// Sets [`WorkerConfig::webhook_events`].
+    pub fn webhook_events(mut self, on: bool) -> Self {
+        self.webhook_events = on;
         self
     }
 }
@@ -1132,7 +1144,11 @@ impl Worker {
         let mut wait = Duration::from_millis(100);
         let mut tries = 0;
         let recorded = loop {
-            match self.outbox.record(job, &self.owner, &verdict).await {
+            match self
+                .outbox
+                .record(job, &self.owner, &verdict, self.config.webhook_events)
+                .await
+            {
                 Ok(recorded) => break recorded,
                 Err(e) if tries < 20 => {
                     tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not record the outcome; trying again");

@@ -410,9 +410,6 @@ async fn outbox_run_with_partner_keys_delivers_every_linked_merchants_jobs() {
         .success();
     let text = stdout(&failed);
     assert!(text.contains("p-3"), "{text}");
-    assert!(
-        text.contains("not linked to sales unit 123456"),
-        "{text}"
-    );
+    assert!(text.contains("not linked to sales unit 123456"), "{text}");
     assert!(!text.contains("p-1") && !text.contains("p-2"), "{text}");
 }

@@ -10,7 +10,8 @@
 //! of the connection settings, as for every other command.
 //!
 //! One module per subcommand: [`enqueue`] (`--file`) and [`bulk`]
-//! (`--bulk`), [`run`], [`status`], [`failed`], [`retry`]. Requests are
+//! (`--bulk`), [`run`] (with [`webhook`]), [`serve`] (the gateway),
+//! [`status`], [`failed`], [`retry`]. Requests are
 //! read with the outbox's own parsers ([`vipps_om_outbox::NewJob::parse`],
 //! [`vipps_om_outbox::JobRequest`]), and shown from the typed request the
 //! outbox reads back.
@@ -20,7 +21,9 @@ mod enqueue;
 mod failed;
 mod retry;
 mod run;
+pub(crate) mod serve;
 mod status;
+pub(crate) mod webhook;
 
 use vipps_om::MerchantSerialNumber;
 use vipps_om_outbox::{JobId, JobKind, Outbox, OutboxError};
@@ -46,6 +49,7 @@ pub(crate) async fn run(ctx: &Context, args: &OutboxArgs) -> Result<(), Failure>
         },
         OutboxCommand::Failed { limit } => failed::run(ctx, &outbox, *limit).await,
         OutboxCommand::Retry(args) => retry::run(ctx, &outbox, args).await,
+        OutboxCommand::Serve(args) => serve::run(ctx, &outbox, args).await,
     };
     outbox.close().await;
     result

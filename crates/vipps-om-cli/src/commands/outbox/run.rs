@@ -14,7 +14,7 @@ use crate::commands::Context;
 use crate::failure::{ExitCode, Failure};
 
 /// Waits for Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -93,10 +93,13 @@ pub(super) async fn run(
         .max_db_outage(Some(Duration::from_secs(args.max_db_outage_secs)))
         .per_merchant_concurrency(per_merchant)
         .concurrency(usize::from(args.workers));
+    let hook = args.webhook.config()?;
+    let config = config.webhook_events(hook.is_some());
     let metrics = match args.metrics_listen {
         Some(addr) => Some(serve_metrics(outbox, addr).await?),
         None => None,
     };
+    let webhooks = super::webhook::Posting::start(outbox, hook);
     eprintln!(
         "Delivering the outbox jobs of {} from {} with {} worker(s); Ctrl-C or SIGTERM stops gracefully",
         delivering.who,
@@ -126,8 +129,14 @@ pub(super) async fn run(
                 args.grace_secs
             );
         })
-        .await
-        .map_err(|aborted| {
+        .await;
+    webhooks
+        .finish(
+            args.drain
+                .then(|| Duration::from_secs(args.webhook.webhook_drain_secs)),
+        )
+        .await;
+    let report = report.map_err(|aborted| {
             let r = aborted.report;
             Failure {
                 code: ExitCode::Unavailable,
