@@ -155,6 +155,7 @@
 //! receipts is not simulated. Error wording is ours; the formats are the
 //! real ones.
 
+pub mod checklist;
 pub mod config;
 pub mod faults;
 pub mod observe;

@@ -547,6 +547,8 @@ struct Inner {
     /// Signs access tokens (a key made at start-up).
     signer: crate::jwt::TokenSigner,
     store: Mutex<Store>,
+    /// What each merchant's integration did ([`crate::checklist`]).
+    checklist: crate::checklist::Checklist,
 }
 
 impl fmt::Debug for SimState {
@@ -622,6 +624,7 @@ impl SimState {
                 store_budget: config.store_bytes,
                 signer: crate::jwt::TokenSigner::new(),
                 store: Mutex::new(Store::with_budget(config.store_bytes)),
+                checklist: crate::checklist::Checklist::default(),
             }),
         }
     }
@@ -696,6 +699,20 @@ impl SimState {
         // The old store is freed after the lock is released.
         let old = std::mem::replace(&mut *self.lock(), fresh);
         drop(old);
+        self.inner.checklist.reset();
+    }
+
+    /// The checklist's books ([`crate::checklist`]).
+    pub(crate) fn checklist_books(&self) -> &crate::checklist::Checklist {
+        &self.inner.checklist
+    }
+
+    /// Revokes every token of the merchant `msn` (the rehearsal's
+    /// revoked-token fault).
+    pub(crate) fn revoke_tokens_of(&self, msn: &str) {
+        if let Some(ix) = self.merchant_ix(msn) {
+            self.lock().tokens.retain(|_, t| t.merchant != ix);
+        }
     }
 
     /// Marks the receipt slot of an order as taken, as a receipt sent with
