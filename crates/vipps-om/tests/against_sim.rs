@@ -240,3 +240,50 @@ async fn injected_outages_are_ridden_out_by_retries() {
     assert_eq!(sim.state().counters().count(Route::AddReceipt, 201), 1);
     sim.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_429_keeps_every_call_of_the_client_off_that_endpoint() {
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    sim.inject_fault(Fault::status(Route::AddReceipt, 429).retry_after(2))
+        .unwrap();
+    // The first call gets the 429 and waits its Retry-After ...
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .receipts()
+                .add(
+                    &PaymentType::Ecom,
+                    &OrderId::new("gate-1").unwrap(),
+                    &receipt(),
+                )
+                .await
+        })
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while sim.counters().count(Route::AddReceipt, 429) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no 429 seen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // ... and a second call to the same endpoint, started after it, waits
+    // too instead of sending at once.
+    let started = std::time::Instant::now();
+    client
+        .receipts()
+        .add(
+            &PaymentType::Ecom,
+            &OrderId::new("gate-2").unwrap(),
+            &receipt(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "sent after {:?}",
+        started.elapsed()
+    );
+    first.await.unwrap().unwrap();
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 2);
+    sim.shutdown().await.unwrap();
+}
