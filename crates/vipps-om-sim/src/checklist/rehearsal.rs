@@ -12,9 +12,9 @@
 //!
 //! | Fault | Hits | Expected | Settled when |
 //! |---|---|---|---|
-//! | `server-error` | a receipt POST: 500, answered *after* the receipt was stored (a server that failed after committing) | the same POST again, at least [`MIN_RETRY_DELAY`] later; its 409 treated as done: no further POST of that receipt | the retry, or a request to another path first (no retry) |
+//! | `server-error` | a receipt POST: 500, answered *after* the receipt was stored (a server that failed after committing) | the same POST again, at least [`MIN_RETRY_DELAY`] later; its 409 treated as done: no further POST of that receipt | the retry and the request after it, or [`RETRY_WINDOW`] requests to other paths (no retry) |
 //! | `rate-limit` | any API call: 429 with `Retry-After: 2` | no request on that route within 2 s | a request on that route, or 2 s passed |
-//! | `revoked-token` | every token of the merchant is revoked; the next API call gets the real 401 | a token request, then the same request again, once | the next API call |
+//! | `revoked-token` | every token of the merchant is revoked; the next API call gets the real 401 | a token request, then the same request again, once | the request sent again, a call with the revoked token, or [`RETRY_WINDOW`] requests to other paths |
 //! | `invalid-request` | a write (image, category, receipt): 400 with `invalidParams` | the same body never sent again unchanged | the next write on that route |
 //! | `slow-answer` | any API call: held [`DEFAULT_SLOW`] (35 s; `slowMs`, at most [`MAX_SLOW`]), then handled | the integration goes on (gives up or waits), without sending the request more than [`MAX_COPIES_WHILE_HELD`] times while it is held | when it is answered |
 
@@ -44,6 +44,14 @@ pub const RATE_LIMIT_SECS: u64 = 2;
 /// Slack for clocks and the network when checking `Retry-After`: a request
 /// arriving this much before the 2 s are up still counts as waiting.
 pub const RETRY_AFTER_SLACK: Duration = Duration::from_millis(100);
+/// A request to another path arriving this soon after a fault's answer
+/// is taken as sent before the client could react (a client with several
+/// calls in flight).
+pub const IN_FLIGHT_SLACK: Duration = Duration::from_millis(250);
+/// How many requests to other paths may come before the one that got a
+/// 500 or a 401 is sent again (a client with several calls in flight
+/// finishes them first); more, and it counts as not sent again.
+pub const RETRY_WINDOW: u32 = 16;
 /// More copies of a held request than this, sent while it is held, is a
 /// retry storm.
 pub const MAX_COPIES_WHILE_HELD: usize = 3;
@@ -248,6 +256,8 @@ struct Delivered {
     conflict_seen: bool,
     /// revoked-token: a token request came after the 401.
     renewed: bool,
+    /// Requests to other paths since (server-error, revoked-token).
+    others: u32,
 }
 
 /// What the rehearsal asks the simulator to do after a request.
@@ -434,6 +444,7 @@ impl Rehearsal {
             evidence: request.evidence(format!("the rehearsal's {kind} fault")),
             conflict_seen: false,
             renewed: false,
+            others: 0,
         })
     }
 }
@@ -462,14 +473,24 @@ fn fail(delivered: &Delivered, request: &Observed<'_>, summary: String) -> Fault
 }
 
 /// The verdict on a delivered fault once `request` shows it, else `None`.
+///
+/// Requests that arrived before the fault's answer was sent cannot be
+/// reactions to it and are skipped. For a client with several calls in
+/// flight, a request *to another path* arriving within
+/// [`IN_FLIGHT_SLACK`] of the answer is taken as sent before the client
+/// could react; the faulted request itself is always judged strictly.
 fn judge(
     kind: FaultKind,
     d: &mut Delivered,
     request: &Observed<'_>,
     key: u64,
 ) -> Option<FaultOutcome> {
+    if request.arrived <= d.answered {
+        return None;
+    }
     let waited = request.arrived.saturating_duration_since(d.answered);
     let ms = millis(waited);
+    let in_flight = key != d.key && waited < IN_FLIGHT_SLACK;
     match kind {
         FaultKind::ServerError => {
             if request.is_token() {
@@ -490,12 +511,14 @@ fn judge(
                 });
             }
             if key != d.key {
-                return Some(fail(
-                    d,
-                    request,
-                    "the receipt answered 500 was not sent again; retry a 5xx (with a delay)"
-                        .to_owned(),
-                ));
+                d.others = d.others.saturating_add(1);
+                return (d.others > RETRY_WINDOW).then(|| {
+                    fail(
+                        d,
+                        request,
+                        format!("the receipt answered 500 was not sent again within the next {RETRY_WINDOW} requests; retry a 5xx (with a delay)"),
+                    )
+                });
             }
             if waited < MIN_RETRY_DELAY {
                 return Some(fail(
@@ -525,7 +548,7 @@ fn judge(
         }
         FaultKind::RateLimit => {
             let limit = Duration::from_secs(RATE_LIMIT_SECS).saturating_sub(RETRY_AFTER_SLACK);
-            if request.route == d.route {
+            if request.route == d.route && !in_flight {
                 if waited < limit {
                     return Some(fail(
                         d,
@@ -559,23 +582,37 @@ fn judge(
                 d.renewed = true;
                 return None;
             }
-            Some(if !d.renewed {
+            if request.status == 401 {
+                // Other calls sent with the revoked token before the
+                // client knew are casualties of the same revocation.
+                return (!d.renewed && !in_flight).then(|| {
+                    fail(
+                        d,
+                        request,
+                        "after the 401, a call was sent again with the revoked token instead of asking for a new one".to_owned(),
+                    )
+                });
+            }
+            if key == d.key {
+                return Some(if d.renewed {
+                    pass(
+                        d,
+                        "asked for a new token, then sent the refused request again".to_owned(),
+                    )
+                } else {
+                    fail(
+                        d,
+                        request,
+                        "the refused request was sent again without a new token".to_owned(),
+                    )
+                });
+            }
+            d.others = d.others.saturating_add(1);
+            (d.others > RETRY_WINDOW).then(|| {
                 fail(
                     d,
                     request,
-                    "after the 401, the next call was sent without asking for a new token"
-                        .to_owned(),
-                )
-            } else if key == d.key {
-                pass(
-                    d,
-                    "asked for a new token, then sent the refused request again".to_owned(),
-                )
-            } else {
-                fail(
-                    d,
-                    request,
-                    "asked for a new token but did not send the refused request again".to_owned(),
+                    format!("the request refused with 401 was not sent again (with a new token) within the next {RETRY_WINDOW} requests"),
                 )
             })
         }

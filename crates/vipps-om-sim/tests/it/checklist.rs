@@ -154,7 +154,7 @@ async fn a_misbehaving_client_fails_exactly_the_items_it_breaks() {
     let client = Raw::new(&sim, true);
     let body = receipt_json();
     let mut resent = false;
-    for n in 0..8 {
+    for n in 0..30 {
         // A token per request, no retry after a failure, and a 400's body
         // sent again unchanged.
         let token = client.token().await;
