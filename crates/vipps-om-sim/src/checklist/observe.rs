@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::http::HeaderMap;
 use serde::Serialize;
 
-use super::rehearsal::{Action, Rehearsal};
+use super::rehearsal::{Action, IN_FLIGHT_SLACK, Rehearsal};
 use crate::routes::Route;
 
 /// The Vipps HTTP headers every request should carry (the token request
@@ -269,9 +269,11 @@ pub(crate) struct MerchantBook {
     /// API calls answered 401 by the simulator itself (not injected).
     pub(crate) refused_tokens: u64,
     pub(crate) first_refused_token: Option<Evidence>,
-    /// A 401 on an API call waiting to see a token request.
-    awaiting_renewal: Option<Evidence>,
-    /// API calls sent after a 401 without a token request in between.
+    /// A 401 on an API call (and when it was answered) waiting to see a
+    /// token request.
+    awaiting_renewal: Option<(Evidence, Instant)>,
+    /// API calls sent with a refused token after a 401, without a token
+    /// request in between.
     pub(crate) unrenewed: u64,
     pub(crate) first_unrenewed: Option<Evidence>,
     recent: VecDeque<Recent>,
@@ -426,28 +428,37 @@ impl MerchantBook {
     }
 
     fn tokens(&mut self, request: &Observed<'_>, rehearsed: bool) {
-        if request.is_token() {
+        if request.is_token() || request.status != 401 {
             return;
         }
-        if let Some(refused) = self.awaiting_renewal.take() {
-            self.unrenewed = self.unrenewed.saturating_add(1);
-            if self.first_unrenewed.is_none() {
-                self.first_unrenewed = Some(request.evidence(format!(
-                    "sent after a 401 ({} {} at {}) without asking for a new token first",
-                    refused.method, refused.path, refused.at
-                )));
-            }
-        }
-        if request.status == 401 {
-            if !request.injected && !rehearsed {
-                self.refused_tokens = self.refused_tokens.saturating_add(1);
-                if self.first_refused_token.is_none() {
-                    self.first_refused_token = Some(
-                        request.evidence("refused with 401: the token had expired or was revoked"),
-                    );
+        match &self.awaiting_renewal {
+            // Sent with a refused token after the client had the 401 (and
+            // time to act on it): it did not renew.
+            Some((refused, answered))
+                if request.arrived > answered.checked_add(IN_FLIGHT_SLACK).unwrap_or(*answered) =>
+            {
+                self.unrenewed = self.unrenewed.saturating_add(1);
+                if self.first_unrenewed.is_none() {
+                    self.first_unrenewed = Some(request.evidence(format!(
+                        "sent with a refused token after a 401 ({} {} at {}) without asking for a new token first",
+                        refused.method, refused.path, refused.at
+                    )));
                 }
             }
-            self.awaiting_renewal = Some(request.evidence("401"));
+            // Another call that was in flight with the same token.
+            Some(_) => {}
+            None => {
+                if !request.injected && !rehearsed {
+                    self.refused_tokens = self.refused_tokens.saturating_add(1);
+                    if self.first_refused_token.is_none() {
+                        self.first_refused_token = Some(
+                            request
+                                .evidence("refused with 401: the token had expired or was revoked"),
+                        );
+                    }
+                }
+                self.awaiting_renewal = Some((request.evidence("401"), request.answered));
+            }
         }
     }
 

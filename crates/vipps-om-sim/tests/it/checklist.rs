@@ -154,17 +154,28 @@ async fn a_misbehaving_client_fails_exactly_the_items_it_breaks() {
     let client = Raw::new(&sim, true);
     let body = receipt_json();
     let mut resent = false;
-    for n in 0..30 {
-        // A token per request, no retry after a failure, and a 400's body
-        // sent again unchanged.
-        let token = client.token().await;
-        let order = format!("bad-{n}");
-        let status = client.post_receipt(&token, &order, &body).await;
-        if status == 400 {
+    // Bursts of requests with pauses longer than the rehearsal's window
+    // for a retry, until both faults were judged.
+    for burst in 0..4 {
+        for n in 0..20 {
+            // A token per request, no retry after a failure, and a 400's
+            // body sent again unchanged.
             let token = client.token().await;
-            client.post_receipt(&token, &order, &body).await;
-            resent = true;
+            let order = format!("bad-{burst}-{n}");
+            let status = client.post_receipt(&token, &order, &body).await;
+            if status == 400 {
+                let token = client.token().await;
+                client.post_receipt(&token, &order, &body).await;
+                resent = true;
+            }
         }
+        let done = report(&sim, "").await["rehearsal"]["done"]
+            .as_array()
+            .map_or(0, Vec::len);
+        if done == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(3100)).await;
     }
     assert!(resent, "the rehearsal's 400 never came");
     let report = report(&sim, "").await;
