@@ -47,7 +47,7 @@ pub const RETRY_AFTER_SLACK: Duration = Duration::from_millis(100);
 /// A request to another path arriving this soon after a fault's answer
 /// is taken as sent before the client could react (a client with several
 /// calls in flight).
-pub const IN_FLIGHT_SLACK: Duration = Duration::from_millis(250);
+pub const IN_FLIGHT_SLACK: Duration = Duration::from_millis(100);
 /// How many requests to other paths may come before the one that got a
 /// 500 or a 401 is sent again (a client with several calls in flight
 /// finishes them first); more, and at least [`RETRY_WINDOW_TIME`] later,
@@ -327,6 +327,49 @@ impl Rehearsal {
                 Phase::Armed { .. }
             )
         )
+    }
+
+    /// The verdict on the delivered fault if the integration sent nothing
+    /// more from now on (for a report taken while it is quiet), or `None`
+    /// while it is too early to tell.
+    pub(crate) fn provisional(&self, now: Instant) -> Option<(FaultKind, FaultOutcome)> {
+        let (Some(step), Phase::Delivered(d)) = (self.plan.front(), &self.phase) else {
+            return None;
+        };
+        let since = now.saturating_duration_since(d.answered);
+        let quiet = |summary: String, passed: bool| FaultOutcome {
+            passed,
+            summary: format!("{summary} (so far: nothing more was sent)"),
+            evidence: vec![d.evidence.clone()],
+        };
+        let outcome = match step.kind {
+            FaultKind::ServerError if d.conflict_seen => quiet(
+                "retried with a delay; the retry's 409 was not followed by another POST of that receipt".to_owned(),
+                true,
+            ),
+            FaultKind::ServerError if since >= RETRY_WINDOW_TIME => quiet(
+                format!("the receipt answered 500 was not sent again within {} s", RETRY_WINDOW_TIME.as_secs()),
+                false,
+            ),
+            FaultKind::RateLimit if since >= Duration::from_secs(RATE_LIMIT_SECS) => quiet(
+                format!("no request on that route within {RATE_LIMIT_SECS} s of the 429"),
+                true,
+            ),
+            FaultKind::RevokedToken if since >= RETRY_WINDOW_TIME => quiet(
+                format!(
+                    "the request refused with 401 was not sent again within {} s{}",
+                    RETRY_WINDOW_TIME.as_secs(),
+                    if d.renewed { " (a new token was fetched)" } else { ", and no new token was asked for" }
+                ),
+                false,
+            ),
+            FaultKind::InvalidRequest => quiet(
+                "the refused body was not sent again unchanged".to_owned(),
+                true,
+            ),
+            _ => return None,
+        };
+        Some((step.kind, outcome))
     }
 
     /// Faults not injected yet (the current one excluded).

@@ -554,7 +554,13 @@ fn errors(book: &MerchantBook) -> Vec<Item> {
                 ),
             };
             let id = format!("errors.{kind}");
-            let outcome: Option<&FaultOutcome> = rehearsal.and_then(|r| r.outcomes.get(&kind));
+            let provisional = rehearsal
+                .and_then(|r| r.provisional(std::time::Instant::now()))
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, o)| o);
+            let outcome: Option<&FaultOutcome> = rehearsal
+                .and_then(|r| r.outcomes.get(&kind))
+                .or(provisional.as_ref());
             let mut it = match outcome {
                 Some(o) => item(
                     &id,

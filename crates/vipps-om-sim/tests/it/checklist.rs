@@ -488,3 +488,106 @@ async fn links_are_fetched_as_a_phone_would() {
     server.abort();
     sim.shutdown().await.expect("stopped");
 }
+
+/// The shared JS SDK test package (`tests/js-sdk` at the workspace root).
+fn js_sdk_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/js-sdk")
+}
+
+/// Runs the SDK driver (`checklist.mjs`) for `orders` orders; its output.
+async fn run_sdk(dir: &std::path::Path, base: &str, prefix: &str, orders: u32) -> String {
+    let (dir, base, prefix) = (dir.to_owned(), base.to_owned(), prefix.to_owned());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .current_dir(&dir)
+            .args([
+                "checklist.mjs",
+                &base,
+                MSN,
+                "demo-client-id",
+                "demo-client-secret",
+            ])
+            .args(["demo-subscription-key", &orders.to_string(), &prefix])
+            .output()
+    })
+    .await
+    .expect("joined")
+    .expect("node runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{printed}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    printed
+}
+
+#[tokio::test]
+async fn the_official_js_sdk_gets_an_honest_report() {
+    let dir = js_sdk_dir();
+    let node = std::process::Command::new("node").arg("--version").output();
+    if !node.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: node is not installed (the JS SDK test needs Node.js 20)");
+        return;
+    }
+    if !dir
+        .join("node_modules/@vippsmobilepay/sdk/package.json")
+        .exists()
+    {
+        eprintln!(
+            "skipped: the JS SDK is not installed; run `npm ci` in {}",
+            dir.display()
+        );
+        return;
+    }
+    let sim = vipps_om_sim::spawn_default().await.expect("spawned");
+    // A first run as it goes when nothing fails, then one through a
+    // rehearsal.
+    let warm = run_sdk(&dir, sim.base_url(), "warm", 2).await;
+    assert!(
+        warm.contains("warm-0 category ok receipt ok read ok"),
+        "{warm}"
+    );
+    rehearse(
+        &sim,
+        json!({"msn": MSN, "faults": ["revoked-token", "invalid-request"], "seed": 3, "maxSkip": 0}),
+    )
+    .await;
+    run_sdk(&dir, sim.base_url(), "sdk", 12).await;
+    let report = report(&sim, "").await;
+    eprintln!(
+        "the JS SDK 1.3.4 fails: {:?}",
+        failed(&report).into_iter().collect::<Vec<_>>()
+    );
+    // What the SDK does: the system name and version it is given ...
+    assert_eq!(status_of(&report, "headers.vipps-system-name"), "pass");
+    assert_eq!(status_of(&report, "headers.merchant-serial-number"), "pass");
+    // ... the plugin headers empty on every request, the token request
+    // included ...
+    for header in ["vipps-system-plugin-name", "vipps-system-plugin-version"] {
+        let item = report["items"]
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|i| i["id"] == format!("headers.{header}").as_str())
+            })
+            .expect("item")
+            .clone();
+        assert_eq!(item["status"], "warn", "{item:#}");
+        assert!(
+            item["summary"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("token requests: 2 of 2 without a usable value (0 missing, 2 empty"),
+            "{item:#}"
+        );
+    }
+    // ... one token reused, but never renewed: after the revoked token
+    // every call is refused.
+    assert_eq!(status_of(&report, "tokens.reused"), "pass");
+    assert_eq!(status_of(&report, "tokens.renewed"), "fail");
+    assert_eq!(status_of(&report, "errors.revoked-token"), "fail");
+    assert_eq!(status_of(&report, "endpoints.add-receipt"), "pass");
+    sim.shutdown().await.expect("stopped");
+}
