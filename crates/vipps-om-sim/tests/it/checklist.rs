@@ -591,3 +591,36 @@ async fn the_official_js_sdk_gets_an_honest_report() {
     assert_eq!(status_of(&report, "endpoints.add-receipt"), "pass");
     sim.shutdown().await.expect("stopped");
 }
+
+#[tokio::test]
+async fn ignoring_retry_after_and_sending_a_receipt_twice_fail_their_items() {
+    let sim = vipps_om_sim::spawn_default().await.expect("spawned");
+    rehearse(
+        &sim,
+        json!({"msn": MSN, "faults": ["rate-limit"], "seed": 1, "maxSkip": 0}),
+    )
+    .await;
+    let client = Raw::new(&sim, true);
+    let token = client.token().await;
+    let body = receipt_json();
+    // The first receipt arms the 429 for the receipt route; the second
+    // gets it and is sent again at once.
+    assert_eq!(client.post_receipt(&token, "twice-1", &body).await, 201);
+    assert_eq!(client.post_receipt(&token, "twice-2", &body).await, 429);
+    assert_eq!(client.post_receipt(&token, "twice-2", &body).await, 201);
+    // A created receipt sent again, with nothing failed in between.
+    assert_eq!(client.post_receipt(&token, "twice-1", &body).await, 409);
+    let report = report(&sim, "").await;
+    assert_eq!(
+        failed(&report),
+        BTreeSet::from(["errors.rate-limit".to_owned(), "receipts.once".to_owned()]),
+        "{report:#}"
+    );
+    let text = report.to_string();
+    assert!(text.contains("after a 429 with Retry-After: 2"), "{text}");
+    assert!(
+        text.contains("this receipt was sent again after the API had answered 201 for it"),
+        "{text}"
+    );
+    sim.shutdown().await.expect("stopped");
+}
