@@ -4,7 +4,7 @@
 //!
 //! The simulator sees every request an integration makes, in whatever
 //! language it is written. One call in the request path
-//! ([`seen`], from `surface`) hands each finished request to the
+//! (`seen`, from `surface`) hands each finished request to the
 //! merchant's book; nothing else in the hot path changes. A request is
 //! attributed to a merchant by its subscription key; requests without a
 //! known key, unknown paths and the ePayment routes are not graded.

@@ -1,5 +1,5 @@
 //! What one merchant's integration did, summarised as it happens
-//! ([`MerchantBook`]): outcomes per endpoint, the Vipps HTTP headers of
+//! (`MerchantBook`): outcomes per endpoint, the Vipps HTTP headers of
 //! every request, token requests against API calls, retries and their
 //! timing, what followed each error, resends of refused bodies and receipts
 //! sent twice. Nothing here keeps a secret: headers are kept as counts and

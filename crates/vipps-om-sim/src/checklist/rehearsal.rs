@@ -13,7 +13,7 @@
 //! | Fault | Hits | Expected | Settled when |
 //! |---|---|---|---|
 //! | `server-error` | a receipt POST: 500, answered *after* the receipt was stored (a server that failed after committing) | the same POST again, at least [`MIN_RETRY_DELAY`] later; its 409 treated as done: no further POST of that receipt | the retry and the request after it, or [`RETRY_WINDOW`] requests to other paths and [`RETRY_WINDOW_TIME`] (no retry) |
-//! | `rate-limit` | any API call: 429 with `Retry-After: 2` | no request on that route within 2 s | a request on that route, or 2 s passed |
+//! | `rate-limit` | any API call: 429 with `Retry-After: 2` | the same request (method and path: the operation on that order) not sent again within 2 s | it is sent again, or 2 s passed |
 //! | `revoked-token` | every token of the merchant is revoked; the next API call gets the real 401 | a token request, then the same request again, once | the request sent again, a call with the revoked token, or [`RETRY_WINDOW`] requests to other paths and [`RETRY_WINDOW_TIME`] |
 //! | `invalid-request` | a write (image, category, receipt): 400 with `invalidParams` | the same body never sent again unchanged | the next write on that route |
 //! | `slow-answer` | any API call: held [`DEFAULT_SLOW`] (35 s; `slowMs`, at most [`MAX_SLOW`]), then handled | the integration goes on (gives up or waits), without sending the request more than [`MAX_COPIES_WHILE_HELD`] times while it is held | when it is answered |
@@ -352,7 +352,7 @@ impl Rehearsal {
                 false,
             ),
             FaultKind::RateLimit if since >= Duration::from_secs(RATE_LIMIT_SECS) => quiet(
-                format!("no request on that route within {RATE_LIMIT_SECS} s of the 429"),
+                format!("the request was not sent again within {RATE_LIMIT_SECS} s of the 429"),
                 true,
             ),
             FaultKind::RevokedToken if since >= RETRY_WINDOW_TIME => quiet(
@@ -596,33 +596,30 @@ fn judge(
             }
         }
         FaultKind::RateLimit => {
+            // "That route" is the operation on that order: the same method
+            // and path (Vipps's rate limits are per reference, and other
+            // orders may go on).
             let limit = Duration::from_secs(RATE_LIMIT_SECS).saturating_sub(RETRY_AFTER_SLACK);
-            if request.route == d.route && !in_flight {
-                if waited < limit {
-                    return Some(fail(
+            if key == d.key {
+                return Some(if waited < limit {
+                    fail(
                         d,
                         request,
                         format!(
-                            "a request on the same route came {ms} ms after a 429 with Retry-After: {RATE_LIMIT_SECS}; wait the seconds it names"
+                            "the request was sent again {ms} ms after a 429 with Retry-After: {RATE_LIMIT_SECS}; wait the seconds it names"
                         ),
-                    ));
-                }
-                let again = if key == d.key {
-                    "sent the same request again"
+                    )
                 } else {
-                    "went on"
-                };
-                return Some(pass(
-                    d,
-                    format!(
-                        "waited {ms} ms (Retry-After: {RATE_LIMIT_SECS}) before the next request on that route, and {again}"
-                    ),
-                ));
+                    pass(
+                        d,
+                        format!("waited {ms} ms (Retry-After: {RATE_LIMIT_SECS}) before sending the request again"),
+                    )
+                });
             }
             (waited >= limit).then(|| {
                 pass(
                     d,
-                    format!("no request on that route within {RATE_LIMIT_SECS} s of the 429"),
+                    format!("the request was not sent again within {RATE_LIMIT_SECS} s of the 429"),
                 )
             })
         }

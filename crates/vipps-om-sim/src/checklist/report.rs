@@ -537,8 +537,8 @@ fn errors(book: &MerchantBook) -> Vec<Item> {
                     format!("retry a 5xx after a delay (at least {} ms, growing), and treat a 409 on a retry as \"already there\", not as an error for staff", MIN_RETRY_DELAY.as_millis()),
                 ),
                 FaultKind::RateLimit => (
-                    "A 429 with Retry-After: 2: no request on that route before 2 s",
-                    format!("wait the seconds Retry-After names (here {RATE_LIMIT_SECS}) before sending to that route again"),
+                    "A 429 with Retry-After: 2: that request not sent again before 2 s",
+                    format!("wait the seconds Retry-After names (here {RATE_LIMIT_SECS}) before sending that request again"),
                 ),
                 FaultKind::RevokedToken => (
                     "A 401 from a revoked token: a new token, then the request again, once",
