@@ -60,11 +60,6 @@ pub(crate) struct Inner {
     common_headers: HeaderMap,
     tokens: TokenCache,
     retry: RetryPolicies,
-    /// Per endpoint, the moment before which no request may be sent: set
-    /// by a 429's `Retry-After`, so that every call of this client (not
-    /// only the one that got the 429) waits before using that endpoint
-    /// again.
-    rate_gates: std::sync::Mutex<std::collections::HashMap<Endpoint, tokio::time::Instant>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -305,7 +300,6 @@ impl ClientBuilder {
                 common_headers,
                 tokens: TokenCache::default(),
                 retry: self.retry,
-                rate_gates: std::sync::Mutex::default(),
             }),
         })
     }
@@ -507,7 +501,6 @@ impl Client {
                 Endpoint::AccessToken => None,
                 _ => Some(self.token().await?),
             };
-            self.wait_for_rate_gate(call.endpoint).await;
             let attempt_started = tokio::time::Instant::now();
             let outcome = self.send_once(&call, token.as_deref()).await;
             span.record(
@@ -536,11 +529,6 @@ impl Client {
                         });
                     }
                     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                        if status == StatusCode::TOO_MANY_REQUESTS
-                            && let Some(wait) = retry_after
-                        {
-                            self.close_rate_gate(call.endpoint, wait);
-                        }
                         let error = if status == StatusCode::TOO_MANY_REQUESTS {
                             Error::RateLimited { retry_after }
                         } else {
@@ -579,42 +567,6 @@ impl Client {
             tracing::info!(error = %failed.error, attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "retrying");
             after_ambiguous_failure |= failed.ambiguous;
             tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// Waits until `endpoint`'s rate gate (a 429's `Retry-After`) is open.
-    async fn wait_for_rate_gate(&self, endpoint: Endpoint) {
-        loop {
-            let until = self
-                .inner
-                .rate_gates
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .get(&endpoint)
-                .copied();
-            match until {
-                Some(until) if until > tokio::time::Instant::now() => {
-                    tracing::debug!("waiting for the rate limit's Retry-After");
-                    tokio::time::sleep_until(until).await;
-                }
-                _ => return,
-            }
-        }
-    }
-
-    /// Keeps every call of this client off `endpoint` for `wait` (at most
-    /// [`crate::retry::MAX_RETRY_AFTER`], as parsed).
-    fn close_rate_gate(&self, endpoint: Endpoint, wait: Duration) {
-        let now = tokio::time::Instant::now();
-        let until = now.checked_add(wait).unwrap_or(now);
-        let mut gates = self
-            .inner
-            .rate_gates
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let gate = gates.entry(endpoint).or_insert(until);
-        if *gate < until {
-            *gate = until;
         }
     }
 
