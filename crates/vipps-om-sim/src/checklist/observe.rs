@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::http::HeaderMap;
 use serde::Serialize;
 
-use super::rehearsal::{Action, IN_FLIGHT_SLACK, Rehearsal};
+use super::rehearsal::{Action, IN_FLIGHT_SLACK, RETRY_WINDOW_TIME, Rehearsal};
 use crate::routes::Route;
 
 /// The Vipps HTTP headers every request should carry (the token request
@@ -302,6 +302,8 @@ pub(crate) struct MerchantBook {
     pub(crate) first_seen: Option<String>,
     pub(crate) last_seen: Option<String>,
     pub(crate) rehearsal: Option<Rehearsal>,
+    /// When the rehearsal last revoked the merchant's tokens.
+    revoked_at: Option<Instant>,
 }
 
 fn payment_type_name(written: &str) -> &'static str {
@@ -357,7 +359,12 @@ impl MerchantBook {
 
         let key = request.key();
         let copies = self.copies_since(key, request.arrived);
-        let rehearsed_401 = self.rehearsal.as_ref().is_some_and(Rehearsal::expects_401);
+        // A 401 soon after the rehearsal revoked the tokens is its own,
+        // also on calls still in flight when the fault was judged.
+        let rehearsed_401 = self.rehearsal.as_ref().is_some_and(Rehearsal::expects_401)
+            || self.revoked_at.is_some_and(|at| {
+                request.arrived.saturating_duration_since(at) < RETRY_WINDOW_TIME
+            });
         self.follow_up(request);
         self.tokens(request, rehearsed_401);
         self.retry(request, key);
@@ -393,10 +400,14 @@ impl MerchantBook {
             answered: request.answered,
         });
 
-        match self.rehearsal.as_mut() {
+        let actions = match self.rehearsal.as_mut() {
             Some(rehearsal) => rehearsal.observe(request, key, copies),
             None => Vec::new(),
+        };
+        if actions.iter().any(|a| matches!(a, Action::RevokeTokens)) {
+            self.revoked_at = Some(request.answered);
         }
+        actions
     }
 
     /// Fills in what followed the last error.

@@ -612,7 +612,9 @@ fn judge(
                 } else {
                     pass(
                         d,
-                        format!("waited {ms} ms (Retry-After: {RATE_LIMIT_SECS}) before sending the request again"),
+                        format!(
+                            "waited {ms} ms (Retry-After: {RATE_LIMIT_SECS}) before sending the request again"
+                        ),
                     )
                 });
             }
