@@ -204,6 +204,8 @@ pub(crate) enum Command {
     Console(crate::commands::console::ConsoleArgs),
     /// Run the local simulator.
     Sim(crate::commands::sim::SimArgs),
+    /// Grade an integration against the merchant's checklist from what a running simulator saw.
+    Checklist(crate::commands::checklist::ChecklistArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -228,6 +230,7 @@ impl Command {
             Command::Receipt(ReceiptCommand::Validate { .. })
             | Command::Demo
             | Command::Sim(_)
+            | Command::Checklist(_)
             | Command::Completions { .. } => None,
         }
     }

@@ -101,6 +101,7 @@ async fn run(ctx: &Context, command: Command) -> Result<(), Failure> {
         Command::Doctor { .. } => commands::doctor::run(ctx).await,
         Command::Console(args) => commands::console::run(ctx, args).await,
         Command::Outbox(args) => commands::outbox::run(ctx, &args).await,
+        Command::Checklist(args) => commands::checklist::run(ctx, &args).await,
         Command::Sim(_) | Command::Completions { .. } => Err(Failure {
             code: ExitCode::Usage,
             ..Failure::usage("internal: handled before the runtime starts")

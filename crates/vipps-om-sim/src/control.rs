@@ -15,6 +15,9 @@
 //! | `GET /_sim/orders` | 200 `{"orders": [...]}` |
 //! | `GET /_sim/images` | 200 `{"images": [...]}` |
 //! | `DELETE /_sim/tokens` | 204; every token is revoked |
+//! | `POST /_sim/rehearsal` | 201 `{"msn", "seed"}`; 400 `{"error"}` when the spec is invalid |
+//! | `GET /_sim/checklist?msn=` | 200 `{"reports": [...]}` ([`crate::checklist::Report`]); 404 for an unknown MSN |
+//! | `GET /_sim/checklist.html?msn=` | 200 the same as a page (no scripts, printable) |
 
 use axum::Router;
 use axum::body::Bytes;
@@ -51,6 +54,9 @@ pub(crate) fn routes() -> Router<SimState> {
         )
         .route("/_sim/images", get(images))
         .route("/_sim/tokens", delete(revoke_tokens))
+        .route("/_sim/rehearsal", post(rehearsal))
+        .route("/_sim/checklist", get(checklist_json))
+        .route("/_sim/checklist.html", get(checklist_html))
         .layer(DefaultBodyLimit::max(CONTROL_BODY_LIMIT))
 }
 
@@ -103,6 +109,21 @@ pub(crate) const CONTROL_ROUTES: &[(&str, &str, &str)] = &[
         "DELETE",
         "/_sim/tokens",
         "Revoke every access token (204); their next use gets 401.",
+    ),
+    (
+        "POST",
+        "/_sim/rehearsal",
+        "Rehearse the failures an integration must survive in a merchant's traffic: {\"msn\", \"faults\", \"seed\", \"maxSkip\", \"slowMs\", \"partner\"} (201 with the seed).",
+    ),
+    (
+        "GET",
+        "/_sim/checklist",
+        "The merchant's checklist graded from its traffic (?msn=, ?partner=true, ?links=skip); all merchants seen without msn.",
+    ),
+    (
+        "GET",
+        "/_sim/checklist.html",
+        "The same report as a page to print or keep for the go-live review.",
     ),
 ];
 
@@ -204,4 +225,71 @@ async fn images(State(state): State<SimState>) -> Response {
 async fn revoke_tokens(State(state): State<SimState>) -> StatusCode {
     state.revoke_tokens();
     StatusCode::NO_CONTENT
+}
+
+async fn rehearsal(State(state): State<SimState>, body: Bytes) -> Response {
+    let spec: crate::checklist::RehearsalSpec = match serde_json::from_slice(&body) {
+        Ok(spec) => spec,
+        Err(e) => {
+            return Reply::json(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": format!("the rehearsal is not valid: {e}; send e.g. {{\"msn\": \"123456\", \"faults\": [\"server-error\", \"rate-limit\"]}}")}),
+            )
+            .into_response();
+        }
+    };
+    match state.start_rehearsal(&spec) {
+        Ok(seed) => Reply::json(
+            StatusCode::CREATED,
+            &json!({"msn": spec.msn.trim(), "seed": seed}),
+        ),
+        Err(e) => Reply::json(StatusCode::BAD_REQUEST, &json!({ "error": e.to_string() })),
+    }
+    .into_response()
+}
+
+/// The reports asked for by `?msn=`, `?partner=` and `?links=skip`.
+async fn reports(
+    state: &SimState,
+    uri: &axum::http::Uri,
+) -> Result<Vec<crate::checklist::Report>, Response> {
+    let mut msn = None;
+    let mut partner = None;
+    let mut links = true;
+    for (name, value) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        match name.as_ref() {
+            "msn" => msn = Some(value.trim().to_owned()),
+            "partner" => partner = Some(value == "true" || value == "1"),
+            "links" => links = value != "skip",
+            _ => {}
+        }
+    }
+    if let (Some(msn), Some(partner)) = (&msn, partner) {
+        state.set_partner(msn, partner);
+    }
+    let mut reports = state
+        .checklist_report(msn.as_deref())
+        .map_err(|e| Reply::json(StatusCode::NOT_FOUND, &json!({ "error": e })).into_response())?;
+    if links {
+        crate::checklist::report::check_links(&mut reports).await;
+    }
+    Ok(reports)
+}
+
+async fn checklist_json(State(state): State<SimState>, uri: axum::http::Uri) -> Response {
+    match reports(&state, &uri).await {
+        Ok(reports) => Reply::json(StatusCode::OK, &json!({ "reports": reports })).into_response(),
+        Err(response) => response,
+    }
+}
+
+async fn checklist_html(State(state): State<SimState>, uri: axum::http::Uri) -> Response {
+    match reports(&state, &uri).await {
+        Ok(reports) => (
+            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            crate::checklist::report::html(&reports),
+        )
+            .into_response(),
+        Err(response) => response,
+    }
 }

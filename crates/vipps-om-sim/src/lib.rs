@@ -36,6 +36,9 @@
 //!   counters) are its parts.
 //! - `control`: the `/_sim/` HTTP API over the same methods; [`server`]:
 //!   [`spawn`] and the [`RunningSim`] handle.
+//! - [`checklist`]: what each merchant's integration did, the rehearsal of
+//!   the failures it must survive, and the report grading it against the
+//!   merchant's checklist (`/_sim/rehearsal`, `/_sim/checklist`).
 //!
 //! # Surface
 //! One base URL serves what `https://api.vipps.no` serves:
@@ -155,6 +158,7 @@
 //! receipts is not simulated. Error wording is ours; the formats are the
 //! real ones.
 
+pub mod checklist;
 pub mod config;
 pub mod faults;
 pub mod observe;

@@ -604,6 +604,8 @@ struct Inner {
     /// Signs access tokens (a key made at start-up).
     signer: crate::jwt::TokenSigner,
     store: Mutex<Store>,
+    /// What each merchant's integration did ([`crate::checklist`]).
+    checklist: crate::checklist::Checklist,
 }
 
 impl fmt::Debug for SimState {
@@ -706,6 +708,7 @@ impl SimState {
                 store_budget: config.store_bytes,
                 signer: crate::jwt::TokenSigner::new(),
                 store: Mutex::new(Store::with_budget(config.store_bytes)),
+                checklist: crate::checklist::Checklist::default(),
             }),
         }
     }
@@ -829,6 +832,25 @@ impl SimState {
         // The old store is freed after the lock is released.
         let old = std::mem::replace(&mut *self.lock(), fresh);
         drop(old);
+        self.inner.checklist.reset();
+    }
+
+    /// The checklist's books ([`crate::checklist`]).
+    pub(crate) fn checklist_books(&self) -> &crate::checklist::Checklist {
+        &self.inner.checklist
+    }
+
+    /// Revokes every token that acts for the merchant `msn` (the
+    /// rehearsal's revoked-token fault): its own, and those of partners
+    /// linked to it.
+    pub(crate) fn revoke_tokens_of(&self, msn: &str) {
+        if let Some(ix) = self.merchant_ix(msn) {
+            let acts_for = |owner: KeyOwner| match owner {
+                KeyOwner::Merchant(m) => m == ix,
+                KeyOwner::Partner(px) => self.linked_merchant(px, msn).is_some(),
+            };
+            self.lock().tokens.retain(|_, t| !acts_for(t.owner));
+        }
     }
 
     /// Marks the receipt slot of an order as taken, as a receipt sent with

@@ -117,6 +117,15 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
             // no operation for, in its own format.
             (Matched::WrongMethod { .. } | Matched::Unknown, _) => Reply::resource_not_found(),
         };
+        crate::checklist::seen(
+            &state,
+            msn.as_deref(),
+            &matched,
+            &parts,
+            &body,
+            &reply,
+            started,
+        );
         let entry = entry(
             &parts, &path, &query, &body, &mut reply, started, msn, &matched,
         );
@@ -179,6 +188,12 @@ fn fault_reply(action: FaultAction) -> Reply {
             status,
             "The service is temporarily unavailable. Please try again later.",
         ),
+        // A 400 names what is wrong, as the API's validation does.
+        StatusCode::BAD_REQUEST => Reply::refused(vec![crate::rules::Problem {
+            name: "$".to_owned(),
+            reason: "The simulator refused this request body (an injected fault); fix what is named here before sending it again.".to_owned(),
+            rule: None,
+        }]),
         StatusCode::INTERNAL_SERVER_ERROR => Reply::problem(
             status,
             "An unexpected error occurred while processing the request.",

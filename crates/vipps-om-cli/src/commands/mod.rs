@@ -4,6 +4,7 @@
 pub(crate) mod bulk;
 pub(crate) mod category;
 pub(crate) mod check;
+pub(crate) mod checklist;
 pub(crate) mod console;
 pub(crate) mod demo;
 pub(crate) mod doctor;

@@ -52,6 +52,24 @@ pub(crate) struct SimArgs {
     /// warnings in /_sim/requests.
     #[arg(long)]
     strict: bool,
+
+    /// Rehearse, in every merchant's traffic, the failures an integration
+    /// must survive: a 500 on a receipt, a 429 with Retry-After: 2, a
+    /// revoked token, a 400 with invalidParams and a slow answer, each
+    /// once at an unpredictable moment. Then run `vipps-om checklist`.
+    #[arg(long)]
+    rehearse: bool,
+
+    /// Seed of the rehearsal's order and moments (the banner prints the
+    /// one used), to repeat a rehearsal.
+    #[arg(long, value_name = "N", requires = "rehearse")]
+    rehearse_seed: Option<u64>,
+
+    /// How long the rehearsal holds its slow answer, in seconds.
+    #[arg(long, value_name = "SECONDS", requires = "rehearse",
+          default_value_t = vipps_om_sim::checklist::rehearsal::DEFAULT_SLOW.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=vipps_om_sim::checklist::rehearsal::MAX_SLOW.as_secs()))]
+    rehearse_slow_secs: u64,
 }
 
 /// `--store-mib` default: the simulator's default store budget.
@@ -89,10 +107,20 @@ pub(crate) fn run(args: SimArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config))
+    let rehearsal = args.rehearse.then_some(Rehearse {
+        seed: args.rehearse_seed,
+        slow_secs: args.rehearse_slow_secs,
+    });
+    runtime.block_on(serve(config, rehearsal))
 }
 
-async fn serve(config: Simulator) -> anyhow::Result<()> {
+/// `--rehearse` and its options.
+struct Rehearse {
+    seed: Option<u64>,
+    slow_secs: u64,
+}
+
+async fn serve(config: Simulator, rehearsal: Option<Rehearse>) -> anyhow::Result<()> {
     let sim = vipps_om_sim::spawn(config).await.map_err(|e| match e {
         // Said once, with the address and what to do (the error's own
         // text would repeat its cause).
@@ -108,7 +136,23 @@ async fn serve(config: Simulator) -> anyhow::Result<()> {
     // Listening for the stop signals before the banner: a program that
     // reads the banner and stops the simulator at once gets a clean stop.
     let stop = StopSignals::listen()?;
-    print_banner(&sim).context("cannot write to standard output")?;
+    let mut seeds = Vec::new();
+    if let Some(rehearse) = &rehearsal {
+        for merchant in sim.merchants() {
+            let msn = merchant.merchant_serial_number().to_string();
+            let spec = vipps_om_sim::checklist::RehearsalSpec {
+                seed: rehearse.seed,
+                slow_ms: Some(rehearse.slow_secs.saturating_mul(1000)),
+                ..vipps_om_sim::checklist::RehearsalSpec::all(msn.clone())
+            };
+            let seed = sim
+                .state()
+                .start_rehearsal(&spec)
+                .map_err(|e| anyhow::anyhow!("cannot start the rehearsal: {e}"))?;
+            seeds.push((msn, seed));
+        }
+    }
+    print_banner(&sim, &seeds).context("cannot write to standard output")?;
     tracing::info!(base_url = sim.base_url(), "simulator listening");
     stop.wait().await?;
     tracing::info!("shutting down");
@@ -122,7 +166,7 @@ async fn serve(config: Simulator) -> anyhow::Result<()> {
 /// are counted ("... and N more").
 const BANNER_LINES: usize = 20;
 
-fn print_banner(sim: &vipps_om_sim::RunningSim) -> std::io::Result<()> {
+fn print_banner(sim: &vipps_om_sim::RunningSim, seeds: &[(String, u64)]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", sim.base_url())?;
     let demo = sim.demo_merchant();
@@ -187,6 +231,9 @@ fn print_banner(sim: &vipps_om_sim::RunningSim) -> std::io::Result<()> {
         "Control API: {}/_sim/ (reset, faults, requests, counters, orders, images)",
         sim.base_url()
     )?;
+    if !seeds.is_empty() {
+        print_rehearsal(&mut out, sim, seeds)?;
+    }
     writeln!(
         out,
         "To use it from another terminal as the demo merchant, paste:"
@@ -203,6 +250,29 @@ fn print_banner(sim: &vipps_om_sim::RunningSim) -> std::io::Result<()> {
         )
     )?;
     out.flush()
+}
+
+fn print_rehearsal(
+    out: &mut impl Write,
+    sim: &vipps_om_sim::RunningSim,
+    seeds: &[(String, u64)],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Rehearsal: each merchant's traffic gets, once each at an unpredictable moment, a 500 on a receipt, a 429 (Retry-After: 2), a revoked token, a 400 with invalidParams and a slow answer."
+    )?;
+    for (msn, seed) in seeds {
+        writeln!(
+            out,
+            "  merchant {msn}: seed {seed} (--rehearse-seed {seed} repeats it)"
+        )?;
+    }
+    writeln!(
+        out,
+        "Then: vipps-om checklist --base-url {} (or open {}/_sim/checklist.html)",
+        sim.base_url(),
+        sim.base_url()
+    )
 }
 
 /// The simulator's default address, as `vipps-om sim` listens without

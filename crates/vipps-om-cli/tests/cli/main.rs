@@ -10,6 +10,7 @@
 
 mod bulk;
 mod category;
+mod checklist;
 mod checks;
 mod completions;
 mod demo;

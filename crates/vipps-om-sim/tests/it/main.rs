@@ -4,6 +4,7 @@
 
 mod auth;
 mod categories;
+mod checklist;
 mod client;
 mod conformance;
 mod control;

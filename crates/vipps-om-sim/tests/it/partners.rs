@@ -302,3 +302,29 @@ async fn the_library_names_an_unlinked_sales_unit_and_the_fix() {
     );
     assert_eq!(api.sim.counters().partner_token_requests_for("acme"), 1);
 }
+
+/// The checklist grades a merchant reached with partner keys as a partner
+/// integration (the Vipps headers are mandatory there), without being told.
+#[tokio::test]
+async fn the_checklist_grades_calls_made_with_partner_keys_as_a_partner_integration() {
+    let config = Simulator::builder()
+        .partner(Partner::new("p", "p-id", "p-secret", "p-key", &["777777"]).expect("partner"))
+        .build()
+        .expect("valid");
+    let sim = vipps_om_sim::spawn(config).await.expect("spawned");
+    let partner = sim.partner_client("p").expect("configured").expect("builds");
+    let client = partner.merchant(&MerchantSerialNumber::new("777777").expect("msn"));
+    let order = OrderId::new("p-order").expect("id");
+    let _ = client.orders().get(&PaymentType::Ecom, &order).await;
+    let report: serde_json::Value = reqwest::get(format!(
+        "{}/_sim/checklist?msn=777777&links=skip",
+        sim.base_url()
+    ))
+    .await
+    .expect("checklist")
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(report["reports"][0]["partner"], true, "{report:#}");
+    sim.shutdown().await.expect("stopped");
+}

@@ -1,5 +1,6 @@
-// Stand-in for JSR @std/async: `retry` with exponential backoff and
-// `RetryError`, as the SDK calls them.
+// Stand-in for JSR @std/async: `retry` and `RetryError`, as the SDK uses
+// them (exponential backoff between attempts, every thrown error retried).
+
 export class RetryError extends Error {
   constructor(cause, attempts) {
     super(`Retrying exceeded the maxAttempts (${attempts}).`);
@@ -7,6 +8,8 @@ export class RetryError extends Error {
     this.cause = cause;
   }
 }
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function retry(fn, options = {}) {
   const {
@@ -21,11 +24,13 @@ export async function retry(fn, options = {}) {
     try {
       return await fn();
     } catch (error) {
-      attempt += 1;
-      if (attempt >= maxAttempts) throw new RetryError(error, maxAttempts);
-      const base = Math.min(maxTimeout, minTimeout * multiplier ** (attempt - 1));
+      if (attempt + 1 >= maxAttempts) {
+        throw new RetryError(error, maxAttempts);
+      }
+      const base = Math.min(maxTimeout, minTimeout * multiplier ** attempt);
       const wait = base * (1 - jitter * Math.random());
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      attempt += 1;
+      await sleep(wait);
     }
   }
 }

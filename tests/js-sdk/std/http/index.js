@@ -1,8 +1,7 @@
-// Stand-in for JSR @std/http: the status codes and predicates the SDK uses.
-export const STATUS_CODE = {
+// Stand-in for JSR @std/http: the status helpers the SDK imports.
+export const STATUS_CODE = Object.freeze({
   OK: 200,
   Created: 201,
-  Accepted: 202,
   NoContent: 204,
   BadRequest: 400,
   Unauthorized: 401,
@@ -11,11 +10,7 @@ export const STATUS_CODE = {
   Conflict: 409,
   TooManyRequests: 429,
   InternalServerError: 500,
-  BadGateway: 502,
   ServiceUnavailable: 503,
-  GatewayTimeout: 504,
-};
-
+});
 export const isSuccessfulStatus = (status) => status >= 200 && status < 300;
 export const isServerErrorStatus = (status) => status >= 500 && status < 600;
-export const isClientErrorStatus = (status) => status >= 400 && status < 500;
