@@ -72,4 +72,8 @@ for (let n = 0; n < Number(orders); n++) {
   const read = await client.order.info(accessToken, orderId, "ecom");
   const show = (r) => (r.ok ? "ok" : JSON.stringify(r.error).slice(0, 120));
   console.log(orderId, "category", show(category), "receipt", show(added), "read", show(read));
+  // Orders arrive one by one, as at a shop: a pause between them
+  // (PAUSE_MS, default 150) keeps one order's calls from counting as
+  // "still in flight" when the next order's are judged.
+  await new Promise((resolve) => setTimeout(resolve, Number(process.env.PAUSE_MS ?? 150)));
 }

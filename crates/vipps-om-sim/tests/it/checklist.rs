@@ -586,7 +586,7 @@ async fn the_official_js_sdk_gets_an_honest_report() {
     // ... one token reused, but never renewed: after the revoked token
     // every call is refused.
     assert_eq!(status_of(&report, "tokens.reused"), "pass");
-    assert_eq!(status_of(&report, "tokens.renewed"), "fail");
+    assert_eq!(status_of(&report, "tokens.renewed"), "fail", "{report:#}");
     assert_eq!(status_of(&report, "errors.revoked-token"), "fail");
     assert_eq!(status_of(&report, "endpoints.add-receipt"), "pass");
     sim.shutdown().await.expect("stopped");

@@ -312,7 +312,10 @@ async fn the_checklist_grades_calls_made_with_partner_keys_as_a_partner_integrat
         .build()
         .expect("valid");
     let sim = vipps_om_sim::spawn(config).await.expect("spawned");
-    let partner = sim.partner_client("p").expect("configured").expect("builds");
+    let partner = sim
+        .partner_client("p")
+        .expect("configured")
+        .expect("builds");
     let client = partner.merchant(&MerchantSerialNumber::new("777777").expect("msn"));
     let order = OrderId::new("p-order").expect("id");
     let _ = client.orders().get(&PaymentType::Ecom, &order).await;
