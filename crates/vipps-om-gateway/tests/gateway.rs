@@ -145,7 +145,14 @@ async fn start(db: &Db) -> Running {
         base,
         outbox,
         sim,
-        http: reqwest::Client::new(),
+        // Idle connections are dropped before the server's 10 s keep-alive
+        // limit closes them: reusing one the server is closing at that
+        // moment fails with "incomplete message" (a slow drain on a busy
+        // machine hit it).
+        http: reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build()
+            .expect("an HTTP client"),
         _stop: stop,
     }
 }

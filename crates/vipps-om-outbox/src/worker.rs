@@ -19,8 +19,9 @@
 //! ([`WorkerConfig::concurrency`]), at most one per merchant, the
 //! merchants with the oldest due job first; a merchant at
 //! [`WorkerConfig::per_merchant_concurrency`] or paused is left out. A
-//! merchant is paused after a delivery got 429 (for its Retry-After),
-//! 5xx, 401 or no answer ([`WorkerConfig::merchant_backoff`]); pauses and
+//! merchant is paused after a delivery got 429 (for its Retry-After, at
+//! most its backoff: rate limits are per order, and the job itself waits
+//! the whole Retry-After), 5xx, 401 or no answer ([`WorkerConfig::merchant_backoff`]); pauses and
 //! caps are per process. Between claims a worker waits for a delivery to
 //! end, a wake-up (PostgreSQL `LISTEN`, or an enqueue through the same
 //! [`Outbox`] in this process), or [`WorkerConfig::poll_interval`].
@@ -129,7 +130,7 @@ pub struct WorkerConfig {
     /// backlog or slow answers never take every slot.
     pub per_merchant_concurrency: usize,
     /// How long a merchant is paused after a delivery got 5xx, 401 or no
-    /// answer (429: as long as its Retry-After): exponential in its
+    /// answer (429: its Retry-After, at most this backoff): exponential in its
     /// consecutive failures (default 1 s doubling to 60 s, with jitter),
     /// at most [`MAX_MERCHANT_PAUSE`]; its first delivery resets it.
     pub merchant_backoff: Backoff,
@@ -576,12 +577,16 @@ impl Fairness {
                 .map_or(0, |(_, failures)| *failures)
                 .saturating_add(1);
             let wait = match verdict {
-                // Retry-After, as the delivery read it.
+                // The job itself waits its Retry-After; the merchant only
+                // as long as its backoff, and never longer than the API
+                // asked: Vipps's rate limits are per reference (order), so
+                // an hour's Retry-After on one order must not hold back
+                // the merchant's other orders for an hour.
                 Verdict::Retry {
                     status: Some(429),
                     after,
                     ..
-                } => *after,
+                } => (*after).min(backoff.delay(failures)),
                 _ => backoff.delay(failures),
             };
             let until = Instant::now()
