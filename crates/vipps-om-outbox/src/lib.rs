@@ -214,6 +214,6 @@ pub use outbox::{
 pub use request::{JobRequest, PAYLOAD_VERSION};
 pub use webhook::{WebhookConfig, WebhookReport, WebhookSecret, run_webhooks};
 pub use worker::{
-    Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_LEASE, MAX_MERCHANT_PAUSE, Processed, Verdict,
-    Worker, WorkerAborted, WorkerConfig, WorkerReport, run_workers,
+    Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_LEASE, MAX_MERCHANT_PAUSE, PAUSE_AFTER_FAILURES,
+    Processed, Verdict, Worker, WorkerAborted, WorkerConfig, WorkerReport, run_workers,
 };

@@ -576,6 +576,22 @@ impl Fairness {
                 .get(msn)
                 .map_or(0, |(_, failures)| *failures)
                 .saturating_add(1);
+            // One failed call is the job's (it is rescheduled); a merchant
+            // is paused when its calls keep failing, or when the API asked
+            // it to slow down (429).
+            let is_429 = matches!(
+                verdict,
+                Verdict::Retry {
+                    status: Some(429),
+                    ..
+                }
+            );
+            if failures < PAUSE_AFTER_FAILURES && !is_429 {
+                // Counted, not yet paused (an instant already past).
+                self.paused
+                    .insert(msn.to_owned(), (Instant::now(), failures));
+                return;
+            }
             let wait = match verdict {
                 // The job itself waits its Retry-After; the merchant only
                 // as long as its backoff, and never longer than the API
@@ -613,6 +629,10 @@ impl Fairness {
         crate::telemetry::paused_now(self.paused.values().filter(|(u, _)| *u > now).count());
     }
 }
+
+/// Failed calls in a row (5xx, 401, no answer) after which a merchant is
+/// paused: 3. A single failure reschedules its job and pauses no one.
+pub const PAUSE_AFTER_FAILURES: u32 = 3;
 
 /// A busy worker claims again once this fraction of its slots is free
 /// (1/8: a worker of 64 deliveries claims batches of 8 or more), so that a

@@ -503,7 +503,9 @@ async fn the_metrics_endpoint_serves_prometheus_text_that_moves() {
     eventually("two jobs delivered", Duration::from_secs(20), || async {
         outbox.job(ids[1]).await.unwrap().state == JobState::Delivered
             && outbox.job(ids[0]).await.unwrap().state == JobState::Delivered
-            && outbox.job(ids[2]).await.unwrap().attempts >= 1
+            // Paused after failures in a row (one failure pauses no one).
+            && outbox.job(ids[2]).await.unwrap().attempts
+                >= vipps_om_outbox::PAUSE_AFTER_FAILURES
     })
     .await;
     let _ = stop.send(());
