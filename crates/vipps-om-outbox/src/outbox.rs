@@ -855,16 +855,7 @@ impl Outbox {
                 .bind(merchant_serial_number)
                 .fetch_all(pool)
                 .await
-                .and_then(|rows| {
-                    rows.iter()
-                        .map(|r| {
-                            Ok((
-                                r.try_get::<String, _>("merchant_serial_number")?,
-                                count(r.try_get::<i64, _>("n")?),
-                            ))
-                        })
-                        .collect()
-                })
+                .and_then(|rows| rows.iter().map(merchant_count).collect())
         })
         .map_err(OutboxError::db("count other merchants' jobs"))
     }
@@ -934,16 +925,7 @@ impl Outbox {
             sqlx::query(&sql.outstanding_by_merchant)
                 .fetch_all(pool)
                 .await
-                .and_then(|rows| {
-                    rows.iter()
-                        .map(|r| {
-                            Ok((
-                                r.try_get::<String, _>("merchant_serial_number")?,
-                                count(r.try_get::<i64, _>("n")?),
-                            ))
-                        })
-                        .collect()
-                })
+                .and_then(|rows| rows.iter().map(merchant_count).collect())
         })
         .map_err(OutboxError::db("count outstanding jobs"))
     }
@@ -1138,4 +1120,17 @@ where
         .bind(job.order_id.as_str())
         .bind(job.body.as_str())
         .bind(job.idempotency_key.as_str())
+}
+
+/// One `(merchant_serial_number, n)` row of a per-merchant count.
+fn merchant_count<R: Row>(row: &R) -> Result<(String, u64), sqlx::Error>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok((
+        row.try_get::<String, _>("merchant_serial_number")?,
+        count(row.try_get::<i64, _>("n")?),
+    ))
 }
