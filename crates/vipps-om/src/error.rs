@@ -1,6 +1,8 @@
 //! [`Error`]: everything a call can end in, each with a message for
 //! merchant staff (what happened, what to do: its `Display`), a short
-//! message safe to show customers ([`Error::customer_message`]) and whether
+//! message safe to show customers ([`Error::customer_message`]; both in
+//! five languages: [`Error::staff_message_in`],
+//! [`Error::customer_message_in`]) and whether
 //! trying again later can help ([`Error::is_retryable`]).
 //!
 //! No variant ever holds a secret: bodies are kept only as parsed problem
@@ -284,7 +286,7 @@ impl std::error::Error for Error {
 
 /// `text` with every line break and other control character replaced by a
 /// space, so that text from the API cannot break a one-line message.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
@@ -309,14 +311,14 @@ fn validation_summary(report: &ValidationReport) -> String {
     out
 }
 
-fn problem_suffix(problem: &Option<Box<ProblemDetails>>) -> String {
+pub(crate) fn problem_suffix(problem: &Option<Box<ProblemDetails>>) -> String {
     match problem.as_deref().map(ProblemDetails::summary) {
         Some(s) if !s.trim().is_empty() => format!(": {}", one_line(&s)),
         _ => String::new(),
     }
 }
 
-fn detail_suffix(detail: &str) -> String {
+pub(crate) fn detail_suffix(detail: &str) -> String {
     if detail.trim().is_empty() {
         String::new()
     } else {

@@ -49,7 +49,10 @@
 //!   one per line by [`Error::render_problems`]), a customer message,
 //!   [`Error::is_retryable`], [`Error::kind`] (an [`ErrorKind`] with the
 //!   ids a front end needs to say what to do in its own terms), and the
-//!   transport or JSON error as its `source()`.
+//!   transport or JSON error as its `source()`. The staff and customer
+//!   messages in English, Norwegian bokmål, Danish, Finnish and Swedish:
+//!   [`Error::staff_message_in`], [`Error::customer_message_in`] with a
+//!   [`Language`] ([`messages`]; the texts are Fluent files in `locales/`).
 //!
 //! # Many merchants
 //! - Partner keys: [`Credentials::partner`] and
@@ -101,6 +104,7 @@ pub mod error;
 pub mod ids;
 pub mod image;
 pub mod keyring;
+pub mod messages;
 pub mod models;
 pub mod money;
 pub mod parse;
@@ -116,6 +120,7 @@ pub use enums::{BarcodeFormat, CategoryType, Currency, ImageEncoding, PaymentTyp
 pub use error::{AuthFailure, Error, ErrorKind};
 pub use ids::{CategoryId, IdError, ImageId, MerchantSerialNumber, OrderId};
 pub use keyring::{CredentialsProvider, Keyring};
+pub use messages::Language;
 pub use models::{
     AddCategoryRequest, Barcode, BottomLine, Category, CategoryV3, Image, OrderLine,
     OrderV2Response, PaymentSources, ProblemDetails, Receipt, UnitInfo,
