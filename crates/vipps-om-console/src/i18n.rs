@@ -1,25 +1,81 @@
-//! The interface in English and Norwegian (bokmål): the language comes
-//! from `?lang=`, then the `console_lang` cookie, then `Accept-Language`.
+//! The interface in English, Norwegian bokmål, Danish, Finnish and
+//! Swedish. The language comes from `?lang=`, then the `console_lang`
+//! cookie (set by the switch on every page, `/lang/{code}`), then
+//! `Accept-Language`; English when none names one of these.
+//!
+//! # Texts
+//! Every text is in a [Fluent](https://projectfluent.org) file a translator
+//! can edit without Rust: `locales/<code>/console.ftl` in this crate, one
+//! per language, built into the binary (nothing is read at run time). In
+//! Rust a text is a [`T`] key; its message id is the key in kebab case
+//! (`T::SignIn` is `sign-in`).
+//!
+//! ```
+//! use vipps_om_console::i18n::{Lang, T};
+//! assert_eq!(Lang::Nb.t(T::SignIn), "Logg inn");
+//! assert_eq!(Lang::Fi.t_args(T::InApp, &[("app", "MobilePay")]), "MobilePay-sovelluksessa");
+//! ```
+//!
+//! To add a text: add `my-text = …` to every `console.ftl` (the same
+//! `{ $placeables }` in each), add `MyText` to the `keys!` list below, and
+//! call `lang.t(T::MyText)` (or `lang.t_args(T::MyText, &[("name", value)])`
+//! when it has placeables). The tests fail when a language lacks a message,
+//! when the placeables differ between languages, or when a key has no
+//! message.
+//!
+//! # Numbers and dates
+//! [`Lang::money`] formats an amount (integer minor units; no floats) the
+//! way the language writes it: `NOK 1,234.50` (en), `1 234,50 kr` (nb),
+//! `1.234,50 kr.` (da), `1 234,50 €` (fi), `1 234,50 NOK` (sv). The
+//! grouping space and the space before or after the currency are a
+//! no-break space (U+00A0), so an amount never wraps; negative amounts
+//! start with `-`. The currency comes from the order; a language's own
+//! currency gets its local sign (`kr` in bokmål for NOK, `kr.` in Danish
+//! for DKK), the euro is `€` everywhere, and other currencies show their
+//! code. [`Lang::datetime_format`] is the date and time as the language
+//! writes them: `2025-11-25 16:56:00` (en, sv), `25.11.2025 16:56:00`
+//! (nb), `25.11.2025 16.56.00` (da), `25.11.2025 16.56.00` (fi, without
+//! leading zeros: `5.1.2025 9.05.00`).
+
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use vipps_om::{Currency, Total};
 
 /// An interface language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     /// English.
     En,
     /// Norwegian bokmål.
     Nb,
+    /// Danish.
+    Da,
+    /// Finnish.
+    Fi,
+    /// Swedish.
+    Sv,
 }
 
 impl Lang {
+    /// Every language, in the order the switch offers them (English
+    /// first, the default).
+    pub const ALL: [Lang; 5] = [Lang::En, Lang::Nb, Lang::Da, Lang::Fi, Lang::Sv];
+
     /// The code used in `lang=` and the cookie, and in `<html lang>`.
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::Nb => "nb",
+            Lang::Da => "da",
+            Lang::Fi => "fi",
+            Lang::Sv => "sv",
         }
     }
 
-    /// Reads a code (`en`, `nb`; `no` and `nn` read as bokmål).
+    /// Reads a code or language tag (`en`, `nb`, `da-DK`, `fi`, `sv_SE`;
+    /// `no` and `nn` read as bokmål).
     pub fn parse(code: &str) -> Option<Lang> {
         let primary = code
             .trim()
@@ -30,15 +86,22 @@ impl Lang {
         match primary.as_str() {
             "en" => Some(Lang::En),
             "nb" | "no" | "nn" => Some(Lang::Nb),
+            "da" => Some(Lang::Da),
+            "fi" => Some(Lang::Fi),
+            "sv" => Some(Lang::Sv),
             _ => None,
         }
     }
 
     /// The best match of an `Accept-Language` header (English when
-    /// nothing matches).
+    /// nothing matches; of equal weights, the first). At most
+    /// [`crate::zone::MAX_ACCEPT_LANGUAGE_TAGS`] tags are read.
     pub fn from_accept_language(header: &str) -> Lang {
         let mut best: Option<(u16, Lang)> = None;
-        for part in header.split(',') {
+        for part in header
+            .split(',')
+            .take(crate::zone::MAX_ACCEPT_LANGUAGE_TAGS)
+        {
             let mut pieces = part.split(';');
             let tag = pieces.next().unwrap_or("");
             let q = pieces
@@ -58,234 +121,243 @@ impl Lang {
         best.map(|(_, l)| l).unwrap_or(Lang::En)
     }
 
-    /// The other language (for the switch).
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::En => Lang::Nb,
-            Lang::Nb => Lang::En,
-        }
-    }
-
-    /// The language's own name.
+    /// The language's own name (for the switch).
     pub fn name(self) -> &'static str {
         match self {
             Lang::En => "English",
             Lang::Nb => "Norsk (bokmål)",
+            Lang::Da => "Dansk",
+            Lang::Fi => "Suomi",
+            Lang::Sv => "Svenska",
         }
+    }
+
+    /// The same language for the library's messages
+    /// ([`vipps_om::Error::staff_message_in`],
+    /// [`vipps_om::Error::customer_message_in`]).
+    pub fn library(self) -> vipps_om::Language {
+        match self {
+            Lang::En => vipps_om::Language::English,
+            Lang::Nb => vipps_om::Language::NorwegianBokmal,
+            Lang::Da => vipps_om::Language::Danish,
+            Lang::Fi => vipps_om::Language::Finnish,
+            Lang::Sv => vipps_om::Language::Swedish,
+        }
+    }
+
+    /// The `.ftl` file of this language.
+    fn source(self) -> &'static str {
+        match self {
+            Lang::En => include_str!("../locales/en/console.ftl"),
+            Lang::Nb => include_str!("../locales/nb/console.ftl"),
+            Lang::Da => include_str!("../locales/da/console.ftl"),
+            Lang::Fi => include_str!("../locales/fi/console.ftl"),
+            Lang::Sv => include_str!("../locales/sv/console.ftl"),
+        }
+    }
+
+    /// The text of `key` (formatted once, on first use). A text with
+    /// placeables needs [`Lang::t_args`].
+    pub fn t(self, key: T) -> &'static str {
+        TEXTS
+            .get(self as usize)
+            .and_then(|texts| texts.get(key as usize))
+            .map(String::as_str)
+            .unwrap_or_else(|| key.name())
+    }
+
+    /// The text of `key` with its placeables (`{ $name }`) filled in from
+    /// `args` (`("name", value)`).
+    pub fn t_args(self, key: T, args: &[(&str, &str)]) -> String {
+        let id = key.id();
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, FluentValue::from(*value));
+        }
+        format(self, &id, Some(&fluent_args)).unwrap_or_else(|| key.name().to_owned())
     }
 }
 
-macro_rules! texts {
-    ($($key:ident => $en:literal, $nb:literal;)*) => {
-        /// A piece of interface text.
+type Bundle = FluentBundle<FluentResource>;
+
+/// One bundle per language, in [`Lang::ALL`]'s order, made on first use.
+static BUNDLES: LazyLock<Vec<Bundle>> =
+    LazyLock::new(|| Lang::ALL.iter().map(|&lang| bundle(lang)).collect());
+
+/// Every text without placeables, per language, formatted once.
+static TEXTS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
+    Lang::ALL
+        .iter()
+        .map(|&lang| {
+            T::ALL
+                .iter()
+                .map(|key| format(lang, &key.id(), None).unwrap_or_else(|| key.name().to_owned()))
+                .collect()
+        })
+        .collect()
+});
+
+fn bundle(lang: Lang) -> Bundle {
+    // The files are part of the build and checked by the tests; should one
+    // still not parse, the messages that did are used (the others fall
+    // back to English).
+    let resource = FluentResource::try_new(lang.source().to_owned())
+        .unwrap_or_else(|(partial, _errors)| partial);
+    let id = lang.code().parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    // Text for HTML and plain text: no Unicode isolation marks.
+    bundle.set_use_isolating(false);
+    // A message defined twice keeps its first definition.
+    let _ = bundle.add_resource(resource);
+    bundle
+}
+
+/// Message `id` in `lang`, or in English when `lang` lacks it.
+fn format(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
+    let find = |lang: Lang| {
+        let bundle = BUNDLES.get(lang as usize)?;
+        Some((bundle, bundle.get_message(id)?.value()?))
+    };
+    let (bundle, pattern) = find(lang).or_else(|| find(Lang::En))?;
+    let mut errors = Vec::new();
+    Some(
+        bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned(),
+    )
+}
+
+macro_rules! keys {
+    ($($key:ident),* $(,)?) => {
+        /// A piece of interface text: its message id in the `.ftl` files
+        /// is its name in kebab case (`SignIn` is `sign-in`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[allow(missing_docs)]
         pub enum T { $($key),* }
 
-        impl Lang {
-            /// The text in this language.
-            pub fn t(self, key: T) -> &'static str {
-                match (self, key) {
-                    $((Lang::En, T::$key) => $en, (Lang::Nb, T::$key) => $nb,)*
-                }
+        impl T {
+            /// Every key, in the order of the list (`key as usize` is its
+            /// index).
+            pub const ALL: &'static [T] = &[$(T::$key),*];
+
+            /// The key's name in Rust (`SignIn`).
+            pub fn name(self) -> &'static str {
+                match self { $(T::$key => stringify!($key)),* }
             }
         }
     };
 }
 
-texts! {
-    AppName => "Order support", "Ordrestøtte";
-    SkipToContent => "Skip to content", "Hopp til innhold";
-    SignIn => "Sign in", "Logg inn";
-    SignOut => "Sign out", "Logg ut";
-    Username => "User name", "Brukernavn";
-    Password => "Password", "Passord";
-    SignInFailed => "The user name or password is wrong.", "Feil brukernavn eller passord.";
-    SignInLocked => "Too many failed sign-ins for this user name from this address. Wait 15 minutes and try again, or ask an administrator.", "For mange mislykkede innlogginger for dette brukernavnet fra denne adressen. Vent 15 minutter og prøv igjen, eller spør en administrator.";
-    SignInTooMany => "Too many failed sign-ins from this address. Wait 15 minutes and try again.", "For mange mislykkede innlogginger fra denne adressen. Vent 15 minutter og prøv igjen.";
-    SignInBusy => "The console is busy checking other sign-ins. Try again in a few seconds.", "Konsollen er opptatt med andre innlogginger. Prøv igjen om noen sekunder.";
-    TooLongAtMost => "too long: at most", "for langt: høyst";
-    Characters => "characters", "tegn";
-    ShortenAndRetry => "Shorten it and try again.", "Gjør det kortere og prøv igjen.";
-    ImageFileShort => "Image file", "Bildefil";
-    TooLargeAtMost => "too large: at most", "for stor: høyst";
-    ThisFileIs => "this file is", "denne filen er";
-    ChooseSmaller => "Choose a smaller file (or save it smaller) and try again.", "Velg en mindre fil (eller lagre den mindre) og prøv igjen.";
-    FormTooLarge => "The form is too large: at most", "Skjemaet er for stort: høyst";
-    UrlTooLong => "The address (URL) is too long: at most", "Adressen (URL-en) er for lang: høyst";
-    AuditPages => "Pages of the audit log", "Sider i revisjonsloggen";
-    NewerEntries => "Newer entries", "Nyere oppføringer";
-    OlderEntries => "Older entries", "Eldre oppføringer";
-    AuditCursorBad => "The page position (before / after) is not a row number. Start again from the newest entries.", "Sideposisjonen (before / after) er ikke et radnummer. Start på nytt fra de nyeste oppføringene.";
-    SignedInAs => "Signed in as", "Logget inn som";
-    RoleViewer => "viewer", "leser";
-    RoleEditor => "editor", "redaktør";
-    NavOrders => "Find order", "Finn ordre";
-    NavAudit => "Audit log", "Revisjonslogg";
-    Language => "Language", "Språk";
-    FindOrder => "Find an order", "Finn en ordre";
-    OrderId => "Order id", "Ordre-id";
-    OrderIdHint => "The orderId (eCom, Recurring) or reference (ePayment) of the payment.", "Betalingens orderId (eCom, Recurring) eller referanse (ePayment).";
-    PaymentType => "Payment type", "Betalingstype";
-    PaymentEcom => "eCom / ePayment", "eCom / ePayment";
-    PaymentRecurring => "Recurring", "Faste betalinger (Recurring)";
-    Search => "Show order", "Vis ordre";
-    AsCustomerSees => "As the customer sees it in the app", "Slik kunden ser den i appen";
-    NotInApp => "The app shows nothing for this payment yet: no category and no order details were delivered.", "Appen viser ingenting for denne betalingen ennå: ingen kategori og ingen ordredetaljer er levert.";
-    TryOtherType => "Check the payment type: the same id may belong to the other one.", "Sjekk betalingstypen: samme id kan høre til den andre.";
-    ApiFailed => "The Order Management API could not be asked", "Kunne ikke spørre Order Management-API-et";
-    KeysRefused => "Vipps MobilePay did not accept the console's keys, so it cannot show what the app shows. Ask whoever runs the console to check its client id, secret, subscription key and Merchant-Serial-Number (`vipps-om doctor` checks them).", "Vipps MobilePay godtok ikke nøklene til konsollen, så den kan ikke vise hva appen viser. Be den som drifter konsollen om å sjekke klient-id, hemmelighet, abonnementsnøkkel og Merchant-Serial-Number (`vipps-om doctor` sjekker dem).";
-    CategoryButton => "Category button", "Kategoriknapp";
-    NoCategory => "No category button is set.", "Ingen kategoriknapp er satt.";
-    Label => "Label", "Tekst";
-    Category => "Category", "Kategori";
-    Link => "Link", "Lenke";
-    NotAWebLink => "not a web link: the app will not open it; replace it with an https address", "ikke en nettlenke: appen åpner den ikke; bytt den ut med en https-adresse";
-    ImageId => "Image id", "Bilde-id";
-    NoImage => "no image", "ingen bilde";
-    OrderDetails => "Order details (receipt)", "Ordredetaljer (kvittering)";
-    NoReceipt => "No order details were sent.", "Ingen ordredetaljer er sendt.";
-    Items => "Items", "Varer";
-    Shipping => "Shipping", "Frakt";
-    Returns => "Returns", "Returer";
-    Product => "Product", "Produkt";
-    Quantity => "Quantity", "Antall";
-    UnitPrice => "Unit price", "Enhetspris";
-    Discount => "Discount", "Rabatt";
-    TaxRate => "Tax rate", "MVA-sats";
-    Total => "Total", "Sum";
-    TotalsPerRate => "Totals per tax rate", "Summer per MVA-sats";
-    ExclTax => "Excl. tax", "Eks. MVA";
-    Tax => "Tax", "MVA";
-    InclTax => "Incl. tax", "Inkl. MVA";
-    NoRate => "no rate", "ingen sats";
-    Tip => "Tip", "Tips";
-    TotalDiscount => "Total discount", "Samlet rabatt";
-    ReceiptNumber => "Receipt number", "Kvitteringsnummer";
-    Barcode => "Barcode", "Strekkode";
-    PosId => "Terminal", "Terminal";
-    PaidWith => "Paid with", "Betalt med";
-    Deliveries => "Deliveries from the outbox", "Leveranser fra utboksen";
-    NoDeliveries => "The outbox has no deliveries for this order.", "Utboksen har ingen leveranser for denne ordren.";
-    OutboxUnavailable => "The delivery history could not be read", "Leveransehistorikken kunne ikke leses";
-    Job => "Job", "Jobb";
-    What => "What", "Hva";
-    State => "State", "Status";
-    Attempts => "Attempts", "Forsøk";
-    JobMerchant => "Merchant (MSN)", "Brukersted (MSN)";
-    Created => "Queued", "Lagt i kø";
-    DeliveredAt => "Delivered", "Levert";
-    LastError => "What went wrong", "Hva gikk galt";
-    FieldsRejected => "Fields the API rejected", "Felter API-et avviste";
-    NextStep => "What happens next", "Hva skjer videre";
-    NextAttempt => "Next attempt", "Neste forsøk";
-    StatePending => "waiting", "venter";
-    StateInFlight => "being delivered", "leveres nå";
-    StateDelivered => "delivered", "levert";
-    StateFailed => "failed", "feilet";
-    NextFailed => "Nothing, until someone fixes the cause and retries it. Later jobs of this order wait for it.", "Ingenting, før noen retter årsaken og prøver igjen. Senere jobber for ordren venter på den.";
-    NextPending => "A worker will try it", "En arbeider vil prøve den";
-    NextBlocked => "Waits for an earlier job of this order:", "Venter på en tidligere jobb for ordren:";
-    NextDone => "Nothing: it is in the app.", "Ingenting: den er i appen.";
-    NextInFlight => "A worker is sending it now.", "En arbeider sender den nå.";
-    Retry => "Retry delivery", "Prøv levering igjen";
-    RetryConfirm => "Retry this delivery?", "Prøve denne leveransen igjen?";
-    RetryExplain => "The job goes back into the queue and a worker sends it again, with the same content. Fix the cause first (for example, upload a missing image).", "Jobben legges tilbake i køen og en arbeider sender den igjen, med samme innhold. Rett årsaken først (for eksempel last opp et manglende bilde).";
-    RetryDone => "The delivery is queued again. A worker will send it shortly; reload the order to see the result.", "Leveransen er lagt i kø igjen. En arbeider sender den snart; last ordren på nytt for å se resultatet.";
-    RetryRefused => "This job cannot be retried", "Denne jobben kan ikke prøves igjen";
-    Confirm => "Yes, do it", "Ja, gjør det";
-    Cancel => "Cancel", "Avbryt";
-    BackToOrder => "Back to the order", "Tilbake til ordren";
-    EditCategory => "Set or replace the category link", "Sett eller bytt kategorilenke";
-    CategoryUrl => "Link (https address of the order on your site)", "Lenke (https-adressen til ordren på nettstedet deres)";
-    ImageIdOptional => "Image id (optional, an uploaded image)", "Bilde-id (valgfri, et opplastet bilde)";
-    Review => "Review", "Se over";
-    ReviewCategory => "Check the new category link", "Sjekk den nye kategorilenken";
-    ReplacesCurrent => "This replaces the current button:", "Dette erstatter dagens knapp:";
-    Problems => "Problems", "Problemer";
-    Warnings => "Warnings", "Advarsler";
-    FixProblems => "Fix these problems and review again.", "Rett disse problemene og se over igjen.";
-    CategoryQueued => "The category link is queued for delivery. The outbox worker sends it to the API in this order's sequence; the app shows it once it is delivered (see the delivery history below).", "Kategorilenken er lagt i kø for levering. Utboksarbeideren sender den til API-et i ordrens rekkefølge; appen viser den når den er levert (se leveransehistorikken under).";
-    QueuedHow => "What the outbox was told:", "Hva utboksen fikk beskjed om:";
-    MovedBehindImage => "Moved behind the image it names (it gets a new job number):", "Flyttet bak bildet den viser til (den får et nytt jobbnummer):";
-    WorkerNote => "Fixes are not sent from this page: they are queued in the outbox and delivered by its worker (vipps-om outbox run), one job of an order at a time, so no older delivery overwrites them. If no worker runs, they wait.", "Rettelser sendes ikke fra denne siden: de legges i utboksen og leveres av arbeideren dens (vipps-om outbox run), én jobb per ordre om gangen, så ingen eldre leveranse overskriver dem. Kjører ingen arbeider, venter de.";
-    Busy => "A worker is delivering a job of this order right now. Try again in a moment.", "En arbeider leverer en jobb for denne ordren akkurat nå. Prøv igjen om et øyeblikk.";
-    NeedsOrder => "An image is delivered in an order's sequence: open the order first and upload it from there.", "Et bilde leveres i en ordres rekkefølge: åpne ordren først og last det opp derfra.";
-    ActionFailed => "It did not work", "Det virket ikke";
-    UploadImage => "Upload an image", "Last opp et bilde";
-    ImageFile => "Image file (PNG or JPEG, at least 167 px high, at most 2 MB)", "Bildefil (PNG eller JPEG, minst 167 px høy, høyst 2 MB)";
-    ImageIdChoice => "Image id (optional; empty: derived from the file, so uploading twice is safe)", "Bilde-id (valgfri; tom: laget fra filen, så to opplastinger er trygt)";
-    ReviewImage => "Check the image", "Sjekk bildet";
-    ImageFacts => "The file", "Filen";
-    Upload => "Upload", "Last opp";
-    ImageQueued => "The image is queued for upload. The outbox worker sends it in this order's sequence, before any category of this order queued after it.", "Bildet er lagt i kø for opplasting. Utboksarbeideren sender det i ordrens rekkefølge, før kategorier for ordren som legges i kø etter det.";
-    FailedNamesImage => "A failed category delivery of this order names this image. Retry it (or fix the category) and it is sent after the image:", "En feilet kategorileveranse for ordren viser til dette bildet. Prøv den igjen (eller rett kategorien), så sendes den etter bildet:";
-    UseInCategory => "Use it in this order's category link", "Bruk det i ordrens kategorilenke";
-    UploadExpired => "The upload is no longer waiting (it expired or was used). Choose the file again.", "Opplastingen venter ikke lenger (den utløp eller er brukt). Velg filen igjen.";
-    EditorActions => "Fix this order", "Rett denne ordren";
-    ViewerNote => "You can look, but only editors can change orders.", "Du kan se, men bare redaktører kan endre ordrer.";
-    Forbidden => "Not allowed", "Ikke tillatt";
-    ForbiddenText => "Your account may look at orders but not change them. Ask an administrator for the editor role.", "Kontoen din kan se ordrer, men ikke endre dem. Be en administrator om redaktørrollen.";
-    CsrfFailed => "The form could not be accepted", "Skjemaet kunne ikke godtas";
-    CsrfFailedText => "It did not come from this console's own page, or your session changed. Go back, reload the page and try again.", "Det kom ikke fra konsollens egen side, eller økten din er endret. Gå tilbake, last siden på nytt og prøv igjen.";
-    NotFound => "Page not found", "Fant ikke siden";
-    ServerError => "Something went wrong on the server", "Noe gikk galt på serveren";
-    ServerErrorText => "The error is logged. Try again; if it persists, tell the team that runs the console.", "Feilen er logget. Prøv igjen; hvis den vedvarer, si fra til de som drifter konsollen.";
-    InvalidInput => "The input is not valid", "Inndataene er ugyldige";
-    AuditTitle => "Audit log", "Revisjonslogg";
-    AuditExplain => "Every sign-in and every change made in this console, newest first. The log can only be added to.", "Hver innlogging og hver endring gjort i konsollen, nyeste først. Loggen kan bare utvides.";
-    When => "When", "Når";
-    Who => "Who", "Hvem";
-    Action => "Action", "Handling";
-    Order => "Order", "Ordre";
-    Detail => "Detail", "Detaljer";
-    Outcome => "Result", "Resultat";
-    NoAudit => "Nothing logged yet.", "Ingenting logget ennå.";
-    AuditOfOrder => "Audit log of this order", "Revisjonslogg for ordren";
-    CatGeneral => "Order details", "Ordredetaljer";
-    CatReceipt => "Receipt", "Kvittering";
-    CatOrderConfirmation => "Order confirmation", "Ordrebekreftelse";
-    CatDelivery => "Track delivery", "Spor leveransen";
-    CatTicket => "Ticket", "Billett";
-    CatBooking => "Booking", "Reservasjon";
-    KindImage => "image", "bilde";
-    KindCategoryV2 => "category (v2)", "kategori (v2)";
-    KindCategoryV3 => "category (v3)", "kategori (v3)";
-    KindReceipt => "order details (receipt)", "ordredetaljer (kvittering)";
-    UnitPcs => "pcs", "stk";
-    UnitKg => "kg", "kg";
-    UnitKm => "km", "km";
-    UnitMinute => "min", "min";
-    UnitLitre => "l", "l";
-    UnitKwh => "kWh", "kWh";
-    Bytes => "bytes", "byte";
-    OutcomeOk => "ok", "ok";
-    OutcomeRefused => "refused", "avvist";
-    OutcomeFailed => "failed", "feilet";
-    CauseTitle => "Why it failed", "Hvorfor den feilet";
-    FixTitle => "What to do", "Hva du gjør";
-    TechnicalDetail => "What the API answered", "Hva API-et svarte";
-    CauseMissingImage => "The category link names an image that was never uploaded:", "Kategorilenken viser til et bilde som aldri er lastet opp:";
-    FixMissingImage => "Upload that image (the form is filled in with its id), then retry this delivery.", "Last opp bildet (skjemaet er fylt ut med id-en), og prøv leveringen igjen.";
-    UploadThisImage => "Upload image", "Last opp bildet";
-    CauseDifferent => "The app already has different content for this order or image id, and it cannot be replaced.", "Appen har allerede annet innhold for denne ordren eller bilde-id-en, og det kan ikke erstattes.";
-    FixDifferent => "Nothing to retry: the customer sees what was stored first. For an image, upload it under a new id and use that id in the category link.", "Ingenting å prøve igjen: kunden ser det som ble lagret først. For et bilde: last det opp med en ny id og bruk den id-en i kategorilenken.";
-    CauseRejected => "The API refused some fields of what the shop sent (listed below).", "API-et avviste noen felter i det butikken sendte (se listen under).";
-    FixRejected => "A retry sends the same content and fails again. Correct the fields: set the category link again here, or ask the shop's developers to send corrected order details.", "Et nytt forsøk sender det samme innholdet og feiler igjen. Rett feltene: sett kategorilenken på nytt her, eller be butikkens utviklere sende rettede ordredetaljer.";
-    CauseKeys => "The API refused the console's API keys.", "API-et avviste konsollens API-nøkler.";
-    FixKeys => "Ask the team that runs the console to check the API keys and the merchant serial number; retry after that.", "Be de som drifter konsollen sjekke API-nøklene og salgsstedsnummeret (MSN); prøv igjen etterpå.";
-    CauseNoOrder => "The API does not know this payment.", "API-et kjenner ikke denne betalingen.";
-    FixNoOrder => "Check that the payment exists and that its payment type is right; retry once it does.", "Sjekk at betalingen finnes og at betalingstypen stemmer; prøv igjen når den finnes.";
-    CauseUnreachable => "The API could not be reached or answered with an error, attempt after attempt.", "API-et kunne ikke nås eller svarte med feil, forsøk etter forsøk.";
-    FixUnreachable => "Retry in a while. If it keeps failing, tell the team that runs the console.", "Prøv igjen om en stund. Feiler det fortsatt, si fra til de som drifter konsollen.";
-    PageViewsOff => "Page views are not logged (start the console with --audit-page-views to log them).", "Sidevisninger logges ikke (start konsollen med --audit-page-views for å logge dem).";
-    TimesIn => "Times are shown in", "Tidene vises i";
-    UtcOnHover => "(UTC when you point at them)", "(UTC når du peker på dem)";
-    Updated => "updated job", "oppdaterte jobb";
-    RetriedJob => "sent job again", "sendte jobb på nytt";
-    MovedJob => "moved job", "flyttet jobb";
-    BehindImageAs => "behind its image as job", "bak bildet som jobb";
-    EnqueuedJob => "queued new job", "la ny jobb i kø";
+impl T {
+    /// The key's message id in the `.ftl` files: `SignIn` is `sign-in`.
+    pub fn id(self) -> String {
+        let mut id = String::new();
+        for (i, c) in self.name().chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    id.push('-');
+                }
+                id.push(c.to_ascii_lowercase());
+            } else {
+                id.push(c);
+            }
+        }
+        id
+    }
+}
+
+// The texts, in the order of en/console.ftl.
+keys! {
+    AppName, SkipToContent, SignIn, SignOut, Username, Password, SignInFailed, SignInLocked,
+    SignInTooMany, SignInBusy, TooLongAtMost, Characters, ShortenAndRetry, ImageFileShort,
+    TooLargeAtMost, ThisFileIs, ChooseSmaller, FormTooLarge, UrlTooLong, AuditPages,
+    NewerEntries, OlderEntries, AuditCursorBad, SignedInAs, RoleViewer, RoleEditor, NavOrders,
+    NavAudit, Language, FindOrder, OrderId, OrderIdHint, PaymentType, PaymentEcom,
+    PaymentRecurring, Search, AsCustomerSees, NotInApp, TryOtherType, ApiFailed, KeysRefused,
+    CategoryButton, NoCategory, Label, Category, Link, NotAWebLink, ImageId, NoImage,
+    OrderDetails, NoReceipt, Items, Shipping, Returns, Product, Quantity, UnitPrice, Discount,
+    TaxRate, Total, TotalsPerRate, ExclTax, Tax, InclTax, NoRate, Tip, TotalDiscount,
+    ReceiptNumber, Barcode, PosId, PaidWith, Deliveries, NoDeliveries, OutboxUnavailable, Job,
+    What, State, Attempts, JobMerchant, Created, DeliveredAt, LastError, FieldsRejected,
+    NextStep, NextAttempt, StatePending, StateInFlight, StateDelivered, StateFailed,
+    NextFailed, NextPending, NextBlocked, NextDone, NextInFlight, Retry, RetryConfirm,
+    RetryExplain, RetryDone, RetryRefused, Confirm, Cancel, BackToOrder, EditCategory,
+    CategoryUrl, ImageIdOptional, Review, ReviewCategory, ReplacesCurrent, Problems, Warnings,
+    FixProblems, CategoryQueued, QueuedHow, MovedBehindImage, WorkerNote, Busy, NeedsOrder,
+    ActionFailed, UploadImage, ImageFile, ImageIdChoice, ReviewImage, ImageFacts, Upload,
+    ImageQueued, FailedNamesImage, UseInCategory, UploadExpired, EditorActions, ViewerNote,
+    Forbidden, ForbiddenText, CsrfFailed, CsrfFailedText, NotFound, ServerError,
+    ServerErrorText, InvalidInput, AuditTitle, AuditExplain, When, Who, Action, Order, Detail,
+    Outcome, NoAudit, AuditOfOrder, CatGeneral, CatReceipt, CatOrderConfirmation, CatDelivery,
+    CatTicket, CatBooking, KindImage, KindCategoryV2, KindCategoryV3, KindReceipt, UnitPcs,
+    UnitKg, UnitKm, UnitMinute, UnitLitre, UnitKwh, Bytes, OutcomeOk, OutcomeRefused,
+    OutcomeFailed, CauseTitle, FixTitle, TechnicalDetail, CauseMissingImage, FixMissingImage,
+    UploadThisImage, CauseDifferent, FixDifferent, CauseRejected, FixRejected, CauseKeys,
+    FixKeys, CauseNoOrder, FixNoOrder, CauseUnreachable, FixUnreachable, PageViewsOff, TimesIn,
+    UtcOnHover, Updated, RetriedJob, MovedJob, BehindImageAs, EnqueuedJob, InApp,
+    CustomerStatus, CustomerStatusExplain, CustomerLanguage, CustomerStatusWaiting,
+    CustomerStatusDelivered, CustomerStatusFailed, CustomerStatusNotSent,
+}
+
+/// The no-break space (U+00A0) between digit groups and next to the
+/// currency: an amount never wraps.
+const NBSP: char = '\u{a0}';
+
+impl Lang {
+    /// An amount of `minor` units (øre, cents; every currency the API
+    /// knows has two decimals) in `currency`, written the way this
+    /// language writes it (see the module docs). Integer arithmetic only;
+    /// every `i64` is shown, `i64::MIN` included.
+    pub fn money(self, minor: i64, currency: &Currency) -> String {
+        let (group, decimal) = match self {
+            Lang::En => (',', '.'),
+            Lang::Da => ('.', ','),
+            Lang::Nb | Lang::Fi | Lang::Sv => (NBSP, ','),
+        };
+        let sign = if minor < 0 { "-" } else { "" };
+        // unsigned_abs: i64::MIN has no positive i64, but fits in a u64.
+        let abs = minor.unsigned_abs();
+        let digits = (abs / 100).to_string();
+        let cents = abs % 100;
+        let mut number = String::with_capacity(digits.len() + digits.len() / 3 + 3);
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                number.push(group);
+            }
+            number.push(digit);
+        }
+        number.push(decimal);
+        number.push_str(&format!("{cents:02}"));
+        let code = currency.as_str();
+        match (self, currency) {
+            (Lang::En, _) => format!("{sign}{code}{NBSP}{number}"),
+            (Lang::Nb, Currency::Nok) => format!("{sign}{number}{NBSP}kr"),
+            (Lang::Da, Currency::Dkk) => format!("{sign}{number}{NBSP}kr."),
+            (_, Currency::Eur) => format!("{sign}{number}{NBSP}€"),
+            _ => format!("{sign}{number}{NBSP}{code}"),
+        }
+    }
+
+    /// A sum as [`Lang::money`] writes it, or [`Total::OVERFLOW_MARKER`]
+    /// when it did not fit (never a wrong number).
+    pub fn total(self, total: impl Into<Total>, currency: &Currency) -> String {
+        match total.into() {
+            Total::Amount(amount) => self.money(amount.minor_units(), currency),
+            Total::Overflow => Total::OVERFLOW_MARKER.to_owned(),
+        }
+    }
+
+    /// The date and time as this language writes them (a
+    /// [`jiff`] `strftime` format, with the zone's abbreviation): see the
+    /// module docs.
+    pub fn datetime_format(self) -> &'static str {
+        match self {
+            Lang::En | Lang::Sv => "%Y-%m-%d %H:%M:%S %Z",
+            Lang::Nb => "%d.%m.%Y %H:%M:%S %Z",
+            Lang::Da => "%d.%m.%Y %H.%M.%S %Z",
+            Lang::Fi => "%-d.%-m.%Y %-H.%M.%S %Z",
+        }
+    }
 }
 
 impl Lang {
@@ -311,10 +383,7 @@ impl Lang {
     /// Where the customer sees the order: "in the Vipps app", "i
     /// MobilePay-appen".
     pub fn in_app(self, app: &str) -> String {
-        match self {
-            Lang::En => format!("in the {app} app"),
-            Lang::Nb => format!("i {app}-appen"),
-        }
+        self.t_args(T::InApp, &[("app", app)])
     }
 
     /// What an outbox job delivers, in words.
@@ -346,6 +415,10 @@ impl Lang {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use fluent_syntax::ast;
+
     use super::*;
 
     #[test]
@@ -359,29 +432,268 @@ mod tests {
         assert_eq!(Lang::from_accept_language("fr"), Lang::En);
         assert_eq!(Lang::from_accept_language(""), Lang::En);
         assert_eq!(Lang::from_accept_language("nb;q=0,en"), Lang::En);
+        assert_eq!(Lang::from_accept_language("da-DK,da;q=0.9"), Lang::Da);
+        assert_eq!(Lang::from_accept_language("de;q=0.9,fi;q=0.8"), Lang::Fi);
+        assert_eq!(Lang::from_accept_language("sv-SE,en;q=0.9"), Lang::Sv);
+        for lang in Lang::ALL {
+            assert_eq!(Lang::parse(lang.code()), Some(lang));
+            assert_eq!(
+                vipps_om::Language::from_code(lang.code()),
+                Some(lang.library())
+            );
+        }
     }
 
     #[test]
-    fn bokmal_names_categories_job_kinds_and_units_in_norwegian() {
+    fn every_language_names_categories_job_kinds_and_units_in_its_own_words() {
         use vipps_om::{CategoryType, QuantityUnit};
         use vipps_om_outbox::JobKind;
-        for c in crate::views::forms::CATEGORIES {
-            assert_ne!(Lang::Nb.category_label(&c), c.button_label(), "{c:?}");
-        }
-        for k in JobKind::ALL {
-            assert_ne!(Lang::Nb.job_kind(k), k.describe(), "{k:?}");
+        for lang in &Lang::ALL[1..] {
+            for c in crate::views::forms::CATEGORIES {
+                assert_ne!(lang.category_label(&c), c.button_label(), "{lang:?} {c:?}");
+            }
+            for k in JobKind::ALL {
+                assert_ne!(lang.job_kind(k), k.describe(), "{lang:?} {k:?}");
+            }
         }
         assert_eq!(Lang::Nb.unit(&QuantityUnit::Pcs), "stk");
+        assert_eq!(Lang::Fi.unit(&QuantityUnit::Pcs), "kpl");
         assert_eq!(Lang::En.unit(&QuantityUnit::Pcs), "pcs");
         assert_eq!(
             Lang::En.category_label(&CategoryType::Delivery),
             "Track delivery"
         );
+        assert_eq!(Lang::Da.in_app("MobilePay"), "i MobilePay-appen");
+        assert_eq!(Lang::En.in_app("Vipps"), "in the Vipps app");
+    }
+
+    /// Every message of a `.ftl` file with the variables its value (and
+    /// its attributes) refer to; fails on a syntax error or a message
+    /// defined twice.
+    fn messages(name: &str, source: &str) -> BTreeMap<String, BTreeSet<String>> {
+        let resource = fluent_syntax::parser::parse(source)
+            .unwrap_or_else(|(_, errors)| panic!("{name} does not parse: {errors:?}"));
+        let mut out = BTreeMap::new();
+        for entry in resource.body {
+            if let ast::Entry::Message(m) = entry {
+                let mut vars = BTreeSet::new();
+                if let Some(p) = &m.value {
+                    pattern_vars(p, &mut vars);
+                }
+                for a in &m.attributes {
+                    pattern_vars(&a.value, &mut vars);
+                }
+                assert!(
+                    out.insert(m.id.name.to_owned(), vars).is_none(),
+                    "{name}: {} is defined twice",
+                    m.id.name
+                );
+            }
+        }
+        out
+    }
+
+    fn pattern_vars(p: &ast::Pattern<&str>, vars: &mut BTreeSet<String>) {
+        for element in &p.elements {
+            if let ast::PatternElement::Placeable { expression } = element {
+                expression_vars(expression, vars);
+            }
+        }
+    }
+
+    fn expression_vars(e: &ast::Expression<&str>, vars: &mut BTreeSet<String>) {
+        match e {
+            ast::Expression::Select { selector, variants } => {
+                inline_vars(selector, vars);
+                for v in variants {
+                    pattern_vars(&v.value, vars);
+                }
+            }
+            ast::Expression::Inline(i) => inline_vars(i, vars),
+        }
+    }
+
+    fn inline_vars(i: &ast::InlineExpression<&str>, vars: &mut BTreeSet<String>) {
+        match i {
+            ast::InlineExpression::VariableReference { id } => {
+                vars.insert(id.name.to_owned());
+            }
+            ast::InlineExpression::Placeable { expression } => expression_vars(expression, vars),
+            ast::InlineExpression::FunctionReference { arguments, .. }
+            | ast::InlineExpression::TermReference {
+                arguments: Some(arguments),
+                ..
+            } => {
+                for a in &arguments.positional {
+                    inline_vars(a, vars);
+                }
+                for a in &arguments.named {
+                    inline_vars(&a.value, vars);
+                }
+            }
+            _ => {}
+        }
     }
 
     #[test]
-    fn both_languages_have_every_text() {
-        assert_eq!(Lang::Nb.t(T::SignIn), "Logg inn");
-        assert_eq!(Lang::En.t(T::SignIn), "Sign in");
+    fn every_language_has_every_message_with_the_same_placeables() {
+        let english = messages("en", Lang::En.source());
+        for lang in &Lang::ALL[1..] {
+            let other = messages(lang.code(), lang.source());
+            assert_eq!(
+                other.keys().collect::<Vec<_>>(),
+                english.keys().collect::<Vec<_>>(),
+                "{}: the same messages as English",
+                lang.code()
+            );
+            for (id, vars) in &english {
+                assert_eq!(&other[id], vars, "{}: {id}'s placeables", lang.code());
+            }
+        }
+        // Every key has its message, and every message its key.
+        let ids: BTreeSet<String> = T::ALL.iter().map(|k| k.id()).collect();
+        assert_eq!(ids.len(), T::ALL.len(), "two keys with one id");
+        assert_eq!(
+            ids,
+            english.keys().cloned().collect::<BTreeSet<_>>(),
+            "the keys! list and en/console.ftl"
+        );
+        // Every bundle loaded every message (the files parse as the
+        // bundles read them).
+        for lang in Lang::ALL {
+            for &key in T::ALL {
+                assert!(
+                    BUNDLES[lang as usize].has_message(&key.id()),
+                    "{lang:?} {key:?}"
+                );
+                assert!(!lang.t(key).is_empty(), "{lang:?} {key:?}");
+            }
+        }
+        assert_eq!(T::SignIn.id(), "sign-in");
+        assert_eq!(T::KindCategoryV2.id(), "kind-category-v2");
+    }
+
+    #[test]
+    fn the_languages_say_it_in_their_own_words() {
+        let texts = |key| Lang::ALL.map(|l| l.t(key));
+        assert_eq!(
+            texts(T::SignIn),
+            [
+                "Sign in",
+                "Logg inn",
+                "Log ind",
+                "Kirjaudu sisään",
+                "Logga in"
+            ]
+        );
+        // No language is a copy of another for a sentence.
+        let status = Lang::ALL.map(|l| l.t_args(T::CustomerStatusWaiting, &[("app", "Vipps")]));
+        let distinct: BTreeSet<_> = status.iter().collect();
+        assert_eq!(distinct.len(), 5, "{status:?}");
+        assert!(
+            status
+                .iter()
+                .all(|s| s.contains("Vipps") && !s.contains('{')),
+            "{status:?}"
+        );
+    }
+
+    #[test]
+    fn amounts_in_each_languages_format() {
+        let nbsp = |s: &str| s.replace(' ', "\u{a0}");
+        let cases = [
+            (Lang::En, 123_450, Currency::Nok, "NOK 1,234.50"),
+            (Lang::Nb, 123_450, Currency::Nok, "1 234,50 kr"),
+            (Lang::Da, 123_450, Currency::Dkk, "1.234,50 kr."),
+            (Lang::Fi, 123_450, Currency::Eur, "1 234,50 €"),
+            (Lang::Sv, 123_450, Currency::Nok, "1 234,50 NOK"),
+            (Lang::Nb, 123_450, Currency::Eur, "1 234,50 €"),
+            (Lang::Nb, 123_450, Currency::Dkk, "1 234,50 DKK"),
+            (Lang::Da, 123_450, Currency::Nok, "1.234,50 NOK"),
+            (Lang::Fi, 123_450, Currency::Dkk, "1 234,50 DKK"),
+            (Lang::En, 123_450, Currency::Eur, "EUR 1,234.50"),
+            (Lang::Nb, 0, Currency::Nok, "0,00 kr"),
+            (Lang::Nb, 5, Currency::Nok, "0,05 kr"),
+            (Lang::Nb, -5, Currency::Nok, "-0,05 kr"),
+            (Lang::Nb, 99_999, Currency::Nok, "999,99 kr"),
+            (Lang::Nb, 100_000, Currency::Nok, "1 000,00 kr"),
+            (Lang::Da, -19_900, Currency::Dkk, "-199,00 kr."),
+            (Lang::En, -123_456_789, Currency::Nok, "-NOK 1,234,567.89"),
+            (Lang::Sv, 1, Currency::Unknown("SEK".into()), "0,01 SEK"),
+            (
+                Lang::Nb,
+                i64::MAX,
+                Currency::Nok,
+                "92 233 720 368 547 758,07 kr",
+            ),
+            (
+                Lang::Nb,
+                i64::MIN,
+                Currency::Nok,
+                "-92 233 720 368 547 758,08 kr",
+            ),
+            (
+                Lang::Da,
+                i64::MIN,
+                Currency::Dkk,
+                "-92.233.720.368.547.758,08 kr.",
+            ),
+            (
+                Lang::En,
+                i64::MIN,
+                Currency::Eur,
+                "-EUR 92,233,720,368,547,758.08",
+            ),
+        ];
+        for (lang, minor, currency, want) in cases {
+            assert_eq!(lang.money(minor, &currency), nbsp(want), "{lang:?} {minor}");
+        }
+        assert_eq!(
+            Lang::Fi.total(Total::Overflow, &Currency::Eur),
+            Total::OVERFLOW_MARKER
+        );
+        assert_eq!(
+            Lang::Fi.total(vipps_om::Amount::minor(250), &Currency::Eur),
+            nbsp("2,50 €")
+        );
+    }
+
+    #[test]
+    fn dates_in_each_languages_format() {
+        let oslo = jiff::tz::TimeZone::get("Europe/Oslo").unwrap();
+        let at = |s: &str| {
+            s.parse::<jiff::Timestamp>()
+                .unwrap()
+                .to_zoned_datetime(oslo.clone())
+        };
+        let winter = at("2025-11-25T15:56:00Z");
+        let morning = at("2025-01-05T08:05:09Z");
+        let cases = [
+            (
+                Lang::En,
+                "2025-11-25 16:56:00 CET",
+                "2025-01-05 09:05:09 CET",
+            ),
+            (
+                Lang::Nb,
+                "25.11.2025 16:56:00 CET",
+                "05.01.2025 09:05:09 CET",
+            ),
+            (
+                Lang::Da,
+                "25.11.2025 16.56.00 CET",
+                "05.01.2025 09.05.09 CET",
+            ),
+            (Lang::Fi, "25.11.2025 16.56.00 CET", "5.1.2025 9.05.09 CET"),
+            (
+                Lang::Sv,
+                "2025-11-25 16:56:00 CET",
+                "2025-01-05 09:05:09 CET",
+            ),
+        ];
+        for (lang, late, early) in cases {
+            assert_eq!(winter.strftime(lang.datetime_format()).to_string(), late);
+            assert_eq!(morning.strftime(lang.datetime_format()).to_string(), early);
+        }
     }
 }

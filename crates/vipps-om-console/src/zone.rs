@@ -8,6 +8,8 @@ use jiff::tz::TimeZone;
 use maud::{Markup, html};
 use vipps_om_outbox::Timestamp;
 
+use crate::i18n::Lang;
+
 /// The most language tags of an `Accept-Language` header that are read
 /// (a longer header is cut there; browsers send a handful).
 pub const MAX_ACCEPT_LANGUAGE_TAGS: usize = 16;
@@ -106,9 +108,10 @@ pub fn name(zone: &TimeZone) -> &str {
     zone.iana_name().unwrap_or("UTC")
 }
 
-/// A time in `zone` (`2025-11-25 16:56:00 CET`), with its UTC time as
-/// the machine-readable value and on hover.
-pub fn time(zone: &TimeZone, t: Timestamp) -> Markup {
+/// A time in `zone`, written as `lang` writes it
+/// ([`Lang::datetime_format`]: `2025-11-25 16:56:00 CET` in English), with
+/// its UTC time as the machine-readable value and on hover.
+pub fn time(zone: &TimeZone, t: Timestamp, lang: Lang) -> Markup {
     let utc = t.to_string();
     let plain = |s: &str| match (s.get(0..10), s.get(11..19)) {
         (Some(date), Some(time)) => format!("{date} {time}"),
@@ -118,7 +121,7 @@ pub fn time(zone: &TimeZone, t: Timestamp) -> Markup {
         .ok()
         .map(|ts| {
             ts.to_zoned_datetime(zone.clone())
-                .strftime("%Y-%m-%d %H:%M:%S %Z")
+                .strftime(lang.datetime_format())
                 .to_string()
         });
     let hover = format!("{} UTC", plain(&utc));
@@ -154,10 +157,14 @@ mod tests {
     fn times_show_local_with_utc_on_hover() {
         let oslo = named("Europe/Oslo").unwrap();
         // 2025-11-25T15:56:00Z: winter, UTC+1.
-        let html = time(&oslo, Timestamp::from_millis(1_764_086_160_000)).into_string();
+        let at = Timestamp::from_millis(1_764_086_160_000);
+        let html = time(&oslo, at, Lang::En).into_string();
         assert!(html.contains("datetime=\"2025-11-25T15:56:00"), "{html}");
         assert!(html.contains("title=\"2025-11-25 15:56:00 UTC\""), "{html}");
         assert!(html.contains(">2025-11-25 16:56:00 CET</time>"), "{html}");
+        let html = time(&oslo, at, Lang::Nb).into_string();
+        assert!(html.contains(">25.11.2025 16:56:00 CET</time>"), "{html}");
+        assert!(html.contains("title=\"2025-11-25 15:56:00 UTC\""), "{html}");
         assert!(named("Mars/Olympus").unwrap_err().contains("IANA name"));
     }
 }

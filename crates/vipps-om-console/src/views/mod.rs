@@ -19,7 +19,6 @@ pub(crate) use order::when;
 /// A full page with the header, navigation and language switch.
 pub(crate) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     let lang = ctx.lang;
-    let other = lang.other();
     let back: String = url::form_urlencoded::byte_serialize(ctx.here.as_bytes()).collect();
     html! {
         (DOCTYPE)
@@ -49,8 +48,14 @@ pub(crate) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                             button type="submit" { (lang.t(T::SignOut)) }
                         }
                     }
-                    a.lang href={ "/lang/" (other.code()) "?back=" (back) } lang=(other.code()) hreflang=(other.code()) {
-                        (other.name())
+                    nav.langs aria-label=(lang.t(T::Language)) {
+                        @for l in Lang::ALL {
+                            @if l == lang {
+                                span.lang aria-current="true" { (l.name()) }
+                            } @else {
+                                a.lang href={ "/lang/" (l.code()) "?back=" (back) } lang=(l.code()) hreflang=(l.code()) { (l.name()) }
+                            }
+                        }
                     }
                 }
                 main #main tabindex="-1" {

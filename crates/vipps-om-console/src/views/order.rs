@@ -16,10 +16,10 @@ pub(crate) fn web_link(url: &str) -> bool {
     url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
 }
 
-/// An amount or a sum; a sum too large to compute shows a marker, never a
-/// wrong number.
-fn money(amount: impl Into<Total>, currency: &Currency) -> String {
-    amount.into().display(currency)
+/// An amount or a sum as `lang` writes it; a sum too large to compute
+/// shows a marker, never a wrong number.
+fn money(lang: Lang, amount: impl Into<Total>, currency: &Currency) -> String {
+    lang.total(amount, currency)
 }
 
 fn lines_table(lang: Lang, caption: &str, lines: &[LineSummary], currency: &Currency) -> Markup {
@@ -54,10 +54,10 @@ fn lines_table(lang: Lang, caption: &str, lines: &[LineSummary], currency: &Curr
                                     br; small.muted { (line.id) }
                                 }
                                 td.num data-label=(quantity) { (line.quantity) " " (lang.unit(&line.unit)) }
-                                td.num data-label=(unit_price) { @if let Some(p) = line.unit_price { (money(p, currency)) } }
-                                td.num data-label=(discount) { @if let Some(d) = line.discount { (money(Total::from_checked(d.checked_neg()), currency)) } }
+                                td.num data-label=(unit_price) { @if let Some(p) = line.unit_price { (money(lang, p, currency)) } }
+                                td.num data-label=(discount) { @if let Some(d) = line.discount { (money(lang, Total::from_checked(d.checked_neg()), currency)) } }
                                 td.num data-label=(tax_rate) { @match line.tax_rate { Some(r) => (r.to_string()), None => (lang.t(T::NoRate)) } }
-                                td.num data-label=(total) { (money(line.total, currency)) }
+                                td.num data-label=(total) { (money(lang, line.total, currency)) }
                             }
                         }
                     }
@@ -90,25 +90,25 @@ fn receipt_view(lang: Lang, r: &ReceiptSummary) -> Markup {
                     @for t in &r.tax_totals {
                         tr {
                             th scope="row" data-label=(rate_l) { @match t.rate { Some(rate) => (rate.to_string()), None => (lang.t(T::NoRate)) } }
-                            td.num data-label=(excl_l) { (money(t.excluding_tax, c)) }
-                            td.num data-label=(tax_l) { (money(t.tax, c)) }
-                            td.num data-label=(incl_l) { (money(t.total, c)) }
+                            td.num data-label=(excl_l) { (money(lang, t.excluding_tax, c)) }
+                            td.num data-label=(tax_l) { (money(lang, t.tax, c)) }
+                            td.num data-label=(incl_l) { (money(lang, t.total, c)) }
                         }
                     }
                 }
                 tfoot { tr {
                     th scope="row" { (lang.t(T::Total)) }
                     td.num {}
-                    td.num data-label=(tax_l) { (money(r.total_tax, c)) }
-                    td.num #order-total data-label=(incl_l) { (money(r.total, c)) }
+                    td.num data-label=(tax_l) { (money(lang, r.total_tax, c)) }
+                    td.num #order-total data-label=(incl_l) { (money(lang, r.total, c)) }
                 } }
             }
         }
         dl.facts {
             @if r.total_discount != Amount::ZERO {
-                dt { (lang.t(T::TotalDiscount)) } dd { (money(r.total_discount, c)) }
+                dt { (lang.t(T::TotalDiscount)) } dd { (money(lang, r.total_discount, c)) }
             }
-            @if let Some(tip) = r.tip { dt { (lang.t(T::Tip)) } dd { (money(tip, c)) } }
+            @if let Some(tip) = r.tip { dt { (lang.t(T::Tip)) } dd { (money(lang, tip, c)) } }
             @if let Some(n) = &r.receipt_number { dt { (lang.t(T::ReceiptNumber)) } dd #receipt-number { (n) } }
             @if let Some(pos) = &r.pos_id { dt { (lang.t(T::PosId)) } dd { (pos) } }
             @if let Some(b) = &r.barcode {
@@ -117,7 +117,7 @@ fn receipt_view(lang: Lang, r: &ReceiptSummary) -> Markup {
             }
             @if let Some(sources) = &r.payment_sources {
                 @for (name, amount) in sources.entries() {
-                    dt { (lang.t(T::PaidWith)) " " (name) } dd { (money(amount, c)) }
+                    dt { (lang.t(T::PaidWith)) " " (name) } dd { (money(lang, amount, c)) }
                 }
             }
         }
@@ -210,7 +210,7 @@ pub(crate) fn state_name(lang: Lang, state: JobState) -> &'static str {
 
 /// A time in the staff's zone, with UTC on hover.
 pub(crate) fn when(ctx: &Ctx, t: Timestamp) -> Markup {
-    crate::zone::time(&ctx.zone, t)
+    crate::zone::time(&ctx.zone, t, ctx.lang)
 }
 
 /// An order's jobs, with the image each failed category job names.
@@ -375,11 +375,13 @@ pub(crate) fn deliveries(ctx: &Ctx, jobs: &Result<Jobs, OutboxError>, editor: bo
     }
 }
 
-/// An API failure with every field problem it names.
-pub(crate) fn api_failure(title: &str, e: &Error) -> Markup {
-    let items: Vec<(String, String)> = std::iter::once((String::new(), e.to_string()))
-        .chain(e.field_problems())
-        .collect();
+/// An API failure (in the staff's language) with every field problem it
+/// names.
+pub(crate) fn api_failure(lang: Lang, title: &str, e: &Error) -> Markup {
+    let items: Vec<(String, String)> =
+        std::iter::once((String::new(), e.staff_message_in(lang.library())))
+            .chain(e.field_problems())
+            .collect();
     problems(title, &items, "error")
 }
 
@@ -429,7 +431,7 @@ pub(crate) fn page(
             Err(e) if matches!(e.kind(), ErrorKind::Unauthorized(_) | ErrorKind::Forbidden) => section.card {
                 (problems(lang.t(T::ApiFailed), &[(String::new(), lang.t(T::KeysRefused).to_owned())], "error"))
             },
-            Err(e) => section.card { (api_failure(lang.t(T::ApiFailed), e)) },
+            Err(e) => section.card { (api_failure(lang, lang.t(T::ApiFailed), e)) },
         }
         (deliveries(ctx, jobs, editor))
         section.card aria-labelledby="actions-title" {
