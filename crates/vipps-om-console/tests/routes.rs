@@ -663,7 +663,7 @@ async fn hostile_order_content_is_escaped() {
         body.contains("javascript:alert(&quot;x&quot;)//&quot;&gt;&lt;img"),
         "shown as text: {body}"
     );
-    assert!(body.contains("100,00 kr"), "amounts formatted");
+    assert!(body.contains("NOK\u{a0}100.00"), "amounts formatted");
     // The audit page escapes what users typed, too.
     let search = send(
         &env.router,

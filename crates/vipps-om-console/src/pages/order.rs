@@ -18,6 +18,10 @@ pub(crate) struct OrderQuery {
     order_id: String,
     #[serde(default)]
     payment_type: String,
+    /// The customer's language for the status text staff copy
+    /// (`en`, `nb`, `da`, `fi`, `sv`); by the order's currency when absent.
+    #[serde(default)]
+    customer_lang: String,
 }
 
 pub(crate) async fn order(State(state): St, signed: Signed, Query(q): Query<OrderQuery>) -> Page {
@@ -42,7 +46,15 @@ pub(crate) async fn order(State(state): St, signed: Signed, Query(q): Query<Orde
     let key = state.order_key(&pt, &order_id);
     let jobs = load_jobs(&state, &key).await;
     let editor = signed.session.user.role == crate::Role::Editor;
-    let body = views::order::page(ctx, search, &key, &fetched, &jobs, editor);
+    let body = views::order::page(
+        ctx,
+        search,
+        &key,
+        &fetched,
+        &jobs,
+        editor,
+        crate::i18n::Lang::parse(&q.customer_lang),
+    );
     if state.config.audit_page_views {
         audit(
             &state,

@@ -375,6 +375,104 @@ pub(crate) fn deliveries(ctx: &Ctx, jobs: &Result<Jobs, OutboxError>, editor: bo
     }
 }
 
+/// What the customer can be told about the order, from its deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CustomerStatus {
+    /// A delivery is waiting, being sent or retrying.
+    Waiting,
+    /// Everything is in the app.
+    Delivered,
+    /// A delivery failed for good; staff are on it.
+    Failed,
+    /// Nothing was sent and the app shows nothing.
+    NotSent,
+}
+
+impl CustomerStatus {
+    /// A failed delivery outweighs one waiting, which outweighs the
+    /// delivered ones; with no deliveries, what the app shows decides.
+    pub(crate) fn of(jobs: &[JobStatus], in_app: bool) -> CustomerStatus {
+        if jobs.iter().any(|j| j.state == JobState::Failed) {
+            CustomerStatus::Failed
+        } else if jobs
+            .iter()
+            .any(|j| matches!(j.state, JobState::Pending | JobState::InFlight))
+        {
+            CustomerStatus::Waiting
+        } else if in_app || !jobs.is_empty() {
+            CustomerStatus::Delivered
+        } else {
+            CustomerStatus::NotSent
+        }
+    }
+
+    fn key(self) -> T {
+        match self {
+            CustomerStatus::Waiting => T::CustomerStatusWaiting,
+            CustomerStatus::Delivered => T::CustomerStatusDelivered,
+            CustomerStatus::Failed => T::CustomerStatusFailed,
+            CustomerStatus::NotSent => T::CustomerStatusNotSent,
+        }
+    }
+}
+
+/// The customer's language when staff have not chosen one: the one of
+/// the order's currency (NOK: bokmål, DKK: Danish, EUR: Finnish), else
+/// the staff's own.
+fn customer_lang_of(summary: Option<&OrderSummary>, staff: Lang) -> Lang {
+    match summary
+        .and_then(|s| s.receipt.as_ref())
+        .map(|r| &r.currency)
+    {
+        Some(Currency::Nok) => Lang::Nb,
+        Some(Currency::Dkk) => Lang::Da,
+        Some(Currency::Eur) => Lang::Fi,
+        _ => staff,
+    }
+}
+
+/// A short, customer-safe status text in the customer's language, for
+/// staff to copy (no script: a read-only text area), with links that
+/// choose the customer's language (`customer_lang=`), independent of the
+/// staff's.
+pub(crate) fn customer_status(
+    ctx: &Ctx,
+    q: &str,
+    summary: Option<&OrderSummary>,
+    status: CustomerStatus,
+    chosen: Option<Lang>,
+) -> Markup {
+    let lang = ctx.lang;
+    let customer = chosen.unwrap_or_else(|| customer_lang_of(summary, lang));
+    // The app of the order's currency; without order details, the one the
+    // customer's language suggests.
+    let app = match summary.filter(|s| s.receipt.is_some()) {
+        Some(s) => app_of(s),
+        None if matches!(customer, Lang::Da | Lang::Fi) => App::MobilePay,
+        None => App::Vipps,
+    };
+    let text = customer.t_args(status.key(), &[("app", app.name())]);
+    html! {
+        section.card #customer-status aria-labelledby="customer-status-title" {
+            h2 #customer-status-title { (lang.t(T::CustomerStatus)) }
+            p.muted { (lang.t(T::CustomerStatusExplain)) }
+            nav.langs aria-label=(lang.t(T::CustomerLanguage)) {
+                (lang.t(T::CustomerLanguage)) ": "
+                @for l in Lang::ALL {
+                    " "
+                    @if l == customer {
+                        strong aria-current="true" lang=(l.code()) { (l.name()) }
+                    } @else {
+                        a href={ "/order?" (q) "&customer_lang=" (l.code()) "#customer-status" } lang=(l.code()) hreflang=(l.code()) { (l.name()) }
+                    }
+                }
+            }
+            label for="customer-text" { (lang.t(T::CustomerStatus)) " · " (customer.name()) }
+            textarea #customer-text readonly rows="3" lang=(customer.code()) data-status=(format!("{status:?}")) { (text) }
+        }
+    }
+}
+
 /// An API failure (in the staff's language) with every field problem it
 /// names.
 pub(crate) fn api_failure(lang: Lang, title: &str, e: &Error) -> Markup {
@@ -407,6 +505,7 @@ pub(crate) fn page(
     fetched: &Result<OrderV2Response, Error>,
     jobs: &Result<Jobs, OutboxError>,
     editor: bool,
+    customer_lang: Option<Lang>,
 ) -> Markup {
     let lang = ctx.lang;
     let order_id = key.order_id.as_str();
@@ -419,11 +518,17 @@ pub(crate) fn page(
         Some(id) => format!("/image?{q}&image_id={}", encoded(id)),
         None => format!("/image?{q}"),
     };
+    let summary = fetched.as_ref().ok().map(OrderSummary::new);
+    let in_app = summary
+        .as_ref()
+        .is_some_and(|s| s.category.is_some() || s.receipt.is_some());
+    let listed = jobs.as_ref().map(|j| j.list.as_slice()).unwrap_or_default();
+    let status = CustomerStatus::of(listed, in_app);
     html! {
         (search)
         p.order-id { (lang.t(T::Order)) " " code { (order_id) } " · " (key.payment_type.as_str()) }
         @match fetched {
-            Ok(order) => (order_summary(lang, &OrderSummary::new(order))),
+            Ok(_) => @if let Some(summary) = &summary { (order_summary(lang, summary)) },
             Err(Error::NotFound { .. }) => section.card {
                 p.notice.info role="status" #not-in-app { (lang.t(T::NotInApp)) @if nothing_known { " " (lang.t(T::TryOtherType)) } }
             },
@@ -434,6 +539,10 @@ pub(crate) fn page(
             Err(e) => section.card { (api_failure(lang, lang.t(T::ApiFailed), e)) },
         }
         (deliveries(ctx, jobs, editor))
+        // Shown when something is known: the app's view or the deliveries.
+        @if summary.is_some() || jobs.is_ok() {
+            (customer_status(ctx, &q, summary.as_ref(), status, customer_lang))
+        }
         section.card aria-labelledby="actions-title" {
             h2 #actions-title { (lang.t(T::EditorActions)) }
             @if editor {
