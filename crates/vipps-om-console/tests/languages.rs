@@ -384,3 +384,31 @@ async fn the_customer_status_text_is_in_the_customers_language() {
     );
     assert!(page.body.contains("data-status=\"NotSent\""));
 }
+
+#[tokio::test]
+async fn the_apis_failure_is_explained_in_the_staffs_language() {
+    use vipps_om_sim::{Fault, Route};
+    let env = env().await;
+    let (cookie, _) = login(&env.router, "vi", VIEWER_PW).await;
+    for (lang, said) in [
+        ("en", "Vipps MobilePay answered 418"),
+        ("nb", "Vipps MobilePay svarte 418"),
+        ("da", "Vipps MobilePay svarede 418"),
+        ("fi", "Vipps MobilePay vastasi 418"),
+        ("sv", "Vipps MobilePay svarade 418"),
+    ] {
+        env.sim
+            .inject_fault(Fault::status(Route::GetOrder, 418).times(1))
+            .unwrap();
+        let page = send(
+            &env.router,
+            get_in(
+                "/order?order_id=order-teapot&payment_type=ecom",
+                Some(&cookie),
+                lang,
+            ),
+        )
+        .await;
+        assert!(page.body.contains(said), "{lang}: {}", page.body);
+    }
+}
