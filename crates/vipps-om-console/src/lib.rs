@@ -6,6 +6,9 @@
 //! an image. Every sign-in and change is written to an append-only audit
 //! log (each order opened too, with [`ConsoleConfig::audit_page_views`]).
 //! Times show in the staff's time zone ([`zone`]) with UTC on hover.
+//! Every page is in English, Norwegian bokmål, Danish, Finnish or Swedish,
+//! with amounts and dates in that language's format ([`i18n`]: the texts
+//! are Fluent files, how to add one is there too).
 //!
 //! The console reads orders from the API but never writes to it: the
 //! outbox is the only writer of an order's category and images. A fix
