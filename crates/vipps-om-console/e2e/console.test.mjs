@@ -255,6 +255,22 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
     assert.doesNotMatch(await page.locator('main').innerText(), /\bpcs\b|Receipt\b/);
     await fitsThePhone('order');
     await shot('11-phone-bokmal');
+
+    // Every language at the switch, on the phone: <html lang>, the order
+    // in that language's amounts, and the status text for the customer.
+    for (const [name, code, total] of [
+      ['Dansk', 'da', /^\d[\d.]*,\d\d\sNOK$/],
+      ['Suomi', 'fi', /^\d[\d\s]*,\d\d\sNOK$/],
+      ['Svenska', 'sv', /^\d[\d\s]*,\d\d\sNOK$/],
+      ['English', 'en', /^NOK\s\d[\d,]*\.\d\d$/],
+    ]) {
+      await page.locator('header').getByRole('link', { name }).click();
+      assert.equal(await page.locator('html').getAttribute('lang'), code);
+      assert.match(await page.locator('#order-total').innerText(), total);
+      assert.ok((await page.locator('#customer-text').inputValue()).includes('Vipps'), code);
+      await fitsThePhone(`order (${code})`);
+      await shot(`12-phone-${code}`);
+    }
   } catch (error) {
     await shot('failure').catch(() => {});
     error.message += `\n--- console output ---\n${demo.output()}`;
