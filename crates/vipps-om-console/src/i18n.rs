@@ -23,6 +23,9 @@
 //! when the placeables differ between languages, or when a key has no
 //! message.
 //!
+//! Write whole sentences with placeables (`{ $max } characters`) rather
+//! than pieces Rust glues together: word order differs between languages.
+//!
 //! # Numbers and dates
 //! [`Lang::money`] formats an amount (integer minor units; no floats) the
 //! way the language writes it: `NOK 1,234.50` (en), `1 234,50 kr` (nb),
@@ -269,8 +272,8 @@ impl T {
 // The texts, in the order of en/console.ftl.
 keys! {
     AppName, SkipToContent, SignIn, SignOut, Username, Password, SignInFailed, SignInLocked,
-    SignInTooMany, SignInBusy, TooLongAtMost, Characters, ShortenAndRetry, ImageFileShort,
-    TooLargeAtMost, ThisFileIs, ChooseSmaller, FormTooLarge, UrlTooLong, AuditPages,
+    SignInTooMany, SignInBusy, TooLong, FileTooLarge, FileTooLargeSize, FormTooLarge,
+    UrlTooLong, AuditPages,
     NewerEntries, OlderEntries, AuditCursorBad, SignedInAs, RoleViewer, RoleEditor, NavOrders,
     NavAudit, Language, FindOrder, OrderId, OrderIdHint, PaymentType, PaymentEcom,
     PaymentRecurring, Search, AsCustomerSees, NotInApp, TryOtherType, ApiFailed, KeysRefused,
@@ -294,7 +297,7 @@ keys! {
     OutcomeFailed, CauseTitle, FixTitle, TechnicalDetail, CauseMissingImage, FixMissingImage,
     UploadThisImage, CauseDifferent, FixDifferent, CauseRejected, FixRejected, CauseKeys,
     FixKeys, CauseNoOrder, FixNoOrder, CauseUnreachable, FixUnreachable, PageViewsOff, TimesIn,
-    UtcOnHover, Updated, RetriedJob, MovedJob, BehindImageAs, EnqueuedJob, InApp,
+    UtcOnHover, Updated, RetriedJob, MovedJob, EnqueuedJob, InApp,
     CustomerStatus, CustomerStatusExplain, CustomerLanguage, CustomerStatusWaiting,
     CustomerStatusDelivered, CustomerStatusFailed, CustomerStatusNotSent,
 }

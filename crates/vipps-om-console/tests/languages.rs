@@ -412,3 +412,20 @@ async fn the_apis_failure_is_explained_in_the_staffs_language() {
         assert!(page.body.contains(said), "{lang}: {}", page.body);
     }
 }
+
+#[tokio::test]
+async fn a_limit_is_named_in_a_whole_sentence_of_each_language() {
+    let env = env().await;
+    let path = format!("/login?next={}", "a".repeat(9_000));
+    for (lang, said) in [
+        ("en", "The address (URL) is too long: at most 8192 bytes."),
+        ("nb", "Adressen (URL-en) er for lang: høyst 8192 byte."),
+        ("da", "Adressen (URL'en) er for lang: højst 8192 byte."),
+        ("fi", "Osoite (URL) on liian pitkä: enintään 8192 tavua."),
+        ("sv", "Adressen (URL:en) är för lång: högst 8192 byte."),
+    ] {
+        let reply = send(&env.router, get_in(&path, None, lang)).await;
+        assert_eq!(reply.status, StatusCode::URI_TOO_LONG, "{lang}");
+        assert!(reply.body.contains(said), "{lang}: {}", reply.body);
+    }
+}

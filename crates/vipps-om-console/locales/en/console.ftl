@@ -6,8 +6,9 @@
 # rebuild. The ids are used in src/i18n.rs (the `keys!` list): `app-name`
 # is `T::AppName` there.
 #
-# Some texts are the start of a sentence the console completes with a
-# number or a name (e.g. "too long: at most" + " 64 characters").
+# Some texts are labels the console follows with a value ("Signed in as"
+# + the user name, "Next attempt" + ": " + a time); sentences with a
+# number or a name in them have placeables instead.
 
 app-name = Order support
 skip-to-content = Skip to content
@@ -19,15 +20,11 @@ sign-in-failed = The user name or password is wrong.
 sign-in-locked = Too many failed sign-ins for this user name from this address. Wait 15 minutes and try again, or ask an administrator.
 sign-in-too-many = Too many failed sign-ins from this address. Wait 15 minutes and try again.
 sign-in-busy = The console is busy checking other sign-ins. Try again in a few seconds.
-too-long-at-most = too long: at most
-characters = characters
-shorten-and-retry = Shorten it and try again.
-image-file-short = Image file
-too-large-at-most = too large: at most
-this-file-is = this file is
-choose-smaller = Choose a smaller file (or save it smaller) and try again.
-form-too-large = The form is too large: at most
-url-too-long = The address (URL) is too long: at most
+too-long = { $field }: too long: at most { $max } characters. Shorten it and try again.
+file-too-large = Image file: too large: at most { $max } MB. Choose a smaller file (or save it smaller) and try again.
+file-too-large-size = Image file: too large: at most { $max } MB (this file is { $size } bytes). Choose a smaller file (or save it smaller) and try again.
+form-too-large = The form is too large: at most { $max } KB.
+url-too-long = The address (URL) is too long: at most { $max } bytes.
 audit-pages = Pages of the audit log
 newer-entries = Newer entries
 older-entries = Older entries
@@ -196,11 +193,10 @@ fix-unreachable = Retry in a while. If it keeps failing, tell the team that runs
 page-views-off = Page views are not logged (start the console with --audit-page-views to log them).
 times-in = Times are shown in
 utc-on-hover = (UTC when you point at them)
-updated = updated job
-retried-job = sent job again
-moved-job = moved job
-behind-image-as = behind its image as job
-enqueued-job = queued new job
+updated = updated job { $jobs }
+retried-job = sent job { $jobs } again
+moved-job = moved job { $old } behind its image as job { $new }
+enqueued-job = queued new job { $job }
 
 ## The app the customer sees the order in. $app: Vipps or MobilePay.
 in-app = in the { $app } app

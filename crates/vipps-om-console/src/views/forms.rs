@@ -65,26 +65,22 @@ fn queued_text(lang: Lang, queued: &Queued) -> String {
     };
     let mut parts = Vec::new();
     if !queued.updated.is_empty() {
-        parts.push(format!("{} {}", lang.t(T::Updated), ids(&queued.updated)));
+        parts.push(lang.t_args(T::Updated, &[("jobs", &ids(&queued.updated))]));
     }
     if !queued.retried.is_empty() {
-        parts.push(format!(
-            "{} {}",
-            lang.t(T::RetriedJob),
-            ids(&queued.retried)
-        ));
+        parts.push(lang.t_args(T::RetriedJob, &[("jobs", &ids(&queued.retried))]));
     }
     for (old, new) in &queued.moved {
-        parts.push(format!(
-            "{} {} {} {}",
-            lang.t(T::MovedJob),
-            old.get(),
-            lang.t(T::BehindImageAs),
-            new.get()
+        parts.push(lang.t_args(
+            T::MovedJob,
+            &[
+                ("old", &old.get().to_string()),
+                ("new", &new.get().to_string()),
+            ],
         ));
     }
     if let Some(id) = queued.enqueued {
-        parts.push(format!("{} {}", lang.t(T::EnqueuedJob), id.get()));
+        parts.push(lang.t_args(T::EnqueuedJob, &[("job", &id.get().to_string())]));
     }
     parts.join("; ")
 }

@@ -121,16 +121,13 @@ pub(crate) fn csrf_failed(ctx: &Ctx) -> Response {
 /// 400: a field over its limit, named with its limit.
 pub(crate) fn too_long(ctx: &Ctx, e: &TooLong) -> Response {
     let lang = ctx.lang;
-    let label = e.label.map(|l| lang.t(l)).unwrap_or("");
-    let text = format!(
-        "{label}{open}{field}{close}: {} {} {}. {}",
-        lang.t(T::TooLongAtMost),
-        e.max_chars,
-        lang.t(T::Characters),
-        lang.t(T::ShortenAndRetry),
-        open = if label.is_empty() { "“" } else { " (" },
-        close = if label.is_empty() { "”" } else { ")" },
-        field = e.field,
+    let field = match e.label.map(|l| lang.t(l)) {
+        Some(label) => format!("{label} ({})", e.field),
+        None => format!("“{}”", e.field),
+    };
+    let text = lang.t_args(
+        T::TooLong,
+        &[("field", &field), ("max", &e.max_chars.to_string())],
     );
     message_page(ctx, StatusCode::BAD_REQUEST, lang.t(T::InvalidInput), &text)
 }
@@ -139,17 +136,14 @@ pub(crate) fn too_long(ctx: &Ctx, e: &TooLong) -> Response {
 /// over [`crate::web::MAX_BODY`].
 pub(crate) fn file_too_large(ctx: &Ctx, size: Option<usize>) -> Response {
     let lang = ctx.lang;
-    let mut text = format!(
-        "{}: {} {} MB",
-        lang.t(T::ImageFileShort),
-        lang.t(T::TooLargeAtMost),
-        limits::MAX_IMAGE_BYTES / (1024 * 1024)
-    );
-    if let Some(size) = size {
-        text.push_str(&format!(" ({} {size} bytes)", lang.t(T::ThisFileIs)));
-    }
-    text.push_str(". ");
-    text.push_str(lang.t(T::ChooseSmaller));
+    let max = (limits::MAX_IMAGE_BYTES / (1024 * 1024)).to_string();
+    let text = match size {
+        Some(size) => lang.t_args(
+            T::FileTooLargeSize,
+            &[("max", &max), ("size", &size.to_string())],
+        ),
+        None => lang.t_args(T::FileTooLarge, &[("max", &max)]),
+    };
     message_page(
         ctx,
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -161,11 +155,8 @@ pub(crate) fn file_too_large(ctx: &Ctx, size: Option<usize>) -> Response {
 /// 413: a URL-encoded form over [`limits::MAX_FORM_BYTES`].
 pub(crate) fn form_too_large(ctx: &Ctx) -> Response {
     let lang = ctx.lang;
-    let text = format!(
-        "{} {} KB.",
-        lang.t(T::FormTooLarge),
-        limits::MAX_FORM_BYTES / 1024
-    );
+    let max = (limits::MAX_FORM_BYTES / 1024).to_string();
+    let text = lang.t_args(T::FormTooLarge, &[("max", &max)]);
     message_page(
         ctx,
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -177,11 +168,8 @@ pub(crate) fn form_too_large(ctx: &Ctx) -> Response {
 /// 414: a path and query over [`limits::MAX_TARGET_BYTES`].
 pub(crate) fn target_too_long(lang: Lang) -> Response {
     let ctx = bare_ctx(lang);
-    let text = format!(
-        "{} {} bytes.",
-        lang.t(T::UrlTooLong),
-        limits::MAX_TARGET_BYTES
-    );
+    let max = limits::MAX_TARGET_BYTES.to_string();
+    let text = lang.t_args(T::UrlTooLong, &[("max", &max)]);
     message_page(
         &ctx,
         StatusCode::URI_TOO_LONG,
