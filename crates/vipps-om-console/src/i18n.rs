@@ -48,6 +48,7 @@ use vipps_om::{Currency, Total};
 
 /// An interface language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Lang {
     /// English.
     En,
