@@ -8,17 +8,20 @@
 #    commit per job, and one transaction for 5,000), delivered receipts
 #    per second with 1 and 4 worker tasks (simulator and workers in one
 #    process), and the latency `enqueue_in` adds to a caller's
-#    transaction; SQLite and PostgreSQL.
+#    transaction; SQLite, PostgreSQL and MySQL (MariaDB here).
 # 2. The real command: `vipps-om sim` (release build) in its own process,
 #    5,000 receipts queued with `vipps-om outbox enqueue --bulk`, then
 #    `vipps-om outbox run --drain` in P processes of W worker tasks each,
-#    timed until all are delivered: SQLite 1×1 and 1×4, PostgreSQL 1×1,
-#    1×4, 4×1 and 4×4.
+#    timed until all are delivered: SQLite 1×1 and 1×4, PostgreSQL and
+#    MySQL 1×1, 1×4, 4×1 and 4×4.
 #
 # PostgreSQL: DATABASE_URL when it is set (the role must be allowed to
 # create databases; psql is needed), otherwise a throwaway cluster started
 # like .ci/run does (PostgreSQL must be installed; without it only the
-# SQLite rows are measured). Environment: OUTBOX_BENCH_JOBS (default 5000).
+# SQLite rows are measured). MySQL: MYSQL_URL when it is set (the user must
+# be allowed to create databases; the `mariadb` client is needed), otherwise
+# a throwaway MariaDB started like .ci/run does. Environment:
+# OUTBOX_BENCH_JOBS (default 5000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,9 +37,28 @@ HAVE_PG=0
 if [ -n "${DATABASE_URL:-}" ] && command -v psql >/dev/null 2>&1; then
   HAVE_PG=1
 fi
+source .ci/mysql.sh
+if [ -z "${MYSQL_URL:-}" ]; then
+  start_mysql
+fi
+trap 'stop_postgres; stop_mysql' EXIT
+HAVE_MYSQL=0
+if [ -n "${MYSQL_URL:-}" ] && command -v mariadb >/dev/null 2>&1; then
+  HAVE_MYSQL=1
+fi
 
-step "1. cargo bench -p vipps-om-outbox --bench outbox"
-cargo bench -p vipps-om-outbox --bench outbox
+# mysql_admin SQL: runs SQL as MYSQL_URL's user (mysql://USER:PASSWORD@HOST:PORT/DB).
+mysql_admin() {
+  local rest=${MYSQL_URL#*://} cred host
+  cred=${rest%%@*}
+  host=${rest#*@}
+  host=${host%%/*}
+  MYSQL_PWD=${cred#*:} mariadb --no-defaults --protocol=tcp -h "${host%:*}" -P "${host##*:}" \
+    -u "${cred%%:*}" -e "$1"
+}
+
+step "1. cargo bench -p vipps-om-outbox --features mysql --bench outbox"
+cargo bench -p vipps-om-outbox --features mysql --bench outbox
 
 step "2. vipps-om outbox run processes against vipps-om sim (release build)"
 cargo build --release -p vipps-om-cli
@@ -47,6 +69,7 @@ cleanup() {
   [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null || true
   rm -rf "$WORK"
   stop_postgres
+  stop_mysql
 }
 trap cleanup EXIT
 
@@ -70,6 +93,9 @@ run_case() {
   name="b_${backend}_${processes}x${workers}_$$"
   if [ "$backend" = sqlite ]; then
     url="sqlite://$WORK/$name.db?mode=rwc"
+  elif [ "$backend" = mysql ]; then
+    mysql_admin "DROP DATABASE IF EXISTS $name; CREATE DATABASE $name CHARACTER SET utf8mb4"
+    url="${MYSQL_URL%/*}/$name"
   else
     psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
     url="${DATABASE_URL%/*}/$name"
@@ -99,6 +125,8 @@ run_case() {
     'BEGIN { printf "| %s | %d × %d | %.2f s (%.0f jobs/s) | %.1f s | %.0f receipts/s |\n", b, p, w, q - s, n / (q - s), e - q, n / (e - q) }'
   if [ "$backend" = postgres ]; then
     psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $name" >/dev/null
+  elif [ "$backend" = mysql ]; then
+    mysql_admin "DROP DATABASE IF EXISTS $name"
   fi
 }
 
@@ -114,4 +142,12 @@ if [ "$HAVE_PG" = 1 ]; then
   run_case postgres 4 4
 else
   echo "(PostgreSQL rows skipped: no DATABASE_URL or no psql)"
+fi
+if [ "$HAVE_MYSQL" = 1 ]; then
+  run_case mysql 1 1
+  run_case mysql 1 4
+  run_case mysql 4 1
+  run_case mysql 4 4
+else
+  echo "(MySQL rows skipped: no MYSQL_URL or no mariadb client)"
 fi

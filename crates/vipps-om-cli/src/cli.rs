@@ -428,7 +428,8 @@ pub(crate) enum ImageCommand {
 /// `outbox` arguments.
 #[derive(Debug, Args)]
 pub(crate) struct OutboxArgs {
-    /// The outbox database: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB
+    /// The outbox database: sqlite://PATH?mode=rwc, postgres://USER:PASSWORD@HOST/DB or
+    /// mysql://USER:PASSWORD@HOST/DB (MySQL 8, MariaDB 10.6+)
     /// (default: outbox.db in the user's data directory, e.g. ~/.local/share/vipps-om).
     #[arg(
         long,
@@ -471,6 +472,24 @@ pub(crate) enum OutboxCommand {
     Retry(OutboxRetryArgs),
     /// A drop-in gateway: the Order Management paths, answered once the job is committed to the outbox.
     Serve(crate::commands::outbox::serve::OutboxServeArgs),
+    /// Print the outbox's DDL for a database (its migrations, in order), e.g. to review the
+    /// table that plain-SQL enqueueing writes to (the enqueue contract).
+    Schema {
+        /// The database whose dialect to print.
+        #[arg(long, value_enum)]
+        backend: SchemaBackendArg,
+    },
+}
+
+/// A database dialect, for `outbox schema`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum SchemaBackendArg {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL 8 and MariaDB 10.6+.
+    Mysql,
 }
 
 /// What an outbox job delivers.

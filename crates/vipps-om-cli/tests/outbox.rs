@@ -87,16 +87,64 @@ fn command(sim: &RunningSim, database_url: &str, home: &Path) -> Command {
     cmd
 }
 
-/// A fresh database: a SQLite file in `dir`, or a new PostgreSQL database
-/// (with the name to drop afterwards).
-async fn database(
-    postgres: bool,
-    dir: &Path,
-    tag: &str,
-) -> Option<(String, Option<(String, String)>)> {
-    if !postgres {
-        let path = dir.join("outbox.db");
-        return Some((format!("sqlite://{}?mode=rwc", path.display()), None));
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgres",
+            Kind::Mysql => "mysql",
+        }
+    }
+}
+
+/// A fresh MySQL database (with the name to drop afterwards).
+async fn mysql_database(tag: &str) -> Option<(String, Option<(String, String)>)> {
+    let Some(admin) = std::env::var("MYSQL_URL")
+        .ok()
+        .filter(|u| u.starts_with("mysql"))
+    else {
+        skip(
+            "needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
+        );
+        return None;
+    };
+    use sqlx::Connection;
+    let name = format!("outbox_{tag}_{}", std::process::id());
+    let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+    let root = base.rsplit_once('/').map(|(r, _)| r).unwrap_or(base);
+    let url = if query.is_empty() {
+        format!("{root}/{name}")
+    } else {
+        format!("{root}/{name}?{query}")
+    };
+    Some((url, Some((admin, name))))
+}
+
+/// A fresh database: a SQLite file in `dir`, or a new PostgreSQL or MySQL
+/// database (with the name to drop afterwards).
+async fn database(kind: Kind, dir: &Path, tag: &str) -> Option<(String, Option<(String, String)>)> {
+    match kind {
+        Kind::Sqlite => {
+            let path = dir.join("outbox.db");
+            return Some((format!("sqlite://{}?mode=rwc", path.display()), None));
+        }
+        Kind::Mysql => return mysql_database(tag).await,
+        Kind::Postgres => {}
     }
     let Some(admin) = std::env::var("DATABASE_URL")
         .ok()
@@ -127,6 +175,17 @@ async fn database(
 }
 
 async fn drop_database(target: Option<(String, String)>) {
+    if let Some((admin, name)) = &target
+        && admin.starts_with("mysql")
+    {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
+            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut conn)
+                .await;
+        }
+        return;
+    }
     if let Some((admin, name)) = target {
         use sqlx::Connection;
         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
@@ -220,11 +279,11 @@ static ONE_CRASH_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::co
 /// Delivers 5,000 receipts through worker processes that are killed at
 /// random, `parallel` at a time, and checks that nothing was lost or sent
 /// twice.
-async fn crash_safety(postgres: bool, parallel: usize, workers_per_process: u16) {
+async fn crash_safety(kind: Kind, parallel: usize, workers_per_process: u16) {
     let _turn = ONE_CRASH_TEST_AT_A_TIME.lock().await;
-    let name = if postgres { "postgres" } else { "sqlite" };
+    let name = kind.name();
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, drop_target)) = database(postgres, dir.path(), "crash").await else {
+    let Some((url, drop_target)) = database(kind, dir.path(), "crash").await else {
         return;
     };
     let started = Instant::now();
@@ -419,12 +478,17 @@ async fn crash_safety(postgres: bool, parallel: usize, workers_per_process: u16)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_workers_killed_at_random_lose_nothing_and_send_nothing_twice() {
-    crash_safety(false, 1, 4).await;
+    crash_safety(Kind::Sqlite, 1, 4).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_workers_killed_at_random_lose_nothing_and_send_nothing_twice() {
-    crash_safety(true, 4, 2).await;
+    crash_safety(Kind::Postgres, 4, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_workers_killed_at_random_lose_nothing_and_send_nothing_twice() {
+    crash_safety(Kind::Mysql, 4, 2).await;
 }
 
 /// SIGTERM: the delivery in flight finishes within the grace period, the
@@ -573,7 +637,7 @@ async fn failed_jobs_show_the_api_reasons_and_a_fixed_retry_delivers() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is delivered"));
 
     // A bad URL is explained without its password.
-    let out = command(&sim, "mysql://user:hunter2@db/x", dir.path())
+    let out = command(&sim, "oracle://user:hunter2@db/x", dir.path())
         .args(["outbox", "status"])
         .output()
         .unwrap();
@@ -581,6 +645,21 @@ async fn failed_jobs_show_the_api_reasons_and_a_fixed_retry_delivers() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr.contains("unsupported database URL") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+    // So is a MySQL server that cannot be reached.
+    let out = command(
+        &sim,
+        "mysql://user:hunter2@no-such-host.invalid/x",
+        dir.path(),
+    )
+    .args(["outbox", "status"])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("MySQL") && !stderr.contains("hunter2"),
         "{stderr}"
     );
 }
@@ -619,9 +698,9 @@ fn enqueue_receipt(sim: &RunningSim, url: &str, dir: &Path, order: &str, number:
 /// to panic every worker while the process reported "0 delivered": now
 /// the job waits the capped hour, `outbox status` reads it, the workers
 /// go on and deliver another order's receipt.
-async fn a_huge_retry_after_leaves_the_workers_running(postgres: bool) {
+async fn a_huge_retry_after_leaves_the_workers_running(kind: Kind) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, drop_target)) = database(postgres, dir.path(), "huge_retry_after").await else {
+    let Some((url, drop_target)) = database(kind, dir.path(), "huge_retry_after").await else {
         return;
     };
     let sim = vipps_om_sim::spawn_default().await.unwrap();
@@ -698,20 +777,25 @@ async fn a_huge_retry_after_leaves_the_workers_running(postgres: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_a_huge_retry_after_leaves_the_workers_running() {
-    a_huge_retry_after_leaves_the_workers_running(false).await;
+    a_huge_retry_after_leaves_the_workers_running(Kind::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_huge_retry_after_leaves_the_workers_running() {
-    a_huge_retry_after_leaves_the_workers_running(true).await;
+    a_huge_retry_after_leaves_the_workers_running(Kind::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_a_huge_retry_after_leaves_the_workers_running() {
+    a_huge_retry_after_leaves_the_workers_running(Kind::Mysql).await;
 }
 
 /// The database vanishes under running workers (SQLite: its table is
 /// dropped; PostgreSQL: the whole database is). After `--max-db-outage-secs`
 /// the process exits 3 naming the reason, and prints no success summary.
-async fn a_vanished_database_is_a_failure_with_the_reason(postgres: bool) {
+async fn a_vanished_database_is_a_failure_with_the_reason(kind: Kind) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, drop_target)) = database(postgres, dir.path(), "vanished").await else {
+    let Some((url, drop_target)) = database(kind, dir.path(), "vanished").await else {
         return;
     };
     let sim = vipps_om_sim::spawn_default().await.unwrap();
@@ -759,6 +843,14 @@ async fn a_vanished_database_is_a_failure_with_the_reason(postgres: bool) {
                 .unwrap();
             outbox.close().await;
         }
+        Some((admin, name)) if kind == Kind::Mysql => {
+            use sqlx::Connection;
+            let mut conn = sqlx::MySqlConnection::connect(admin).await.unwrap();
+            sqlx::raw_sql(&format!("DROP DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
         Some((admin, name)) => {
             use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
@@ -787,12 +879,17 @@ async fn a_vanished_database_is_a_failure_with_the_reason(postgres: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_a_vanished_database_is_a_failure_with_the_reason() {
-    a_vanished_database_is_a_failure_with_the_reason(false).await;
+    a_vanished_database_is_a_failure_with_the_reason(Kind::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_vanished_database_is_a_failure_with_the_reason() {
-    a_vanished_database_is_a_failure_with_the_reason(true).await;
+    a_vanished_database_is_a_failure_with_the_reason(Kind::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_a_vanished_database_is_a_failure_with_the_reason() {
+    a_vanished_database_is_a_failure_with_the_reason(Kind::Mysql).await;
 }
 
 /// Says that this PostgreSQL run is skipped (see [`skip`]).

@@ -7,9 +7,13 @@
 //! table refuses `UPDATE` and `DELETE` with triggers, and this module has
 //! no statement that changes or removes an audit row.
 
+use std::borrow::Cow;
 use std::fmt;
 
+#[cfg(feature = "mysql")]
+use sqlx::MySqlPool;
 use sqlx::{PgPool, Row, SqlitePool};
+use vipps_om_outbox::numbered::{query, text};
 use vipps_om_outbox::{Outbox, Timestamp};
 
 /// An error of the console's database.
@@ -188,6 +192,15 @@ pub struct AuditPage {
     pub has_older: bool,
 }
 
+/// The name of the MySQL lock held while the console's tables are created.
+#[cfg(feature = "mysql")]
+const MYSQL_SCHEMA_LOCK: &str = "vipps_om_console_schema";
+
+/// How long a console start-up on MySQL waits for another one creating the
+/// tables: 60 seconds.
+#[cfg(feature = "mysql")]
+const MYSQL_SCHEMA_LOCK_WAIT_SECS: i64 = 60;
+
 /// The longest text of an audit line that a page reads (user names and
 /// details written before the console bounded its input may be longer).
 pub const AUDIT_TEXT_CHARS: i32 = 500;
@@ -265,6 +278,49 @@ const POSTGRES_SCHEMA: &[&str] = &[
      FOR EACH ROW EXECUTE FUNCTION console_audit_append_only()",
 ];
 
+/// MySQL's schema: the same tables, with the index inside `CREATE TABLE`
+/// (MySQL 8 has no `CREATE INDEX IF NOT EXISTS`), identifiers compared
+/// byte for byte (`utf8mb4_bin`, as on the other backends), and triggers
+/// that refuse changes with `SIGNAL`. Run under a named lock, since the
+/// triggers are dropped and created again.
+#[cfg(feature = "mysql")]
+const MYSQL_SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS console_users (
+        id            BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        username      VARCHAR(255) NOT NULL UNIQUE,
+        role          VARCHAR(16)  NOT NULL CHECK (role IN ('viewer', 'editor')),
+        password_hash TEXT         NOT NULL,
+        created_at    BIGINT       NOT NULL,
+        updated_at    BIGINT       NOT NULL
+    ) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+    "CREATE TABLE IF NOT EXISTS console_sessions (
+        token_hash      VARCHAR(128) NOT NULL PRIMARY KEY,
+        user_id         BIGINT       NOT NULL,
+        csrf_token      VARCHAR(255) NOT NULL,
+        created_at      BIGINT       NOT NULL,
+        expires_at      BIGINT       NOT NULL,
+        absolute_expiry BIGINT       NOT NULL,
+        FOREIGN KEY (user_id) REFERENCES console_users (id) ON DELETE CASCADE
+    ) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+    "CREATE TABLE IF NOT EXISTS console_audit (
+        id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        at           BIGINT       NOT NULL,
+        username     TEXT         NOT NULL,
+        action       TEXT         NOT NULL,
+        order_id     VARCHAR(255),
+        payment_type TEXT,
+        detail       TEXT         NOT NULL,
+        outcome      TEXT         NOT NULL,
+        INDEX console_audit_order (order_id, id)
+    ) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+    "DROP TRIGGER IF EXISTS console_audit_no_update",
+    "CREATE TRIGGER console_audit_no_update BEFORE UPDATE ON console_audit FOR EACH ROW
+     SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'console_audit is append-only'",
+    "DROP TRIGGER IF EXISTS console_audit_no_delete",
+    "CREATE TRIGGER console_audit_no_delete BEFORE DELETE ON console_audit FOR EACH ROW
+     SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'console_audit is append-only'",
+];
+
 /// The console's tables, on the outbox's own connection pool.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -272,15 +328,21 @@ pub enum Store {
     Sqlite(SqlitePool),
     /// PostgreSQL.
     Postgres(PgPool),
+    /// MySQL or MariaDB.
+    #[cfg(feature = "mysql")]
+    Mysql(MySqlPool),
 }
 
-/// Runs the same statement text on either pool (the statements use `$N`
-/// placeholders, which both SQLite and PostgreSQL read).
+/// Runs the same statement text on every pool (the statements use `$N`
+/// placeholders, which SQLite and PostgreSQL read; [`Store::sql`] rewrites
+/// them for MySQL).
 macro_rules! on_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
             Store::Sqlite($pool) => $body,
             Store::Postgres($pool) => $body,
+            #[cfg(feature = "mysql")]
+            Store::Mysql($pool) => $body,
         }
     };
 }
@@ -296,12 +358,12 @@ where
     Ok(AuditEntry {
         id: row.try_get("id")?,
         at: Timestamp::from_millis(row.try_get("at")?),
-        username: row.try_get("username")?,
-        action: row.try_get("action")?,
-        order_id: row.try_get("order_id")?,
-        payment_type: row.try_get("payment_type")?,
-        detail: row.try_get("detail")?,
-        outcome: row.try_get("outcome")?,
+        username: text(row, "username")?,
+        action: text(row, "action")?,
+        order_id: text(row, "order_id")?,
+        payment_type: text(row, "payment_type")?,
+        detail: text(row, "detail")?,
+        outcome: text(row, "outcome")?,
     })
 }
 
@@ -322,6 +384,13 @@ impl Store {
         let store = match (outbox.sqlite_pool(), outbox.pg_pool()) {
             (Some(pool), _) => Store::Sqlite(pool.clone()),
             (None, Some(pool)) => Store::Postgres(pool.clone()),
+            #[cfg(feature = "mysql")]
+            (None, None) if outbox.mysql_pool().is_some() => Store::Mysql(
+                outbox
+                    .mysql_pool()
+                    .cloned()
+                    .ok_or_else(|| StoreError::Schema("the outbox has no MySQL pool".into()))?,
+            ),
             (None, None) => {
                 return Err(StoreError::Schema(
                     "the outbox uses a database the console does not know".into(),
@@ -354,8 +423,50 @@ impl Store {
                 }
                 tx.commit().await.map_err(db("create the console tables"))?;
             }
+            #[cfg(feature = "mysql")]
+            Store::Mysql(pool) => {
+                // DDL commits at once on MySQL: a named lock keeps two
+                // start-ups from dropping each other's triggers.
+                let mut conn = pool.acquire().await.map_err(db("begin the schema"))?;
+                let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+                    .bind(MYSQL_SCHEMA_LOCK)
+                    .bind(MYSQL_SCHEMA_LOCK_WAIT_SECS)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db("lock the console tables"))?;
+                if locked != Some(1) {
+                    return Err(StoreError::Schema(format!(
+                        "another process has held the lock {MYSQL_SCHEMA_LOCK} for \
+                         {MYSQL_SCHEMA_LOCK_WAIT_SECS} seconds; start the console again when it is done"
+                    )));
+                }
+                let mut created = Ok(());
+                for statement in MYSQL_SCHEMA {
+                    if let Err(e) = sqlx::raw_sql(statement).execute(&mut *conn).await {
+                        created = Err(e);
+                        break;
+                    }
+                }
+                let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+                    .bind(MYSQL_SCHEMA_LOCK)
+                    .execute(&mut *conn)
+                    .await;
+                created.map_err(db("create the console tables (on MySQL the triggers need the TRIGGER privilege, and with binary logging SUPER or log_bin_trust_function_creators)"))?;
+            }
         }
         Ok(())
+    }
+
+    /// A statement written with `$N` placeholders, as this backend reads
+    /// it: MySQL gets `?` placeholders and `CHAR` for `TEXT` in casts.
+    fn sql<'s>(&self, statement: &'s str) -> Cow<'s, str> {
+        match self {
+            #[cfg(feature = "mysql")]
+            Store::Mysql(_) => Cow::Owned(vipps_om_outbox::numbered::positional(
+                &statement.replace(" AS TEXT)", " AS CHAR)"),
+            )),
+            _ => Cow::Borrowed(statement),
+        }
     }
 
     /// Adds an account; with `replace`, an existing account of that name
@@ -373,9 +484,7 @@ impl Store {
             if !replace {
                 return Err(StoreError::UserExists(username.to_owned()));
             }
-            on_pool!(self, |pool| sqlx::query(
-                "UPDATE console_users SET role = $1, password_hash = $2, updated_at = $3 WHERE id = $4"
-            )
+            on_pool!(self, |pool| query(&self.sql("UPDATE console_users SET role = $1, password_hash = $2, updated_at = $3 WHERE id = $4"))
             .bind(role.as_str())
             .bind(password_hash)
             .bind(now)
@@ -385,8 +494,8 @@ impl Store {
             .map(|_| ()))
             .map_err(db("update an account"))?;
             // A new password ends the account's sessions.
-            on_pool!(self, |pool| sqlx::query(
-                "DELETE FROM console_sessions WHERE user_id = $1"
+            on_pool!(self, |pool| query(
+                &self.sql("DELETE FROM console_sessions WHERE user_id = $1")
             )
             .bind(found.user.id)
             .execute(pool)
@@ -395,17 +504,33 @@ impl Store {
             .map_err(db("end an account's sessions"))?;
             return Ok(User { role, ..found.user });
         }
-        let id = on_pool!(self, |pool| sqlx::query(
+        const INSERT: &str =
             "INSERT INTO console_users (username, role, password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $4) RETURNING id"
-        )
-        .bind(username)
-        .bind(role.as_str())
-        .bind(password_hash)
-        .bind(now)
-        .fetch_one(pool)
-        .await
-        .and_then(|row| row.try_get::<i64, _>("id")))
+             VALUES ($1, $2, $3, $4, $4)";
+        let id = match self {
+            // MySQL returns no rows from an INSERT: the id is LAST_INSERT_ID().
+            #[cfg(feature = "mysql")]
+            Store::Mysql(pool) => query(&self.sql(INSERT))
+                .bind(username)
+                .bind(role.as_str())
+                .bind(password_hash)
+                .bind(now)
+                .execute(pool)
+                .await
+                .and_then(|done| {
+                    i64::try_from(done.last_insert_id()).map_err(|_| {
+                        sqlx::Error::Decode("the new account's id does not fit 64 bits".into())
+                    })
+                }),
+            _ => on_pool!(self, |pool| query(&format!("{INSERT} RETURNING id"))
+                .bind(username)
+                .bind(role.as_str())
+                .bind(password_hash)
+                .bind(now)
+                .fetch_one(pool)
+                .await
+                .and_then(|row| row.try_get::<i64, _>("id"))),
+        }
         .map_err(db("add an account"))?;
         Ok(User {
             id,
@@ -417,9 +542,9 @@ impl Store {
     /// An account with its hash, by login name.
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserWithHash>, StoreError> {
         let row = on_pool!(self, |pool| {
-            match sqlx::query(
+            match query(&self.sql(
                 "SELECT id, username, role, password_hash FROM console_users WHERE username = $1",
-            )
+            ))
             .bind(username)
             .fetch_optional(pool)
             .await
@@ -427,9 +552,9 @@ impl Store {
                 Ok(Some(row)) => (|| {
                     Ok(Some((
                         row.try_get::<i64, _>("id")?,
-                        row.try_get::<String, _>("username")?,
-                        row.try_get::<String, _>("role")?,
-                        row.try_get::<String, _>("password_hash")?,
+                        text::<_, String>(&row, "username")?,
+                        text::<_, String>(&row, "role")?,
+                        text::<_, String>(&row, "password_hash")?,
                     )))
                 })(),
                 Ok(None) => Ok(None),
@@ -456,10 +581,8 @@ impl Store {
         absolute_ms: i64,
     ) -> Result<(), StoreError> {
         let now = Timestamp::now().as_millis();
-        on_pool!(self, |pool| sqlx::query(
-            "INSERT INTO console_sessions (token_hash, user_id, csrf_token, created_at, expires_at, absolute_expiry)
-             VALUES ($1, $2, $3, $4, $5, $6)"
-        )
+        on_pool!(self, |pool| query(&self.sql("INSERT INTO console_sessions (token_hash, user_id, csrf_token, created_at, expires_at, absolute_expiry)
+             VALUES ($1, $2, $3, $4, $5, $6)"))
         .bind(token_hash)
         .bind(user_id)
         .bind(csrf_token)
@@ -480,12 +603,12 @@ impl Store {
     ) -> Result<Option<SessionRow>, StoreError> {
         let now = Timestamp::now().as_millis();
         let row = on_pool!(self, |pool| {
-            match sqlx::query(
+            match query(&self.sql(
                 "SELECT s.token_hash, s.csrf_token, s.expires_at, s.absolute_expiry,
                         u.id, u.username, u.role
                    FROM console_sessions s JOIN console_users u ON u.id = s.user_id
                   WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.absolute_expiry > $2",
-            )
+            ))
             .bind(token_hash)
             .bind(now)
             .fetch_optional(pool)
@@ -493,12 +616,12 @@ impl Store {
             {
                 Ok(Some(row)) => (|| {
                     Ok(Some((
-                        row.try_get::<String, _>("token_hash")?,
-                        row.try_get::<String, _>("csrf_token")?,
+                        text::<_, String>(&row, "token_hash")?,
+                        text::<_, String>(&row, "csrf_token")?,
                         row.try_get::<i64, _>("absolute_expiry")?,
                         row.try_get::<i64, _>("id")?,
-                        row.try_get::<String, _>("username")?,
-                        row.try_get::<String, _>("role")?,
+                        text::<_, String>(&row, "username")?,
+                        text::<_, String>(&row, "role")?,
                     )))
                 })(),
                 Ok(None) => Ok(None),
@@ -510,9 +633,9 @@ impl Store {
             return Ok(None);
         };
         let expires_at = (now + idle_ms).min(absolute_expiry);
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| query(&self.sql(
             "UPDATE console_sessions SET expires_at = $2 WHERE token_hash = $1"
-        )
+        ))
         .bind(&token_hash)
         .bind(expires_at)
         .execute(pool)
@@ -530,8 +653,8 @@ impl Store {
 
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM console_sessions WHERE token_hash = $1"
+        on_pool!(self, |pool| query(
+            &self.sql("DELETE FROM console_sessions WHERE token_hash = $1")
         )
         .bind(token_hash)
         .execute(pool)
@@ -543,9 +666,9 @@ impl Store {
     /// Removes sessions that have ended; returns how many.
     pub async fn purge_sessions(&self) -> Result<u64, StoreError> {
         let now = Timestamp::now().as_millis();
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| query(&self.sql(
             "DELETE FROM console_sessions WHERE expires_at <= $1 OR absolute_expiry <= $1"
-        )
+        ))
         .bind(now)
         .execute(pool)
         .await
@@ -556,10 +679,8 @@ impl Store {
     /// Appends a line to the audit log.
     pub async fn audit(&self, entry: &NewAudit<'_>) -> Result<(), StoreError> {
         let now = Timestamp::now().as_millis();
-        on_pool!(self, |pool| sqlx::query(
-            "INSERT INTO console_audit (at, username, action, order_id, payment_type, detail, outcome)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        )
+        on_pool!(self, |pool| query(&self.sql("INSERT INTO console_audit (at, username, action, order_id, payment_type, detail, outcome)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"))
         .bind(now)
         .bind(entry.username)
         .bind(entry.action)
@@ -598,7 +719,7 @@ impl Store {
         };
         let fetch = i64::from(limit).saturating_add(1);
         let mut entries = on_pool!(self, |pool| {
-            sqlx::query(&sql)
+            query(&self.sql(&sql))
                 .bind(order_id)
                 .bind(bound)
                 .bind(fetch)
@@ -659,7 +780,7 @@ impl Store {
         } else {
             "SELECT id FROM console_audit WHERE (CAST($1 AS TEXT) IS NULL OR order_id = CAST($1 AS TEXT)) AND id < $2 LIMIT 1"
         };
-        on_pool!(self, |pool| sqlx::query(sql)
+        on_pool!(self, |pool| query(&self.sql(sql))
             .bind(order_id)
             .bind(id)
             .fetch_optional(pool)
@@ -675,12 +796,12 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         on_pool!(self, |pool| {
-            sqlx::query(
+            query(&self.sql(
                 "SELECT id, at, username, action, order_id, payment_type, detail, outcome
                    FROM console_audit
                   WHERE (CAST($1 AS TEXT) IS NULL OR order_id = CAST($1 AS TEXT))
                   ORDER BY id DESC LIMIT $2",
-            )
+            ))
             .bind(order_id)
             .bind(i64::from(limit))
             .fetch_all(pool)

@@ -1,5 +1,6 @@
-//! The console's tables on both backends: SQLite always, PostgreSQL when
-//! `DATABASE_URL` names one (`.ci/run` starts one; skipped otherwise).
+//! The console's tables on every backend: SQLite always, PostgreSQL when
+//! `DATABASE_URL` names one, MySQL (with the `mysql` feature) when
+//! `MYSQL_URL` does (`.ci/run` starts both; skipped otherwise).
 
 use vipps_om_console::store::{AUDIT_TEXT_CHARS, AuditCursor, NewAudit};
 use vipps_om_console::vipps_om_outbox::Outbox;
@@ -129,6 +130,14 @@ async fn exercise(url: &str) {
             .execute(pool)
             .await
             .is_err(),
+        #[cfg(feature = "mysql")]
+        Store::Mysql(pool) => {
+            let update = sqlx::query("UPDATE console_audit SET detail = ''")
+                .execute(pool)
+                .await;
+            let delete = sqlx::query("DELETE FROM console_audit").execute(pool).await;
+            update.is_err() && delete.is_err()
+        }
     };
     assert!(refused, "the audit log is append-only");
     outbox.close().await;
@@ -149,6 +158,18 @@ async fn tables_work_on_postgres() {
     let Ok(url) = std::env::var("DATABASE_URL") else {
         skip(
             "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
+        );
+        return;
+    };
+    exercise(&url).await;
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test]
+async fn tables_work_on_mysql() {
+    let Ok(url) = std::env::var("MYSQL_URL") else {
+        skip(
+            "needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
         );
         return;
     };

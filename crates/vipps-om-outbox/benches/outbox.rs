@@ -1,6 +1,7 @@
 //! Outbox throughput and latency against the in-process simulator:
-//! `cargo bench -p vipps-om-outbox` (PostgreSQL rows when `DATABASE_URL`
-//! points at a server; a fresh database is created and dropped).
+//! `cargo bench -p vipps-om-outbox --features mysql` (PostgreSQL rows when
+//! `DATABASE_URL` points at a server, MySQL rows when `MYSQL_URL` does; a
+//! fresh database is created and dropped).
 //!
 //! - enqueue rate: one `enqueue` per job (each its own commit), and
 //!   `enqueue_many` (one transaction for all);
@@ -53,11 +54,14 @@ fn jobs(prefix: &str, n: usize) -> Vec<NewJob> {
 
 /// A fresh database URL, and what to drop afterwards.
 async fn database(
-    postgres: bool,
+    backend: &str,
     dir: &std::path::Path,
     name: &str,
 ) -> Option<(String, Option<(String, String)>)> {
-    if !postgres {
+    if backend == "MySQL" {
+        return mysql_database(name).await;
+    }
+    if backend == "SQLite" {
         let url = format!(
             "sqlite://{}?mode=rwc",
             dir.join(format!("{name}.db")).display()
@@ -88,7 +92,49 @@ async fn database(
     Some((url, Some((admin, db))))
 }
 
+/// A fresh MySQL database (`MYSQL_URL`, with the `mysql` feature).
+#[cfg(feature = "mysql")]
+async fn mysql_database(name: &str) -> Option<(String, Option<(String, String)>)> {
+    let admin = std::env::var("MYSQL_URL")
+        .ok()
+        .filter(|u| u.starts_with("mysql"))?;
+    use sqlx::Connection;
+    let db = format!("outbox_bench_{name}_{}", std::process::id());
+    let mut conn = sqlx::MySqlConnection::connect(&admin).await.ok()?;
+    sqlx::raw_sql(&format!(
+        "DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db} CHARACTER SET utf8mb4"
+    ))
+    .execute(&mut conn)
+    .await
+    .ok()?;
+    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+    let root = base.rsplit_once('/').map(|(r, _)| r).unwrap_or(base);
+    let url = if query.is_empty() {
+        format!("{root}/{db}")
+    } else {
+        format!("{root}/{db}?{query}")
+    };
+    Some((url, Some((admin, db))))
+}
+
+#[cfg(not(feature = "mysql"))]
+async fn mysql_database(_name: &str) -> Option<(String, Option<(String, String)>)> {
+    None
+}
+
 async fn drop_database(target: Option<(String, String)>) {
+    #[cfg(feature = "mysql")]
+    if let Some((admin, db)) = &target
+        && admin.starts_with("mysql")
+    {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
+            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {db}"))
+                .execute(&mut conn)
+                .await;
+        }
+        return;
+    }
     if let Some((admin, db)) = target {
         use sqlx::Connection;
         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
@@ -159,6 +205,9 @@ async fn delivery_rate(outbox: &Outbox, workers: usize, n: usize, round: &str) -
     per_second(n, elapsed)
 }
 
+/// The caller's own insert, in the transaction measured.
+const ORDER_INSERT: &str = "INSERT INTO bench_orders (id, total) VALUES ($1, $2)";
+
 /// Latency of a caller's transaction (insert an order row, commit) without
 /// and with an outbox job in it: medians and p99.
 async fn transaction_latency(outbox: &Outbox, rounds: usize) -> [Duration; 4] {
@@ -166,8 +215,8 @@ async fn transaction_latency(outbox: &Outbox, rounds: usize) -> [Duration; 4] {
     let mut plain = Vec::with_capacity(rounds);
     let mut with_job = Vec::with_capacity(rounds);
     macro_rules! measure {
-        ($pool:expr) => {{
-            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS bench_orders (id TEXT PRIMARY KEY, total BIGINT NOT NULL)")
+        ($pool:expr, $insert:expr) => {{
+            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS bench_orders (id VARCHAR(64) PRIMARY KEY, total BIGINT NOT NULL)")
                 .execute($pool)
                 .await
                 .expect("orders table");
@@ -183,7 +232,7 @@ async fn transaction_latency(outbox: &Outbox, rounds: usize) -> [Duration; 4] {
                     .expect("job");
                     let started = Instant::now();
                     let mut tx = $pool.begin().await.expect("begin");
-                    sqlx::query("INSERT INTO bench_orders (id, total) VALUES ($1, $2)")
+                    vipps_om_outbox::numbered::query($insert)
                         .bind(&order)
                         .bind(39_700_i64)
                         .execute(&mut *tx)
@@ -203,8 +252,14 @@ async fn transaction_latency(outbox: &Outbox, rounds: usize) -> [Duration; 4] {
         }};
     }
     match (outbox.sqlite_pool(), outbox.pg_pool()) {
-        (Some(pool), _) => measure!(pool),
-        (None, Some(pool)) => measure!(pool),
+        (Some(pool), _) => measure!(pool, ORDER_INSERT),
+        (None, Some(pool)) => measure!(pool, ORDER_INSERT),
+        #[cfg(feature = "mysql")]
+        (None, None) => {
+            let insert = vipps_om_outbox::numbered::positional(ORDER_INSERT);
+            measure!(outbox.mysql_pool().expect("one backend"), &insert)
+        }
+        #[allow(unreachable_patterns)]
         _ => unreachable!("one backend"),
     }
     plain.sort();
@@ -232,12 +287,15 @@ async fn main() {
     let mut enqueue_rows = Vec::new();
     let mut delivery_rows = Vec::new();
     let mut latency_rows = Vec::new();
-    for (backend, postgres, worker_counts) in [
-        ("SQLite", false, &[1usize, 4][..]),
-        ("PostgreSQL", true, &[1usize, 4][..]),
+    for (backend, worker_counts) in [
+        ("SQLite", &[1usize, 4][..]),
+        ("PostgreSQL", &[1usize, 4][..]),
+        ("MySQL", &[1usize, 4][..]),
     ] {
-        let Some((url, target)) = database(postgres, dir.path(), "main").await else {
-            eprintln!("{backend}: skipped (set DATABASE_URL=postgres://... to measure it)");
+        let Some((url, target)) = database(backend, dir.path(), "main").await else {
+            eprintln!(
+                "{backend}: skipped (PostgreSQL: set DATABASE_URL=postgres://...; MySQL: build with --features mysql and set MYSQL_URL=mysql://...)"
+            );
             continue;
         };
         let outbox = Outbox::connect(&url).await.expect("connect");
@@ -259,7 +317,7 @@ async fn main() {
         // Each delivery run on a fresh database holding only its queue.
         for &workers in worker_counts {
             let name = format!("deliver{workers}");
-            let Some((url, target)) = database(postgres, dir.path(), &name).await else {
+            let Some((url, target)) = database(backend, dir.path(), &name).await else {
                 continue;
             };
             let outbox = Outbox::connect(&url).await.expect("connect");

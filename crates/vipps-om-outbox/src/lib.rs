@@ -90,6 +90,14 @@
 //! - **PostgreSQL** (`postgres://…`): any number of worker processes on
 //!   any number of machines; claims use `FOR UPDATE SKIP LOCKED`, so
 //!   workers never wait for each other.
+//! - **MySQL 8 / MariaDB 10.6+** (`mysql://…`, the `mysql` feature): as
+//!   PostgreSQL; the claim is `SELECT … FOR UPDATE SKIP LOCKED` and the
+//!   lease `UPDATE` in one transaction, order locks are rows of
+//!   `vipps_om_outbox_order_locks`, and start-ups migrate under
+//!   `GET_LOCK`.
+//!
+//! Any language can enqueue with plain SQL in its own transaction: see
+//! the enqueue contract in the crate's README and [`schema`] for the DDL.
 //!
 //! Migrations ship with the crate and run in [`Outbox::connect`]; they are
 //! recorded in the outbox's own `vipps_om_outbox_migrations` table, so the
@@ -146,7 +154,8 @@
 //! - **Per-order sequence.** Each job gets the next number of its order
 //!   (merchant, payment type, orderId) at enqueue, under a lock on the
 //!   order held until the enqueuing transaction ends (PostgreSQL:
-//!   `pg_advisory_xact_lock`; SQLite: its single write lock), so the
+//!   `pg_advisory_xact_lock`; MySQL: a locked row of
+//!   `vipps_om_outbox_order_locks`; SQLite: its single write lock), so the
 //!   sequence is the commit order, whatever the interleaving: two
 //!   concurrent transactions enqueueing jobs of the same order are
 //!   serialised (the second waits in [`Outbox::enqueue_in`] until the first
@@ -184,8 +193,10 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
-#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-compile_error!("vipps-om-outbox needs a database: enable its `sqlite` and/or `postgres` feature");
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "vipps-om-outbox needs a database: enable its `sqlite`, `postgres` and/or `mysql` feature"
+);
 
 mod db;
 mod deliver;
@@ -193,6 +204,7 @@ pub mod error;
 pub mod job;
 pub mod merchants;
 mod migrate;
+pub mod numbered;
 pub mod outbox;
 pub mod request;
 mod resequence;
@@ -207,7 +219,9 @@ pub use job::{
     Timestamp,
 };
 pub use merchants::{ClientSet, MerchantScope};
-pub use migrate::SCHEMA_VERSION;
+#[cfg(feature = "mysql")]
+pub use migrate::MYSQL_MIGRATION_LOCK_WAIT;
+pub use migrate::{SCHEMA_VERSION, schema};
 pub use outbox::{
     Enqueued, MerchantQueue, Metrics, NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,
 };

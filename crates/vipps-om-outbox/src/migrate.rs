@@ -1,5 +1,6 @@
 //! The schema migrations shipped with the crate (`migrations/sqlite`,
-//! `migrations/postgres`) and the runner that applies them at start-up.
+//! `migrations/postgres`, `migrations/mysql`) and the runner that applies
+//! them at start-up.
 //!
 //! Applied migrations are recorded in the outbox's own table,
 //! `vipps_om_outbox_migrations` (version, description, SHA-256 of the SQL,
@@ -7,7 +8,11 @@
 //! the application's own database, next to migrations the application runs
 //! itself, and two migration histories in one table would refuse each
 //! other. Start-ups race safely: SQLite takes the write lock first
-//! (`BEGIN IMMEDIATE`), PostgreSQL a transaction-scoped advisory lock.
+//! (`BEGIN IMMEDIATE`), PostgreSQL a transaction-scoped advisory lock,
+//! MySQL a named lock (`GET_LOCK`) held by the migrating session. MySQL
+//! commits every DDL statement at once, so there a migration is not
+//! undone as a whole when a later statement fails: each MySQL migration
+//! groups its DDL so that a failure leaves a state the error names.
 //! A database migrated by a newer build is refused with a clear message
 //! instead of being used by code that does not know its schema.
 
@@ -26,6 +31,8 @@ struct Migration {
     sqlite: &'static str,
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     postgres: &'static str,
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    mysql: &'static str,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -34,32 +41,65 @@ const MIGRATIONS: &[Migration] = &[
         description: "outbox jobs",
         sqlite: include_str!("../migrations/sqlite/0001_outbox.sql"),
         postgres: include_str!("../migrations/postgres/0001_outbox.sql"),
+        mysql: include_str!("../migrations/mysql/0001_outbox.sql"),
     },
     Migration {
         version: 2,
         description: "integer times, nothing scheduled beyond 24 h",
         sqlite: include_str!("../migrations/sqlite/0002_integer_times.sql"),
         postgres: include_str!("../migrations/postgres/0002_integer_times.sql"),
+        mysql: include_str!("../migrations/mysql/0002_integer_times.sql"),
     },
     Migration {
         version: 3,
         description: "per-order sequence, retry budget, idempotency keys, different content",
         sqlite: include_str!("../migrations/sqlite/0003_order_seq_budget_keys.sql"),
         postgres: include_str!("../migrations/postgres/0003_order_seq_budget_keys.sql"),
+        mysql: include_str!("../migrations/mysql/0003_order_seq_budget_keys.sql"),
     },
     Migration {
         version: 4,
         description: "the format version of stored requests",
         sqlite: include_str!("../migrations/sqlite/0004_payload_version.sql"),
         postgres: include_str!("../migrations/postgres/0004_payload_version.sql"),
+        mysql: include_str!("../migrations/mysql/0004_payload_version.sql"),
     },
     Migration {
         version: 6,
         description: "webhook events for the shop",
         sqlite: include_str!("../migrations/sqlite/0006_webhook_events.sql"),
         postgres: include_str!("../migrations/postgres/0006_webhook_events.sql"),
+        mysql: include_str!("../migrations/mysql/0006_webhook_events.sql"),
     },
 ];
+
+/// The outbox's DDL for `backend`: every migration this build ships, in
+/// order, each under a comment naming its version (what `vipps-om outbox
+/// schema` prints). The outbox applies them itself at start-up and records
+/// them in `vipps_om_outbox_migrations`; this is for reading, and for
+/// reviewing what a start-up will do to a database.
+pub fn schema(backend: crate::Backend) -> String {
+    let mut out = format!(
+        "-- vipps-om-outbox schema version {SCHEMA_VERSION} for {}: the migrations in order.\n\
+         -- Applied by the outbox itself at start-up (recorded in vipps_om_outbox_migrations).\n",
+        backend.as_str()
+    );
+    for migration in MIGRATIONS {
+        let sql = match backend {
+            crate::Backend::Sqlite => migration.sqlite,
+            crate::Backend::Postgres => migration.postgres,
+            crate::Backend::Mysql => migration.mysql,
+        };
+        out.push_str(&format!(
+            "\n-- migration {} ({})\n{}",
+            migration.version,
+            migration.description,
+            sql.trim_end()
+        ));
+        out.push('\n');
+    }
+    out
+}
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = 6;
@@ -67,6 +107,20 @@ pub const SCHEMA_VERSION: i64 = 6;
 const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS vipps_om_outbox_migrations (\
     version BIGINT PRIMARY KEY, description TEXT NOT NULL, checksum TEXT NOT NULL, \
     applied_at BIGINT NOT NULL)";
+
+/// The name of MySQL's migration lock (`GET_LOCK`).
+#[cfg(feature = "mysql")]
+const MYSQL_LOCK_NAME: &str = "vipps_om_outbox_migrations";
+
+/// How long a MySQL start-up waits for another process's migrations (the
+/// named lock) before it gives up with a message: 120 seconds.
+#[cfg(feature = "mysql")]
+pub const MYSQL_MIGRATION_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Records an applied migration (`$N` placeholders; MySQL's text is
+/// rewritten by [`crate::numbered::positional`]).
+const RECORD: &str = "INSERT INTO vipps_om_outbox_migrations (version, description, checksum, applied_at) \
+    VALUES ($1, $2, $3, $4)";
 
 /// A key for `pg_advisory_xact_lock`: "vippsomo" in ASCII.
 #[cfg(feature = "postgres")]
@@ -113,9 +167,10 @@ fn plan(
 }
 
 /// Applies the migrations still missing, inside the transaction `$tx`,
-/// with `$dialect` choosing each migration's SQL.
+/// with `$dialect` choosing each migration's SQL and `$record` the
+/// statement that records one.
 macro_rules! apply_missing {
-    ($tx:expr, $dialect:expr) => {{
+    ($tx:expr, $dialect:expr, $record:expr) => {{
         let tx = &mut $tx;
         sqlx::raw_sql(CREATE_HISTORY)
             .execute(&mut **tx)
@@ -127,7 +182,7 @@ macro_rules! apply_missing {
                 .await
                 .map_err(OutboxError::db("read the applied migrations"))?
                 .iter()
-                .map(|r| Ok((r.try_get("version")?, r.try_get("checksum")?)))
+                .map(|r| Ok((r.try_get("version")?, crate::numbered::text(r, "checksum")?)))
                 .collect::<Result<_, sqlx::Error>>()
                 .map_err(OutboxError::db("read the applied migrations"))?;
         let dialect: fn(&Migration) -> &'static str = $dialect;
@@ -136,20 +191,29 @@ macro_rules! apply_missing {
                 .execute(&mut **tx)
                 .await
                 .map_err(OutboxError::db("apply an outbox migration"))?;
-            sqlx::query(
-                "INSERT INTO vipps_om_outbox_migrations (version, description, checksum, applied_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(migration.version)
-            .bind(migration.description)
-            .bind(checksum(dialect(migration)))
-            .bind(now_ms())
-            .execute(&mut **tx)
-            .await
-            .map_err(OutboxError::db("record an outbox migration"))?;
+            crate::numbered::query($record)
+                .bind(migration.version)
+                .bind(migration.description)
+                .bind(checksum(dialect(migration)))
+                .bind(now_ms())
+                .execute(&mut **tx)
+                .await
+                .map_err(OutboxError::db("record an outbox migration"))?;
             tracing::info!(version = migration.version, "applied outbox migration");
         }
     }};
+}
+
+/// MySQL's migrations, on the session that holds the migration lock
+/// (a function of its own: an `async` block here would make the future of
+/// [`crate::Outbox::connect`] lose `Send`).
+#[cfg(feature = "mysql")]
+async fn apply_mysql(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::MySql>,
+) -> Result<(), OutboxError> {
+    let record = crate::numbered::positional(RECORD);
+    apply_missing!(*conn, |m| m.mysql, &record);
+    Ok(())
 }
 
 /// Brings the schema up to date.
@@ -163,7 +227,7 @@ pub(crate) async fn run(db: &Db) -> Result<(), OutboxError> {
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(OutboxError::db("lock the database for migrations"))?;
-            apply_missing!(tx, |m| m.sqlite);
+            apply_missing!(tx, |m| m.sqlite, RECORD);
             tx.commit()
                 .await
                 .map_err(OutboxError::db("commit the migrations"))?;
@@ -179,10 +243,41 @@ pub(crate) async fn run(db: &Db) -> Result<(), OutboxError> {
                 .execute(&mut *tx)
                 .await
                 .map_err(OutboxError::db("lock the database for migrations"))?;
-            apply_missing!(tx, |m| m.postgres);
+            apply_missing!(tx, |m| m.postgres, RECORD);
             tx.commit()
                 .await
                 .map_err(OutboxError::db("commit the migrations"))?;
+        }
+        #[cfg(feature = "mysql")]
+        Db::Mysql(pool) => {
+            // One session holds the named lock while it migrates; another
+            // start-up waits for it, then finds nothing left to apply. A
+            // session that dies releases the lock.
+            let mut conn = pool
+                .acquire()
+                .await
+                .map_err(OutboxError::db("connect for the migrations"))?;
+            let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+                .bind(MYSQL_LOCK_NAME)
+                .bind(i64::try_from(MYSQL_MIGRATION_LOCK_WAIT.as_secs()).unwrap_or(i64::MAX))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(OutboxError::db("lock the database for migrations"))?;
+            if locked != Some(1) {
+                return Err(OutboxError::Schema(format!(
+                    "another process has held the outbox's migration lock ({MYSQL_LOCK_NAME}) for {} seconds; \
+                     wait for it to finish (or end its session) and start again",
+                    MYSQL_MIGRATION_LOCK_WAIT.as_secs()
+                )));
+            }
+            let applied = apply_mysql(&mut conn).await;
+            // Released before the error (if any) is returned; a failure to
+            // release ends with the session.
+            let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+                .bind(MYSQL_LOCK_NAME)
+                .execute(&mut *conn)
+                .await;
+            applied?;
         }
     }
     Ok(())
@@ -209,5 +304,23 @@ mod tests {
         let left = plan(&[(1, checksum(MIGRATIONS[0].sqlite))], |m| m.sqlite).unwrap();
         assert_eq!(left.len(), MIGRATIONS.len() - 1);
         assert_eq!(left[0].version, 2);
+    }
+
+    #[test]
+    fn the_schema_of_each_backend_is_its_migrations_in_order() {
+        for (backend, table) in [
+            (crate::Backend::Sqlite, "INTEGER PRIMARY KEY AUTOINCREMENT"),
+            (crate::Backend::Postgres, "GENERATED BY DEFAULT AS IDENTITY"),
+            (crate::Backend::Mysql, "AUTO_INCREMENT"),
+        ] {
+            let ddl = schema(backend);
+            assert!(ddl.contains(table), "{backend:?}");
+            let at: Vec<usize> = MIGRATIONS
+                .iter()
+                .map(|m| ddl.find(&format!("-- migration {} (", m.version)).unwrap())
+                .collect();
+            assert!(at.windows(2).all(|w| w[0] < w[1]), "{backend:?}: {at:?}");
+            assert!(ddl.contains("payload_version"));
+        }
     }
 }

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::Row;
+#[cfg(feature = "mysql")]
+use sqlx::{MySql, MySqlConnection, MySqlPool};
 #[cfg(feature = "postgres")]
 use sqlx::{PgConnection, PgPool, Postgres};
 #[cfg(feature = "sqlite")]
@@ -22,6 +24,7 @@ use crate::db::{
 use crate::error::OutboxError;
 use crate::job::{JobId, JobKind, JobState, JobStatus, NewJob, Timestamp};
 use crate::migrate;
+use crate::numbered::{query, text};
 use crate::request::{JobRequest, read_stored};
 use crate::worker::Verdict;
 
@@ -49,9 +52,10 @@ const NOTIFY: &str = "SELECT pg_notify($1, $2)";
 /// other writes (the order row and its outbox row together).
 ///
 /// Made with `.into()` from `&mut sqlx::Transaction<'_, Sqlite>`,
-/// `&mut sqlx::Transaction<'_, Postgres>`, `&mut SqliteConnection` or
-/// `&mut PgConnection`. The connection must be to the outbox's own
-/// database.
+/// `&mut sqlx::Transaction<'_, Postgres>`,
+/// `&mut sqlx::Transaction<'_, MySql>`, `&mut SqliteConnection`,
+/// `&mut PgConnection` or `&mut MySqlConnection`. The connection must be to
+/// the outbox's own database.
 #[derive(Debug)]
 pub enum Tx<'a> {
     /// A SQLite connection (typically inside a transaction).
@@ -60,6 +64,23 @@ pub enum Tx<'a> {
     /// A PostgreSQL connection (typically inside a transaction).
     #[cfg(feature = "postgres")]
     Postgres(&'a mut PgConnection),
+    /// A MySQL connection (typically inside a transaction).
+    #[cfg(feature = "mysql")]
+    Mysql(&'a mut MySqlConnection),
+}
+
+#[cfg(feature = "mysql")]
+impl<'a> From<&'a mut MySqlConnection> for Tx<'a> {
+    fn from(conn: &'a mut MySqlConnection) -> Self {
+        Tx::Mysql(conn)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl<'a, 'c> From<&'a mut sqlx::Transaction<'c, MySql>> for Tx<'a> {
+    fn from(tx: &'a mut sqlx::Transaction<'c, MySql>) -> Self {
+        Tx::Mysql(tx)
+    }
 }
 
 #[cfg(feature = "sqlite")]
@@ -162,10 +183,11 @@ pub struct Enqueued {
 /// The class of the advisory locks taken per order at enqueue on
 /// PostgreSQL (`pg_advisory_xact_lock(class, bucket)`), "vo" in ASCII; the
 /// two-key lock space does not overlap the one-key space.
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 const ORDER_LOCK_CLASS: i32 = 0x766f;
 
-/// How many advisory locks orders share on PostgreSQL: an order's lock is
+/// How many advisory locks orders share on PostgreSQL (and lock rows on
+/// MySQL, `vipps_om_outbox_order_locks`): an order's lock is
 /// one of 256, chosen by a hash of the order. A transaction therefore
 /// holds at most 256 of them however many orders it enqueues (PostgreSQL's
 /// lock table holds `max_locks_per_transaction` × connections, 6,400 by
@@ -178,8 +200,21 @@ pub const ORDER_LOCK_BUCKETS: u32 = 256;
 #[cfg(feature = "postgres")]
 const ORDER_LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 
+/// The statement that takes an order lock on `backend`, binding
+/// ([`ORDER_LOCK_CLASS`], the bucket); none on SQLite.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn order_lock_sql(backend: Backend) -> Option<&'static str> {
+    match backend {
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => Some(ORDER_LOCK),
+        #[cfg(feature = "mysql")]
+        Backend::Mysql => Some(db::mysql::ORDER_LOCK),
+        _ => None,
+    }
+}
+
 /// The order lock of a job: one of [`ORDER_LOCK_BUCKETS`].
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn order_lock(job: &NewJob) -> i32 {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
@@ -212,6 +247,9 @@ impl Outbox {
     ///   `sqlite::memory:` is an in-memory database. WAL journal,
     ///   `synchronous=FULL`, a 10 s busy timeout.
     /// - `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (or `postgresql://`).
+    /// - `mysql://USER:PASSWORD@HOST:PORT/DATABASE` (or `mariadb://`): MySQL 8
+    ///   or MariaDB 10.6+, with the `mysql` feature. The outbox's tables use
+    ///   InnoDB and compare text byte for byte (`utf8mb4_bin`).
     pub async fn connect(database_url: &str) -> Result<Outbox, OutboxError> {
         Outbox::connect_with(database_url, ConnectOptions::default()).await
     }
@@ -252,6 +290,17 @@ impl Outbox {
         })
     }
 
+    /// An outbox in the application's own MySQL pool (migrated now).
+    #[cfg(feature = "mysql")]
+    pub async fn from_mysql_pool(pool: MySqlPool) -> Result<Outbox, OutboxError> {
+        let db = Db::Mysql(pool);
+        migrate::run(&db).await?;
+        Ok(Outbox {
+            db,
+            wake: Arc::default(),
+        })
+    }
+
     /// Which database it uses.
     pub fn backend(&self) -> Backend {
         self.db.backend()
@@ -269,6 +318,8 @@ impl Outbox {
             Db::Sqlite(pool) => Some(pool),
             #[cfg(feature = "postgres")]
             Db::Postgres(_) => None,
+            #[cfg(feature = "mysql")]
+            Db::Mysql(_) => None,
         }
     }
 
@@ -279,6 +330,20 @@ impl Outbox {
             Db::Postgres(pool) => Some(pool),
             #[cfg(feature = "sqlite")]
             Db::Sqlite(_) => None,
+            #[cfg(feature = "mysql")]
+            Db::Mysql(_) => None,
+        }
+    }
+
+    /// The MySQL pool, to begin transactions for [`Outbox::enqueue_in`].
+    #[cfg(feature = "mysql")]
+    pub fn mysql_pool(&self) -> Option<&MySqlPool> {
+        match &self.db {
+            Db::Mysql(pool) => Some(pool),
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(_) => None,
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => None,
         }
     }
 
@@ -330,21 +395,30 @@ impl Outbox {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
+        #[cfg(feature = "mysql")]
+        #[allow(irrefutable_let_patterns)] // a MySQL-only build
+        if let Db::Mysql(pool) = &self.db {
+            let done = self.submit_many_mysql(pool, jobs).await?;
+            self.wake_workers();
+            tracing::debug!(jobs = done.len(), "enqueued a batch");
+            return Ok(done);
+        }
         let done = on_db!(&self.db, |pool, sql| {
             let mut tx = pool
                 .begin()
                 .await
                 .map_err(OutboxError::db("begin a transaction"))?;
-            // Only PostgreSQL has order locks to take (SQLite has one
-            // writer): every order lock of the batch first, in one order, so
-            // that two batches never wait for each other crosswise (deadlock).
-            #[cfg(feature = "postgres")]
-            if self.backend() == Backend::Postgres {
+            // Only PostgreSQL and MySQL have order locks to take (SQLite
+            // has one writer): every order lock of the batch first, in one
+            // order, so that two batches never wait for each other crosswise
+            // (deadlock).
+            #[cfg(any(feature = "postgres", feature = "mysql"))]
+            if let Some(lock_sql) = order_lock_sql(self.backend()) {
                 let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
                 locks.sort_unstable();
                 locks.dedup();
                 for lock in locks {
-                    sqlx::query(ORDER_LOCK)
+                    query(lock_sql)
                         .bind(ORDER_LOCK_CLASS)
                         .bind(lock)
                         .execute(&mut *tx)
@@ -429,6 +503,48 @@ impl Outbox {
         Ok(done)
     }
 
+    /// [`Outbox::submit_many`] on MySQL: in one transaction, every order
+    /// lock of the batch in one order (as on PostgreSQL), then the jobs one
+    /// at a time with the single-job insert (MySQL has no `INSERT ...
+    /// RETURNING` for a multi-row insert that skips known keys). No
+    /// notification: MySQL workers in other processes poll.
+    #[cfg(feature = "mysql")]
+    async fn submit_many_mysql(
+        &self,
+        pool: &sqlx::MySqlPool,
+        jobs: &[NewJob],
+    ) -> Result<Vec<Enqueued>, OutboxError> {
+        let mut tx = pool
+            .begin()
+            .await
+            .map_err(OutboxError::db("begin a transaction"))?;
+        let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
+        locks.sort_unstable();
+        locks.dedup();
+        for lock in locks {
+            query(db::mysql::ORDER_LOCK)
+                .bind(ORDER_LOCK_CLASS)
+                .bind(lock)
+                .execute(&mut *tx)
+                .await
+                .map_err(OutboxError::db("lock the orders to enqueue"))?;
+        }
+        let mut done = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let (id, already_queued) = db::mysql::insert(&mut tx, job)
+                .await
+                .map_err(OutboxError::db("enqueue jobs"))?;
+            done.push(Enqueued {
+                id: JobId::new(id),
+                already_queued,
+            });
+        }
+        tx.commit()
+            .await
+            .map_err(OutboxError::db("commit the enqueued jobs"))?;
+        Ok(done)
+    }
+
     /// Wakes this process's idle workers of this outbox at once (they look
     /// for due jobs instead of waiting out their poll interval).
     /// [`Outbox::enqueue`] and [`Outbox::enqueue_many`] do it themselves;
@@ -488,6 +604,8 @@ impl Outbox {
             Tx::Sqlite(_) => Backend::Sqlite,
             #[cfg(feature = "postgres")]
             Tx::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "mysql")]
+            Tx::Mysql(_) => Backend::Mysql,
         };
         if given != self.backend() {
             return Err(OutboxError::BackendMismatch {
@@ -495,15 +613,18 @@ impl Outbox {
                 given: given.as_str(),
             });
         }
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
         let key = job.idempotency_key.as_str();
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
         let msn = job.merchant_serial_number.as_str();
         // The insert, or (same idempotency key) the job already queued; one
         // text for both backends.
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
         macro_rules! insert_or_find {
             ($sql:expr, $conn:expr) => {
                 match insert_query($sql, job).fetch_optional(&mut *$conn).await {
                     Ok(Some(row)) => row.try_get::<i64, _>("id").map(|id| (id, false)),
-                    Ok(None) => sqlx::query(&$sql.find_by_key)
+                    Ok(None) => query(&$sql.find_by_key)
                         .bind(msn)
                         .bind(key)
                         .fetch_one(&mut *$conn)
@@ -538,6 +659,18 @@ impl Outbox {
                     Err(e) => Err(e),
                 }
             }
+            #[cfg(feature = "mysql")]
+            Tx::Mysql(conn) => {
+                match query(db::mysql::ORDER_LOCK)
+                    .bind(ORDER_LOCK_CLASS)
+                    .bind(order_lock(job))
+                    .execute(&mut *conn)
+                    .await
+                {
+                    Ok(_) => db::mysql::insert(conn, job).await,
+                    Err(e) => Err(e),
+                }
+            }
         };
         let (id, already_queued) = found.map_err(OutboxError::db("enqueue a job"))?;
         if already_queued {
@@ -554,7 +687,7 @@ impl Outbox {
     /// One job's status.
     pub async fn job(&self, id: JobId) -> Result<JobStatus, OutboxError> {
         let found = on_db!(&self.db, |pool, sql| {
-            match sqlx::query(&sql.job_by_id)
+            match query(&sql.job_by_id)
                 .bind(id.get())
                 .fetch_optional(pool)
                 .await
@@ -572,7 +705,7 @@ impl Outbox {
     /// orderId), in their delivery sequence.
     pub async fn order_status(&self, order_id: &str) -> Result<Vec<JobStatus>, OutboxError> {
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.jobs_by_order)
+            query(&sql.jobs_by_order)
                 .bind(order_id)
                 .fetch_all(pool)
                 .await
@@ -588,7 +721,7 @@ impl Outbox {
         limit: u32,
     ) -> Result<Vec<JobStatus>, OutboxError> {
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.jobs_in_state)
+            query(&sql.jobs_in_state)
                 .bind(state.as_str())
                 .bind(i64::from(limit))
                 .fetch_all(pool)
@@ -620,14 +753,14 @@ impl Outbox {
         id: JobId,
     ) -> Result<(JobStatus, Result<JobRequest, String>), OutboxError> {
         let found = on_db!(&self.db, |pool, sql| {
-            match sqlx::query(&sql.payload)
+            match query(&sql.payload)
                 .bind(id.get())
                 .fetch_optional(pool)
                 .await
             {
                 Ok(Some(row)) => db::job_status(&row).and_then(|status| {
                     let version: i64 = row.try_get("payload_version")?;
-                    let payload: String = row.try_get("payload")?;
+                    let payload: String = text(&row, "payload")?;
                     let request = read_stored(status.kind, version, &payload);
                     Ok(Some((status, request)))
                 }),
@@ -680,7 +813,7 @@ impl Outbox {
             OutboxError::InvalidJob(format!("the request cannot be written as JSON: {e}"))
         })?;
         let changed = on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.update_payload)
+            query(&sql.update_payload)
                 .bind(id.get())
                 .bind(&body)
                 .execute(pool)
@@ -703,7 +836,7 @@ impl Outbox {
     /// Sends a failed job again (it becomes pending, due now).
     pub async fn retry(&self, id: JobId) -> Result<(), OutboxError> {
         let changed = on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.retry_one)
+            query(&sql.retry_one)
                 .bind(id.get())
                 .execute(pool)
                 .await
@@ -725,7 +858,7 @@ impl Outbox {
     /// Sends every failed job again; returns how many.
     pub async fn retry_all_failed(&self) -> Result<u64, OutboxError> {
         let n = on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.retry_all)
+            query(&sql.retry_all)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
@@ -747,25 +880,25 @@ impl Outbox {
         let (counts, merchants, [now, retrying, delivered_last_minute, failed_last_minute], oldest): Counts =
             on_db!(&self.db, |pool, sql| {
                 async {
-                    let counts = sqlx::query(&sql.counts)
+                    let counts = query(&sql.counts)
                         .fetch_all(pool)
                         .await?
                         .iter()
-                        .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+                        .map(|r| Ok((text(r, "state")?, r.try_get("n")?)))
                         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-                    let merchants = sqlx::query(&sql.by_merchant)
+                    let merchants = query(&sql.by_merchant)
                         .fetch_all(pool)
                         .await?
                         .iter()
                         .map(|r| {
                             Ok((
-                                r.try_get("merchant_serial_number")?,
-                                r.try_get("state")?,
+                                text(r, "merchant_serial_number")?,
+                                text(r, "state")?,
                                 r.try_get("n")?,
                             ))
                         })
                         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-                    let row = sqlx::query(&sql.activity).fetch_one(pool).await?;
+                    let row = query(&sql.activity).fetch_one(pool).await?;
                     Ok::<Counts, sqlx::Error>((
                         counts,
                         merchants,
@@ -835,7 +968,7 @@ impl Outbox {
     /// their order. Zero means the merchant's queue is drained.
     pub async fn outstanding(&self, merchant_serial_number: &str) -> Result<u64, OutboxError> {
         let n = on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.outstanding)
+            query(&sql.outstanding)
                 .bind(merchant_serial_number)
                 .fetch_one(pool)
                 .await
@@ -851,7 +984,7 @@ impl Outbox {
         merchant_serial_number: &str,
     ) -> Result<Vec<(String, u64)>, OutboxError> {
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.others_waiting)
+            query(&sql.others_waiting)
                 .bind(merchant_serial_number)
                 .fetch_all(pool)
                 .await
@@ -864,7 +997,7 @@ impl Outbox {
     /// returns how many. Pending and failed jobs are never deleted.
     pub async fn purge_delivered(&self, older_than: Duration) -> Result<u64, OutboxError> {
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.purge)
+            query(&sql.purge)
                 .bind(age_millis(older_than))
                 .execute(pool)
                 .await
@@ -888,9 +1021,16 @@ impl Outbox {
     ) -> Result<Vec<ClaimedJob>, OutboxError> {
         let scope = scope.map(|s| serde_json::to_string(s).unwrap_or_else(|_| "[]".to_owned()));
         let excluded = serde_json::to_string(excluded).unwrap_or_else(|_| "[]".to_owned());
+        #[cfg(feature = "mysql")]
+        #[allow(irrefutable_let_patterns)] // a MySQL-only build
+        if let Db::Mysql(pool) = &self.db {
+            return db::mysql::claim_batch(pool, scope, excluded, owner, ahead_millis(lease), max)
+                .await
+                .map_err(OutboxError::db("claim jobs"));
+        }
         let max = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.claim_batch)
+            query(&sql.claim_batch)
                 .bind(owner)
                 .bind(ahead_millis(lease))
                 .bind(max)
@@ -907,7 +1047,7 @@ impl Outbox {
     /// merchant, its attempt not counted.
     pub(crate) async fn unclaim(&self, job: &ClaimedJob, owner: &str) -> Result<bool, OutboxError> {
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.unclaim)
+            query(&sql.unclaim)
                 .bind(job.id.get())
                 .bind(owner)
                 .bind(job.attempts)
@@ -922,7 +1062,7 @@ impl Outbox {
     /// [`Outbox::outstanding`]).
     pub(crate) async fn outstanding_by_merchant(&self) -> Result<Vec<(String, u64)>, OutboxError> {
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.outstanding_by_merchant)
+            query(&sql.outstanding_by_merchant)
                 .fetch_all(pool)
                 .await
                 .and_then(|rows| rows.iter().map(merchant_count).collect())
@@ -938,7 +1078,7 @@ impl Outbox {
         lease: Duration,
     ) -> Result<bool, OutboxError> {
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.renew)
+            query(&sql.renew)
                 .bind(job.id.get())
                 .bind(owner)
                 .bind(job.attempts)
@@ -969,7 +1109,7 @@ impl Outbox {
         };
         let changed = on_db!(&self.db, |pool, sql| {
             let fenced = |text| {
-                sqlx::query(text)
+                query(text)
                     .bind(job.id.get())
                     .bind(owner)
                     .bind(job.attempts)
@@ -999,9 +1139,26 @@ impl Outbox {
                     .bind(different_content.then_some(db::DIFFERENT_CONTENT)),
             };
             let delivered = matches!(verdict, Verdict::Delivered { .. });
+            // MySQL's UPDATE returns no rows: the wait is read afterwards.
+            let returns_waited = sql.delivered_waited.is_empty();
             // How long a delivered job waited since enqueue, by the
             // database's clock (the delivered statement returns it).
             match &event {
+                None if delivered && !returns_waited => match query.execute(pool).await {
+                    Ok(done) if done.rows_affected() > 0 => {
+                        let waited = crate::numbered::query(&sql.delivered_waited)
+                            .bind(job.id.get())
+                            .fetch_optional(pool)
+                            .await
+                            .ok()
+                            .flatten()
+                            .and_then(|row| row.try_get::<Option<i64>, _>("waited").ok().flatten());
+                        crate::telemetry::enqueue_to_delivered(job, waited);
+                        Ok(1)
+                    }
+                    Ok(_) => Ok(0),
+                    Err(e) => Err(e),
+                },
                 None if delivered => match query.fetch_optional(pool).await {
                     Ok(Some(row)) => {
                         crate::telemetry::enqueue_to_delivered(
@@ -1017,7 +1174,25 @@ impl Outbox {
                 Some(event) => {
                     async {
                         let mut tx = pool.begin().await?;
-                        let (changed, waited) = if delivered {
+                        let (changed, waited) = if delivered && !returns_waited {
+                            match query.execute(&mut *tx).await?.rows_affected() {
+                                0 => (0, None),
+                                changed => (
+                                    changed,
+                                    Some(
+                                        crate::numbered::query(&sql.delivered_waited)
+                                            .bind(job.id.get())
+                                            .fetch_optional(&mut *tx)
+                                            .await?
+                                            .and_then(|row| {
+                                                row.try_get::<Option<i64>, _>("waited")
+                                                    .ok()
+                                                    .flatten()
+                                            }),
+                                    ),
+                                ),
+                            }
+                        } else if delivered {
                             match query.fetch_optional(&mut *tx).await? {
                                 Some(row) => (
                                     1,
@@ -1059,7 +1234,7 @@ impl Outbox {
         except: JobId,
     ) -> Result<Vec<Image>, OutboxError> {
         let stored = on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.delivered_images)
+            query(&sql.delivered_images)
                 .bind(merchant_serial_number)
                 .bind(image_id)
                 .bind(except.get())
@@ -1068,7 +1243,7 @@ impl Outbox {
                 .and_then(|rows| {
                     rows.iter()
                         .map(|r| {
-                            let payload: String = r.try_get("payload")?;
+                            let payload: String = text(r, "payload")?;
                             Ok(read_stored(
                                 JobKind::Image,
                                 r.try_get("payload_version")?,
@@ -1091,7 +1266,7 @@ impl Outbox {
     /// Gives a claimed job back, due at once, without recording an outcome.
     pub(crate) async fn release(&self, job: &ClaimedJob, owner: &str) -> Result<bool, OutboxError> {
         on_db!(&self.db, |pool, sql| {
-            sqlx::query(&sql.release)
+            query(&sql.release)
                 .bind(job.id.get())
                 .bind(owner)
                 .bind(job.attempts)
@@ -1103,7 +1278,8 @@ impl Outbox {
     }
 }
 
-/// The INSERT of one job, for either backend.
+/// The INSERT of one job, for SQLite and PostgreSQL.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn insert_query<'q, DB>(
     sql: &'q db::Sql,
     job: &'q NewJob,
@@ -1130,7 +1306,7 @@ where
     i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     Ok((
-        row.try_get::<String, _>("merchant_serial_number")?,
+        text::<_, String>(row, "merchant_serial_number")?,
         count(row.try_get::<i64, _>("n")?),
     ))
 }

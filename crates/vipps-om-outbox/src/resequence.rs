@@ -11,9 +11,17 @@ use crate::outbox::Outbox;
 use crate::request::read_stored;
 
 /// Deletes a job that is waiting or failed and returns what it sends.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 const TAKE: &str = "DELETE FROM vipps_om_outbox_jobs WHERE id = $1 AND state IN ('pending', 'failed') \
      RETURNING kind, merchant_serial_number, payment_type, order_id, payload, payload_version, \
      idempotency_key";
+
+/// MySQL has no `DELETE ... RETURNING`: the job is read (and locked),
+/// then deleted, in the same transaction.
+#[cfg(feature = "mysql")]
+const MYSQL_TAKE: &str = "SELECT kind, merchant_serial_number, payment_type, order_id, payload, \
+     payload_version, idempotency_key FROM vipps_om_outbox_jobs \
+     WHERE id = ? AND state IN ('pending', 'failed') FOR UPDATE";
 
 /// What a move refuses: `NoSuchJob`, or `WrongState` for a job in flight
 /// or delivered.
@@ -27,7 +35,7 @@ where
     for<'q> Option<String>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
 {
     let text = |column: &str| {
-        row.try_get::<String, _>(column)
+        crate::numbered::text::<_, String>(row, column)
             .map_err(OutboxError::db("read a job to move"))
     };
     let schema = |e: String| OutboxError::Schema(format!("a job to move: {e}"));
@@ -51,8 +59,7 @@ where
     // The moved job keeps its key (a job whose body staff replaced keeps
     // the key it was queued with, so two such jobs never collide); jobs
     // queued before keys existed get the default one.
-    if let Some(key) = row
-        .try_get::<Option<String>, _>("idempotency_key")
+    if let Some(key) = crate::numbered::text::<_, Option<String>>(row, "idempotency_key")
         .map_err(OutboxError::db("read a job to move"))?
         .filter(|k| !k.is_empty())
     {
@@ -61,6 +68,47 @@ where
     Ok(job)
 }
 
+/// [`Outbox::move_to_end`] on MySQL.
+#[cfg(feature = "mysql")]
+async fn move_in_mysql(
+    outbox: &Outbox,
+    pool: &sqlx::MySqlPool,
+    ids: &[JobId],
+) -> Result<Vec<JobId>, OutboxError> {
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(OutboxError::db("begin a transaction"))?;
+    let mut moved = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let row = sqlx::query(MYSQL_TAKE)
+            .bind(id.get())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(OutboxError::db("take a job to move"))?;
+        let Some(row) = row else {
+            drop(tx);
+            let state = outbox.job(id).await?.state;
+            return Err(OutboxError::WrongState {
+                id,
+                state,
+                what: WHY,
+            });
+        };
+        sqlx::query("DELETE FROM vipps_om_outbox_jobs WHERE id = ?")
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(OutboxError::db("take a job to move"))?;
+        moved.push(outbox.enqueue_in(&mut tx, &new_job(&row)?).await?);
+    }
+    tx.commit()
+        .await
+        .map_err(OutboxError::db("commit the moved jobs"))?;
+    Ok(moved)
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 macro_rules! move_in {
     ($outbox:expr, $pool:expr, $begin:expr, $ids:expr) => {{
         let mut tx = $begin
@@ -100,6 +148,7 @@ impl Outbox {
     /// attempts are forgotten. A job in flight or delivered is refused
     /// (`WrongState`) and nothing moves.
     pub async fn move_to_end(&self, ids: &[JobId]) -> Result<Vec<JobId>, OutboxError> {
+        #[allow(unused_mut)] // assigned only by the backends built in
         let mut moved = None;
         #[cfg(feature = "sqlite")]
         if let Some(pool) = self.sqlite_pool() {
@@ -113,6 +162,10 @@ impl Outbox {
         #[cfg(feature = "postgres")]
         if let Some(pool) = self.pg_pool() {
             moved = Some(move_in!(self, pool, pool.begin(), ids));
+        }
+        #[cfg(feature = "mysql")]
+        if let Some(pool) = self.mysql_pool() {
+            moved = Some(move_in_mysql(self, pool, ids).await?);
         }
         let moved =
             moved.ok_or_else(|| OutboxError::Schema("the outbox has no database".into()))?;
@@ -210,6 +263,37 @@ mod tests {
         let (base, _) = admin.rsplit_once('/').unwrap();
         moves_keeping_the_request(Outbox::connect(&format!("{base}/{name}")).await.unwrap()).await;
         sqlx::raw_sql(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    #[cfg(feature = "mysql")]
+    #[tokio::test]
+    async fn mysql_moves_a_job_to_the_end_of_its_order() {
+        use sqlx::Connection;
+        use std::io::Write;
+        let Some(admin) = std::env::var("MYSQL_URL")
+            .ok()
+            .filter(|u| u.starts_with("mysql"))
+        else {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED resequence::mysql_moves_a_job_to_the_end_of_its_order: needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB"
+            );
+            return;
+        };
+        let name = format!("outbox_move_{}", std::process::id());
+        let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+        sqlx::raw_sql(&format!(
+            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        moves_keeping_the_request(Outbox::connect(&format!("{base}/{name}")).await.unwrap()).await;
+        sqlx::raw_sql(&format!("DROP DATABASE {name}"))
             .execute(&mut conn)
             .await
             .unwrap();

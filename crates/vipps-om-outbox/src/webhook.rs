@@ -56,6 +56,7 @@ use crate::Backoff;
 use crate::db::{ClaimedJob, age_millis, ahead_millis, on_db};
 use crate::error::OutboxError;
 use crate::job::{JobId, Timestamp};
+use crate::numbered::text;
 use crate::outbox::Outbox;
 use crate::worker::Verdict;
 
@@ -340,6 +341,16 @@ pub(crate) struct EventSql {
     waiting: String,
     /// The next due event, leased for `$1` ms, its post counted.
     claim: String,
+    /// MySQL's claim, in three statements (see `claim_event_mysql`): the
+    /// next due event's id, locked; ...
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    claim_pick: String,
+    /// ... its lease (`$1` ms, `$2` the id) ...
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    claim_lease: String,
+    /// ... and the event (`$1` the id).
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    claimed: String,
     /// An event the endpoint accepted (`$1` id, `$2` attempts, `$3` status).
     delivered: String,
     /// An event to post again in `$3` ms (`$1` id, `$2` attempts, `$4`
@@ -380,6 +391,19 @@ impl EventSql {
                    ORDER BY e.next_attempt_at, e.id LIMIT 1 {{lock}}) \
                  RETURNING id, event_id, event_type, body, attempts"
             )),
+            claim_pick: f(format!(
+                "SELECT e.id FROM {EVENTS} e WHERE e.delivered_at IS NULL \
+                 AND e.next_attempt_at <= {{now}} \
+                 AND (e.leased_until IS NULL OR e.leased_until <= {{now}}) \
+                 ORDER BY e.next_attempt_at, e.id LIMIT 1 {{lock}}"
+            )),
+            claim_lease: f(format!(
+                "UPDATE {EVENTS} SET leased_until = {{now}} + $1, attempts = attempts + 1 \
+                 WHERE id = $2"
+            )),
+            claimed: format!(
+                "SELECT id, event_id, event_type, body, attempts FROM {EVENTS} WHERE id = $1"
+            ),
             delivered: f(format!(
                 "UPDATE {EVENTS} SET delivered_at = {{now}}, leased_until = NULL, last_error = NULL, \
                  last_status = $3 WHERE id = $1 AND attempts = $2"
@@ -411,6 +435,32 @@ static POSTGRES: LazyLock<EventSql> = LazyLock::new(|| {
     )
 });
 
+/// MySQL's: its clock, `SKIP LOCKED` and `?` placeholders; an event id or
+/// waiting job already stored is skipped with `INSERT IGNORE` (MySQL has no
+/// `ON CONFLICT`); the claim is `claim_event_mysql`.
+#[cfg(feature = "mysql")]
+static MYSQL: LazyLock<EventSql> = LazyLock::new(|| {
+    let sql = EventSql::new(crate::db::mysql::NOW, "FOR UPDATE SKIP LOCKED");
+    let p = |s: String| crate::numbered::positional(&s);
+    EventSql {
+        insert: p(sql
+            .insert
+            .replacen("INSERT INTO", "INSERT IGNORE INTO", 1)
+            .replace(" ON CONFLICT DO NOTHING", "")),
+        previous_failure: p(sql.previous_failure),
+        waiting: p(sql.waiting),
+        claim: p(sql.claim),
+        claim_pick: p(sql.claim_pick),
+        claim_lease: p(sql.claim_lease),
+        claimed: p(sql.claimed),
+        delivered: p(sql.delivered),
+        reschedule: p(sql.reschedule),
+        undelivered: p(sql.undelivered),
+        of_job: p(sql.of_job),
+        recent: p(sql.recent),
+    }
+});
+
 /// The event statements of a backend.
 pub(crate) fn event_sql(backend: crate::Backend) -> &'static EventSql {
     match backend {
@@ -418,6 +468,8 @@ pub(crate) fn event_sql(backend: crate::Backend) -> &'static EventSql {
         crate::Backend::Sqlite => &SQLITE,
         #[cfg(feature = "postgres")]
         crate::Backend::Postgres => &POSTGRES,
+        #[cfg(feature = "mysql")]
+        crate::Backend::Mysql => &MYSQL,
         #[allow(unreachable_patterns)]
         _ => unreachable!("a backend this build was compiled without cannot be connected"),
     }
@@ -522,7 +574,7 @@ impl Outbox {
                                 .await?
                             {
                                 Some(row) => Ok::<_, sqlx::Error>(Some((
-                                    row.try_get("last_error")?,
+                                    text(&row, "last_error")?,
                                     row.try_get("last_status")?,
                                 ))),
                                 None => Ok(None),
@@ -569,14 +621,14 @@ impl Outbox {
                         id,
                         json!({
                             "id": id,
-                            "kind": row.try_get::<String, _>("kind")?,
-                            "merchantSerialNumber": row.try_get::<String, _>("merchant_serial_number")?,
-                            "paymentType": row.try_get::<String, _>("payment_type")?,
-                            "orderId": row.try_get::<String, _>("order_id")?,
-                            "state": row.try_get::<String, _>("state")?,
+                            "kind": text::<_, String>(&row, "kind")?,
+                            "merchantSerialNumber": text::<_, String>(&row, "merchant_serial_number")?,
+                            "paymentType": text::<_, String>(&row, "payment_type")?,
+                            "orderId": text::<_, String>(&row, "order_id")?,
+                            "state": text::<_, String>(&row, "state")?,
                             "attempts": row.try_get::<i64, _>("attempts")?,
                             "waitedSeconds": waited.max(0) / 1000,
-                            "error": row.try_get::<Option<String>, _>("last_error")?,
+                            "error": text::<_, Option<String>>(&row, "last_error")?,
                             "status": row.try_get::<Option<i64>, _>("last_status")?,
                         }),
                     );
@@ -633,6 +685,13 @@ impl Outbox {
 
     async fn claim_event(&self, lease: Duration) -> Result<Option<ClaimedEvent>, OutboxError> {
         let sql = event_sql(self.backend());
+        #[cfg(feature = "mysql")]
+        #[allow(irrefutable_let_patterns)] // a MySQL-only build
+        if let crate::db::Db::Mysql(pool) = self.db() {
+            return claim_event_mysql(pool, sql, ahead_millis(lease))
+                .await
+                .map_err(OutboxError::db("claim a webhook event"));
+        }
         on_db!(self.db(), |pool, _s| {
             async {
                 match sqlx::query(&sql.claim)
@@ -640,13 +699,7 @@ impl Outbox {
                     .fetch_optional(pool)
                     .await?
                 {
-                    Some(row) => Ok::<_, sqlx::Error>(Some(ClaimedEvent {
-                        id: row.try_get("id")?,
-                        event_id: row.try_get("event_id")?,
-                        event_type: row.try_get("event_type")?,
-                        body: row.try_get("body")?,
-                        attempts: row.try_get("attempts")?,
-                    })),
+                    Some(row) => claimed_event(&row).map(Some),
                     None => Ok(None),
                 }
             }
@@ -664,11 +717,11 @@ impl Outbox {
         let sql = event_sql(self.backend());
         on_db!(self.db(), |pool, _s| {
             let query = match result {
-                Ok(status) => sqlx::query(&sql.delivered)
+                Ok(status) => crate::numbered::query(&sql.delivered)
                     .bind(event.id)
                     .bind(event.attempts)
                     .bind(i64::from(*status)),
-                Err((error, status)) => sqlx::query(&sql.reschedule)
+                Err((error, status)) => crate::numbered::query(&sql.reschedule)
                     .bind(event.id)
                     .bind(event.attempts)
                     .bind(ahead_millis(wait))
@@ -687,18 +740,69 @@ where
     for<'s> &'s str: sqlx::ColumnIndex<R>,
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     Ok(StoredEvent {
-        event_id: row.try_get("event_id")?,
-        event_type: row.try_get("event_type")?,
+        event_id: text(row, "event_id")?,
+        event_type: text(row, "event_type")?,
         job_id: JobId::new(row.try_get("job_id")?),
-        body: row.try_get("body")?,
+        body: text(row, "body")?,
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
-        last_error: row.try_get("last_error")?,
+        last_error: text(row, "last_error")?,
         delivered_at: row
             .try_get::<Option<i64>, _>("delivered_at")?
             .map(Timestamp::from_millis),
     })
+}
+
+/// Reads a claimed event.
+fn claimed_event<R>(row: &R) -> Result<ClaimedEvent, sqlx::Error>
+where
+    R: Row,
+    for<'s> &'s str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(ClaimedEvent {
+        id: row.try_get("id")?,
+        event_id: text(row, "event_id")?,
+        event_type: text(row, "event_type")?,
+        body: text(row, "body")?,
+        attempts: row.try_get("attempts")?,
+    })
+}
+
+/// The claim of an event on MySQL, which cannot update a table that the
+/// same statement selects from nor return updated rows: in one
+/// transaction, the next due event locked `FOR UPDATE SKIP LOCKED` (so
+/// that concurrent senders take different events), its lease written, and
+/// the event read back.
+#[cfg(feature = "mysql")]
+async fn claim_event_mysql(
+    pool: &sqlx::MySqlPool,
+    sql: &EventSql,
+    lease_millis: i64,
+) -> Result<Option<ClaimedEvent>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let Some(picked) = sqlx::query(&sql.claim_pick)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let id: i64 = picked.try_get("id")?;
+    crate::numbered::query(&sql.claim_lease)
+        .bind(lease_millis)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let row = crate::numbered::query(&sql.claimed)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    claimed_event(&row).map(Some)
 }
 
 /// An event being posted.

@@ -1,7 +1,10 @@
-//! The outbox against the simulator over real HTTP, on SQLite and on
-//! PostgreSQL. Every scenario runs on both backends; the PostgreSQL runs
-//! need `DATABASE_URL=postgres://...` (each test creates and drops its own
-//! database) and are skipped with a message when it is not set.
+//! The outbox against the simulator over real HTTP, on SQLite, PostgreSQL
+//! and MySQL/MariaDB. Every scenario runs on every backend (those about
+//! repairing databases left by old schema versions only where such
+//! databases exist: SQLite and PostgreSQL); the PostgreSQL runs need
+//! `DATABASE_URL=postgres://...`, the MySQL runs (built with the `mysql`
+//! feature) `MYSQL_URL=mysql://...` (each test creates and drops its own
+//! database), and are skipped with a message when it is not set.
 
 use std::future::Future;
 use std::time::Duration;
@@ -25,6 +28,8 @@ struct Db {
     url: String,
     _dir: Option<tempfile::TempDir>,
     pg_drop: Option<(String, String)>,
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    mysql_drop: Option<(String, String)>,
 }
 
 impl Db {
@@ -38,6 +43,7 @@ impl Db {
             url,
             _dir: Some(dir),
             pg_drop: None,
+            mysql_drop: None,
         }
     }
 
@@ -61,7 +67,43 @@ impl Db {
             url: with_database(&admin, &name),
             _dir: None,
             pg_drop: Some((admin, name)),
+            mysql_drop: None,
         })
+    }
+
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    async fn mysql() -> Option<Db> {
+        let Some(admin) = std::env::var("MYSQL_URL")
+            .ok()
+            .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
+        else {
+            skip(
+                "needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
+            );
+            return None;
+        };
+        #[cfg(feature = "mysql")]
+        {
+            use sqlx::Connection;
+            let name = format!("outbox_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+            sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            Some(Db {
+                url: with_database(&admin, &name),
+                _dir: None,
+                pg_drop: None,
+                mysql_drop: Some((admin, name)),
+            })
+        }
+        #[cfg(not(feature = "mysql"))]
+        {
+            let _ = admin;
+            None
+        }
     }
 
     async fn outbox(&self) -> Outbox {
@@ -69,6 +111,15 @@ impl Db {
     }
 
     async fn drop_database(self) {
+        #[cfg(feature = "mysql")]
+        if let Some((admin, name)) = &self.mysql_drop {
+            use sqlx::Connection;
+            if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
+                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
         if let Some((admin, name)) = &self.pg_drop {
             use sqlx::Connection;
             if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
@@ -97,6 +148,23 @@ fn with_database(url: &str, name: &str) -> String {
         out.push_str(q);
     }
     out
+}
+
+/// Runs each scenario on MySQL when built with the feature and configured.
+macro_rules! on_mysql {
+    ($($name:ident),* $(,)?) => {
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::Db::mysql().await else { return };
+                    super::$name(&db).await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
 }
 
 /// Runs `scenario` on SQLite, and on PostgreSQL when configured.
@@ -150,6 +218,38 @@ on_both!(
     a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks,
     a_schema_2_database_gets_its_order_sequences_in_id_order,
     a_stored_request_that_cannot_be_read_fails_its_job_with_the_reason,
+    a_plain_sql_insert_written_as_the_contract_says_is_delivered,
+    start_ups_racing_on_a_new_database_migrate_it_once,
+);
+
+// The schema 1 and 2 repairs are left out: no MySQL outbox was ever at
+// those versions (MySQL support came with schema 4).
+on_mysql!(
+    delivers_receipts_and_reports_metrics,
+    an_image_is_delivered_before_the_category_that_shows_it,
+    enqueue_in_a_rolled_back_transaction_leaves_nothing,
+    an_expired_lease_is_taken_over_and_the_receipt_stored_once,
+    permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers,
+    local_validation_failures_name_every_field_and_hold_back_the_order,
+    a_receipt_stored_before_the_first_attempt_is_already_there,
+    rate_limits_wait_as_long_as_the_api_asked,
+    outages_are_retried_until_they_pass_or_the_attempt_limit,
+    a_v3_category_is_not_added_twice_after_an_ambiguous_failure,
+    jobs_of_another_merchant_are_left_for_its_worker,
+    shutdown_finishes_or_releases_the_delivery_in_flight,
+    restarting_on_the_same_database_keeps_everything,
+    refused_credentials_keep_jobs_waiting_not_failed,
+    a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered,
+    a_vanished_database_stops_the_workers_with_the_reason,
+    jobs_of_one_order_from_concurrent_transactions_go_in_commit_order,
+    a_job_retried_by_staff_gets_its_whole_attempt_budget_again,
+    a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_delivered,
+    an_image_id_with_different_content_fails_visibly,
+    enqueuing_the_same_job_twice_queues_it_once,
+    a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks,
+    a_stored_request_that_cannot_be_read_fails_its_job_with_the_reason,
+    a_plain_sql_insert_written_as_the_contract_says_is_delivered,
+    start_ups_racing_on_a_new_database_migrate_it_once,
 );
 
 fn msn() -> MerchantSerialNumber {
@@ -394,6 +494,36 @@ async fn enqueue_in_a_rolled_back_transaction_leaves_nothing(db: &Db) {
             outbox.enqueue_in(&mut *tx, &kept).await.unwrap();
             tx.commit().await.unwrap();
         }
+        #[cfg(feature = "mysql")]
+        (None, None) => {
+            let pool = outbox.mysql_pool().unwrap();
+            sqlx::raw_sql("CREATE TABLE shop_orders (id VARCHAR(64) PRIMARY KEY)")
+                .execute(pool)
+                .await
+                .unwrap();
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("INSERT INTO shop_orders (id) VALUES (?)")
+                .bind("tx-dropped")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            outbox.enqueue_in(&mut tx, &dropped).await.unwrap();
+            tx.rollback().await.unwrap();
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("INSERT INTO shop_orders (id) VALUES (?)")
+                .bind("tx-kept")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            outbox.enqueue_in(&mut *tx, &kept).await.unwrap();
+            tx.commit().await.unwrap();
+            let orders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shop_orders")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(orders, 1, "the order row rolled back with its job");
+        }
+        #[allow(unreachable_patterns)]
         _ => unreachable!(),
     }
     assert!(outbox.order_status("tx-dropped").await.unwrap().is_empty());
@@ -720,7 +850,8 @@ async fn a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered(db: &Db
     let next = w.run_once().await.unwrap().unwrap();
     assert_eq!(
         (next.job(), next.outcome()),
-        (later, Some(Outcome::Created))
+        (later, Some(Outcome::Created)),
+        "{next:?}"
     );
     assert!(w.run_once().await.unwrap().is_none());
 }
@@ -760,6 +891,14 @@ async fn a_vanished_database_stops_the_workers_with_the_reason(db: &Db) {
                 .await
                 .unwrap();
         }
+        #[cfg(feature = "mysql")]
+        (None, None) => {
+            sqlx::raw_sql("DROP TABLE vipps_om_outbox_jobs")
+                .execute(outbox.mysql_pool().unwrap())
+                .await
+                .unwrap();
+        }
+        #[allow(unreachable_patterns)]
         _ => unreachable!(),
     }
     let aborted = tokio::time::timeout(Duration::from_secs(30), run)
@@ -1224,7 +1363,7 @@ async fn jobs_of_one_order_from_concurrent_transactions_go_in_commit_order(db: &
                 !t2.is_finished(),
                 "the second transaction waits for the first one's order lock"
             );
-            if outbox.backend() == vipps_om_outbox::Backend::Postgres {
+            if outbox.backend() != vipps_om_outbox::Backend::Sqlite {
                 // Nothing of the order is visible yet, so nothing is claimed
                 // (before the fix, the later job was claimed here).
                 assert!(worker(&outbox, &client).run_once().await.unwrap().is_none());
@@ -1240,6 +1379,10 @@ async fn jobs_of_one_order_from_concurrent_transactions_go_in_commit_order(db: &
     let (a, b) = match outbox.backend() {
         vipps_om_outbox::Backend::Postgres => interleave!(outbox.pg_pool().unwrap()),
         vipps_om_outbox::Backend::Sqlite => interleave!(outbox.sqlite_pool().unwrap()),
+        #[cfg(feature = "mysql")]
+        vipps_om_outbox::Backend::Mysql => interleave!(outbox.mysql_pool().unwrap()),
+        #[allow(unreachable_patterns)]
+        other => unreachable!("{other:?}"),
     };
     let waiting = outbox.job(b).await.unwrap();
     assert_eq!(waiting.blocked_by, Some(a));
@@ -1673,8 +1816,19 @@ async fn every_sqlite_spelling_creates_the_file_but_not_its_folder() {
         );
         assert!(!missing.exists());
     }
-    let err = Outbox::connect("mysql://db/outbox").await.unwrap_err();
+    let err = Outbox::connect("redis://db/outbox").await.unwrap_err();
     assert!(matches!(err, OutboxError::UnsupportedUrl(_)), "{err:?}");
+    // A MySQL URL is MySQL's (reached, or named as not built in).
+    let err = Outbox::connect("mysql://no-such-host.invalid/outbox")
+        .await
+        .unwrap_err();
+    #[cfg(feature = "mysql")]
+    assert!(err.to_string().contains("connect to MySQL"), "{err}");
+    #[cfg(not(feature = "mysql"))]
+    assert!(
+        matches!(err, OutboxError::BackendNotBuilt { .. }),
+        "{err:?}"
+    );
     // In memory still works.
     let memory = Outbox::connect("sqlite::memory:").await.unwrap();
     assert_eq!(memory.metrics().await.unwrap().pending, 0);
@@ -1707,6 +1861,14 @@ async fn a_stored_request_that_cannot_be_read_fails_its_job_with_the_reason(db: 
             }
             if let Some(pool) = outbox.pg_pool() {
                 sqlx::query(sql).bind(id.get()).execute(pool).await.unwrap();
+            }
+            #[cfg(feature = "mysql")]
+            if let Some(pool) = outbox.mysql_pool() {
+                vipps_om_outbox::numbered::query(&vipps_om_outbox::numbered::positional(sql))
+                    .bind(id.get())
+                    .execute(pool)
+                    .await
+                    .unwrap();
             }
         }
     };
@@ -1764,5 +1926,173 @@ async fn a_stored_request_that_cannot_be_read_fails_its_job_with_the_reason(db: 
     drain(&outbox, &client, 1).await;
     for id in [mangled, newer] {
         assert_eq!(outbox.job(id).await.unwrap().state, JobState::Delivered);
+    }
+}
+
+/// The enqueue contract (README "The enqueue contract (version 1)"): rows
+/// inserted with plain SQL, as a shop in another language writes them (the
+/// statement of the contract, the API's own JSON bodies, nothing from this
+/// crate's API), in the shop's transaction next to its order row, are
+/// delivered in their order's sequence.
+async fn a_plain_sql_insert_written_as_the_contract_says_is_delivered(db: &Db) {
+    let outbox = db.outbox().await; // creates the table
+    let receipt_body = include_str!("../../../examples/receipt.json");
+    let category_body =
+        r#"{"category": "GENERAL", "orderDetailsUrl": "https://shop.example/orders/plain-1"}"#;
+    let statement = |now: &str, p: [&str; 5]| {
+        format!(
+            "INSERT INTO vipps_om_outbox_jobs (kind, merchant_serial_number, payment_type, order_id, payload, \
+                 seq, next_attempt_at, created_at, updated_at) \
+             SELECT {}, {}, {}, {}, {}, COALESCE(MAX(seq), 0) + 1, {now}, {now}, {now} \
+             FROM vipps_om_outbox_jobs \
+             WHERE merchant_serial_number = {} AND payment_type = {} AND order_id = {}",
+            p[0], p[1], p[2], p[3], p[4], p[1], p[2], p[3]
+        )
+    };
+    let jobs = [("receipt", receipt_body), ("category_v2", category_body)];
+    if let Some(pool) = outbox.sqlite_pool() {
+        let sql = statement(
+            "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)",
+            ["?1", "?2", "?3", "?4", "?5"],
+        );
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        sqlx::raw_sql("CREATE TABLE shop_orders (id TEXT PRIMARY KEY)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO shop_orders (id) VALUES ('plain-1')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for (kind, body) in jobs {
+            sqlx::query(&sql)
+                .bind(kind)
+                .bind("123456")
+                .bind("ecom")
+                .bind("plain-1")
+                .bind(body)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    if let Some(pool) = outbox.pg_pool() {
+        let sql = statement(
+            "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT",
+            ["$1", "$2", "$3", "$4", "$5"],
+        );
+        let mut tx = pool.begin().await.unwrap();
+        for (kind, body) in jobs {
+            sqlx::query(&sql)
+                .bind(kind)
+                .bind("123456")
+                .bind("ecom")
+                .bind("plain-1")
+                .bind(body)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    #[cfg(feature = "mysql")]
+    if let Some(pool) = outbox.mysql_pool() {
+        let sql = statement(
+            "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)",
+            ["?", "?", "?", "?", "?"],
+        );
+        let mut tx = pool.begin().await.unwrap();
+        for (kind, body) in jobs {
+            // MySQL's `?` are bound in the order they appear.
+            sqlx::query(&sql)
+                .bind(kind)
+                .bind("123456")
+                .bind("ecom")
+                .bind("plain-1")
+                .bind(body)
+                .bind("123456")
+                .bind("ecom")
+                .bind("plain-1")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let queued = outbox.order_status("plain-1").await.unwrap();
+    assert_eq!(queued.len(), 2);
+    assert_eq!(queued[0].kind, JobKind::Receipt);
+    assert_eq!(queued[0].state, JobState::Pending);
+    assert_eq!(queued[1].blocked_by, Some(queued[0].id));
+    let now = vipps_om_outbox::Timestamp::now();
+    assert!(now.since(queued[0].created_at) < Duration::from_secs(300));
+
+    let sim = vipps_om_sim::spawn_default().await.unwrap();
+    let client = sim.demo_client().unwrap();
+    drain(&outbox, &client, 2).await;
+    let done = outbox.order_status("plain-1").await.unwrap();
+    assert!(
+        done.iter().all(|j| j.state == JobState::Delivered),
+        "{done:?}"
+    );
+    assert!(done[0].delivered_at <= done[1].delivered_at);
+    let stored = sim.order("123456", &PaymentType::Ecom, "plain-1").unwrap();
+    assert_eq!(
+        stored
+            .receipt
+            .as_ref()
+            .map(|r| r.bottom_line.receipt_number.clone()),
+        Some(Some("10042".to_owned())),
+    );
+    assert_eq!(stored.categories.len(), 1);
+    assert_eq!(sim.counters().count(Route::AddReceipt, 201), 1);
+}
+
+/// Several processes starting at once on an empty database: one applies
+/// the migrations (SQLite: the write lock; PostgreSQL: an advisory lock;
+/// MySQL: GET_LOCK), the others wait and find nothing left to do.
+async fn start_ups_racing_on_a_new_database_migrate_it_once(db: &Db) {
+    // Concurrent in one task (the futures interleave on their database
+    // waits): sqlx's `raw_sql` futures cannot be moved to other tasks.
+    let url = db.url.as_str();
+    let (a, b, c, d) = tokio::join!(
+        Outbox::connect(url),
+        Outbox::connect(url),
+        Outbox::connect(url),
+        Outbox::connect(url)
+    );
+    let outboxes: Vec<Outbox> = [a, b, c, d]
+        .into_iter()
+        .map(|o| o.expect("every start-up succeeds"))
+        .collect();
+    let outbox = &outboxes[0];
+    // Every migration once (their numbers have a gap: 0005 is not one).
+    let count = "SELECT MAX(version) AS n FROM vipps_om_outbox_migrations";
+    let applied: i64 = if let Some(pool) = outbox.sqlite_pool() {
+        sqlx::query_scalar(count).fetch_one(pool).await.unwrap()
+    } else if let Some(pool) = outbox.pg_pool() {
+        sqlx::query_scalar(count).fetch_one(pool).await.unwrap()
+    } else {
+        #[cfg(feature = "mysql")]
+        {
+            sqlx::query_scalar(count)
+                .fetch_one(outbox.mysql_pool().unwrap())
+                .await
+                .unwrap()
+        }
+        #[cfg(not(feature = "mysql"))]
+        unreachable!()
+    };
+    assert_eq!(applied, vipps_om_outbox::SCHEMA_VERSION);
+    let id = outboxes[3]
+        .enqueue(
+            &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("race-1"), &receipt(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outboxes[1].job(id).await.unwrap().state, JobState::Pending);
+    for outbox in outboxes {
+        outbox.close().await;
     }
 }

@@ -27,6 +27,8 @@ struct Db {
     url: String,
     _dir: Option<tempfile::TempDir>,
     pg_drop: Option<(String, String)>,
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    mysql_drop: Option<(String, String)>,
 }
 
 impl Db {
@@ -37,6 +39,7 @@ impl Db {
             url,
             _dir: Some(dir),
             pg_drop: None,
+            mysql_drop: None,
         }
     }
 
@@ -67,10 +70,57 @@ impl Db {
             url: format!("{base}/{name}"),
             _dir: None,
             pg_drop: Some((admin, name)),
+            mysql_drop: None,
+        })
+    }
+
+    /// A database of its own on the MySQL/MariaDB server of `MYSQL_URL`.
+    #[cfg(feature = "mysql")]
+    async fn mysql() -> Option<Db> {
+        let Some(admin) = std::env::var("MYSQL_URL")
+            .ok()
+            .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
+        else {
+            use std::io::Write as _;
+            let thread = std::thread::current();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED {}: needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
+                thread.name().unwrap_or("a test")
+            );
+            return None;
+        };
+        use sqlx::Connection;
+        let name = format!("outbox_hook_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let (base, query) = match admin.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (admin.as_str(), String::new()),
+        };
+        let (server, _) = base.rsplit_once('/').unwrap();
+        Some(Db {
+            url: format!("{server}/{name}{query}"),
+            _dir: None,
+            pg_drop: None,
+            mysql_drop: Some((admin, name)),
         })
     }
 
     async fn drop_database(self) {
+        #[cfg(feature = "mysql")]
+        if let Some((admin, name)) = &self.mysql_drop {
+            use sqlx::Connection;
+            if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
+                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
         if let Some((admin, name)) = &self.pg_drop {
             use sqlx::Connection;
             if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
@@ -97,6 +147,17 @@ macro_rules! on_both {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let Some(db) = super::Db::postgres().await else { return };
+                    super::$name(&db).await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::Db::mysql().await else { return };
                     super::$name(&db).await;
                     db.drop_database().await;
                 }

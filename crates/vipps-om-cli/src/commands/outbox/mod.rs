@@ -29,11 +29,21 @@ use vipps_om::MerchantSerialNumber;
 use vipps_om_outbox::{JobId, JobKind, Outbox, OutboxError};
 
 use super::Context;
-use crate::cli::{JobKindArg, OutboxArgs, OutboxCommand};
+use crate::cli::{JobKindArg, OutboxArgs, OutboxCommand, SchemaBackendArg};
 use crate::failure::{ExitCode, Failure};
 
 /// Runs an `outbox` subcommand.
 pub(crate) async fn run(ctx: &Context, args: &OutboxArgs) -> Result<(), Failure> {
+    // The DDL needs no database.
+    if let OutboxCommand::Schema { backend } = &args.command {
+        let ddl = vipps_om_outbox::schema(match backend {
+            SchemaBackendArg::Sqlite => vipps_om_outbox::Backend::Sqlite,
+            SchemaBackendArg::Postgres => vipps_om_outbox::Backend::Postgres,
+            SchemaBackendArg::Mysql => vipps_om_outbox::Backend::Mysql,
+        });
+        super::write_stdout(ddl.as_bytes());
+        return Ok(());
+    }
     let url = database_url(args.database_url.as_deref())?;
     let outbox = Outbox::connect(&url).await.map_err(failure)?;
     let result = match &args.command {
@@ -50,6 +60,7 @@ pub(crate) async fn run(ctx: &Context, args: &OutboxArgs) -> Result<(), Failure>
         OutboxCommand::Failed { limit } => failed::run(ctx, &outbox, *limit).await,
         OutboxCommand::Retry(args) => retry::run(ctx, &outbox, args).await,
         OutboxCommand::Serve(args) => serve::run(ctx, &outbox, args).await,
+        OutboxCommand::Schema { .. } => Ok(()),
     };
     outbox.close().await;
     result
@@ -57,7 +68,7 @@ pub(crate) async fn run(ctx: &Context, args: &OutboxArgs) -> Result<(), Failure>
 
 /// The database URL: the flag or variable (any spelling
 /// [`Outbox::connect`] reads: `sqlite:///PATH`, `sqlite:PATH`, a plain
-/// path, `postgres://…`), else a SQLite file in the user's data directory
+/// path, `postgres://…`, `mysql://…`), else a SQLite file in the user's data directory
 /// (created with its directory, since it is ours).
 pub(crate) fn database_url(given: Option<&str>) -> Result<String, Failure> {
     if let Some(url) = given.map(str::trim).filter(|u| !u.is_empty()) {

@@ -1,30 +1,44 @@
-//! The two backends behind one set of statements: connecting (SQLite in
-//! WAL mode with a busy timeout, or PostgreSQL), the SQL text of every
-//! statement for each dialect ([`Sql`]), and reading rows into
-//! [`JobStatus`] and [`ClaimedJob`].
+//! The three backends behind one set of statements: connecting (SQLite
+//! in WAL mode with a busy timeout, PostgreSQL, or MySQL/MariaDB; one
+//! module each), the SQL text of every statement for each dialect
+//! ([`Sql`]), and reading rows into [`JobStatus`] and [`ClaimedJob`].
 //!
 //! Statements are written once with `$N` parameters (SQLite accepts them
-//! too) and two dialect holes: `{now}`, the database's clock in
-//! milliseconds since the epoch, and `{lock}`, `FOR UPDATE OF j SKIP
-//! LOCKED` on PostgreSQL and nothing on SQLite, where a single `UPDATE`
-//! statement is atomic because SQLite has one writer at a time.
+//! too; MySQL's texts are rewritten with [`crate::numbered::positional`])
+//! and two dialect holes: `{now}`, the database's clock in milliseconds
+//! since the epoch, and `{lock}`, `FOR UPDATE OF j SKIP LOCKED` on
+//! PostgreSQL, `FOR UPDATE SKIP LOCKED` on MySQL and nothing on SQLite,
+//! where a single `UPDATE` statement is atomic because SQLite has one
+//! writer at a time. MySQL cannot update a table it selects from in the
+//! same statement, nor return the updated row, so its claim runs the same
+//! pieces as three statements in a transaction (see [`mysql`]).
 
-use std::str::FromStr;
-use std::sync::LazyLock;
+#[cfg(feature = "mysql")]
+pub(crate) mod mysql;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite;
+
 use std::time::Duration;
 
+#[cfg(feature = "mysql")]
+use sqlx::MySqlPool;
 #[cfg(feature = "postgres")]
 use sqlx::PgPool;
 #[cfg(feature = "sqlite")]
 use sqlx::SqlitePool;
-#[cfg(feature = "postgres")]
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-#[cfg(feature = "sqlite")]
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ColumnIndex, ConnectOptions as _, Decode, Row, Type};
+use sqlx::{ColumnIndex, Decode, Row, Type};
 
+#[cfg(feature = "mysql")]
+pub(crate) use self::mysql::MYSQL;
+#[cfg(feature = "postgres")]
+pub(crate) use self::postgres::POSTGRES;
+#[cfg(feature = "sqlite")]
+pub(crate) use self::sqlite::SQLITE;
 use crate::error::{OutboxError, redact_url};
 use crate::job::{FieldProblem, JobId, JobKind, JobState, JobStatus, Outcome, Timestamp};
+use crate::numbered::text;
 use crate::request::{JobRequest, PAYLOAD_VERSION, read_stored};
 
 /// Which database an outbox lives in.
@@ -36,6 +50,9 @@ pub enum Backend {
     /// PostgreSQL: any number of worker processes on any number of
     /// machines.
     Postgres,
+    /// MySQL 8 or MariaDB 10.6+: any number of worker processes on any
+    /// number of machines.
+    Mysql,
 }
 
 impl Backend {
@@ -44,6 +61,7 @@ impl Backend {
         match self {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL",
         }
     }
 }
@@ -86,6 +104,8 @@ pub(crate) enum Db {
     Sqlite(SqlitePool),
     #[cfg(feature = "postgres")]
     Postgres(PgPool),
+    #[cfg(feature = "mysql")]
+    Mysql(MySqlPool),
 }
 
 impl Db {
@@ -95,6 +115,8 @@ impl Db {
             Db::Sqlite(_) => Backend::Sqlite,
             #[cfg(feature = "postgres")]
             Db::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "mysql")]
+            Db::Mysql(_) => Backend::Mysql,
         }
     }
 
@@ -102,49 +124,12 @@ impl Db {
         match target(url)? {
             #[cfg(feature = "sqlite")]
             Target::Sqlite { connect, in_memory } => {
-                let connect = connect
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // FULL: a committed enqueue survives a power cut, not
-                    // only a crash of the process.
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(options.busy_timeout)
-                    .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
-                let mut pool = SqlitePoolOptions::new()
-                    .max_connections(if in_memory {
-                        1
-                    } else {
-                        options.max_connections
-                    })
-                    .acquire_timeout(options.acquire_timeout);
-                if in_memory {
-                    // Every connection would be its own empty database.
-                    pool = pool
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None);
-                }
-                let pool =
-                    pool.connect_with(connect)
-                        .await
-                        .map_err(|e| OutboxError::CannotOpen {
-                            database: redact_url(url.trim()),
-                            reason: e.to_string(),
-                        })?;
-                Ok(Db::Sqlite(pool))
+                sqlite::connect(url, connect, in_memory, options).await
             }
             #[cfg(feature = "postgres")]
-            Target::Postgres(connect) => {
-                let connect = connect
-                    .application_name("vipps-om-outbox")
-                    .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
-                let pool = PgPoolOptions::new()
-                    .max_connections(options.max_connections)
-                    .acquire_timeout(options.acquire_timeout)
-                    .connect_with(connect)
-                    .await
-                    .map_err(OutboxError::db("connect to PostgreSQL"))?;
-                Ok(Db::Postgres(pool))
-            }
+            Target::Postgres(connect) => postgres::connect(connect, options).await,
+            #[cfg(feature = "mysql")]
+            Target::Mysql(connect) => mysql::connect(connect, options).await,
         }
     }
 }
@@ -153,25 +138,37 @@ impl Db {
 enum Target {
     #[cfg(feature = "sqlite")]
     Sqlite {
-        connect: SqliteConnectOptions,
+        connect: sqlx::sqlite::SqliteConnectOptions,
         in_memory: bool,
     },
     #[cfg(feature = "postgres")]
-    Postgres(PgConnectOptions),
+    Postgres(sqlx::postgres::PgConnectOptions),
+    #[cfg(feature = "mysql")]
+    Mysql(sqlx::mysql::MySqlConnectOptions),
 }
 
 /// Reads every spelling of a database URL people use (see
 /// [`crate::Outbox::connect`]): `sqlite:///abs`, `sqlite:/abs`,
 /// `sqlite://rel`, `sqlite:rel`, a plain path, with or without a query;
-/// `postgres://` and `postgresql://`. A SQLite file is created when missing
+/// `postgres://` and `postgresql://`; `mysql://` (MySQL and MariaDB alike;
+/// `mariadb://` too). A SQLite file is created when missing
 /// (unless the URL asks for `mode=ro` or `mode=rw`), but not its folder: a
 /// missing folder is named.
 fn target(url: &str) -> Result<Target, OutboxError> {
     let url = url.trim();
     let lower = url.to_ascii_lowercase();
+    if lower.starts_with("mysql://") || lower.starts_with("mariadb://") {
+        #[cfg(feature = "mysql")]
+        return mysql::target(url);
+        #[cfg(not(feature = "mysql"))]
+        return Err(OutboxError::BackendNotBuilt {
+            backend: Backend::Mysql.as_str(),
+            feature: "mysql",
+        });
+    }
     if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]
-        return PgConnectOptions::from_str(url)
+        return <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)
             .map(Target::Postgres)
             .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)));
         #[cfg(not(feature = "postgres"))]
@@ -189,64 +186,7 @@ fn target(url: &str) -> Result<Target, OutboxError> {
         feature: "sqlite",
     });
     #[cfg(feature = "sqlite")]
-    sqlite_target(url, &lower)
-}
-
-/// The SQLite part of [`target`]: the path, the query, and the missing
-/// folder check.
-#[cfg(feature = "sqlite")]
-fn sqlite_target(url: &str, lower: &str) -> Result<Target, OutboxError> {
-    let (path, query) = if lower.starts_with("sqlite:") {
-        let rest = &url["sqlite:".len()..];
-        let rest = rest.strip_prefix("//").unwrap_or(rest);
-        match rest.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (rest, None),
-        }
-    } else if url.is_empty() || lower.contains("://") {
-        return Err(OutboxError::UnsupportedUrl(redact_url(url)));
-    } else {
-        // A plain path: taken as it is (a `?` or `%` is part of the name).
-        (url, None)
-    };
-    let mode = query.and_then(|q| {
-        q.split('&')
-            .filter_map(|p| p.split_once('='))
-            .find(|(name, _)| name.eq_ignore_ascii_case("mode"))
-            .map(|(_, value)| value.to_ascii_lowercase())
-    });
-    let in_memory = path == ":memory:" || mode.as_deref() == Some("memory");
-    if path.is_empty() && !in_memory {
-        return Err(OutboxError::UnsupportedUrl(redact_url(url)));
-    }
-    let connect = match query {
-        Some(query) => SqliteConnectOptions::from_str(&format!("sqlite://{path}?{query}"))
-            .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?,
-        None if in_memory => SqliteConnectOptions::from_str("sqlite::memory:")
-            .map_err(|_| OutboxError::UnsupportedUrl(redact_url(url)))?,
-        None => SqliteConnectOptions::new().filename(path),
-    };
-    if in_memory {
-        return Ok(Target::Sqlite { connect, in_memory });
-    }
-    let creates = !matches!(mode.as_deref(), Some("ro" | "rw"));
-    if creates {
-        let folder = std::path::Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
-        if let Some(folder) = folder
-            && !folder.is_dir()
-        {
-            return Err(OutboxError::MissingFolder {
-                folder: folder.display().to_string(),
-                database: path.to_owned(),
-            });
-        }
-    }
-    Ok(Target::Sqlite {
-        connect: connect.create_if_missing(creates),
-        in_memory,
-    })
+    sqlite::target(url, &lower)
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool and `$sql` to its
@@ -264,6 +204,11 @@ macro_rules! on_db {
                 let $sql: &$crate::db::Sql = &$crate::db::POSTGRES;
                 $body
             }
+            #[cfg(feature = "mysql")]
+            $crate::db::Db::Mysql($pool) => {
+                let $sql: &$crate::db::Sql = &$crate::db::MYSQL;
+                $body
+            }
         }
     };
 }
@@ -272,8 +217,16 @@ pub(crate) use on_db;
 /// The statements of one dialect.
 pub(crate) struct Sql {
     pub(crate) insert: String,
+    /// MySQL's fair claim, first statement: the ids of the candidate
+    /// jobs, the oldest due job heading its order of every merchant in
+    /// scope and not excluded (`$3` how many, `$4` scope, `$5` excluded),
+    /// not locked; `mysql::claim_batch` locks and re-checks them.
+    pub(crate) claim_heads: String,
     pub(crate) renew: String,
     pub(crate) delivered: String,
+    /// How long a delivered job (`$1`) waited since enqueue, for a dialect
+    /// whose `delivered` cannot return it (MySQL); empty elsewhere.
+    pub(crate) delivered_waited: String,
     pub(crate) reschedule: String,
     pub(crate) failed: String,
     pub(crate) release: String,
@@ -299,13 +252,19 @@ pub(crate) struct Sql {
     pub(crate) now: &'static str,
 }
 
-const TABLE: &str = "vipps_om_outbox_jobs";
+/// The outbox's table.
+pub(crate) const TABLE: &str = "vipps_om_outbox_jobs";
 
 /// The columns of a [`JobStatus`], from `j`.
 const STATUS_COLUMNS: &str = "j.id, j.kind, j.merchant_serial_number, j.payment_type, j.order_id, \
     j.state, j.attempts, j.last_error, j.last_status, j.problems, j.outcome, j.result_id, \
     j.next_attempt_at, j.lease_owner, j.leased_until, j.created_at, j.updated_at, \
     j.delivered_at, j.failed_at, j.budget_used, j.idempotency_key, j.failure";
+
+/// The columns of a [`ClaimedJob`].
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+const CLAIMED_COLUMNS: &str = "id, kind, merchant_serial_number, payment_type, order_id, payload, \
+    payload_version, attempts, budget_used";
 
 /// Jobs of the same order as `j` that come before it.
 const EARLIER: &str = "e.order_id = j.order_id AND e.payment_type = j.payment_type \
@@ -330,6 +289,20 @@ impl Sql {
               ORDER BY e.seq LIMIT 1) AS blocked_by \
              FROM {TABLE} j"
         );
+        // The candidates of a fair claim: of every merchant in scope ($4,
+        // a JSON array of MSNs, or NULL for any) and not excluded ($5), its
+        // due jobs that head their order, numbered oldest first (`rn`).
+        let heads = format!(
+            "WITH heads AS (SELECT j.id, j.next_attempt_at, ROW_NUMBER() OVER \
+               (PARTITION BY j.merchant_serial_number ORDER BY j.next_attempt_at, j.id) AS rn \
+               FROM {TABLE} j \
+               WHERE j.state IN ('pending', 'in_flight') \
+               AND j.next_attempt_at <= {{now}} \
+               AND (j.state = 'pending' OR j.leased_until <= {{now}}) \
+               AND ($4 IS NULL OR j.merchant_serial_number IN ({scope})) \
+               AND j.merchant_serial_number NOT IN ({excluded}) \
+               AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered'))"
+        );
         let sql = Sql {
             // The next place in the order's sequence; on PostgreSQL the
             // caller holds the order's advisory lock (see `ORDER_LOCK`), on
@@ -345,6 +318,11 @@ impl Sql {
                  'pending', 0, 0, {{now}}, {{now}}, {{now}} WHERE true \
                  ON CONFLICT (merchant_serial_number, idempotency_key) DO NOTHING RETURNING id"
             ),
+            claim_heads: format!(
+                "{heads} SELECT h.id FROM heads h WHERE h.rn = 1 \
+                 ORDER BY h.next_attempt_at, h.id LIMIT $3"
+            ),
+            delivered_waited: String::new(),
             renew: format!("UPDATE {TABLE} SET leased_until = {{now}} + $4 WHERE {FENCE}"),
             // Returns how long the job waited from enqueue to delivery, by
             // the database's clock (the enqueue→delivered histogram).
@@ -365,15 +343,7 @@ impl Sql {
             // that concurrent claimers take different jobs; the due
             // conditions are checked again on the locked rows.
             claim_batch: format!(
-                "WITH heads AS (SELECT j.id, j.next_attempt_at, ROW_NUMBER() OVER \
-                   (PARTITION BY j.merchant_serial_number ORDER BY j.next_attempt_at, j.id) AS rn \
-                   FROM {TABLE} j \
-                   WHERE j.state IN ('pending', 'in_flight') \
-                   AND j.next_attempt_at <= {{now}} \
-                   AND (j.state = 'pending' OR j.leased_until <= {{now}}) \
-                   AND ($4 IS NULL OR j.merchant_serial_number IN ({scope})) \
-                   AND j.merchant_serial_number NOT IN ({excluded}) \
-                   AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered')) \
+                "{heads} \
                  UPDATE {TABLE} SET state = 'in_flight', lease_owner = $1, \
                  leased_until = {{now}} + $2, attempts = attempts + 1, budget_used = budget_used + 1, \
                  updated_at = {{now}} \
@@ -480,11 +450,17 @@ impl Sql {
     }
 
     fn fill(self, now: &str, lock: &str) -> Sql {
-        let f = |s: String| s.replace("{now}", now).replace("{lock}", lock);
+        self.map(|s| s.replace("{now}", now).replace("{lock}", lock))
+    }
+
+    /// Every statement passed through `f`.
+    pub(crate) fn map(self, f: impl Fn(String) -> String) -> Sql {
         Sql {
             insert: f(self.insert),
+            claim_heads: f(self.claim_heads),
             renew: f(self.renew),
             delivered: f(self.delivered),
+            delivered_waited: f(self.delivered_waited),
             reschedule: f(self.reschedule),
             failed: f(self.failed),
             release: f(self.release),
@@ -523,7 +499,9 @@ pub const ENQUEUE_BATCH: usize = 1000;
 /// what is stored and after the batch's earlier jobs of the same order
 /// (`ROW_NUMBER`); jobs whose idempotency key is already stored are left
 /// out (`DO NOTHING`) and found by key afterwards. Returns the stored
-/// jobs' ids with their merchant and key.
+/// jobs' ids with their merchant and key. (SQLite and PostgreSQL; MySQL
+/// stores a batch one job at a time in one transaction, see
+/// `mysql::submit_many`.)
 pub(crate) fn insert_many(sql: &Sql, rows: usize) -> String {
     let mut values = String::with_capacity(rows.saturating_mul(40));
     for row in 0..rows {
@@ -557,26 +535,6 @@ pub(crate) fn insert_many(sql: &Sql, rows: usize) -> String {
          RETURNING id, merchant_serial_number, idempotency_key"
     )
 }
-
-/// SQLite's statements: the clock from `julianday`, no row locks.
-#[cfg(feature = "sqlite")]
-pub(crate) static SQLITE: LazyLock<Sql> = LazyLock::new(|| {
-    Sql::new(
-        "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)",
-        "",
-        "SELECT value FROM json_each(%)",
-    )
-});
-
-/// PostgreSQL's statements: the transaction's clock, `SKIP LOCKED` claims.
-#[cfg(feature = "postgres")]
-pub(crate) static POSTGRES: LazyLock<Sql> = LazyLock::new(|| {
-    Sql::new(
-        "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT",
-        "FOR UPDATE OF j SKIP LOCKED",
-        "SELECT jsonb_array_elements_text(CAST(% AS TEXT)::jsonb)",
-    )
-});
 
 /// The `failure` of a job failed because the API holds different content.
 pub(crate) const DIFFERENT_CONTENT: &str = "different_content";
@@ -625,19 +583,20 @@ where
     for<'s> &'s str: ColumnIndex<R>,
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let kind: String = row.try_get("kind")?;
+    let kind: String = text(row, "kind")?;
     let kind = JobKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?;
     Ok(ClaimedJob {
         id: JobId::new(row.try_get("id")?),
         kind,
-        merchant_serial_number: row.try_get("merchant_serial_number")?,
-        payment_type: row.try_get("payment_type")?,
-        order_id: row.try_get("order_id")?,
+        merchant_serial_number: text(row, "merchant_serial_number")?,
+        payment_type: text(row, "payment_type")?,
+        order_id: text(row, "order_id")?,
         request: read_stored(
             kind,
             row.try_get("payload_version")?,
-            &row.try_get::<String, _>("payload")?,
+            &text::<_, String>(row, "payload")?,
         ),
         attempts: row.try_get("attempts")?,
         budget_used: row.try_get("budget_used")?,
@@ -651,12 +610,13 @@ where
     for<'s> &'s str: ColumnIndex<R>,
     for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let kind: String = row.try_get("kind")?;
-    let state_name: String = row.try_get("state")?;
+    let kind: String = text(row, "kind")?;
+    let state_name: String = text(row, "state")?;
     let state = JobState::parse(&state_name).ok_or_else(|| decode_error("state", &state_name))?;
-    let outcome: Option<String> = row.try_get("outcome")?;
-    let problems: Option<String> = row.try_get("problems")?;
+    let outcome: Option<String> = text(row, "outcome")?;
+    let problems: Option<String> = text(row, "problems")?;
     let id: i64 = row.try_get("id")?;
     // Every time column is an integer (SQLite enforces it with CHECKs since
     // schema 2); should one ever hold something else, say which and where.
@@ -669,17 +629,17 @@ where
     Ok(JobStatus {
         id: JobId::new(id),
         kind: JobKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
-        merchant_serial_number: row.try_get("merchant_serial_number")?,
-        payment_type: row.try_get("payment_type")?,
-        order_id: row.try_get("order_id")?,
+        merchant_serial_number: text(row, "merchant_serial_number")?,
+        payment_type: text(row, "payment_type")?,
+        order_id: text(row, "order_id")?,
         state,
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
         attempts_since_retry: u32::try_from(row.try_get::<i64, _>("budget_used")?)
             .unwrap_or(u32::MAX),
-        idempotency_key: row.try_get("idempotency_key")?,
-        different_content: row.try_get::<Option<String>, _>("failure")?.as_deref()
+        idempotency_key: text(row, "idempotency_key")?,
+        different_content: text::<_, Option<String>>(row, "failure")?.as_deref()
             == Some(DIFFERENT_CONTENT),
-        last_error: row.try_get("last_error")?,
+        last_error: text(row, "last_error")?,
         last_status: row
             .try_get::<Option<i64>, _>("last_status")?
             .and_then(|s| u16::try_from(s).ok()),
@@ -688,13 +648,13 @@ where
             .and_then(|p| serde_json::from_str::<Vec<FieldProblem>>(p).ok())
             .unwrap_or_default(),
         outcome: outcome.as_deref().and_then(Outcome::parse),
-        result_id: row.try_get("result_id")?,
+        result_id: text(row, "result_id")?,
         next_attempt_at: if pending {
             time("next_attempt_at")?
         } else {
             None
         },
-        lease_owner: row.try_get("lease_owner")?,
+        lease_owner: text(row, "lease_owner")?,
         leased_until: time("leased_until")?,
         created_at: time("created_at")?.unwrap_or(Timestamp::from_millis(0)),
         updated_at: time("updated_at")?.unwrap_or(Timestamp::from_millis(0)),
@@ -752,6 +712,26 @@ mod tests {
         }
         assert!(POSTGRES.claim_batch.contains("SKIP LOCKED"));
         assert!(!SQLITE.claim_batch.contains("SKIP LOCKED"));
+        #[cfg(feature = "mysql")]
+        {
+            let sql = &*MYSQL;
+            for text in [
+                &sql.insert,
+                &sql.claim_heads,
+                &sql.unclaim,
+                &sql.outstanding_by_merchant,
+                &sql.activity,
+                &sql.purge,
+            ] {
+                // No `$N` left (JSON paths such as '$[*]' are not placeholders).
+                let numbered = text
+                    .split('$')
+                    .skip(1)
+                    .any(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+                assert!(!text.contains('{') && !numbered, "{text}");
+            }
+            assert!(sql.claim_heads.contains("JSON_TABLE"));
+        }
     }
 
     fn sqlite_file(url: &str) -> (String, bool) {
@@ -760,7 +740,7 @@ mod tests {
                 connect.get_filename().display().to_string(),
                 format!("{connect:?}").contains("create_if_missing: true"),
             ),
-            Ok(Target::Postgres(_)) => panic!("{url} read as PostgreSQL"),
+            Ok(_) => panic!("{url} read as another backend"),
             Err(e) => panic!("{url}: {e}"),
         }
     }
@@ -784,7 +764,7 @@ mod tests {
             sqlite_file("sqlite:///no/such/folder/o.db?mode=ro"),
             ("/no/such/folder/o.db".to_owned(), false)
         );
-        for bad in ["", "sqlite:", "mysql://db/o", "https://example.com/o.db"] {
+        for bad in ["", "sqlite:", "https://example.com/o.db"] {
             assert!(
                 matches!(target(bad), Err(OutboxError::UnsupportedUrl(_))),
                 "{bad:?}"
@@ -802,8 +782,23 @@ mod tests {
 }
 
 /// A build without one backend names the feature to rebuild with.
-#[cfg(all(test, not(all(feature = "sqlite", feature = "postgres"))))]
+#[cfg(all(
+    test,
+    not(all(feature = "sqlite", feature = "postgres", feature = "mysql"))
+))]
 mod missing_backend {
+    #[cfg(not(feature = "mysql"))]
+    #[tokio::test]
+    async fn a_mysql_url_says_to_rebuild_with_the_feature() {
+        let Err(err) = crate::Outbox::connect("mysql://shop:secret@localhost/shop").await else {
+            panic!("connected to MySQL without the mysql feature");
+        };
+        assert_eq!(
+            err.to_string(),
+            "this build has no MySQL support: rebuild with --features mysql"
+        );
+    }
+
     #[cfg(not(feature = "postgres"))]
     #[tokio::test]
     async fn a_postgres_url_says_to_rebuild_with_the_feature() {
