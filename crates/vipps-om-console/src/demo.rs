@@ -158,7 +158,11 @@ impl Demo {
             .await
             .map_err(start("the console"))?;
         let mut accounts = Vec::new();
-        for (username, role) in [("editor", Role::Editor), ("viewer", Role::Viewer)] {
+        for (username, role) in [
+            ("admin", Role::Admin),
+            ("editor", Role::Editor),
+            ("viewer", Role::Viewer),
+        ] {
             let password = random_password().map_err(start("a password"))?;
             console
                 .add_user(username, role, &password, false)

@@ -76,6 +76,7 @@ mod delivery;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod i18n;
+mod images;
 pub mod limiter;
 pub mod limits;
 mod links;
@@ -101,7 +102,7 @@ pub use auth::{PasswordError, PasswordHasherConfig};
 pub use limiter::{LimiterSize, LoginPolicy};
 pub use pages::signin::UNKNOWN_NAME;
 pub use proxy::ForwardedHeader;
-pub use store::{AuditEntry, Role, Store, StoreError, User};
+pub use store::{Account, AccountChange, AuditEntry, ChangeOutcome, Role, Store, StoreError, User};
 
 /// Settings of a console.
 #[derive(Debug, Clone)]
@@ -303,6 +304,24 @@ impl Console {
             .route("/image/apply", post(pages::image::image_apply))
             .route("/audit", get(pages::audit::audit_page))
             .route("/lang/{code}", get(pages::lang::set_lang))
+            // Accounts (admins) and the own password (everyone).
+            .route(
+                "/admin/users",
+                get(pages::accounts::accounts_page).post(pages::accounts::add_account),
+            )
+            .route("/admin/users/{id}", get(pages::accounts::account_page))
+            .route("/admin/users/{id}/role", post(pages::accounts::change_role))
+            .route("/admin/users/{id}/disable", post(pages::accounts::disable))
+            .route("/admin/users/{id}/enable", post(pages::accounts::enable))
+            .route(
+                "/admin/users/{id}/password",
+                post(pages::accounts::reset_password),
+            )
+            .route(
+                pages::accounts::PASSWORD_PATH,
+                get(pages::accounts::password_page).post(pages::accounts::change_password),
+            )
+            .route("/order/image", get(pages::order::category_image))
             .route("/static/console.css", get(pages::home::css))
             .fallback(pages::home::not_found)
             .layer(axum::middleware::from_fn_with_state(
