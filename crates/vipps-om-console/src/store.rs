@@ -4,7 +4,8 @@
 //!
 //! The schema is created with idempotent `CREATE … IF NOT EXISTS`
 //! statements, so it never touches the outbox's migration table; columns
-//! added later (the account columns of [`accounts`]) are added to an
+//! added later (the account columns `is_admin`, `disabled` and
+//! `password_temporary_until`, see [`Account`]) are added to an
 //! existing table at start-up when missing. The audit table refuses
 //! `UPDATE` and `DELETE` with triggers, and this module has no statement
 //! that changes or removes an audit row.
