@@ -783,3 +783,43 @@ async fn the_order_page_names_its_merchant_and_others_with_the_same_order_id() {
         "the other merchant's job is not shown"
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_an_admin_and_shows_its_sample_logo() {
+    use vipps_om_console::demo::{DEMO_LOGO, Demo};
+    let demo = Demo::start(PasswordHasherConfig::insecure_for_tests().unwrap())
+        .await
+        .unwrap();
+    let router = demo.console.router();
+    let admin = demo
+        .accounts
+        .iter()
+        .find(|a| a.role == Role::Admin)
+        .expect("an admin account");
+    let (cookie, _) = login(&router, &admin.username, &admin.password).await;
+    let accounts = send(&router, get("/admin/users", Some(&cookie))).await;
+    assert_eq!(accounts.status, StatusCode::OK);
+    let page = send(
+        &router,
+        get("/order?order_id=demo-1001&payment_type=ecom", Some(&cookie)),
+    )
+    .await;
+    let src = "/order/image?order_id=demo-1001&payment_type=ecom&image_id=demo-logo";
+    assert!(
+        page.body
+            .contains(&format!("src=\"{}\"", src.replace('&', "&amp;"))),
+        "{}",
+        page.body
+    );
+    let image = send(&router, get(src, Some(&cookie))).await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert_eq!(
+        image.headers.get(header::CONTENT_TYPE).unwrap(),
+        "image/png"
+    );
+    assert_eq!(
+        image.body.as_bytes(),
+        String::from_utf8_lossy(DEMO_LOGO).as_bytes()
+    );
+    demo.shutdown().await;
+}

@@ -405,14 +405,15 @@ pub(crate) async fn change_password(
     // The current password is checked as a sign-in is: through the
     // limiter (a wrong one counts as a failed sign-in) and the bounded
     // password checks.
-    if !matches!(
-        state.limiter.check(&user.username, &ctx.address),
-        Gate::Open { .. }
-    ) {
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            lang.t(T::SignInLocked).into(),
-        );
+    match state.limiter.check(&user.username, &ctx.address) {
+        Gate::Open { delay } if !delay.is_zero() => tokio::time::sleep(delay).await,
+        Gate::Open { .. } => {}
+        _ => {
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                lang.t(T::SignInLocked).into(),
+            );
+        }
     }
     let stored = state
         .store
