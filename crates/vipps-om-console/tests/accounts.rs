@@ -782,6 +782,20 @@ async fn the_order_page_names_its_merchant_and_others_with_the_same_order_id() {
         !page.body.contains("other.example"),
         "the other merchant's job is not shown"
     );
+    // The retry confirmation names the job's merchant too.
+    let (editor, _) = login(&env.router, "ed", EDITOR_PW).await;
+    let confirm = send(
+        &env.router,
+        get(&format!("/jobs/{}/retry", env.failed_job), Some(&editor)),
+    )
+    .await;
+    assert!(
+        confirm
+            .body
+            .contains(&format!("id=\"job-merchant\">{}</code>", msn.as_str())),
+        "{}",
+        confirm.body
+    );
 }
 
 #[tokio::test]
