@@ -85,6 +85,14 @@ async fn admin_routes_refuse_anonymous_visitors_viewers_and_editors() {
             !home.body.contains("/admin/users"),
             "{user} sees no admin link"
         );
+        assert!(home.body.contains("href=\"/account/password\""));
+        let own = send(&env.router, get("/account/password", Some(&cookie))).await;
+        assert_eq!(
+            own.status,
+            StatusCode::OK,
+            "{user} changes their own password"
+        );
+        assert!(!own.body.contains("must-change"), "not forced");
         for path in admin_gets(vi) {
             let reply = send(&env.router, get(&path, Some(&cookie))).await;
             assert_eq!(reply.status, StatusCode::FORBIDDEN, "{user}: GET {path}");
