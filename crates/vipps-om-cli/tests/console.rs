@@ -123,3 +123,46 @@ fn proxy_addresses_must_be_ip_addresses() {
     assert!(help.contains("--trusted-proxy <ADDR>"), "{help}");
     assert!(help.contains("--forwarded-header"), "{help}");
 }
+
+#[tokio::test]
+async fn add_user_makes_an_admin_and_replace_lets_a_disabled_one_back_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+    let secret = "a long admin passphrase";
+    for name in ["root", "second"] {
+        cmd(&db)
+            .args(["console", "add-user", name, "--role", "admin"])
+            .write_stdin(format!("{secret}\n"))
+            .assert()
+            .success()
+            .stdout(contains(format!("Account {name} added with role admin")));
+    }
+    let outbox = Outbox::connect(&db).await.unwrap();
+    let store = Store::for_outbox(&outbox).await.unwrap();
+    let root = store.user_by_name("root").await.unwrap().unwrap();
+    assert_eq!(root.user.role, Role::Admin);
+    assert_eq!(root.temporary_until, None, "a password of its own");
+    store
+        .change_account(root.user.id, &vipps_om_console::AccountChange::Disable)
+        .await
+        .unwrap();
+    outbox.close().await;
+    cmd(&db)
+        .args([
+            "console",
+            "add-user",
+            "root",
+            "--role",
+            "admin",
+            "--replace",
+        ])
+        .write_stdin(format!("{secret}\n"))
+        .assert()
+        .success();
+    let outbox = Outbox::connect(&db).await.unwrap();
+    let store = Store::for_outbox(&outbox).await.unwrap();
+    let root = store.user_by_name("root").await.unwrap().unwrap();
+    assert!(!root.disabled, "enabled again");
+    assert_eq!(root.user.role, Role::Admin);
+    outbox.close().await;
+}

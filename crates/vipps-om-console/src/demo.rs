@@ -95,6 +95,10 @@ pub fn demo_png(width: u32, height: u32) -> Vec<u8> {
     v
 }
 
+/// The first sample order's category image: a real 400×400 PNG (a
+/// made-up logo), so the order page shows a picture.
+pub const DEMO_LOGO: &[u8] = include_bytes!("../static/demo-logo.png");
+
 /// The image the third sample order's category names but nobody uploaded.
 pub const MISSING_IMAGE_ID: &str = "shop-logo";
 
@@ -158,7 +162,11 @@ impl Demo {
             .await
             .map_err(start("the console"))?;
         let mut accounts = Vec::new();
-        for (username, role) in [("editor", Role::Editor), ("viewer", Role::Viewer)] {
+        for (username, role) in [
+            ("admin", Role::Admin),
+            ("editor", Role::Editor),
+            ("viewer", Role::Viewer),
+        ] {
             let password = random_password().map_err(start("a password"))?;
             console
                 .add_user(username, role, &password, false)
@@ -240,7 +248,7 @@ async fn seed(
             msn,
             &ecom,
             &first,
-            &Image::from_bytes(logo.clone(), &demo_png(400, 400)),
+            &Image::from_bytes(logo.clone(), DEMO_LOGO),
         ))?,
         job(NewJob::category(
             msn,

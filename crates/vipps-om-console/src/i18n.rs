@@ -301,6 +301,7 @@ keys! {
     UtcOnHover, Updated, RetriedJob, MovedJob, EnqueuedJob, InApp,
     CustomerStatus, CustomerStatusExplain, CustomerLanguage, CustomerStatusWaiting,
     CustomerStatusDelivered, CustomerStatusFailed, CustomerStatusNotSent,
+    RoleAdmin, NavAccounts, NavPassword, AccountsTitle, AccountsExplain, AccountsMore, AccountRole, AccountStatus, AccountChanged, AccountEnabled, AccountDisabled, PasswordOneTime, PasswordOneTimeExpired, PasswordOwn, Manage, AddAccount, AddAccountButton, UsernameHint, AccountAdded, OneTimePasswordFor, OneTimeExplain, ValidUntil, BackToAccounts, AccountTitle, ChangeRole, DisableAccount, EnableAccount, DisableExplain, ResetPassword, ResetExplain, PasswordResetDone, LastAdmin, AccountNotFound, AccountExists, BadUsername, BadRole, RoleChanged, AccountDisabledDone, AccountEnabledDone, AdminOnly, CurrentPassword, NewPassword, NewPasswordAgain, MustChangePassword, PasswordChanged, PasswordsDiffer, PasswordTooShortAtLeast, PasswordSame, CurrentPasswordWrong, SignInDisabled, SignInExpired, CategoryImageAlt, ImageNotInOutbox, ImageNotFound, ImageNotPicture, ImageStoredTooLarge, ConsoleMerchant, OtherMerchantsJobs,
 }
 
 /// The no-break space (U+00A0) between digit groups and next to the

@@ -3,8 +3,56 @@
 //! MobilePay app (through [`vipps_om::summary::OrderSummary`]), read its
 //! delivery history from the outbox ([`vipps_om_outbox`]), and — with the
 //! editor role — retry a failed delivery, set the category link, or upload
-//! an image. Every sign-in and change is written to an append-only audit
-//! log (each order opened too, with [`ConsoleConfig::audit_page_views`]).
+//! an image. Admins also manage the accounts (`/admin/users`: add a member
+//! of staff, change a role, disable and enable, reset a password; see
+//! [`Role`] and [`store::AccountChange`]). Every sign-in and change is
+//! written to an append-only audit log (each order opened too, with
+//! [`ConsoleConfig::audit_page_views`]).
+//!
+//! # Accounts
+//! Roles are ordered, `Viewer < Editor < Admin`: each may do everything
+//! the ones before it may. The first admin is made on the command line
+//! (`vipps-om console add-user root --role admin`, or [`Console::add_user`]
+//! with [`Role::Admin`]); `--replace` there also enables a disabled account
+//! again, the way back in for a locked-out admin. In the console an admin
+//! adds staff with a **one-time password**: 18 random characters shown
+//! once on the answer page, stored only as an argon2id hash, never logged
+//! or audited, and accepted for [`limits::ONE_TIME_PASSWORD_TTL`] (72
+//! hours). A sign-in with it leads to `/account/password`, and that
+//! session reaches nothing else (other pages redirect there) until the
+//! person has chosen their own password (at least 12 characters; their
+//! other sessions end). A reset makes a new one-time password the same way
+//! and ends the account's sessions. (A set-password link was not chosen:
+//! the console sends no mail, and a link to hand over is no safer than a
+//! password to hand over.) Disabling an account ends its sessions at once
+//! (every request looks its account up) and its sign-ins are refused
+//! with "this account is disabled" — said only after the right password.
+//! The last enabled admin can be neither disabled nor given a lower role:
+//! the change is checked and made in one transaction that locks the
+//! admins' rows, so two admins cannot demote each other at once. Each
+//! change is audited (`user.add`, `user.role`, `user.disable`,
+//! `user.enable`, `user.password_reset`, `password.change`) with who did
+//! it and to whom; refusals as `refused`.
+//!
+//! # The order as the customer sees it
+//! Beside the category's image id the order page shows the image itself
+//! (`/order/image?order_id=…&payment_type=…&image_id=…`): the bytes the
+//! shop uploaded, read from the order's image job in the outbox (the
+//! newest delivered one, else the newest). The Order Management API gives
+//! no image back, so an image uploaded by another system is named by id
+//! only, with a note. The bytes are served only when their first bytes are
+//! those of a PNG or a JPEG file (else 422 with a plain-text reason) and
+//! they are at most 2 MB, with that type, `nosniff`, and `Cache-Control:
+//! private, no-cache` with an `ETag` (a browser asks again each time and
+//! gets 304 when nothing changed). It is an image of this site, so the
+//! CSP's `img-src 'self'` allows it.
+//!
+//! # Merchants
+//! A console works for one merchant: the one of its [`vipps_om::Client`]
+//! (one set of API keys). The order page names it, looks only at that
+//! merchant's deliveries, and says when the outbox (which may be shared)
+//! holds deliveries of other merchants for the same order id. Run one
+//! console per merchant for several.
 //! Times show in the staff's time zone ([`zone`]) with UTC on hover.
 //! Every page is in English, Norwegian bokmål, Danish, Finnish or Swedish,
 //! with amounts and dates in that language's format ([`i18n`]: the texts
@@ -62,8 +110,11 @@
 //!   links to newer and older ones, each text cut to 500 characters.
 //!   Images waiting for confirmation: 4 per editor (a newer one replaces
 //!   the oldest), 64 in all, 15 minutes each ([`uploads`]).
+//!   One-time passwords are accepted for 72 hours; the accounts page lists
+//!   the first 500 accounts by name (a note says when there are more).
 //! - Roles are checked on the server in every handler that changes
-//!   something; viewers get 403.
+//!   something; viewers get 403 on editors' actions, viewers and editors
+//!   403 on `/admin/…` (and see no link to it).
 //! - Headers on every answer: a CSP without inline scripts or styles,
 //!   frame denial, `nosniff`, `Referrer-Policy: no-referrer`, and
 //!   `Cache-Control: no-store` on pages.
@@ -79,6 +130,7 @@ mod delivery;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod i18n;
+mod images;
 pub mod limiter;
 pub mod limits;
 mod links;
@@ -104,7 +156,7 @@ pub use auth::{PasswordError, PasswordHasherConfig};
 pub use limiter::{LimiterSize, LoginPolicy};
 pub use pages::signin::UNKNOWN_NAME;
 pub use proxy::ForwardedHeader;
-pub use store::{AuditEntry, Role, Store, StoreError, User};
+pub use store::{Account, AccountChange, AuditEntry, ChangeOutcome, Role, Store, StoreError, User};
 
 /// Settings of a console.
 #[derive(Debug, Clone)]
@@ -306,6 +358,24 @@ impl Console {
             .route("/image/apply", post(pages::image::image_apply))
             .route("/audit", get(pages::audit::audit_page))
             .route("/lang/{code}", get(pages::lang::set_lang))
+            // Accounts (admins) and the own password (everyone).
+            .route(
+                "/admin/users",
+                get(pages::accounts::accounts_page).post(pages::accounts::add_account),
+            )
+            .route("/admin/users/{id}", get(pages::accounts::account_page))
+            .route("/admin/users/{id}/role", post(pages::accounts::change_role))
+            .route("/admin/users/{id}/disable", post(pages::accounts::disable))
+            .route("/admin/users/{id}/enable", post(pages::accounts::enable))
+            .route(
+                "/admin/users/{id}/password",
+                post(pages::accounts::reset_password),
+            )
+            .route(
+                pages::accounts::PASSWORD_PATH,
+                get(pages::accounts::password_page).post(pages::accounts::change_password),
+            )
+            .route("/order/image", get(pages::order::category_image))
             .route("/static/console.css", get(pages::home::css))
             .fallback(pages::home::not_found)
             .layer(axum::middleware::from_fn_with_state(

@@ -30,6 +30,10 @@ pub const MAX_TARGET_BYTES: usize = 8 * 1024;
 /// Largest image file (the API's own limit: 2 MB, read as 2 MiB).
 pub const MAX_IMAGE_BYTES: usize = vipps_om::validate::MAX_IMAGE_BYTES;
 
+/// How long a one-time password (a new account's, or a reset one) is
+/// accepted: 72 hours. After that the admin resets it again.
+pub const ONE_TIME_PASSWORD_TTL: std::time::Duration = std::time::Duration::from_secs(72 * 60 * 60);
+
 /// Audit lines on one page of `/audit` (with links to newer and older
 /// pages; each text cut to [`crate::store::AUDIT_TEXT_CHARS`]).
 pub const AUDIT_PAGE_ROWS: u32 = 50;
@@ -38,7 +42,9 @@ pub const AUDIT_PAGE_ROWS: u32 = 50;
 fn field_limit(name: &str) -> (usize, Option<T>) {
     match name {
         "username" => (MAX_USERNAME_CHARS, Some(T::Username)),
-        "password" => (MAX_PASSWORD_CHARS, Some(T::Password)),
+        "password" | "current_password" | "new_password" | "new_password_again" => {
+            (MAX_PASSWORD_CHARS, Some(T::Password))
+        }
         "url" => (MAX_URL_CHARS, Some(T::Link)),
         "next" | "back" => (MAX_URL_CHARS, None),
         "order_id" => (MAX_ID_CHARS, Some(T::OrderId)),

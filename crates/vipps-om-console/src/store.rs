@@ -3,9 +3,14 @@
 //! of each session id) and the append-only audit log (`console_audit`).
 //!
 //! The schema is created with idempotent `CREATE … IF NOT EXISTS`
-//! statements, so it never touches the outbox's migration table. The audit
-//! table refuses `UPDATE` and `DELETE` with triggers, and this module has
-//! no statement that changes or removes an audit row.
+//! statements, so it never touches the outbox's migration table; columns
+//! added later (the account columns `is_admin`, `disabled` and
+//! `password_temporary_until`, see [`Account`]) are added to an
+//! existing table at start-up when missing. The audit table refuses
+//! `UPDATE` and `DELETE` with triggers, and this module has no statement
+//! that changes or removes an audit row.
+
+pub use accounts::{Account, AccountChange, ChangeOutcome, MAX_ACCOUNTS_LISTED};
 
 use std::borrow::Cow;
 use std::fmt;
@@ -43,29 +48,39 @@ fn db(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Database { action, source }
 }
 
-/// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What an account may do. Ordered: each role may do everything the
+/// ones before it may (`Viewer < Editor < Admin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// Sees orders, delivery history and the audit log.
     Viewer,
     /// Also retries deliveries, sets category links and uploads images.
     Editor,
+    /// Also adds accounts, changes their roles, disables and enables
+    /// them, and resets their passwords. Stored as an editor with the
+    /// `is_admin` flag, so an older console reads an admin as an editor.
+    Admin,
 }
 
 impl Role {
-    /// The stored name.
+    /// Every role, lowest first.
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
+
+    /// The name (`viewer`, `editor`, `admin`).
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Viewer => "viewer",
             Role::Editor => "editor",
+            Role::Admin => "admin",
         }
     }
 
-    /// Reads a stored name.
+    /// Reads a name.
     pub fn parse(name: &str) -> Option<Role> {
         match name {
             "viewer" => Some(Role::Viewer),
             "editor" => Some(Role::Editor),
+            "admin" => Some(Role::Admin),
             _ => None,
         }
     }
@@ -96,6 +111,12 @@ pub struct UserWithHash {
     pub user: User,
     /// PHC string (argon2id).
     pub password_hash: String,
+    /// Disabled by an admin: it cannot sign in.
+    pub disabled: bool,
+    /// The password is a one-time password set by an admin, refused after
+    /// this time (milliseconds since the epoch); it must be replaced at
+    /// sign-in.
+    pub temporary_until: Option<i64>,
 }
 
 impl fmt::Debug for UserWithHash {
@@ -103,6 +124,8 @@ impl fmt::Debug for UserWithHash {
         f.debug_struct("UserWithHash")
             .field("user", &self.user)
             .field("password_hash", &"***")
+            .field("disabled", &self.disabled)
+            .field("temporary_until", &self.temporary_until)
             .finish()
     }
 }
@@ -121,6 +144,9 @@ pub struct SessionRow {
     pub expires_at: i64,
     /// When it ends regardless of use.
     pub absolute_expiry: i64,
+    /// The account signed in with a one-time password: it must choose its
+    /// own before anything else.
+    pub must_change_password: bool,
 }
 
 impl fmt::Debug for SessionRow {
@@ -128,6 +154,7 @@ impl fmt::Debug for SessionRow {
         f.debug_struct("SessionRow")
             .field("user", &self.user)
             .field("expires_at", &self.expires_at)
+            .field("must_change_password", &self.must_change_password)
             .finish_non_exhaustive()
     }
 }
@@ -272,6 +299,9 @@ const POSTGRES_SCHEMA: &[&str] = &[
         outcome      TEXT   NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS console_audit_order ON console_audit (order_id, id)",
+    "ALTER TABLE console_users ADD COLUMN IF NOT EXISTS is_admin BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE console_users ADD COLUMN IF NOT EXISTS disabled BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE console_users ADD COLUMN IF NOT EXISTS password_temporary_until BIGINT",
     "CREATE OR REPLACE FUNCTION console_audit_append_only() RETURNS trigger
      LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'console_audit is append-only'; END $$",
     "CREATE OR REPLACE TRIGGER console_audit_no_change BEFORE UPDATE OR DELETE ON console_audit
@@ -347,6 +377,8 @@ macro_rules! on_pool {
     };
 }
 
+mod accounts;
+
 /// One `console_audit` row, on either backend.
 fn audit_entry<R: Row>(row: &R) -> Result<AuditEntry, sqlx::Error>
 where
@@ -367,9 +399,21 @@ where
     })
 }
 
-fn user_from(row_id: i64, username: String, role: String) -> Result<User, StoreError> {
-    let role = Role::parse(&role)
-        .ok_or_else(|| StoreError::Schema(format!("account {username:?} has role {role:?}")))?;
+fn user_from(
+    row_id: i64,
+    username: String,
+    role: String,
+    is_admin: i64,
+) -> Result<User, StoreError> {
+    let role = match (Role::parse(&role), is_admin != 0) {
+        (Some(Role::Editor), true) => Role::Admin,
+        (Some(role @ (Role::Viewer | Role::Editor)), false) => role,
+        _ => {
+            return Err(StoreError::Schema(format!(
+                "account {username:?} has role {role:?} (admin flag {is_admin})"
+            )));
+        }
+    };
     Ok(User {
         id: row_id,
         username,
@@ -404,13 +448,19 @@ impl Store {
     async fn create_schema(&self) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(pool) => {
-                let mut tx = pool.begin().await.map_err(db("begin the schema"))?;
+                // IMMEDIATE: two start-ups add missing columns one after
+                // the other.
+                let mut tx = pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(db("begin the schema"))?;
                 for statement in SQLITE_SCHEMA {
                     sqlx::query(statement)
                         .execute(&mut *tx)
                         .await
                         .map_err(db("create the console tables"))?;
                 }
+                accounts::add_missing_columns_sqlite(&mut tx).await?;
                 tx.commit().await.map_err(db("create the console tables"))?;
             }
             Store::Postgres(pool) => {
@@ -447,6 +497,9 @@ impl Store {
                         break;
                     }
                 }
+                if created.is_ok() {
+                    created = accounts::add_missing_columns_mysql(&mut conn).await;
+                }
                 let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
                     .bind(MYSQL_SCHEMA_LOCK)
                     .execute(&mut *conn)
@@ -470,7 +523,8 @@ impl Store {
     }
 
     /// Adds an account; with `replace`, an existing account of that name
-    /// gets the new role and password hash instead of an error.
+    /// gets the new role and password hash instead of an error, is
+    /// enabled again, and its sessions end.
     pub async fn add_user(
         &self,
         username: &str,
@@ -478,97 +532,8 @@ impl Store {
         password_hash: &str,
         replace: bool,
     ) -> Result<User, StoreError> {
-        let now = Timestamp::now().as_millis();
-        let existing = self.user_by_name(username).await?;
-        if let Some(found) = existing {
-            if !replace {
-                return Err(StoreError::UserExists(username.to_owned()));
-            }
-            on_pool!(self, |pool| query(&self.sql("UPDATE console_users SET role = $1, password_hash = $2, updated_at = $3 WHERE id = $4"))
-            .bind(role.as_str())
-            .bind(password_hash)
-            .bind(now)
-            .bind(found.user.id)
-            .execute(pool)
+        self.add_user_with(username, role, password_hash, replace, None)
             .await
-            .map(|_| ()))
-            .map_err(db("update an account"))?;
-            // A new password ends the account's sessions.
-            on_pool!(self, |pool| query(
-                &self.sql("DELETE FROM console_sessions WHERE user_id = $1")
-            )
-            .bind(found.user.id)
-            .execute(pool)
-            .await
-            .map(|_| ()))
-            .map_err(db("end an account's sessions"))?;
-            return Ok(User { role, ..found.user });
-        }
-        const INSERT: &str =
-            "INSERT INTO console_users (username, role, password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $4)";
-        let id = match self {
-            // MySQL returns no rows from an INSERT: the id is LAST_INSERT_ID().
-            #[cfg(feature = "mysql")]
-            Store::Mysql(pool) => query(&self.sql(INSERT))
-                .bind(username)
-                .bind(role.as_str())
-                .bind(password_hash)
-                .bind(now)
-                .execute(pool)
-                .await
-                .and_then(|done| {
-                    i64::try_from(done.last_insert_id()).map_err(|_| {
-                        sqlx::Error::Decode("the new account's id does not fit 64 bits".into())
-                    })
-                }),
-            _ => on_pool!(self, |pool| query(&format!("{INSERT} RETURNING id"))
-                .bind(username)
-                .bind(role.as_str())
-                .bind(password_hash)
-                .bind(now)
-                .fetch_one(pool)
-                .await
-                .and_then(|row| row.try_get::<i64, _>("id"))),
-        }
-        .map_err(db("add an account"))?;
-        Ok(User {
-            id,
-            username: username.to_owned(),
-            role,
-        })
-    }
-
-    /// An account with its hash, by login name.
-    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserWithHash>, StoreError> {
-        let row = on_pool!(self, |pool| {
-            match query(&self.sql(
-                "SELECT id, username, role, password_hash FROM console_users WHERE username = $1",
-            ))
-            .bind(username)
-            .fetch_optional(pool)
-            .await
-            {
-                Ok(Some(row)) => (|| {
-                    Ok(Some((
-                        row.try_get::<i64, _>("id")?,
-                        text::<_, String>(&row, "username")?,
-                        text::<_, String>(&row, "role")?,
-                        text::<_, String>(&row, "password_hash")?,
-                    )))
-                })(),
-                Ok(None) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .map_err(db("read an account"))?;
-        match row {
-            None => Ok(None),
-            Some((id, username, role, password_hash)) => Ok(Some(UserWithHash {
-                user: user_from(id, username, role)?,
-                password_hash,
-            })),
-        }
     }
 
     /// Stores a new session.
@@ -605,9 +570,10 @@ impl Store {
         let row = on_pool!(self, |pool| {
             match query(&self.sql(
                 "SELECT s.token_hash, s.csrf_token, s.expires_at, s.absolute_expiry,
-                        u.id, u.username, u.role
+                        u.id, u.username, u.role, u.is_admin, u.password_temporary_until
                    FROM console_sessions s JOIN console_users u ON u.id = s.user_id
-                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.absolute_expiry > $2",
+                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.absolute_expiry > $2
+                    AND u.disabled = 0",
             ))
             .bind(token_hash)
             .bind(now)
@@ -622,6 +588,8 @@ impl Store {
                         row.try_get::<i64, _>("id")?,
                         text::<_, String>(&row, "username")?,
                         text::<_, String>(&row, "role")?,
+                        row.try_get::<i64, _>("is_admin")?,
+                        row.try_get::<Option<i64>, _>("password_temporary_until")?,
                     )))
                 })(),
                 Ok(None) => Ok(None),
@@ -629,7 +597,17 @@ impl Store {
             }
         })
         .map_err(db("read a session"))?;
-        let Some((token_hash, csrf_token, absolute_expiry, id, username, role)) = row else {
+        let Some((
+            token_hash,
+            csrf_token,
+            absolute_expiry,
+            id,
+            username,
+            role,
+            is_admin,
+            temporary,
+        )) = row
+        else {
             return Ok(None);
         };
         let expires_at = (now + idle_ms).min(absolute_expiry);
@@ -644,10 +622,11 @@ impl Store {
         .map_err(db("renew a session"))?;
         Ok(Some(SessionRow {
             token_hash,
-            user: user_from(id, username, role)?,
+            user: user_from(id, username, role, is_admin)?,
             csrf_token,
             expires_at,
             absolute_expiry,
+            must_change_password: temporary.is_some(),
         }))
     }
 

@@ -71,11 +71,21 @@ pub(crate) struct Signed {
 impl Signed {
     /// Refuses (403 page) unless the account is an editor.
     pub(crate) fn require_editor(&self) -> Result<(), Response> {
-        if self.session.user.role == Role::Editor {
+        if self.session.user.role >= Role::Editor {
             Ok(())
         } else {
             tracing::info!(user = %self.session.user.username, path = %self.ctx.here, "refused: editor role needed");
             Err(views::forbidden(&self.ctx))
+        }
+    }
+
+    /// Refuses (403 page) unless the account is an admin.
+    pub(crate) fn require_admin(&self) -> Result<(), Response> {
+        if self.session.user.role == Role::Admin {
+            Ok(())
+        } else {
+            tracing::info!(user = %self.session.user.username, path = %self.ctx.here, "refused: admin role needed");
+            Err(views::forbidden_admin(&self.ctx))
         }
     }
 }
@@ -319,6 +329,13 @@ pub(crate) async fn guard(
     if let Err(too_long) = query_check {
         return views::too_long(&ctx, &too_long);
     }
+    // Signed in with a one-time password: nothing but choosing one's own
+    // password (and signing out) until then.
+    if ctx.session.as_ref().is_some_and(|s| s.must_change_password)
+        && !allowed_before_own_password(req.uri().path())
+    {
+        return Redirect::to(crate::pages::accounts::PASSWORD_PATH).into_response();
+    }
     let mut req = req;
     if req.method() == Method::POST {
         let is_login = req.uri().path() == "/login";
@@ -384,6 +401,15 @@ pub(crate) async fn guard(
     next.run(req).await
 }
 
+/// What an account that signed in with a one-time password may reach
+/// before it has chosen its own password.
+fn allowed_before_own_password(path: &str) -> bool {
+    path == crate::pages::accounts::PASSWORD_PATH
+        || path == "/logout"
+        || path.starts_with("/static/")
+        || path.starts_with("/lang/")
+}
+
 /// Security headers on every answer.
 pub(crate) async fn security_headers(
     State(state): State<Arc<AppState>>,
@@ -419,7 +445,9 @@ pub(crate) async fn security_headers(
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), payment=()",
     );
-    if !is_static {
+    // Pages are never stored; an answer that chose its own caching (the
+    // category image) keeps it.
+    if !is_static && !headers.contains_key(header::CACHE_CONTROL) {
         set(headers, header::CACHE_CONTROL, "no-store");
     }
     if state.config.secure_cookies {

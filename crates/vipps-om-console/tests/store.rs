@@ -4,7 +4,7 @@
 
 use vipps_om_console::store::{AUDIT_TEXT_CHARS, AuditCursor, NewAudit};
 use vipps_om_console::vipps_om_outbox::Outbox;
-use vipps_om_console::{PasswordHasherConfig, Role, Store};
+use vipps_om_console::{AccountChange, ChangeOutcome, PasswordHasherConfig, Role, Store};
 
 async fn exercise(url: &str) {
     let outbox = Outbox::connect(url).await.unwrap();
@@ -140,7 +140,282 @@ async fn exercise(url: &str) {
         }
     };
     assert!(refused, "the audit log is append-only");
+    accounts(&store, &hasher).await;
     outbox.close().await;
+}
+
+/// Admins, disabled accounts and one-time passwords (on a database that
+/// may hold other runs' accounts: nothing here counts all admins).
+async fn accounts(store: &Store, hasher: &PasswordHasherConfig) {
+    let pid = std::process::id();
+    let admin = vipps_om_console::add_user(
+        store,
+        hasher,
+        &format!("admin-{pid}"),
+        Role::Admin,
+        "a long password!",
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(admin.role, Role::Admin);
+    let read = store.user_by_name(&admin.username).await.unwrap().unwrap();
+    assert_eq!(read.user, admin);
+    assert!(!read.disabled && read.temporary_until.is_none());
+    let staff = vipps_om_console::add_user(
+        store,
+        hasher,
+        &format!("staff-{pid}"),
+        Role::Viewer,
+        "a long password!",
+        true,
+    )
+    .await
+    .unwrap();
+    let (listed, _) = store.accounts().await.unwrap();
+    assert!(listed.iter().any(|a| a.user == admin));
+    // A disabled account has no live session.
+    let hash = format!("{:0>64}", staff.id + 7_000_000);
+    store
+        .create_session(&hash, staff.id, "csrf", 60_000, 3_600_000)
+        .await
+        .unwrap();
+    let ChangeOutcome::Changed(before) = store
+        .change_account(staff.id, &AccountChange::Disable)
+        .await
+        .unwrap()
+    else {
+        panic!("not disabled")
+    };
+    assert!(!before.disabled);
+    assert!(store.touch_session(&hash, 60_000).await.unwrap().is_none());
+    assert!(store.account(staff.id).await.unwrap().unwrap().disabled);
+    store
+        .change_account(staff.id, &AccountChange::Enable)
+        .await
+        .unwrap();
+    store
+        .change_account(staff.id, &AccountChange::Role(Role::Admin))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.account(staff.id).await.unwrap().unwrap().user.role,
+        Role::Admin
+    );
+    // A one-time password: the session made with it must change it; the
+    // own one replaces it and ends the other sessions.
+    let until = 4_102_444_800_000;
+    store
+        .change_account(
+            staff.id,
+            &AccountChange::TemporaryPassword {
+                hash: hasher.hash("one-time password").unwrap(),
+                until,
+            },
+        )
+        .await
+        .unwrap();
+    let read = store.user_by_name(&staff.username).await.unwrap().unwrap();
+    assert_eq!(read.temporary_until, Some(until));
+    let (kept, other) = (
+        format!("{:0>64}", staff.id + 8_000_000),
+        format!("{:0>64}", staff.id + 9_000_000),
+    );
+    for h in [&kept, &other] {
+        store
+            .create_session(h, staff.id, "csrf", 60_000, 3_600_000)
+            .await
+            .unwrap();
+    }
+    assert!(
+        store
+            .touch_session(&kept, 60_000)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    store
+        .set_own_password(staff.id, &hasher.hash("my own password").unwrap(), &kept)
+        .await
+        .unwrap();
+    let session = store.touch_session(&kept, 60_000).await.unwrap().unwrap();
+    assert!(!session.must_change_password);
+    assert!(store.touch_session(&other, 60_000).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .change_account(i64::MAX, &AccountChange::Enable)
+            .await
+            .unwrap(),
+        ChangeOutcome::NotFound
+    );
+}
+
+/// The account table as the first release made it, with one editor:
+/// starting a console adds the new columns and reads it; the last enabled
+/// admin is kept.
+async fn upgrade(url: &str, old_users_table: &str) {
+    let outbox = Outbox::connect(url).await.unwrap();
+    match (outbox.sqlite_pool(), outbox.pg_pool()) {
+        (Some(pool), _) => {
+            sqlx::raw_sql(old_users_table).execute(pool).await.unwrap();
+        }
+        (None, Some(pool)) => {
+            sqlx::raw_sql(old_users_table).execute(pool).await.unwrap();
+        }
+        #[cfg(feature = "mysql")]
+        (None, None) => {
+            sqlx::raw_sql(old_users_table)
+                .execute(outbox.mysql_pool().unwrap())
+                .await
+                .unwrap();
+        }
+        #[cfg(not(feature = "mysql"))]
+        (None, None) => unreachable!(),
+    }
+    let store = Store::for_outbox(&outbox).await.unwrap();
+    Store::for_outbox(&outbox).await.unwrap();
+    let old = store.user_by_name("old-editor").await.unwrap().unwrap();
+    assert_eq!(old.user.role, Role::Editor);
+    assert!(!old.disabled && old.temporary_until.is_none());
+    let id = old.user.id;
+    store
+        .change_account(id, &AccountChange::Role(Role::Admin))
+        .await
+        .unwrap();
+    for change in [
+        AccountChange::Disable,
+        AccountChange::Role(Role::Viewer),
+        AccountChange::Role(Role::Editor),
+    ] {
+        assert_eq!(
+            store.change_account(id, &change).await.unwrap(),
+            ChangeOutcome::LastAdmin,
+            "{change:?}"
+        );
+    }
+    let hasher = PasswordHasherConfig::insecure_for_tests().unwrap();
+    let second = vipps_om_console::add_user(
+        &store,
+        &hasher,
+        "second-admin",
+        Role::Admin,
+        "a long password!",
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        store
+            .change_account(id, &AccountChange::Disable)
+            .await
+            .unwrap(),
+        ChangeOutcome::Changed(_)
+    ));
+    assert_eq!(
+        store
+            .change_account(second.id, &AccountChange::Role(Role::Viewer))
+            .await
+            .unwrap(),
+        ChangeOutcome::LastAdmin
+    );
+    outbox.close().await;
+}
+
+const OLD_SQLITE_USERS: &str = "CREATE TABLE console_users (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        username      TEXT    NOT NULL UNIQUE,
+        role          TEXT    NOT NULL CHECK (role IN ('viewer', 'editor')),
+        password_hash TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    );
+    INSERT INTO console_users (username, role, password_hash, created_at, updated_at)
+    VALUES ('old-editor', 'editor', 'x', 1, 1)";
+
+const OLD_POSTGRES_USERS: &str = "CREATE TABLE console_users (
+        id            BIGSERIAL PRIMARY KEY,
+        username      TEXT   NOT NULL UNIQUE,
+        role          TEXT   NOT NULL CHECK (role IN ('viewer', 'editor')),
+        password_hash TEXT   NOT NULL,
+        created_at    BIGINT NOT NULL,
+        updated_at    BIGINT NOT NULL
+    );
+    INSERT INTO console_users (username, role, password_hash, created_at, updated_at)
+    VALUES ('old-editor', 'editor', 'x', 1, 1)";
+
+#[cfg(feature = "mysql")]
+const OLD_MYSQL_USERS: &str = "CREATE TABLE console_users (
+        id            BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        username      VARCHAR(255) NOT NULL UNIQUE,
+        role          VARCHAR(16)  NOT NULL CHECK (role IN ('viewer', 'editor')),
+        password_hash TEXT         NOT NULL,
+        created_at    BIGINT       NOT NULL,
+        updated_at    BIGINT       NOT NULL
+    ) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+    INSERT INTO console_users (username, role, password_hash, created_at, updated_at)
+    VALUES ('old-editor', 'editor', 'x', 1, 1)";
+
+/// `url` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(url).unwrap();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+#[tokio::test]
+async fn an_old_account_table_is_upgraded_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    upgrade(
+        &format!("sqlite://{}?mode=rwc", dir.path().join("u.db").display()),
+        OLD_SQLITE_USERS,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_old_account_table_is_upgraded_on_postgres() {
+    use sqlx::Connection;
+    let Ok(admin) = std::env::var("DATABASE_URL") else {
+        skip("needs PostgreSQL: set DATABASE_URL (.ci/run starts a throwaway server)");
+        return;
+    };
+    let name = format!("console_upgrade_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::raw_sql(&statement).execute(&mut conn).await.unwrap();
+    }
+    upgrade(&with_database(&admin, &name), OLD_POSTGRES_USERS).await;
+    sqlx::raw_sql(&format!("DROP DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test]
+async fn an_old_account_table_is_upgraded_on_mysql() {
+    use sqlx::Connection;
+    let Ok(admin) = std::env::var("MYSQL_URL") else {
+        skip("needs MySQL or MariaDB: set MYSQL_URL (.ci/run starts a throwaway server)");
+        return;
+    };
+    let name = format!("console_upgrade_{}", std::process::id());
+    let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    upgrade(&with_database(&admin, &name), OLD_MYSQL_USERS).await;
+    sqlx::raw_sql(&format!("DROP DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -91,10 +91,12 @@ pub(crate) enum ConsoleCommand {
     AddUser {
         /// Login name: letters, digits and . - _ @.
         name: String,
-        /// viewer: sees orders; editor: also retries deliveries, sets links, uploads images.
+        /// viewer: sees orders; editor: also retries deliveries, sets links, uploads images;
+        /// admin: also manages the accounts.
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// Change the password and role of an existing account (ends its sessions).
+        /// Change the password and role of an existing account (ends its sessions,
+        /// enables it again when it was disabled: the way back in for a locked-out admin).
         #[arg(long)]
         replace: bool,
     },
@@ -151,6 +153,8 @@ pub(crate) enum RoleArg {
     Viewer,
     /// Also changes orders.
     Editor,
+    /// Also manages accounts in the console (add, role, disable, reset).
+    Admin,
 }
 
 impl From<RoleArg> for Role {
@@ -158,6 +162,7 @@ impl From<RoleArg> for Role {
         match value {
             RoleArg::Viewer => Role::Viewer,
             RoleArg::Editor => Role::Editor,
+            RoleArg::Admin => Role::Admin,
         }
     }
 }
@@ -240,7 +245,7 @@ pub(crate) async fn run(ctx: &Context, args: ConsoleArgs) -> Result<(), Failure>
     };
     super::write_stdout(
         format!(
-            "Support console: {shown}\nDatabase: {}\nAdd accounts with `vipps-om console add-user NAME --role viewer|editor`. Stop with Ctrl-C.\n",
+            "Support console: {shown}\nDatabase: {}\nAdd accounts with `vipps-om console add-user NAME --role viewer|editor|admin` (an admin adds the others in the console). Stop with Ctrl-C.\n",
             redact_url(&db_url)
         )
         .as_bytes(),

@@ -6,6 +6,7 @@
 //! ([`AppError::Page`]), anything else is logged and answered with the 500
 //! page ([`AppError::Internal`]). Markup lives in [`crate::views`].
 
+pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod category;
 pub(crate) mod home;

@@ -155,8 +155,44 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
     })
     .await
     .unwrap_or(false);
-    let user = match (ok, found) {
-        (true, Some(found)) => found.user,
+    let (user, temporary) = match (ok, found) {
+        (true, Some(found))
+            if found.disabled
+                || found.temporary_until.is_some_and(|until| {
+                    until <= vipps_om_outbox::Timestamp::now().as_millis()
+                }) =>
+        {
+            // The right password, but the account may not sign in: say
+            // why (only someone who knows the password learns it).
+            let (text, detail, status) = if found.disabled {
+                (
+                    T::SignInDisabled,
+                    "refused: the account is disabled",
+                    StatusCode::FORBIDDEN,
+                )
+            } else {
+                (
+                    T::SignInExpired,
+                    "refused: the one-time password has expired",
+                    StatusCode::UNAUTHORIZED,
+                )
+            };
+            tracing::info!(user = %found.user.username, address = %ctx.address, "{detail}");
+            audit(
+                &state,
+                NewAudit {
+                    username: &found.user.username,
+                    action: "login",
+                    order_id: None,
+                    payment_type: None,
+                    detail: &format!("{detail} (from {})", ctx.address),
+                    outcome: "refused",
+                },
+            )
+            .await;
+            return login_form(&state, &ctx, next, Some(lang.t(text)), status);
+        }
+        (true, Some(found)) => (found.user, found.temporary_until.is_some()),
         (_, found) => {
             let failure = state.limiter.failed(&name, &ctx.address);
             let known = found.as_ref().map(|f| f.user.username.as_str());
@@ -221,7 +257,12 @@ pub(crate) async fn login(State(state): St, ctx: Ctx, Form(form): Form<LoginForm
         },
     )
     .await;
-    let target = next.and_then(local_path).unwrap_or("/");
+    // A one-time password: the person chooses their own first.
+    let target = if temporary {
+        super::accounts::PASSWORD_PATH
+    } else {
+        next.and_then(local_path).unwrap_or("/")
+    };
     let mut response = Redirect::to(target).into_response();
     let headers = response.headers_mut();
     headers.append(

@@ -91,7 +91,8 @@ pub(crate) fn retry_confirm(ctx: &Ctx, job: &JobStatus, image: Option<&str>) -> 
     let lang = ctx.lang;
     let body = html! {
         section.card {
-            p { (lang.t(T::Job)) " " (job.id.get()) ": " (lang.job_kind(job.kind)) " · " (lang.t(T::Order)) " " code { (job.order_id) } }
+            p { (lang.t(T::Job)) " " (job.id.get()) ": " (lang.job_kind(job.kind)) " · " (lang.t(T::Order)) " " code { (job.order_id) }
+                " · " (lang.t(T::JobMerchant)) " " code #job-merchant { (job.merchant_serial_number) } }
             @if let Some(cause) = super::order::cause(job, image) {
                 (super::order::cause_and_fix(ctx, job, &cause, true))
             }

@@ -10,6 +10,7 @@ use crate::limits::{self, TooLong};
 use crate::store::Role;
 use crate::web::{CSRF_FIELD, Ctx};
 
+pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod forms;
 pub(crate) mod order;
@@ -38,10 +39,12 @@ pub(crate) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                         nav aria-label="Main" {
                             a href="/" { (lang.t(T::NavOrders)) }
                             a href="/audit" { (lang.t(T::NavAudit)) }
+                            @if session.user.role == Role::Admin { a href="/admin/users" { (lang.t(T::NavAccounts)) } }
                         }
                         span.who {
                             (lang.t(T::SignedInAs)) " " strong { (session.user.username) }
-                            " (" (role_name(lang, session.user.role)) ")"
+                            " (" (role_name(lang, session.user.role)) ") "
+                            a href="/account/password" { (lang.t(T::NavPassword)) }
                         }
                         form.inline method="post" action="/logout" {
                             (csrf(ctx))
@@ -71,6 +74,7 @@ pub(crate) fn role_name(lang: Lang, role: Role) -> &'static str {
     match role {
         Role::Viewer => lang.t(T::RoleViewer),
         Role::Editor => lang.t(T::RoleEditor),
+        Role::Admin => lang.t(T::RoleAdmin),
     }
 }
 
@@ -106,6 +110,15 @@ pub(crate) fn forbidden(ctx: &Ctx) -> Response {
         StatusCode::FORBIDDEN,
         ctx.lang.t(T::Forbidden),
         ctx.lang.t(T::ForbiddenText),
+    )
+}
+
+pub(crate) fn forbidden_admin(ctx: &Ctx) -> Response {
+    message_page(
+        ctx,
+        StatusCode::FORBIDDEN,
+        ctx.lang.t(T::Forbidden),
+        ctx.lang.t(T::AdminOnly),
     )
 }
 

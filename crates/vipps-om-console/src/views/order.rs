@@ -159,8 +159,40 @@ impl App {
     }
 }
 
+/// What the order page knows of the category's image file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CategoryImage {
+    /// Not looked for (no image named, or not the order page).
+    Unknown,
+    /// An image job of the order holds it: its address on the console.
+    Held(String),
+    /// No image job of the order uploads it.
+    NotHeld,
+    /// The stored file is not a PNG or JPEG, or too large.
+    Refused,
+}
+
+/// What the order page shows besides the API's answer and the history.
+pub(crate) struct Shown {
+    /// The category's image file.
+    pub(crate) image: CategoryImage,
+    /// Other merchants with deliveries for the same order id.
+    pub(crate) other_merchants: Vec<String>,
+    /// The customer's language chosen on the page (`customer_lang=`), if any.
+    pub(crate) customer_lang: Option<Lang>,
+}
+
 /// The order as the customer sees it.
 pub(crate) fn order_summary(lang: Lang, summary: &OrderSummary) -> Markup {
+    order_summary_with(lang, summary, &CategoryImage::Unknown)
+}
+
+/// The order as the customer sees it, with the category's image itself.
+pub(crate) fn order_summary_with(
+    lang: Lang,
+    summary: &OrderSummary,
+    image: &CategoryImage,
+) -> Markup {
     let app = app_of(summary);
     html! {
         section.card aria-labelledby="seen-title" {
@@ -186,7 +218,22 @@ pub(crate) fn order_summary(lang: Lang, summary: &OrderSummary) -> Markup {
                             }
                         }
                         dt { (lang.t(T::ImageId)) }
-                        dd { @match &button.image_id { Some(id) => code { (id) }, None => span.muted { (lang.t(T::NoImage)) } } }
+                        dd #category-image {
+                            @match &button.image_id {
+                                Some(id) => {
+                                    code { (id) }
+                                    @match image {
+                                        CategoryImage::Held(src) => {
+                                            " " img.category-image src=(src) alt={ (lang.t(T::CategoryImageAlt)) " " (id) } width="96" height="96";
+                                        }
+                                        CategoryImage::NotHeld => { br; small.muted { (lang.t(T::ImageNotInOutbox)) } }
+                                        CategoryImage::Refused => { br; small.warn { (lang.t(T::ImageNotPicture)) } }
+                                        CategoryImage::Unknown => {}
+                                    }
+                                }
+                                None => span.muted { (lang.t(T::NoImage)) },
+                            }
+                        }
                     }
                 }
             }
@@ -505,7 +552,7 @@ pub(crate) fn page(
     fetched: &Result<OrderV2Response, Error>,
     jobs: &Result<Jobs, OutboxError>,
     editor: bool,
-    customer_lang: Option<Lang>,
+    shown: &Shown,
 ) -> Markup {
     let lang = ctx.lang;
     let order_id = key.order_id.as_str();
@@ -526,9 +573,18 @@ pub(crate) fn page(
     let status = CustomerStatus::of(listed, in_app);
     html! {
         (search)
-        p.order-id { (lang.t(T::Order)) " " code { (order_id) } " · " (key.payment_type.as_str()) }
+        p.order-id {
+            (lang.t(T::Order)) " " code { (order_id) } " · " (key.payment_type.as_str())
+            " · " (lang.t(T::JobMerchant)) " " code #order-merchant { (key.merchant) }
+        }
+        @if !shown.other_merchants.is_empty() {
+            p.notice.info role="status" #other-merchants {
+                (lang.t(T::OtherMerchantsJobs)) " "
+                @for (i, msn) in shown.other_merchants.iter().enumerate() { @if i > 0 { ", " } code { (msn) } }
+            }
+        }
         @match fetched {
-            Ok(_) => @if let Some(summary) = &summary { (order_summary(lang, summary)) },
+            Ok(_) => @if let Some(summary) = &summary { (order_summary_with(lang, summary, &shown.image)) },
             Err(Error::NotFound { .. }) => section.card {
                 p.notice.info role="status" #not-in-app { (lang.t(T::NotInApp)) @if nothing_known { " " (lang.t(T::TryOtherType)) } }
             },
@@ -541,7 +597,7 @@ pub(crate) fn page(
         (deliveries(ctx, jobs, editor))
         // Shown when something is known: the app's view or the deliveries.
         @if summary.is_some() || jobs.is_ok() {
-            (customer_status(ctx, &q, summary.as_ref(), status, customer_lang))
+            (customer_status(ctx, &q, summary.as_ref(), status, shown.customer_lang))
         }
         section.card aria-labelledby="actions-title" {
             h2 #actions-title { (lang.t(T::EditorActions)) }
