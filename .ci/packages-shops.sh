@@ -63,9 +63,12 @@ python3 -m venv "$WORK/venv"
   "$wheel" "pytest==$PYTEST_VERSION" "pytest-xdist==$PYTEST_XDIST_VERSION" "requests==$REQUESTS_VERSION"
 mkdir -p "$WORK/python-shop"
 cp packaging/shop-tests/python/*.py "$WORK/python-shop/"
+# The README's examples run as written (copy-paste ready).
+python3 .ci/readme_snippet.py README.md "### Python" python >"$WORK/python-shop/test_readme.py"
 (cd "$WORK/python-shop" && "$WORK/venv/bin/vipps-om" demo >demo.out)
 echo "vipps-om demo from the virtual environment: ok ($(wc -l <"$WORK/python-shop/demo.out") lines)"
-(cd "$WORK/python-shop" && "$WORK/venv/bin/python" -m pytest -p no:cacheprovider -q test_shop.py "$ROOT/packaging/python/tests")
+(cd "$WORK/python-shop" && "$WORK/venv/bin/python" -m pytest -p no:cacheprovider -q \
+  test_shop.py test_readme.py "$ROOT/packaging/python/tests")
 
 echo "--> Node: a fresh npm project with the tarballs"
 mkdir -p "$WORK/node-shop"
@@ -76,9 +79,14 @@ JSON
 # optional packages are skipped, as npm does for a platform that isn't this one).
 (cd "$WORK/node-shop" && npm install --offline --no-audit --no-fund --loglevel=error "$npm_platform" "$npm_main")
 cp packaging/shop-tests/node/*.mjs packaging/npm/test/package.test.mjs "$WORK/node-shop/"
+python3 .ci/readme_snippet.py README.md "### Node.js" js >"$WORK/node-shop/readme.test.mjs"
 (cd "$WORK/node-shop" && npx --no-install vipps-om demo >demo.out)
 echo "npx vipps-om demo from the npm project: ok ($(wc -l <"$WORK/node-shop/demo.out") lines)"
-(cd "$WORK/node-shop" && node --test shop.test.mjs package.test.mjs)
+(cd "$WORK/node-shop" && node --test shop.test.mjs readme.test.mjs package.test.mjs)
 
 echo "--> PHP: shop.php under with-vipps-om-sim (vipps-om from the virtual environment)"
 PATH="$WORK/venv/bin:$PATH" packaging/shell/with-vipps-om-sim php packaging/shop-tests/php/shop.php
+mkdir -p "$WORK/php-shop/tests"
+cp packaging/shell/with-vipps-om-sim "$WORK/php-shop/"
+python3 .ci/readme_snippet.py README.md "### PHP, and any other language: the shell helper" php >"$WORK/php-shop/tests/receipt.php"
+(cd "$WORK/php-shop" && PATH="$WORK/venv/bin:$PATH" ./with-vipps-om-sim php tests/receipt.php)
