@@ -93,7 +93,8 @@ version=$(node -p 'require(process.argv[1]).version' "$out/npm/vipps-om/package.
 wheel=$(ls "$out"/python/vipps_om-"$version"-*.whl 2>/dev/null | head -n 1)
 [ -n "$wheel" ] || { echo "release/build.sh: no wheel of version $version in $out/python" >&2; exit 1; }
 
-(cd "$out" && sha256sum python/*.whl npm/*.tgz >SHA256SUMS)
+if command -v sha256sum >/dev/null 2>&1; then sha256=(sha256sum); else sha256=(shasum -a 256); fi
+(cd "$out" && "${sha256[@]}" python/*.whl npm/*.tgz >SHA256SUMS)
 echo
 echo "vipps-om $version ($profile profile) for $npm_platform:"
 (cd "$out" && ls -l python/*.whl npm/*.tgz | awk '{ if ($5 >= 1048576) printf "  %-60s %7.1f MB\n", $NF, $5 / 1048576; else printf "  %-60s %7.1f KB\n", $NF, $5 / 1024 }')

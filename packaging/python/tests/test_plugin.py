@@ -141,6 +141,28 @@ def test_function_scope_from_the_command_line(pytester, monkeypatch):
     assert len({r["pid"] for r in rows}) == 4
 
 
+def test_the_function_variant_is_per_test_next_to_a_shared_one(pytester, monkeypatch):
+    inner = INNER_TESTS + """
+def test_own(vipps_om_sim, vipps_om_sim_function):
+    _record(vipps_om_sim_function, "own")
+    assert vipps_om_sim_function.base_url != vipps_om_sim.base_url
+
+def test_own_again(vipps_om_sim_function):
+    _record(vipps_om_sim_function, "own_again")
+"""
+    record = pytester.path / "record.jsonl"
+    monkeypatch.setenv("RECORD", str(record))
+    pytester.makepyfile(test_inner=inner)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    shared = {r["pid"] for r in rows if r["test"] in ("one", "two", "three", "four")}
+    own = [r["pid"] for r in rows if r["test"].startswith("own")]
+    assert len(shared) == 1
+    assert len(set(own)) == 2 and not shared & set(own)
+    assert not any(_alive(r["pid"]) for r in rows)
+
+
 def test_pytest_xdist_gives_each_worker_its_own_simulator(pytester, monkeypatch):
     # Two files with --dist loadfile: one for each worker.
     pytester.makepyfile(test_inner2=INNER_TESTS.replace('"one"', '"five"'))

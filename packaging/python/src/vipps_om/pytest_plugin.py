@@ -14,8 +14,9 @@ call ``vipps_om_sim.reset()`` where a test needs a clean one) unless
 ``vipps_om_sim_scope`` in the ini file or ``--vipps-om-sim-scope`` says
 otherwise (``function`` starts one per test). With pytest-xdist each
 worker is its own session, so each gets its own simulator on its own port.
-``vipps_om_sim_args`` (ini) passes more ``vipps-om sim`` options, e.g.
-``--strict``.
+``vipps_om_sim_function`` is always one simulator per test, for the tests
+that need their own next to a shared one. ``vipps_om_sim_args`` (ini)
+passes more ``vipps-om sim`` options to both, e.g. ``--strict``.
 """
 
 from __future__ import annotations
@@ -64,16 +65,28 @@ def _scope(fixture_name: str, config: pytest.Config) -> str:
     return scope
 
 
-@pytest.fixture(scope=_scope)
-def vipps_om_sim(pytestconfig: pytest.Config) -> Iterator[Simulator]:
-    """A running `vipps-om sim`: ``base_url``, ``credentials`` (the demo
-    merchant), ``env()``, and ``reset()``, ``inject_fault(...)``,
-    ``requests()``, ``orders()``, ``counters()``."""
+def _running_simulator(config: pytest.Config, fixture: str) -> Iterator[Simulator]:
     try:
-        sim = start_simulator(pytestconfig.getini("vipps_om_sim_args"))
+        sim = start_simulator(config.getini("vipps_om_sim_args"))
     except (BinaryNotFound, SimulatorError) as error:
-        pytest.fail(f"vipps_om_sim: {error}", pytrace=False)
+        pytest.fail(f"{fixture}: {error}", pytrace=False)
     try:
         yield sim
     finally:
         sim.stop()
+
+
+@pytest.fixture(scope=_scope)
+def vipps_om_sim(pytestconfig: pytest.Config) -> Iterator[Simulator]:
+    """A running `vipps-om sim`: ``base_url``, ``credentials`` (the demo
+    merchant), ``env()``, and ``reset()``, ``inject_fault(...)``,
+    ``requests()``, ``orders()``, ``counters()``. Session-scoped unless
+    ``vipps_om_sim_scope`` says otherwise."""
+    yield from _running_simulator(pytestconfig, "vipps_om_sim")
+
+
+@pytest.fixture
+def vipps_om_sim_function(pytestconfig: pytest.Config) -> Iterator[Simulator]:
+    """The same as `vipps_om_sim`, but a simulator of this test's own,
+    started for it and stopped after it, whatever `vipps_om_sim`'s scope."""
+    yield from _running_simulator(pytestconfig, "vipps_om_sim_function")
