@@ -16,6 +16,10 @@
 # built; either way no second build of the other profile.
 # PACKAGES_PROFILE=release|dev chooses.
 #
+# Usage: .ci/packages-shops.sh          (builds the packages, then tests them)
+#        .ci/packages-shops.sh DIST     (tests packages release/build.sh already
+#                                        wrote to DIST, e.g. target/packages)
+#
 # Needs python3 with venv, node with npm, php-cli; CI (CI=true) installs
 # the missing ones from Debian, elsewhere this skips with a message.
 set -euo pipefail
@@ -44,18 +48,31 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-profile="${PACKAGES_PROFILE:-}"
-if [ -z "$profile" ]; then
-  if [ -x "$TARGET/release/vipps-om" ]; then profile=release; else profile=dev; fi
-fi
-
-echo "--> building the packages ($profile profile)"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-release/build.sh --profile "$profile" --out "$WORK/dist" --allow-dirty
-wheel=$(ls "$WORK"/dist/python/*.whl)
-npm_main=$(ls "$WORK"/dist/npm/vipps-om-[0-9]*.tgz)
-npm_platform=$(ls "$WORK"/dist/npm/vipps-om-cli-*.tgz)
+if [ "$#" -gt 0 ]; then
+  dist=$(cd "$1" && pwd)
+  echo "--> testing the packages in $dist"
+else
+  profile="${PACKAGES_PROFILE:-}"
+  if [ -z "$profile" ]; then
+    if [ -x "$TARGET/release/vipps-om" ]; then profile=release; else profile=dev; fi
+  fi
+  echo "--> building the packages ($profile profile)"
+  dist="$WORK/dist"
+  release/build.sh --profile "$profile" --out "$dist" --allow-dirty
+fi
+one() {
+  local found=("$@")
+  if [ "${#found[@]}" -ne 1 ] || [ ! -f "${found[0]}" ]; then
+    echo "packages-shops: expected one file, found: ${found[*]}" >&2
+    exit 1
+  fi
+  echo "${found[0]}"
+}
+wheel=$(one "$dist"/python/*.whl)
+npm_main=$(one "$dist"/npm/vipps-om-[0-9]*.tgz)
+npm_platform=$(one "$dist"/npm/vipps-om-cli-*.tgz)
 
 echo "--> Python: a fresh virtual environment with the wheel"
 python3 -m venv "$WORK/venv"
