@@ -25,6 +25,8 @@ STOP_TIMEOUT_S = 10.0
 CONTROL_TIMEOUT_S = 10.0
 #: Most bytes of the simulator's log quoted in an error.
 LOG_TAIL_BYTES = 4096
+#: Most bytes of the simulator's log that `Simulator.log()` returns (the newest).
+LOG_KEPT_BYTES = 64 * 1024
 #: Most bytes of a control API answer quoted in an error.
 ANSWER_QUOTED_BYTES = 1024
 
@@ -113,8 +115,9 @@ class Simulator:
         }
 
     def log(self) -> str:
-        """The simulator's log so far (standard error: one line per request)."""
-        return _read_tail(os.path.join(self._workdir, "sim.log"), None)
+        """The newest `LOG_KEPT_BYTES` of the simulator's log (standard
+        error: one line per request)."""
+        return _read_tail(os.path.join(self._workdir, "sim.log"), LOG_KEPT_BYTES)
 
     def stop(self) -> None:
         """Stop the simulator (SIGTERM, then a kill after `STOP_TIMEOUT_S`).
@@ -223,12 +226,11 @@ class Simulator:
             ) from None
 
 
-def _read_tail(path: str, limit: int | None) -> str:
+def _read_tail(path: str, limit: int) -> str:
     try:
         with open(path, "rb") as f:
-            if limit is not None:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - limit))
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - limit))
             return f.read().decode("utf-8", "replace")
     except OSError:
         return ""
