@@ -35,7 +35,8 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{ConnectOptions as _, MySqlPool, Row};
 
 use super::{
-    CLAIMED_COLUMNS, ClaimedJob, ConnectOptions, Db, EARLIER, Sql, TABLE, Target, claimed_job,
+    CLAIMED_COLUMNS, ClaimedJob, ConnectOptions, Db, HEADS_ITS_ORDER, Sql, TABLE, Target,
+    claimed_job,
 };
 use crate::error::{OutboxError, redact_url};
 use crate::numbered::{positional, query};
@@ -49,6 +50,26 @@ pub(crate) const NOW: &str =
 /// the end of the transaction; `$1` (PostgreSQL's lock class) is not used.
 pub(crate) const ORDER_LOCK: &str =
     "SELECT bucket FROM vipps_om_outbox_order_locks WHERE bucket = ?/*2*/ FOR UPDATE";
+
+/// Takes `n` order locks (the buckets bound in ascending order) until the
+/// end of the transaction, in one locking read: InnoDB locks the rows in
+/// key order, as one lock at a time in that order would.
+pub(crate) fn order_locks(n: usize) -> &'static str {
+    static TEXTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        (0..=crate::ORDER_LOCK_BUCKETS as usize)
+            .map(|n| {
+                format!(
+                    "SELECT bucket FROM vipps_om_outbox_order_locks WHERE bucket IN ({}) \
+                     ORDER BY bucket FOR UPDATE",
+                    placeholders(n.max(1))
+                )
+            })
+            .collect()
+    });
+    TEXTS
+        .get(n.min(crate::ORDER_LOCK_BUCKETS as usize))
+        .map_or("", String::as_str)
+}
 
 /// A JSON array of strings (`%`, bound as text) as rows of one column:
 /// the merchant lists of a fair claim (`JSON_TABLE`: MySQL 8, MariaDB
@@ -176,7 +197,7 @@ pub(crate) async fn claim_batch(
         "SELECT j.id FROM {TABLE} j WHERE j.id IN ({}) \
          AND j.state IN ('pending', 'in_flight') AND j.next_attempt_at <= {NOW} \
          AND (j.state = 'pending' OR j.leased_until <= {NOW}) \
-         AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered') \
+         AND {HEADS_ITS_ORDER} \
          ORDER BY j.next_attempt_at, j.id LIMIT {max} FOR UPDATE SKIP LOCKED",
         placeholders(ids.len())
     ));
