@@ -1,6 +1,6 @@
-//! The gateway over a real socket, on SQLite and on PostgreSQL
-//! (`DATABASE_URL`, a fresh database per test; skipped with a message
-//! without it): tokens, the answers of each path, 409 for a second
+//! The gateway over a real socket, on SQLite, on PostgreSQL
+//! (`DATABASE_URL`) and on MySQL (`MYSQL_URL`, with the `mysql` feature;
+//! a fresh database per test; skipped with a message without it): tokens, the answers of each path, 409 for a second
 //! receipt, 400 with `invalidParams`, jobs committed before the answer,
 //! delivery by the outbox worker to the simulator, reads passed through;
 //! and the official JS SDK 1.3.4 driving it (`tests/js-sdk` at the
@@ -23,6 +23,8 @@ struct Db {
     url: String,
     _dir: Option<tempfile::TempDir>,
     pg_drop: Option<(String, String)>,
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    mysql_drop: Option<(String, String)>,
 }
 
 fn skip(reason: &str) {
@@ -43,6 +45,7 @@ impl Db {
             url,
             _dir: Some(dir),
             pg_drop: None,
+            mysql_drop: None,
         }
     }
 
@@ -69,10 +72,54 @@ impl Db {
             url: format!("{base}/{name}"),
             _dir: None,
             pg_drop: Some((admin, name)),
+            mysql_drop: None,
+        })
+    }
+
+    #[cfg(feature = "mysql")]
+    async fn mysql() -> Option<Db> {
+        let Some(admin) = std::env::var("MYSQL_URL")
+            .ok()
+            .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
+        else {
+            skip(
+                "needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
+            );
+            return None;
+        };
+        use sqlx::Connection;
+        let name = format!("outbox_gw_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+        let (root, _) = base.rsplit_once('/').unwrap();
+        let url = if query.is_empty() {
+            format!("{root}/{name}")
+        } else {
+            format!("{root}/{name}?{query}")
+        };
+        Some(Db {
+            url,
+            _dir: None,
+            pg_drop: None,
+            mysql_drop: Some((admin, name)),
         })
     }
 
     async fn drop_database(self) {
+        #[cfg(feature = "mysql")]
+        if let Some((admin, name)) = &self.mysql_drop {
+            use sqlx::Connection;
+            if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
+                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
         if let Some((admin, name)) = &self.pg_drop {
             use sqlx::Connection;
             if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
@@ -84,7 +131,7 @@ impl Db {
     }
 }
 
-macro_rules! on_both {
+macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
@@ -104,10 +151,21 @@ macro_rules! on_both {
                 }
             )*
         }
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::Db::mysql().await else { return };
+                    super::$name(&db).await;
+                    db.drop_database().await;
+                }
+            )*
+        }
     };
 }
 
-on_both!(
+on_every_backend!(
     the_api_paths_answer_once_the_job_is_committed,
     the_official_js_sdk_works_by_changing_only_its_base_url,
 );

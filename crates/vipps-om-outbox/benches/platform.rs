@@ -274,6 +274,10 @@ async fn pickup(args: &[String]) {
     let workers = spawn_workers(1, db, sim, 1, 4);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut took = Vec::with_capacity(samples);
+    // Of each sample: the enqueue's own commit, and the rest (NOTIFY, the
+    // worker's wake-up and claim), to tell where a slow pickup was slow.
+    let mut committed = Vec::with_capacity(samples);
+    let mut after_commit = Vec::with_capacity(samples);
     for i in 0..samples {
         // Idle between samples, at a random phase of the worker's poll.
         tokio::time::sleep(Duration::from_millis(100 + fastrand::u64(0..300))).await;
@@ -286,6 +290,7 @@ async fn pickup(args: &[String]) {
         .expect("a job");
         let start = Instant::now();
         let id = outbox.enqueue(&job).await.expect("enqueue");
+        let enqueued = start.elapsed();
         loop {
             let state = outbox.job(id).await.expect("status").state;
             if state != JobState::Pending {
@@ -297,8 +302,13 @@ async fn pickup(args: &[String]) {
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        took.push(i64::try_from(start.elapsed().as_micros()).unwrap_or(i64::MAX));
+        let total = start.elapsed();
+        took.push(i64::try_from(total.as_micros()).unwrap_or(i64::MAX));
+        committed.push(i64::try_from(enqueued.as_micros()).unwrap_or(i64::MAX));
+        after_commit.push(i64::try_from((total - enqueued).as_micros()).unwrap_or(i64::MAX));
     }
+    committed.sort_unstable();
+    after_commit.sort_unstable();
     stop(workers);
     took.sort_unstable();
     let line = serde_json::json!({
@@ -308,6 +318,14 @@ async fn pickup(args: &[String]) {
             "p50": percentile(&took, 0.5) as f64 / 1000.0,
             "p99": percentile(&took, 0.99) as f64 / 1000.0,
             "max": took.last().copied().unwrap_or(0) as f64 / 1000.0,
+        },
+        "enqueueMs": {
+            "p50": percentile(&committed, 0.5) as f64 / 1000.0,
+            "p99": percentile(&committed, 0.99) as f64 / 1000.0,
+        },
+        "afterCommitMs": {
+            "p50": percentile(&after_commit, 0.5) as f64 / 1000.0,
+            "p99": percentile(&after_commit, 0.99) as f64 / 1000.0,
         },
     });
     println!("{line}");

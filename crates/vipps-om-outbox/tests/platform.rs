@@ -1,10 +1,11 @@
 //! The outbox at platform scale, against the simulator over real HTTP, on
-//! SQLite and on PostgreSQL: one worker for many merchants, fairness
+//! SQLite, PostgreSQL and MySQL: one worker for many merchants, fairness
 //! (a failing merchant is paused, not the queue; a cap on one merchant's
 //! deliveries at once), pickup on enqueue (in-process wake-up, PostgreSQL
 //! `NOTIFY`), `enqueue_many`, and the metrics endpoint over a real socket.
-//! The PostgreSQL runs need `DATABASE_URL=postgres://...` (each test
-//! creates and drops its own database) and are skipped with a message
+//! The PostgreSQL runs need `DATABASE_URL=postgres://...`, the MySQL runs
+//! (built with the `mysql` feature) `MYSQL_URL=mysql://...` (each test
+//! creates and drops its own database); they are skipped with a message
 //! when it is not set.
 
 use std::future::Future;
@@ -26,6 +27,8 @@ struct Db {
     url: String,
     _dir: Option<tempfile::TempDir>,
     pg_drop: Option<(String, String)>,
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    mysql_drop: Option<(String, String)>,
 }
 
 impl Db {
@@ -39,6 +42,7 @@ impl Db {
             url,
             _dir: Some(dir),
             pg_drop: None,
+            mysql_drop: None,
         }
     }
 
@@ -63,6 +67,39 @@ impl Db {
             url: format!("{base}/{name}"),
             _dir: None,
             pg_drop: Some((admin, name)),
+            mysql_drop: None,
+        })
+    }
+
+    #[cfg(feature = "mysql")]
+    async fn mysql() -> Option<Db> {
+        let Some(admin) = std::env::var("MYSQL_URL")
+            .ok()
+            .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
+        else {
+            eprintln!("MYSQL_URL is not a mysql:// URL: the MySQL runs are skipped");
+            return None;
+        };
+        use sqlx::Connection;
+        let name = format!("outbox_platform_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+        let (root, _) = base.rsplit_once('/').unwrap();
+        let url = if query.is_empty() {
+            format!("{root}/{name}")
+        } else {
+            format!("{root}/{name}?{query}")
+        };
+        Some(Db {
+            url,
+            _dir: None,
+            pg_drop: None,
+            mysql_drop: Some((admin, name)),
         })
     }
 
@@ -71,6 +108,15 @@ impl Db {
     }
 
     async fn drop_database(self) {
+        #[cfg(feature = "mysql")]
+        if let Some((admin, name)) = &self.mysql_drop {
+            use sqlx::Connection;
+            if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
+                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
         if let Some((admin, name)) = &self.pg_drop {
             use sqlx::Connection;
             if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
@@ -82,7 +128,7 @@ impl Db {
     }
 }
 
-macro_rules! on_both {
+macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
@@ -103,10 +149,21 @@ macro_rules! on_both {
                 }
             )*
         }
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::Db::mysql().await else { return };
+                    super::$name(&db).await;
+                    db.drop_database().await;
+                }
+            )*
+        }
     };
 }
 
-on_both!(
+on_every_backend!(
     one_merchant_failing_everything_does_not_hold_back_the_others,
     one_merchant_never_has_more_than_its_cap_in_flight,
     an_enqueue_wakes_an_idle_worker_long_before_its_poll,

@@ -35,7 +35,8 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{ConnectOptions as _, MySqlPool, Row};
 
 use super::{
-    CLAIMED_COLUMNS, ClaimedJob, ConnectOptions, Db, EARLIER, Sql, TABLE, Target, claimed_job,
+    CLAIMED_COLUMNS, ClaimedJob, ConnectOptions, Db, HEADS_ITS_ORDER, Sql, TABLE, Target,
+    claimed_job,
 };
 use crate::error::{OutboxError, redact_url};
 use crate::numbered::{positional, query};
@@ -50,6 +51,26 @@ pub(crate) const NOW: &str =
 pub(crate) const ORDER_LOCK: &str =
     "SELECT bucket FROM vipps_om_outbox_order_locks WHERE bucket = ?/*2*/ FOR UPDATE";
 
+/// Takes `n` order locks (the buckets bound in ascending order) until the
+/// end of the transaction, in one locking read: InnoDB locks the rows in
+/// key order, as one lock at a time in that order would.
+pub(crate) fn order_locks(n: usize) -> &'static str {
+    static TEXTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        (0..=crate::ORDER_LOCK_BUCKETS as usize)
+            .map(|n| {
+                format!(
+                    "SELECT bucket FROM vipps_om_outbox_order_locks WHERE bucket IN ({}) \
+                     ORDER BY bucket FOR UPDATE",
+                    placeholders(n.max(1))
+                )
+            })
+            .collect()
+    });
+    TEXTS
+        .get(n.min(crate::ORDER_LOCK_BUCKETS as usize))
+        .map_or("", String::as_str)
+}
+
 /// A JSON array of strings (`%`, bound as text) as rows of one column:
 /// the merchant lists of a fair claim (`JSON_TABLE`: MySQL 8, MariaDB
 /// 10.6+). The column compares byte for byte, as the table's do.
@@ -59,6 +80,22 @@ const ELEMENTS: &str = "SELECT t.v FROM JSON_TABLE(%, '$[*]' COLUMNS \
 /// The unique index on (merchant, idempotency key): a duplicate entry
 /// error naming it means the job is already queued.
 const KEY_INDEX: &str = "vipps_om_outbox_jobs_key";
+
+/// The unique index on (merchant, payment type, order, seq): where "an
+/// earlier job of the same order" is looked up. MariaDB 10.11 chose the
+/// due index (merchant, next attempt) for that lookup instead, reading
+/// every job of the merchant for each candidate: a claim over 5,000
+/// pending jobs of one merchant took 92 s instead of 0.2 s. The lookup
+/// names this index (`FORCE INDEX`) wherever it is made.
+const SEQ_INDEX: &str = "vipps_om_outbox_jobs_seq";
+
+/// The earlier-job lookup with its index named (see [`SEQ_INDEX`]).
+fn earlier_by_seq_index(text: &str) -> String {
+    text.replace(
+        &format!("FROM {TABLE} e WHERE"),
+        &format!("FROM {TABLE} e FORCE INDEX ({SEQ_INDEX}) WHERE"),
+    )
+}
 
 /// Reads a `mysql://` (or `mariadb://`) URL.
 pub(super) fn target(url: &str) -> Result<Target, OutboxError> {
@@ -107,7 +144,7 @@ pub(crate) static MYSQL: LazyLock<Sql> = LazyLock::new(|| {
         .replace(" RETURNING delivered_at - created_at AS waited", "");
     sql.delivered_waited =
         format!("SELECT delivered_at - created_at AS waited FROM {TABLE} WHERE id = $1");
-    sql.map(|text| positional(&text))
+    sql.map(|text| positional(&earlier_by_seq_index(&text)))
 });
 
 /// The most jobs one MySQL claim takes: 256. Its candidates are read
@@ -156,14 +193,14 @@ pub(crate) async fn claim_batch(
         tx.rollback().await?;
         return Ok(Vec::new());
     }
-    let lock = format!(
+    let lock = earlier_by_seq_index(&format!(
         "SELECT j.id FROM {TABLE} j WHERE j.id IN ({}) \
          AND j.state IN ('pending', 'in_flight') AND j.next_attempt_at <= {NOW} \
          AND (j.state = 'pending' OR j.leased_until <= {NOW}) \
-         AND NOT EXISTS (SELECT 1 FROM {TABLE} e WHERE {EARLIER} AND e.state <> 'delivered') \
+         AND {HEADS_ITS_ORDER} \
          ORDER BY j.next_attempt_at, j.id LIMIT {max} FOR UPDATE SKIP LOCKED",
         placeholders(ids.len())
-    );
+    ));
     let mut locking = sqlx::query(&lock);
     for id in &ids {
         locking = locking.bind(*id);
@@ -254,6 +291,26 @@ pub(crate) const COLUMN_WIDTHS: [(&str, usize); 4] = [
 #[cfg(test)]
 mod tests {
     use super::COLUMN_WIDTHS;
+
+    #[test]
+    fn every_earlier_job_lookup_names_the_seq_index() {
+        let sql = &*super::MYSQL;
+        for text in [
+            &sql.claim_heads,
+            &sql.job_by_id,
+            &sql.outstanding,
+            &sql.outstanding_by_merchant,
+        ] {
+            assert!(
+                text.contains("e FORCE INDEX (vipps_om_outbox_jobs_seq) WHERE"),
+                "{text}"
+            );
+        }
+        let ddl = crate::schema(crate::Backend::Mysql);
+        assert!(ddl.contains(
+            "vipps_om_outbox_jobs_seq (merchant_serial_number, payment_type, order_id, seq)"
+        ));
+    }
 
     #[test]
     fn the_mysql_columns_hold_everything_the_outbox_accepts() {
