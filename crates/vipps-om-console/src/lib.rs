@@ -291,6 +291,9 @@ impl Console {
             )
             .route("/logout", post(pages::signin::logout))
             .route("/order", get(pages::order::order))
+            .route("/jobs", get(pages::jobs::jobs_page))
+            .route("/bulk/retry/review", post(pages::bulk::review))
+            .route("/bulk/retry/apply", post(pages::bulk::apply))
             .route(
                 "/jobs/{id}/retry",
                 get(pages::retry::retry_confirm).post(pages::retry::retry),

@@ -1,11 +1,27 @@
-//! The start page (the order search), the stylesheet and the 404 page.
+//! The start page (what needs attention, and the order search), the
+//! stylesheet and the 404 page.
 
+use std::time::Duration;
+
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use vipps_om_outbox::{OutboxError, Timestamp};
 
-use crate::i18n::T;
+use super::{Page, St, internal};
+use crate::AppState;
+use crate::i18n::{Lang, T};
+use crate::limits::DASHBOARD_REASONS;
+use crate::views::dashboard::{Bar, Dashboard, Reason};
 use crate::views::{self, page, respond};
 use crate::web::{Ctx, Signed};
+
+/// An hour in milliseconds.
+const HOUR_MS: i64 = 3_600_000;
+/// Days in the month chart.
+const CHART_DAYS: i64 = 30;
+/// Hours in the day chart.
+const CHART_HOURS: usize = 24;
 
 const STYLESHEET: &str = include_str!("../../static/console.css");
 
@@ -29,20 +45,177 @@ pub(crate) async fn not_found(ctx: Ctx) -> Response {
     )
 }
 
-pub(crate) async fn home(signed: Signed) -> Response {
+pub(crate) async fn home(State(state): St, signed: Signed) -> Page {
     let ctx = &signed.ctx;
-    respond(
+    let dash = dashboard(&state, ctx).await.map_err(|e| internal(ctx, e))?;
+    let body = views::dashboard::page(ctx, &dash, views::search_form(ctx, "", "ecom"));
+    Ok(respond(
         StatusCode::OK,
-        page(
-            ctx,
-            ctx.lang.t(T::FindOrder),
-            views::search_form(ctx, "", "ecom"),
-        ),
-    )
+        page(ctx, ctx.lang.t(T::DashTitle), body),
+    ))
+}
+
+/// Reads what the dashboard shows.
+async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<Dashboard, OutboxError> {
+    let outbox = &state.outbox;
+    let groups = outbox.failure_groups(DASHBOARD_REASONS).await?;
+    let mut reasons = Vec::with_capacity(groups.groups.len());
+    for group in groups.groups {
+        let sample = match outbox.job(group.sample).await {
+            Ok(job) => Some(job),
+            // Purged meanwhile: the group shows without its example.
+            Err(OutboxError::NoSuchJob(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let image = match &sample {
+            Some(job) => super::named_image(state, job).await?,
+            None => None,
+        };
+        reasons.push(Reason {
+            group,
+            sample,
+            image,
+        });
+    }
+    let (backlog, now) = outbox.backlog().await?;
+    let (start, buckets) = chart_window(&ctx.zone, now);
+    let activity = outbox
+        .activity(start, Duration::from_millis(HOUR_MS as u64), buckets)
+        .await?;
+    let (hours, days) = bars(
+        ctx.lang,
+        &ctx.zone,
+        activity.from,
+        &activity.delivered,
+        &activity.failed,
+    );
+    Ok(Dashboard {
+        reasons,
+        more_reasons: groups.more,
+        backlog,
+        now,
+        hours,
+        days,
+    })
+}
+
+/// The hours the charts cover: from the start of the staff's day
+/// [`CHART_DAYS`] - 1 days ago (to the hour) to the end of this hour.
+fn chart_window(zone: &jiff::tz::TimeZone, now: Timestamp) -> (Timestamp, u32) {
+    let now_ms = now.as_millis();
+    let hour_end = now_ms
+        .saturating_sub(now_ms.rem_euclid(HOUR_MS))
+        .saturating_add(HOUR_MS);
+    let day_start = jiff::Timestamp::from_millisecond(now_ms)
+        .ok()
+        .and_then(|t| {
+            let today = t.to_zoned_datetime(zone.clone()).date();
+            let first = today
+                .checked_sub(jiff::Span::new().days(CHART_DAYS - 1))
+                .ok()?;
+            first.to_zoned_datetime(zone.clone()).ok()
+        })
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or_else(|| hour_end.saturating_sub(CHART_DAYS * 24 * HOUR_MS));
+    let start = day_start.saturating_sub(day_start.rem_euclid(HOUR_MS));
+    let buckets = hour_end.saturating_sub(start) / HOUR_MS;
+    let buckets =
+        u32::try_from(buckets.clamp(1, i64::from(vipps_om_outbox::browse::MAX_ACTIVITY_BUCKETS)))
+            .unwrap_or(1);
+    (Timestamp::from_millis(start), buckets)
+}
+
+/// The last [`CHART_HOURS`] hourly bars, and the hours summed per day of
+/// the staff's zone.
+fn bars(
+    lang: Lang,
+    zone: &jiff::tz::TimeZone,
+    from: Timestamp,
+    delivered: &[u64],
+    failed: &[u64],
+) -> (Vec<Bar>, Vec<Bar>) {
+    let start = from.as_millis();
+    let local = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .ok()
+            .map(|t| t.to_zoned_datetime(zone.clone()))
+    };
+    let hourly: Vec<(i64, u64, u64)> = delivered
+        .iter()
+        .zip(failed)
+        .enumerate()
+        .map(|(i, (d, f))| {
+            let at = start.saturating_add(HOUR_MS.saturating_mul(i64::try_from(i).unwrap_or(0)));
+            (at, *d, *f)
+        })
+        .collect();
+    let hours = hourly[hourly.len().saturating_sub(CHART_HOURS)..]
+        .iter()
+        .map(|&(at, delivered, failed)| {
+            let z = local(at);
+            Bar {
+                start: Timestamp::from_millis(at),
+                label: z
+                    .as_ref()
+                    .map(|z| z.strftime("%H").to_string())
+                    .unwrap_or_default(),
+                long_label: z
+                    .as_ref()
+                    .map(|z| z.strftime("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+                delivered,
+                failed,
+            }
+        })
+        .collect();
+    let mut days: Vec<Bar> = Vec::new();
+    for (at, delivered, failed) in hourly {
+        let Some(z) = local(at) else { continue };
+        let date = z.date();
+        match days.last_mut() {
+            Some(day) if day.long_label == date.to_string() => {
+                day.delivered = day.delivered.saturating_add(delivered);
+                day.failed = day.failed.saturating_add(failed);
+            }
+            _ => days.push(Bar {
+                start: Timestamp::from_millis(at),
+                label: match lang {
+                    Lang::Nb => date.strftime("%d.%m").to_string(),
+                    Lang::En => date.strftime("%m-%d").to_string(),
+                },
+                long_label: date.to_string(),
+                delivered,
+                failed,
+            }),
+        }
+    }
+    (hours, days)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_charts_cover_30_local_days_and_the_last_24_hours() {
+        use vipps_om_outbox::Timestamp;
+        let oslo = crate::zone::named("Europe/Oslo").unwrap();
+        // 2026-12-02T10:20:00Z (11:20 in Oslo).
+        let now = Timestamp::from_millis(1_796_205_600_000 + 20 * 60_000);
+        let (start, buckets) = super::chart_window(&oslo, now);
+        // 2026-11-03 00:00 in Oslo is 2026-11-02T23:00Z.
+        assert_eq!(start.to_string(), "2026-11-02T23:00:00.000Z");
+        assert_eq!(buckets, 29 * 24 + 12);
+        let ones = vec![1u64; buckets as usize];
+        let (hours, days) = super::bars(crate::i18n::Lang::Nb, &oslo, start, &ones, &ones);
+        assert_eq!(hours.len(), 24);
+        assert_eq!(days.len(), 30);
+        assert_eq!(days[0].long_label, "2026-11-03");
+        assert_eq!(days[29].label, "02.12");
+        assert_eq!(
+            days.iter().map(|d| d.delivered).sum::<u64>(),
+            u64::from(buckets)
+        );
+    }
+
     /// The stylesheet without its comments.
     fn css() -> String {
         let mut out = String::new();

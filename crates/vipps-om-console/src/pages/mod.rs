@@ -7,9 +7,11 @@
 //! page ([`AppError::Internal`]). Markup lives in [`crate::views`].
 
 pub(crate) mod audit;
+pub(crate) mod bulk;
 pub(crate) mod category;
 pub(crate) mod home;
 pub(crate) mod image;
+pub(crate) mod jobs;
 pub(crate) mod lang;
 pub(crate) mod order;
 pub(crate) mod retry;
