@@ -163,6 +163,8 @@ pub(crate) struct AppState {
     pub(crate) uploads: uploads::PendingUploads,
     /// [`ConsoleConfig::time_zone`], read.
     pub(crate) time_zone: Option<jiff::tz::TimeZone>,
+    /// The dashboard's charts, read at most once a minute.
+    pub(crate) activity_cache: pages::home::ActivityCache,
 }
 
 impl AppState {
@@ -240,6 +242,7 @@ impl Console {
                 login_tokens,
                 uploads: uploads::PendingUploads::new(config.upload_ttl),
                 time_zone,
+                activity_cache: Default::default(),
                 config,
             }),
         })

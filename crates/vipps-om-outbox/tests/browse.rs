@@ -69,7 +69,7 @@ fn fill_sql(backend: Backend, base: i64) -> String {
             format!("{rows} INSERT INTO vipps_om_outbox_jobs ({cols}) {select} FROM n")
         }
         Backend::Postgres => format!(
-            "INSERT INTO vipps_om_outbox_jobs ({cols}) {select} FROM generate_series(1, {ROWS}) AS g(i)"
+            "INSERT INTO vipps_om_outbox_jobs ({cols}) {select} FROM generate_series(CAST(1 AS BIGINT), {ROWS}) AS g(i)"
         ),
         _ => format!(
             "INSERT INTO vipps_om_outbox_jobs ({cols}) {select} FROM \
@@ -151,8 +151,23 @@ fn assert_indexed(backend: Backend, what: &str, plan: &str, index: &str) {
                 "{what}: sorts every row:\n{plan}"
             );
         }
+        // PostgreSQL may prefer another of the indexes for a filter that
+        // matches a quarter of the table (reading it in time order and
+        // checking the kind finds a page sooner): any index, no scan of
+        // the table, no sort of every row.
         Backend::Postgres => {
-            assert!(plan.contains(index), "{what}: wants {index}:\n{plan}");
+            assert!(
+                plan.contains("Index"),
+                "{what}: wants an index ({index}):\n{plan}"
+            );
+            assert!(
+                sorts_matches
+                    || !plan.lines().any(|l| l
+                        .trim_start()
+                        .trim_start_matches("->  ")
+                        .starts_with("Sort ")),
+                "{what}: sorts every row:\n{plan}"
+            );
             assert!(
                 !plan.contains("Seq Scan on vipps_om_outbox_jobs j"),
                 "{what}: scans the table:\n{plan}"
@@ -346,7 +361,11 @@ async fn large_table(outbox: &Outbox) {
         outbox.count_matching(&of_group, 100_000).await.unwrap(),
         group.count
     );
-    assert_eq!(outbox.count_matching(&of_group, 7).await.unwrap(), 7, "capped");
+    assert_eq!(
+        outbox.count_matching(&of_group, 7).await.unwrap(),
+        7,
+        "capped"
+    );
 
     paging_is_stable(outbox).await;
 }

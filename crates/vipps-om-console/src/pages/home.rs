@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use vipps_om_outbox::{OutboxError, Timestamp};
+use vipps_om_outbox::{Activity, OutboxError, Timestamp};
 
 use super::{Page, St, internal};
 use crate::AppState;
@@ -15,6 +15,15 @@ use crate::limits::DASHBOARD_REASONS;
 use crate::views::dashboard::{Bar, Dashboard, Reason};
 use crate::views::{self, page, respond};
 use crate::web::{Ctx, Signed};
+use vipps_om_outbox::browse::MAX_ACTIVITY_BUCKETS;
+
+/// How long the dashboard's charts are reused before they are counted
+/// again (counting 30 days of a busy outbox reads every delivery of them).
+const CHART_CACHE: Duration = Duration::from_secs(60);
+
+/// The charts' last count: when it was made, the hour it ends with, and
+/// the counts.
+pub(crate) type ActivityCache = std::sync::Mutex<Option<(std::time::Instant, i64, Activity)>>;
 
 /// An hour in milliseconds.
 const HOUR_MS: i64 = 3_600_000;
@@ -78,13 +87,11 @@ async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<Dashboard, OutboxError
         });
     }
     let (backlog, now) = outbox.backlog().await?;
-    let (start, buckets) = chart_window(&ctx.zone, now);
-    let activity = outbox
-        .activity(start, Duration::from_millis(HOUR_MS as u64), buckets)
-        .await?;
+    let activity = activity(state, now).await?;
     let (hours, days) = bars(
         ctx.lang,
         &ctx.zone,
+        now,
         activity.from,
         &activity.delivered,
         &activity.failed,
@@ -99,30 +106,42 @@ async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<Dashboard, OutboxError
     })
 }
 
-/// The hours the charts cover: from the start of the staff's day
-/// [`CHART_DAYS`] - 1 days ago (to the hour) to the end of this hour.
-fn chart_window(zone: &jiff::tz::TimeZone, now: Timestamp) -> (Timestamp, u32) {
+/// The hours the charts cover: the last [`MAX_ACTIVITY_BUCKETS`] hours
+/// (31 days) up to the end of this hour, the same for every time zone.
+fn chart_window(now: Timestamp) -> (Timestamp, u32) {
     let now_ms = now.as_millis();
     let hour_end = now_ms
         .saturating_sub(now_ms.rem_euclid(HOUR_MS))
         .saturating_add(HOUR_MS);
-    let day_start = jiff::Timestamp::from_millisecond(now_ms)
-        .ok()
-        .and_then(|t| {
-            let today = t.to_zoned_datetime(zone.clone()).date();
-            let first = today
-                .checked_sub(jiff::Span::new().days(CHART_DAYS - 1))
-                .ok()?;
-            first.to_zoned_datetime(zone.clone()).ok()
-        })
-        .map(|z| z.timestamp().as_millisecond())
-        .unwrap_or_else(|| hour_end.saturating_sub(CHART_DAYS * 24 * HOUR_MS));
-    let start = day_start.saturating_sub(day_start.rem_euclid(HOUR_MS));
-    let buckets = hour_end.saturating_sub(start) / HOUR_MS;
-    let buckets =
-        u32::try_from(buckets.clamp(1, i64::from(vipps_om_outbox::browse::MAX_ACTIVITY_BUCKETS)))
-            .unwrap_or(1);
-    (Timestamp::from_millis(start), buckets)
+    let start = hour_end.saturating_sub(HOUR_MS.saturating_mul(i64::from(MAX_ACTIVITY_BUCKETS)));
+    (Timestamp::from_millis(start), MAX_ACTIVITY_BUCKETS)
+}
+
+/// The counts of the charts, from the cache when they were counted less
+/// than [`CHART_CACHE`] ago for the same hour.
+async fn activity(state: &AppState, now: Timestamp) -> Result<Activity, OutboxError> {
+    let (start, buckets) = chart_window(now);
+    let fresh = |cache: &Option<(std::time::Instant, i64, Activity)>| {
+        cache
+            .as_ref()
+            .filter(|(at, from, _)| *from == start.as_millis() && at.elapsed() < CHART_CACHE)
+            .map(|(_, _, activity)| activity.clone())
+    };
+    if let Some(activity) = state.activity_cache.lock().ok().and_then(|c| fresh(&c)) {
+        return Ok(activity);
+    }
+    let activity = state
+        .outbox
+        .activity(start, Duration::from_millis(HOUR_MS as u64), buckets)
+        .await?;
+    if let Ok(mut cache) = state.activity_cache.lock() {
+        *cache = Some((
+            std::time::Instant::now(),
+            start.as_millis(),
+            activity.clone(),
+        ));
+    }
+    Ok(activity)
 }
 
 /// The last [`CHART_HOURS`] hourly bars, and the hours summed per day of
@@ -130,6 +149,7 @@ fn chart_window(zone: &jiff::tz::TimeZone, now: Timestamp) -> (Timestamp, u32) {
 fn bars(
     lang: Lang,
     zone: &jiff::tz::TimeZone,
+    now: Timestamp,
     from: Timestamp,
     delivered: &[u64],
     failed: &[u64],
@@ -168,10 +188,19 @@ fn bars(
             }
         })
         .collect();
+    // The staff's day [`CHART_DAYS`] - 1 days ago.
+    let first_day = local(now.as_millis()).and_then(|z| {
+        z.date()
+            .checked_sub(jiff::Span::new().days(CHART_DAYS - 1))
+            .ok()
+    });
     let mut days: Vec<Bar> = Vec::new();
     for (at, delivered, failed) in hourly {
         let Some(z) = local(at) else { continue };
         let date = z.date();
+        if first_day.is_some_and(|first| date < first) {
+            continue;
+        }
         match days.last_mut() {
             Some(day) if day.long_label == date.to_string() => {
                 day.delivered = day.delivered.saturating_add(delivered);
@@ -200,20 +229,19 @@ mod tests {
         let oslo = crate::zone::named("Europe/Oslo").unwrap();
         // 2026-12-02T10:20:00Z (11:20 in Oslo).
         let now = Timestamp::from_millis(1_796_205_600_000 + 20 * 60_000);
-        let (start, buckets) = super::chart_window(&oslo, now);
-        // 2026-11-03 00:00 in Oslo is 2026-11-02T23:00Z.
-        assert_eq!(start.to_string(), "2026-11-02T23:00:00.000Z");
-        assert_eq!(buckets, 29 * 24 + 12);
+        let (start, buckets) = super::chart_window(now);
+        assert_eq!(start.to_string(), "2026-11-01T11:00:00.000Z");
+        assert_eq!(buckets, 31 * 24);
         let ones = vec![1u64; buckets as usize];
-        let (hours, days) = super::bars(crate::i18n::Lang::Nb, &oslo, start, &ones, &ones);
+        let (hours, days) = super::bars(crate::i18n::Lang::Nb, &oslo, now, start, &ones, &ones);
         assert_eq!(hours.len(), 24);
+        assert_eq!(hours[23].long_label, "2026-12-02 11:00");
         assert_eq!(days.len(), 30);
+        // 2026-11-03 00:00 in Oslo is 2026-11-02T23:00Z: whole local days.
         assert_eq!(days[0].long_label, "2026-11-03");
+        assert_eq!(days[0].delivered, 24);
         assert_eq!(days[29].label, "02.12");
-        assert_eq!(
-            days.iter().map(|d| d.delivered).sum::<u64>(),
-            u64::from(buckets)
-        );
+        assert_eq!(days[29].delivered, 12, "today up to the end of this hour");
     }
 
     /// The stylesheet without its comments.
