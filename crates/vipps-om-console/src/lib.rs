@@ -3,7 +3,30 @@
 //! MobilePay app (through [`vipps_om::summary::OrderSummary`]), read its
 //! delivery history from the outbox ([`vipps_om_outbox`]), and — with the
 //! editor role — retry a failed delivery, set the category link, or upload
-//! an image. Every sign-in and change is written to an append-only audit
+//! an image.
+//!
+//! # Pages
+//! - `/`: what needs attention. Failed deliveries grouped by merchant,
+//!   kind and reason (why in support words, what to do, the API's message
+//!   and the rejected fields of the newest), each linking to its jobs;
+//!   what waits, is retried or is being delivered per merchant with the
+//!   age of the oldest; deliveries and failures per hour (24 hours) and
+//!   per day (30 days) as SVG bar charts drawn on the server, each with
+//!   its numbers as a table (counted at most once a minute); the order
+//!   search.
+//! - `/jobs`: every delivery, filtered (`state`, `kind`, `merchant`,
+//!   `order_id` prefix, `receipt` number, `from`/`to` dates in the staff's
+//!   zone, `reason` from the dashboard), sorted (`sort=newest|oldest|order`),
+//!   [`limits::JOBS_PAGE_ROWS`] rows a page (`size=`), with "next" and
+//!   "previous" links that carry a row's key ([`vipps_om_outbox::browse`]);
+//!   each row links to its order. Values out of bounds answer 400 with
+//!   the form and what to change.
+//! - Bulk retry (editors; POST `/bulk/retry/review`, then
+//!   `/bulk/retry/apply`): every failed job matching the filter, or the
+//!   ticked rows, after a review page that says how many and names the
+//!   first [`limits::BULK_REVIEW_LIST`]; at most
+//!   [`limits::MAX_BULK_RETRY`] per action; one `jobs.retry_bulk` audit
+//!   entry with the count and the filter. Every sign-in and change is written to an append-only audit
 //! log (each order opened too, with [`ConsoleConfig::audit_page_views`]).
 //! Times show in the staff's time zone ([`zone`]) with UTC on hover.
 //!
@@ -57,6 +80,8 @@
 //!   checked before any work; beyond, a page names the field and its limit
 //!   (400, 413 or 414). The audit page shows 50 rows at a time with
 //!   links to newer and older ones, each text cut to 500 characters.
+//!   `/jobs`: filters of 128 characters, a date range of 366 days, 10 to
+//!   200 rows a page; a bulk retry of 10,000 jobs or 200 ticked rows.
 //!   Images waiting for confirmation: 4 per editor (a newer one replaces
 //!   the oldest), 64 in all, 15 minutes each ([`uploads`]).
 //! - Roles are checked on the server in every handler that changes

@@ -22,13 +22,18 @@ fn filter_form<'a>(csrf: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str,
 /// Enqueues `n` more categories naming images nobody uploaded and lets
 /// the worker fail them; their ids.
 async fn more_failed(env: &Env, n: usize) -> Vec<i64> {
+    more_failed_named(env, "order-more-", n).await
+}
+
+/// As [`more_failed`], with orderIds `{prefix}{k}`.
+async fn more_failed_named(env: &Env, prefix: &str, n: usize) -> Vec<i64> {
     let client = env.sim.demo_client().unwrap();
     let msn = client.merchant_serial_number().clone();
     let mut ids = Vec::new();
     for k in 0..n {
-        let order = OrderId::new(format!("order-more-{k}")).unwrap();
+        let order = OrderId::new(format!("{prefix}{k}")).unwrap();
         let category = Category::new(CategoryType::Delivery, "https://shop.example/t/2")
-            .with_image_id(ImageId::new(format!("missing-{k}")).unwrap());
+            .with_image_id(ImageId::new(format!("missing-{prefix}{k}")).unwrap());
         let id = env
             .outbox
             .enqueue(&NewJob::category(&msn, &PaymentType::Ecom, &order, &category).unwrap())
@@ -214,12 +219,18 @@ async fn editors_retry_every_failed_job_of_a_filter_after_reviewing_it() {
         );
     }
 
+    // A job that fails after the review is not retried with them.
+    let marker = "name=\"upto\" value=\"";
+    let at = review.body.find(marker).expect("the reviewed ids' bound") + marker.len();
+    let upto = &review.body[at..at + review.body[at..].find('"').unwrap()];
+    assert_eq!(upto, more[2].to_string());
+    let late = more_failed_named(&env, "order-more-late-", 1).await;
     let done = send(
         &env.router,
         post_form(
             "/bulk/retry/apply",
             Some(&cookie),
-            &filter_form(&csrf, &[("order_id", "order-more-")]),
+            &filter_form(&csrf, &[("order_id", "order-more-"), ("upto", upto)]),
         ),
     )
     .await;
@@ -237,6 +248,11 @@ async fn editors_retry_every_failed_job_of_a_filter_after_reviewing_it() {
         state(&env.outbox, env.failed_job).await,
         JobState::Failed,
         "not in the filter"
+    );
+    assert_eq!(
+        state(&env.outbox, late[0]).await,
+        JobState::Failed,
+        "failed after the review"
     );
     let audit = env.console.store().audit_log(None, 50).await.unwrap();
     let bulk: Vec<_> = audit

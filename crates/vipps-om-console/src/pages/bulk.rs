@@ -83,11 +83,15 @@ async fn select(state: &AppState, ctx: &Ctx, raw: &Raw) -> Result<Selection, App
         });
     }
     let filter = chosen.filter.state(JobState::Failed);
-    let ids = state
+    let mut ids = state
         .outbox
         .matching_ids(&filter, MAX_BULK_RETRY + 1)
         .await
         .map_err(|e| internal(ctx, e))?;
+    // Not the jobs enqueued after the review (ids only grow).
+    if let Ok(upto) = raw.upto.parse::<i64>() {
+        ids.retain(|id| id.get() <= upto);
+    }
     Ok(Selection { ids, ticked: false })
 }
 
@@ -130,6 +134,7 @@ pub(crate) async fn review(State(state): St, signed: Signed, body: Bytes) -> Pag
             ctx,
             &views::bulk::Review {
                 raw: &raw,
+                upto: selection.ids.last().map(|id| id.get()),
                 count: selection.ids.len(),
                 ticked: selection.ticked,
                 listed: &listed,

@@ -35,6 +35,9 @@ pub(crate) struct Raw {
     pub(crate) ticked: Vec<String>,
     /// Which jobs a bulk form covers (`ticked` or `filter`).
     pub(crate) scope: String,
+    /// The highest job id a bulk review showed (its apply retries no job
+    /// that failed after it was enqueued later).
+    pub(crate) upto: String,
 }
 
 impl Raw {
@@ -49,6 +52,7 @@ impl Raw {
                 "after" => raw.after = value,
                 "before" => raw.before = value,
                 "scope" => raw.scope = value,
+                "upto" => raw.upto = value,
                 "job" => raw.ticked.push(value),
                 other => {
                     if let Some(field) = FILTER_FIELDS.iter().find(|f| **f == other)

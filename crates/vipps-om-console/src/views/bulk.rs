@@ -14,6 +14,8 @@ use crate::web::Ctx;
 /// What a review page shows.
 pub(crate) struct Review<'a> {
     pub(crate) raw: &'a Raw,
+    /// The highest id of the jobs reviewed.
+    pub(crate) upto: Option<i64>,
     /// How many jobs match.
     pub(crate) count: usize,
     pub(crate) ticked: bool,
@@ -26,9 +28,12 @@ pub(crate) struct Review<'a> {
 }
 
 /// The hidden fields that carry a bulk form's choice to the next step.
-fn carried(ctx: &Ctx, raw: &Raw) -> Markup {
+fn carried(ctx: &Ctx, raw: &Raw, upto: Option<i64>) -> Markup {
     html! {
         (csrf(ctx))
+        @if let (Some(upto), false) = (upto, raw.scope == "ticked") {
+            input type="hidden" name="upto" value=(upto);
+        }
         input type="hidden" name="scope" value=(if raw.scope == "ticked" { "ticked" } else { "filter" });
         @for (name, value) in raw.pairs(false) {
             input type="hidden" name=(name) value=(value);
@@ -80,7 +85,7 @@ pub(crate) fn review(ctx: &Ctx, r: &Review<'_>) -> Markup {
                     }
                     p.muted { (lang.t(T::BulkHow)) }
                     form method="post" action="/bulk/retry/apply" {
-                        (carried(ctx, r.raw))
+                        (carried(ctx, r.raw, r.upto))
                         div.bulk-actions {
                             button type="submit" { (lang.t(T::BulkConfirm)) " (" (r.count) ")" }
                             a.button href=(back) { (lang.t(T::Cancel)) }
