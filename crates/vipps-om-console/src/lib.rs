@@ -3,30 +3,7 @@
 //! MobilePay app (through [`vipps_om::summary::OrderSummary`]), read its
 //! delivery history from the outbox ([`vipps_om_outbox`]), and — with the
 //! editor role — retry a failed delivery, set the category link, or upload
-//! an image.
-//!
-//! # Pages
-//! - `/`: what needs attention. Failed deliveries grouped by merchant,
-//!   kind and reason (why in support words, what to do, the API's message
-//!   and the rejected fields of the newest), each linking to its jobs;
-//!   what waits, is retried or is being delivered per merchant with the
-//!   age of the oldest; deliveries and failures per hour (24 hours) and
-//!   per day (30 days) as SVG bar charts drawn on the server, each with
-//!   its numbers as a table (counted at most once a minute); the order
-//!   search.
-//! - `/jobs`: every delivery, filtered (`state`, `kind`, `merchant`,
-//!   `order_id` prefix, `receipt` number, `from`/`to` dates in the staff's
-//!   zone, `reason` from the dashboard), sorted (`sort=newest|oldest|order`),
-//!   [`limits::JOBS_PAGE_ROWS`] rows a page (`size=`), with "next" and
-//!   "previous" links that carry a row's key ([`vipps_om_outbox::browse`]);
-//!   each row links to its order. Values out of bounds answer 400 with
-//!   the form and what to change.
-//! - Bulk retry (editors; POST `/bulk/retry/review`, then
-//!   `/bulk/retry/apply`): every failed job matching the filter, or the
-//!   ticked rows, after a review page that says how many and names the
-//!   first [`limits::BULK_REVIEW_LIST`]; at most
-//!   [`limits::MAX_BULK_RETRY`] per action; one `jobs.retry_bulk` audit
-//!   entry with the count and the filter. Every sign-in and change is written to an append-only audit
+//! an image. Every sign-in and change is written to an append-only audit
 //! log (each order opened too, with [`ConsoleConfig::audit_page_views`]).
 //! Times show in the staff's time zone ([`zone`]) with UTC on hover.
 //!
@@ -49,6 +26,29 @@
 //! vipps_om_console::serve(listener, console.router(), std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Pages
+//! - `/`: what needs attention. Failed deliveries grouped by merchant,
+//!   kind and reason (why in support words, what to do, the API's message
+//!   and the rejected fields of the newest), each linking to its jobs;
+//!   what waits, is retried or is being delivered per merchant with the
+//!   age of the oldest; deliveries and failures per hour (24 hours) and
+//!   per day (30 days) as SVG bar charts drawn on the server, each with
+//!   its numbers as a table (counted at most once a minute); the order
+//!   search.
+//! - `/jobs`: every delivery, filtered (`state`, `kind`, `merchant`,
+//!   `order_id` prefix, `receipt` number, `from`/`to` dates in the staff's
+//!   zone, `reason` from the dashboard), sorted (`sort=newest|oldest|order`),
+//!   [`limits::JOBS_PAGE_ROWS`] rows a page (`size=`), with "next" and
+//!   "previous" links that carry a row's key ([`vipps_om_outbox::browse`]);
+//!   each row links to its order. Values out of bounds answer 400 with
+//!   the form and what to change.
+//! - Bulk retry (editors; POST `/bulk/retry/review`, then
+//!   `/bulk/retry/apply`): every failed job matching the filter, or the
+//!   ticked rows, after a review page that says how many and names the
+//!   first [`limits::BULK_REVIEW_LIST`]; at most
+//!   [`limits::MAX_BULK_RETRY`] per action; one `jobs.retry_bulk` audit
+//!   entry with the count and the filter.
 //!
 //! # Security
 //! - Sessions: 256-bit random ids in a cookie that is `HttpOnly`,

@@ -180,6 +180,16 @@ fn assert_indexed(backend: Backend, what: &str, plan: &str, index: &str) {
     }
 }
 
+/// A filter's name, the filter, its sort, the index its plan must use,
+/// and which jobs (by `i`) it matches.
+type Case = (
+    &'static str,
+    JobFilter,
+    JobSort,
+    &'static str,
+    Box<dyn Fn(i64) -> bool>,
+);
+
 async fn large_table(outbox: &Outbox) {
     let backend = outbox.backend();
     let now = Timestamp::now().as_millis();
@@ -197,7 +207,7 @@ async fn large_table(outbox: &Outbox) {
     );
 
     let at = |i: i64| Timestamp::from_millis(base + i * STEP);
-    let cases: Vec<(&str, JobFilter, JobSort, &str, Box<dyn Fn(i64) -> bool>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "every job, newest first",
             JobFilter::new(),

@@ -110,6 +110,9 @@ pub(crate) struct Chosen {
     pub(crate) reason_gone: bool,
 }
 
+/// Sets one text filter of a [`JobFilter`].
+type SetText = fn(JobFilter, &str) -> Result<JobFilter, FilterError>;
+
 /// A value out of bounds: the field's label and what to change.
 pub(crate) type Problem = (String, String);
 
@@ -138,11 +141,7 @@ pub(crate) async fn choose(
         },
     }
     let too_long = |label: T| format!("{} {}", lang.t(label), lang.t(T::JobsTooLong));
-    let texts: [(
-        T,
-        &str,
-        fn(JobFilter, &str) -> Result<JobFilter, FilterError>,
-    ); 3] = [
+    let texts: [(T, &str, SetText); 3] = [
         (T::JobMerchant, "merchant", |f, v| f.merchant(v)),
         (T::JobsOrderPrefix, "order_id", |f, v| f.order_id_prefix(v)),
         (T::ReceiptNumber, "receipt", |f, v| f.receipt_number(v)),
