@@ -527,7 +527,7 @@ impl Outbox {
     /// (at most `limit` groups, up to [`MAX_FAILURE_GROUPS`]).
     pub async fn failure_groups(&self, limit: u32) -> Result<FailureGroups, OutboxError> {
         let limit = limit.clamp(1, MAX_FAILURE_GROUPS);
-        let built = sql::failure_groups(i64::from(limit) + 1);
+        let built = sql::failure_groups(self.backend(), i64::from(limit) + 1);
         let mut groups = fetch!(self, &built, "group the failed jobs", |r| -> Result<
             _,
             sqlx::Error,
@@ -571,7 +571,7 @@ impl Outbox {
         )?;
         let states = fetch!(
             self,
-            &Built::plain(sql::backlog()),
+            &Built::plain(sql::backlog(self.backend())),
             "count waiting jobs",
             |r| -> Result<_, sqlx::Error> {
                 Ok((
@@ -584,7 +584,7 @@ impl Outbox {
         )?;
         let retrying = fetch!(
             self,
-            &Built::plain(sql::retrying()),
+            &Built::plain(sql::retrying(self.backend())),
             "count retrying jobs",
             |r| -> Result<_, sqlx::Error> {
                 Ok((

@@ -21,6 +21,9 @@ ALTER TABLE vipps_om_outbox_jobs
     ADD INDEX vipps_om_outbox_jobs_state_created (state, created_at, id),
     ADD INDEX vipps_om_outbox_jobs_kind_created (kind, created_at, id),
     ADD INDEX vipps_om_outbox_jobs_merchant_created (merchant_serial_number, created_at, id),
+    -- The dashboard's backlog: jobs not delivered per state and merchant,
+    -- retried or not, with the oldest, read from the index alone.
+    ADD INDEX vipps_om_outbox_jobs_backlog (state, merchant_serial_number, attempts, created_at),
     -- By orderId (sorted, and the prefix search).
     ADD INDEX vipps_om_outbox_jobs_order_id (order_id, id),
     ADD INDEX vipps_om_outbox_jobs_receipt_number (receipt_number, id);

@@ -14,6 +14,12 @@ CREATE INDEX vipps_om_outbox_jobs_kind_created
     ON vipps_om_outbox_jobs (kind, created_at, id);
 CREATE INDEX vipps_om_outbox_jobs_merchant_created
     ON vipps_om_outbox_jobs (merchant_serial_number, created_at, id);
+-- The dashboard's backlog: jobs not delivered per state and merchant,
+-- retried or not, with the oldest; read from the index alone, which holds
+-- only the jobs not delivered.
+CREATE INDEX vipps_om_outbox_jobs_backlog
+    ON vipps_om_outbox_jobs (state, merchant_serial_number, attempts, created_at)
+    WHERE state IN ('pending', 'in_flight', 'failed');
 -- By orderId (sorted, and the prefix search).
 CREATE INDEX vipps_om_outbox_jobs_order_id
     ON vipps_om_outbox_jobs (order_id, id);
