@@ -17,13 +17,30 @@ use crate::views::{self, page, respond};
 use crate::web::{Ctx, Signed};
 use vipps_om_outbox::browse::MAX_ACTIVITY_BUCKETS;
 
-/// How long the dashboard's charts are reused before they are counted
-/// again (counting 30 days of a busy outbox reads every delivery of them).
+/// How long the dashboard's charts are reused as they are.
 const CHART_CACHE: Duration = Duration::from_secs(60);
 
-/// The charts' last count: when it was made, the hour it ends with, and
-/// the counts.
-pub(crate) type ActivityCache = std::sync::Mutex<Option<(std::time::Instant, i64, Activity)>>;
+/// How long the counts of past hours are reused: after a minute only the
+/// last [`RECOUNT_HOURS`] hours are counted again, and all of them after
+/// this long (a retry takes a failure off an hour counted before).
+const CHART_REFRESH: Duration = Duration::from_secs(10 * 60);
+
+/// The hours counted again when the counts of past hours are reused: this
+/// one and the one before.
+const RECOUNT_HOURS: u32 = 2;
+
+/// The charts' counts and what they cover.
+#[derive(Clone)]
+pub(crate) struct CachedActivity {
+    /// When they were last brought up to date.
+    made: std::time::Instant,
+    /// When every hour was last counted.
+    full: std::time::Instant,
+    activity: Activity,
+}
+
+/// The charts' last count.
+pub(crate) type ActivityCache = std::sync::Mutex<Option<CachedActivity>>;
 
 /// An hour in milliseconds.
 const HOUR_MS: i64 = 3_600_000;
@@ -117,31 +134,74 @@ fn chart_window(now: Timestamp) -> (Timestamp, u32) {
     (Timestamp::from_millis(start), MAX_ACTIVITY_BUCKETS)
 }
 
-/// The counts of the charts, from the cache when they were counted less
-/// than [`CHART_CACHE`] ago for the same hour.
+/// The counts of the charts: as counted less than [`CHART_CACHE`] ago
+/// for the same hours; else the last [`RECOUNT_HOURS`] hours counted
+/// again and the others taken from a count less than [`CHART_REFRESH`]
+/// old; else every hour counted.
 async fn activity(state: &AppState, now: Timestamp) -> Result<Activity, OutboxError> {
     let (start, buckets) = chart_window(now);
-    let fresh = |cache: &Option<(std::time::Instant, i64, Activity)>| {
-        cache
-            .as_ref()
-            .filter(|(at, from, _)| *from == start.as_millis() && at.elapsed() < CHART_CACHE)
-            .map(|(_, _, activity)| activity.clone())
-    };
-    if let Some(activity) = state.activity_cache.lock().ok().and_then(|c| fresh(&c)) {
-        return Ok(activity);
+    let hour = Duration::from_millis(HOUR_MS as u64);
+    let cached = state.activity_cache.lock().ok().and_then(|c| c.clone());
+    if let Some(c) = &cached
+        && c.activity.from == start
+        && c.made.elapsed() < CHART_CACHE
+    {
+        return Ok(c.activity.clone());
     }
-    let activity = state
-        .outbox
-        .activity(start, Duration::from_millis(HOUR_MS as u64), buckets)
-        .await?;
-    if let Ok(mut cache) = state.activity_cache.lock() {
-        *cache = Some((
+    let (activity, full) = match cached.filter(|c| c.full.elapsed() < CHART_REFRESH) {
+        Some(old) => {
+            let recount_from = Timestamp::from_millis(
+                start
+                    .as_millis()
+                    .saturating_add(HOUR_MS.saturating_mul(i64::from(buckets - RECOUNT_HOURS))),
+            );
+            let recent = state
+                .outbox
+                .activity(recount_from, hour, RECOUNT_HOURS)
+                .await?;
+            (merge(&old.activity, &recent, start, buckets), old.full)
+        }
+        None => (
+            state.outbox.activity(start, hour, buckets).await?,
             std::time::Instant::now(),
-            start.as_millis(),
-            activity.clone(),
-        ));
+        ),
+    };
+    if let Ok(mut cache) = state.activity_cache.lock() {
+        *cache = Some(CachedActivity {
+            made: std::time::Instant::now(),
+            full,
+            activity: activity.clone(),
+        });
     }
     Ok(activity)
+}
+
+/// `buckets` hours from `start`: those `recent` covers from it, the
+/// others from `old` (none where it has none).
+fn merge(old: &Activity, recent: &Activity, start: Timestamp, buckets: u32) -> Activity {
+    let pick = |a: &Activity, series: &[u64], at: i64| -> Option<u64> {
+        let offset = at.checked_sub(a.from.as_millis())?;
+        if offset < 0 || offset % HOUR_MS != 0 {
+            return None;
+        }
+        series.get(usize::try_from(offset / HOUR_MS).ok()?).copied()
+    };
+    let mut merged = recent.clone();
+    merged.from = start;
+    merged.delivered.clear();
+    merged.failed.clear();
+    for i in 0..i64::from(buckets) {
+        let at = start.as_millis().saturating_add(HOUR_MS.saturating_mul(i));
+        let from_recent = at >= recent.from.as_millis();
+        let (a, d, f) = if from_recent {
+            (recent, &recent.delivered, &recent.failed)
+        } else {
+            (old, &old.delivered, &old.failed)
+        };
+        merged.delivered.push(pick(a, d, at).unwrap_or(0));
+        merged.failed.push(pick(a, f, at).unwrap_or(0));
+    }
+    merged
 }
 
 /// The last [`CHART_HOURS`] hourly bars, and the hours summed per day of
@@ -223,6 +283,30 @@ fn bars(
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn past_hours_are_reused_and_the_last_ones_counted_again() {
+        use std::time::Duration;
+        use vipps_om_outbox::{Outbox, Timestamp};
+        let outbox = Outbox::connect("sqlite::memory:").await.unwrap();
+        let hour = Duration::from_secs(3600);
+        let start0 = Timestamp::from_millis(1_796_205_600_000);
+        let mut old = outbox.activity(start0, hour, 744).await.unwrap();
+        old.delivered = (1..=744).collect();
+        old.failed = vec![0; 744];
+        let start = Timestamp::from_millis(start0.as_millis() + super::HOUR_MS);
+        let recount = Timestamp::from_millis(start.as_millis() + 742 * super::HOUR_MS);
+        let mut recent = outbox.activity(recount, hour, 2).await.unwrap();
+        recent.delivered = vec![100, 200];
+        recent.failed = vec![1, 2];
+        let merged = super::merge(&old, &recent, start, 744);
+        assert_eq!(merged.from, start);
+        assert_eq!(merged.delivered.len(), 744);
+        assert_eq!(merged.delivered[0], 2, "the old window's second hour");
+        assert_eq!(merged.delivered[741], 743);
+        assert_eq!(&merged.delivered[742..], &[100, 200]);
+        assert_eq!(&merged.failed[740..], &[0, 0, 1, 2]);
+    }
+
     #[test]
     fn the_charts_cover_30_local_days_and_the_last_24_hours() {
         use vipps_om_outbox::Timestamp;
