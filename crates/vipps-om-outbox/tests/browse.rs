@@ -198,7 +198,8 @@ async fn large_table(outbox: &Outbox) {
     execute(outbox, &fill_sql(backend, base)).await;
     match backend {
         Backend::Sqlite => execute(outbox, "ANALYZE").await,
-        Backend::Postgres => execute(outbox, "ANALYZE vipps_om_outbox_jobs").await,
+        // As autovacuum would: the visibility map lets counts read indexes alone.
+        Backend::Postgres => execute(outbox, "VACUUM ANALYZE vipps_om_outbox_jobs").await,
         _ => execute(outbox, "ANALYZE TABLE vipps_om_outbox_jobs").await,
     }
     eprintln!(
