@@ -302,6 +302,7 @@ keys! {
     CustomerStatus, CustomerStatusExplain, CustomerLanguage, CustomerStatusWaiting,
     CustomerStatusDelivered, CustomerStatusFailed, CustomerStatusNotSent,
     RoleAdmin, NavAccounts, NavPassword, AccountsTitle, AccountsExplain, AccountsMore, AccountRole, AccountStatus, AccountChanged, AccountEnabled, AccountDisabled, PasswordOneTime, PasswordOneTimeExpired, PasswordOwn, Manage, AddAccount, AddAccountButton, UsernameHint, AccountAdded, OneTimePasswordFor, OneTimeExplain, ValidUntil, BackToAccounts, AccountTitle, ChangeRole, DisableAccount, EnableAccount, DisableExplain, ResetPassword, ResetExplain, PasswordResetDone, LastAdmin, AccountNotFound, AccountExists, BadUsername, BadRole, RoleChanged, AccountDisabledDone, AccountEnabledDone, AdminOnly, CurrentPassword, NewPassword, NewPasswordAgain, MustChangePassword, PasswordChanged, PasswordsDiffer, PasswordTooShortAtLeast, PasswordSame, CurrentPasswordWrong, SignInDisabled, SignInExpired, CategoryImageAlt, ImageNotInOutbox, ImageNotFound, ImageNotPicture, ImageStoredTooLarge, ConsoleMerchant, OtherMerchantsJobs,
+    NavHome, NavJobs, DashTitle, DashFailedTitle, DashNoFailed, DashQueueTitle, DashNothingWaiting, DashWaiting, DashRetrying, DashInFlight, DashFailed, DashOldest, DashJobs, DashShowJobs, DashFirstFailed, DashLastFailed, DashExampleJob, DashMoreReasons, DashNoReasonText, DashFindOrderTitle, ChartDayTitle, ChartMonthTitle, ChartDelivered, ChartFailed, ChartHour, ChartDay, ChartAsTable, ChartNote, ChartMost, AgeDays, AgeHours, AgeMinutes, AgeSeconds, JobsTitle, JobsFilter, JobsAny, JobsKind, JobsOrderPrefix, JobsFrom, JobsTo, JobsSort, JobsSortNewest, JobsSortOldest, JobsSortOrder, JobsPageSize, JobsShow, JobsClear, JobsPages, JobsPrevious, JobsNext, JobsNone, JobsReason, JobsReasonGone, JobsTick, JobsBadState, JobsBadKind, JobsBadSort, JobsBadDate, JobsRangeTooLong, JobsRangeBackwards, JobsBadSize, JobsBadKey, JobsBadReason, JobsTooLong, BulkRetryTicked, BulkRetryMatching, BulkTitle, BulkWillRetry, BulkFilterWas, BulkTickedWere, BulkAndMore, BulkHow, BulkNone, BulkNoneTicked, BulkTooMany, BulkTooManyTicked, BulkConfirm, BulkDoneTitle, BulkDone, BulkSkipped, BulkErrors, BulkBack,
 }
 
 /// The no-break space (U+00A0) between digit groups and next to the
@@ -361,6 +362,15 @@ impl Lang {
             Lang::Nb => "%d.%m.%Y %H:%M:%S %Z",
             Lang::Da => "%d.%m.%Y %H.%M.%S %Z",
             Lang::Fi => "%-d.%-m.%Y %-H.%M.%S %Z",
+        }
+    }
+
+    /// A day and month as this language writes them short (chart labels).
+    pub fn day_month_format(self) -> &'static str {
+        match self {
+            Lang::En | Lang::Sv => "%m-%d",
+            Lang::Nb | Lang::Da => "%d.%m",
+            Lang::Fi => "%-d.%-m.",
         }
     }
 }

@@ -78,6 +78,29 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Pages
+//! - `/`: what needs attention. Failed deliveries grouped by merchant,
+//!   kind and reason (why in support words, what to do, the API's message
+//!   and the rejected fields of the newest), each linking to its jobs;
+//!   what waits, is retried or is being delivered per merchant with the
+//!   age of the oldest; deliveries and failures per hour (24 hours) and
+//!   per day (30 days) as SVG bar charts drawn on the server, each with
+//!   its numbers as a table (counted at most once a minute); the order
+//!   search.
+//! - `/jobs`: every delivery, filtered (`state`, `kind`, `merchant`,
+//!   `order_id` prefix, `receipt` number, `from`/`to` dates in the staff's
+//!   zone, `reason` from the dashboard), sorted (`sort=newest|oldest|order`),
+//!   [`limits::JOBS_PAGE_ROWS`] rows a page (`size=`), with "next" and
+//!   "previous" links that carry a row's key ([`vipps_om_outbox::browse`]);
+//!   each row links to its order. Values out of bounds answer 400 with
+//!   the form and what to change.
+//! - Bulk retry (editors; POST `/bulk/retry/review`, then
+//!   `/bulk/retry/apply`): every failed job matching the filter, or the
+//!   ticked rows, after a review page that says how many and names the
+//!   first [`limits::BULK_REVIEW_LIST`]; at most
+//!   [`limits::MAX_BULK_RETRY`] per action; one `jobs.retry_bulk` audit
+//!   entry with the count and the filter.
+//!
 //! # Security
 //! - Sessions: 256-bit random ids in a cookie that is `HttpOnly`,
 //!   `SameSite=Strict`, `Path=/`, and `Secure` with the `__Host-` prefix
@@ -108,6 +131,8 @@
 //!   checked before any work; beyond, a page names the field and its limit
 //!   (400, 413 or 414). The audit page shows 50 rows at a time with
 //!   links to newer and older ones, each text cut to 500 characters.
+//!   `/jobs`: filters of 128 characters, a date range of 366 days, 10 to
+//!   200 rows a page; a bulk retry of 10,000 jobs or 200 ticked rows.
 //!   Images waiting for confirmation: 4 per editor (a newer one replaces
 //!   the oldest), 64 in all, 15 minutes each ([`uploads`]).
 //!   One-time passwords are accepted for 72 hours; the accounts page lists
@@ -218,6 +243,8 @@ pub(crate) struct AppState {
     pub(crate) uploads: uploads::PendingUploads,
     /// [`ConsoleConfig::time_zone`], read.
     pub(crate) time_zone: Option<jiff::tz::TimeZone>,
+    /// The dashboard's charts, read at most once a minute.
+    pub(crate) activity_cache: pages::home::ActivityCache,
 }
 
 impl AppState {
@@ -295,6 +322,7 @@ impl Console {
                 login_tokens,
                 uploads: uploads::PendingUploads::new(config.upload_ttl),
                 time_zone,
+                activity_cache: Default::default(),
                 config,
             }),
         })
@@ -346,6 +374,9 @@ impl Console {
             )
             .route("/logout", post(pages::signin::logout))
             .route("/order", get(pages::order::order))
+            .route("/jobs", get(pages::jobs::jobs_page))
+            .route("/bulk/retry/review", post(pages::bulk::review))
+            .route("/bulk/retry/apply", post(pages::bulk::apply))
             .route(
                 "/jobs/{id}/retry",
                 get(pages::retry::retry_confirm).post(pages::retry::retry),

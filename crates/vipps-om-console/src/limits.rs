@@ -38,6 +38,24 @@ pub const ONE_TIME_PASSWORD_TTL: std::time::Duration = std::time::Duration::from
 /// pages; each text cut to [`crate::store::AUDIT_TEXT_CHARS`]).
 pub const AUDIT_PAGE_ROWS: u32 = 50;
 
+/// Rows on one page of `/jobs` unless `size=` asks for another number.
+pub const JOBS_PAGE_ROWS: u32 = 50;
+/// The fewest rows `size=` may ask for.
+pub const MIN_JOBS_PAGE_ROWS: u32 = 10;
+/// The most rows `size=` may ask for (the outbox's own page limit).
+pub const MAX_JOBS_PAGE_ROWS: u32 = vipps_om_outbox::browse::MAX_PAGE_SIZE;
+/// The longest date range of `/jobs` (`from=` to `to=`), in days.
+pub const MAX_DATE_RANGE_DAYS: i32 = 366;
+/// The most failed jobs one bulk retry sends again; beyond, the review
+/// page says how many match and asks for a narrower filter.
+pub const MAX_BULK_RETRY: u32 = 10_000;
+/// The most jobs that can be ticked for one bulk retry (a page's rows).
+pub const MAX_TICKED: usize = MAX_JOBS_PAGE_ROWS as usize;
+/// Jobs a bulk review page names one by one (then "and N more").
+pub const BULK_REVIEW_LIST: usize = 20;
+/// Reasons the dashboard shows (then a link to every failed job).
+pub const DASHBOARD_REASONS: u32 = 20;
+
 /// The limit and the label of a field.
 fn field_limit(name: &str) -> (usize, Option<T>) {
     match name {

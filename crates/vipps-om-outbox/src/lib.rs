@@ -63,6 +63,11 @@
 //! - the [`merchants`] module: which client delivers a merchant's jobs
 //!   (any [`vipps_om::CredentialsProvider`]: partner keys, a keyring, a
 //!   [`ClientSet`]), and the [`MerchantScope`] a worker claims for.
+//! - the [`browse`] module: every job for support staff, filtered
+//!   ([`JobFilter`]), sorted and paged by key ([`Outbox::browse`],
+//!   [`PageKey`]; an index per filter), failed jobs grouped by reason
+//!   ([`Outbox::failure_groups`]), the backlog per merchant and
+//!   deliveries over time ([`Outbox::backlog`], [`Outbox::activity`]).
 //! - the [`telemetry`] module: the Prometheus metrics and their endpoint.
 //! - the [`worker`] module: [`Worker`], [`WorkerConfig`], [`Backoff`],
 //!   [`run_workers`]; leases, renewal, graceful shutdown; [`Verdict`], how
@@ -198,6 +203,7 @@ compile_error!(
     "vipps-om-outbox needs a database: enable its `sqlite`, `postgres` and/or `mysql` feature"
 );
 
+pub mod browse;
 mod db;
 mod deliver;
 pub mod error;
@@ -212,6 +218,10 @@ pub mod telemetry;
 pub mod webhook;
 pub mod worker;
 
+pub use browse::{
+    Activity, Cursor, FailureGroup, FailureGroups, FailureReason, FilterError, JobFilter, JobPage,
+    JobSort, MerchantBacklog, PageKey,
+};
 pub use db::{Backend, ConnectOptions, ENQUEUE_BATCH, MAX_SCHEDULE_AHEAD};
 pub use error::{OutboxError, redact_url};
 pub use job::{

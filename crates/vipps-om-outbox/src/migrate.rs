@@ -71,6 +71,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_webhook_events.sql"),
         mysql: include_str!("../migrations/mysql/0006_webhook_events.sql"),
     },
+    Migration {
+        version: 7,
+        description: "indexes for browsing jobs (one per filter)",
+        sqlite: include_str!("../migrations/sqlite/0007_browse_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0007_browse_indexes.sql"),
+        mysql: include_str!("../migrations/mysql/0007_browse_indexes.sql"),
+    },
 ];
 
 /// The outbox's DDL for `backend`: every migration this build ships, in
@@ -102,7 +109,7 @@ pub fn schema(backend: crate::Backend) -> String {
 }
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS vipps_om_outbox_migrations (\
     version BIGINT PRIMARY KEY, description TEXT NOT NULL, checksum TEXT NOT NULL, \

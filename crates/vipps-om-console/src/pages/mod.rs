@@ -8,9 +8,11 @@
 
 pub(crate) mod accounts;
 pub(crate) mod audit;
+pub(crate) mod bulk;
 pub(crate) mod category;
 pub(crate) mod home;
 pub(crate) mod image;
+pub(crate) mod jobs;
 pub(crate) mod lang;
 pub(crate) mod order;
 pub(crate) mod retry;

@@ -12,7 +12,10 @@ use crate::web::{CSRF_FIELD, Ctx};
 
 pub(crate) mod accounts;
 pub(crate) mod audit;
+pub(crate) mod bulk;
+pub(crate) mod dashboard;
 pub(crate) mod forms;
+pub(crate) mod jobs;
 pub(crate) mod order;
 
 pub(crate) use order::when;
@@ -37,7 +40,8 @@ pub(crate) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                     span.brand { (lang.t(T::AppName)) }
                     @if let Some(session) = &ctx.session {
                         nav aria-label="Main" {
-                            a href="/" { (lang.t(T::NavOrders)) }
+                            a href="/" { (lang.t(T::NavHome)) }
+                            a href="/jobs" { (lang.t(T::NavJobs)) }
                             a href="/audit" { (lang.t(T::NavAudit)) }
                             @if session.user.role == Role::Admin { a href="/admin/users" { (lang.t(T::NavAccounts)) } }
                         }

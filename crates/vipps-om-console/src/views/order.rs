@@ -324,17 +324,22 @@ pub(crate) fn cause<'a>(job: &JobStatus, image: Option<&'a str>) -> Option<Cause
     })
 }
 
-/// The cause and the fix of a failed job, before the API's own words.
-pub(crate) fn cause_and_fix(ctx: &Ctx, job: &JobStatus, cause: &Cause<'_>, editor: bool) -> Markup {
-    let lang = ctx.lang;
-    let (why, fix) = match cause {
+/// The words for a cause and its fix.
+pub(crate) fn cause_texts(cause: &Cause<'_>) -> (T, T) {
+    match cause {
         Cause::MissingImage(_) => (T::CauseMissingImage, T::FixMissingImage),
         Cause::Different => (T::CauseDifferent, T::FixDifferent),
         Cause::Keys => (T::CauseKeys, T::FixKeys),
         Cause::NoOrder => (T::CauseNoOrder, T::FixNoOrder),
         Cause::Rejected => (T::CauseRejected, T::FixRejected),
         Cause::Unreachable => (T::CauseUnreachable, T::FixUnreachable),
-    };
+    }
+}
+
+/// The cause and the fix of a failed job, before the API's own words.
+pub(crate) fn cause_and_fix(ctx: &Ctx, job: &JobStatus, cause: &Cause<'_>, editor: bool) -> Markup {
+    let lang = ctx.lang;
+    let (why, fix) = cause_texts(cause);
     let q = order_query(
         &job.order_id,
         &crate::links::payment_type(&job.payment_type),
