@@ -48,7 +48,11 @@
 # simulators' --store-mib, default 2048), BENCH_FIXED_HARDENED=1
 # (a second do-nothing server, served by the simulator's own accept loop
 # `vipps_om_serve::serve`, to tell the accept loop's cost from the
-# handler's).
+# handler's), BENCH_BASELINE_BIN=PATH (a third simulator, `PATH sim`,
+# default logging, e.g. a copy of target/release/vipps-om built from
+# main: an A/B of two builds in the same rounds; its rows are
+# "simulator, baseline build"), BENCH_SIM_LOG (the first simulator's
+# RUST_LOG, default info).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -247,12 +251,12 @@ base_url_of() {
   printf '%s' "$url"
 }
 
-# start_sim NAME RUST_LOG: starts `vipps-om sim` (logs to a file), gets a
-# token and stores the order that the GET case reads.
+# start_sim NAME RUST_LOG [BINARY]: starts `vipps-om sim` (logs to a
+# file), gets a token and stores the order that the GET case reads.
 start_sim() {
-  local name=$1 log=$2 url="" pid token_json token status
-  step "starting the simulator as $name (RUST_LOG=$log)"
-  RUST_LOG=$log "$BIN" sim --listen 127.0.0.1:0 --store-mib "$STORE_MIB" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  local name=$1 log=$2 bin=${3:-$BIN} url="" pid token_json token status
+  step "starting the simulator as $name (RUST_LOG=$log, $bin)"
+  RUST_LOG=$log "$bin" sim --listen 127.0.0.1:0 --store-mib "$STORE_MIB" >"$WORK/$name.out" 2>"$WORK/$name.log" &
   pid=$!
   PIDS+=("$pid")
   url=$(base_url_of "$name" "the simulator")
@@ -281,6 +285,10 @@ export BENCH_ORDER_ID=bench-get-1
 start_sim sim "${BENCH_SIM_LOG:-info}"
 if [ "${BENCH_SKIP_QUIET:-0}" != 1 ]; then
   start_sim sim-quiet warn
+fi
+if [ -n "${BENCH_BASELINE_BIN:-}" ]; then
+  [ -x "$BENCH_BASELINE_BIN" ] || die "BENCH_BASELINE_BIN=$BENCH_BASELINE_BIN is not an executable"
+  start_sim sim-base info "$BENCH_BASELINE_BIN"
 fi
 
 # start_fixed NAME MODE: the do-nothing server (fixed_body, MODE axum or
@@ -364,7 +372,7 @@ for case in get post; do
   done
 done
 
-for server in sim sim-quiet; do
+for server in sim sim-quiet sim-base; do
   [ -n "${URL[$server]:-}" ] || continue
   # The simulator's own count of answers per route and status.
   echo "$server counters: $(curl -s "${URL[$server]}/_sim/counters")" >&2
@@ -448,7 +456,7 @@ for case in get post; do
   esac
   prism=$(result prism "$case")
   fixed=$(result fixed "$case")
-  for server in sim sim-quiet fixed fixed-hardened prism; do
+  for server in sim sim-quiet sim-base fixed fixed-hardened prism; do
     line=$(result "$server" "$case")
     [ -n "$line" ] || continue
     vs_fixed="–" vs_prism="–"
@@ -462,6 +470,7 @@ for case in get post; do
     case $server in
       sim) name='simulator (`RUST_LOG=info`, the default)' ;;
       sim-quiet) name='simulator (`RUST_LOG=warn`: no line per request)' ;;
+      sim-base) name='simulator, baseline build (`BENCH_BASELINE_BIN`, `RUST_LOG=info`)' ;;
       fixed) name='do-nothing axum, fixed body (`axum::serve`)' ;;
       fixed-hardened) name='do-nothing axum, fixed body (`vipps_om_serve::serve`)' ;;
       prism) name='Prism (`prism mock -v error`)' ;;
@@ -479,6 +488,19 @@ done
 # Issue 13's targets, for the simulator as started by default.
 target "GET, simulator vs do-nothing axum (target >= 70 %)" \
   "$(result sim get)" "$(result fixed get)" '%.0f %%' 0.7
+# The same comparison by server CPU per request (requests per CPU-second),
+# which the other load on a shared machine disturbs less than throughput.
+cpu_target() { # cpu_target LABEL A B MIN
+  local label=$1 a=$2 b=$3 min=$4
+  if [ -z "$a" ] || [ -z "$b" ]; then
+    TARGETS+="- $label: not measured"$'\n'
+    return
+  fi
+  TARGETS+=$(awk -v a="$(field cpu_us "$a")" -v b="$(field cpu_us "$b")" -v m="$min" -v l="$label" \
+    'BEGIN { if (a > 0) printf "- %s: %.0f %% (%.1f / %.1f µs, %s)", l, 100 * b / a, b, a, (b >= m * a ? "met" : "NOT met"); else printf "- %s: not measured", l }')$'\n'
+}
+cpu_target "GET by CPU per request, do-nothing axum / simulator (target >= 70 %)" \
+  "$(result sim get)" "$(result fixed get)" 0.7
 target "GET, simulator vs Prism -v error (target >= 30×)" \
   "$(result sim get)" "$(result prism get)" '%.1f×' 30
 target "POST, simulator vs Prism -v error (target >= 30×)" \

@@ -101,6 +101,66 @@ fn sim_prints_its_url_first_serves_logs_and_stops_on_sigterm() {
     assert!(!stderr.contains("demo-subscription-key"), "{stderr}");
 }
 
+/// The log lines are written in batches, but a request's line still
+/// appears while the simulator runs (not only when it stops), and many
+/// requests' lines all arrive, in order.
+#[test]
+fn request_log_lines_appear_while_running_in_order() {
+    let mut child = vipps_om()
+        .args(["sim", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vipps-om starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("first line");
+    let base_url = first.trim().to_owned();
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let (lines, received) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    const REQUESTS: usize = 200;
+    for i in 0..REQUESTS {
+        let answer = http(
+            &base_url,
+            &format!("GET /order-management/v2/ecom/log-order-{i} HTTP/1.1\r\n"),
+        );
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+    // Every line arrives without stopping the simulator (generous bound:
+    // they are written every 50 ms).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while seen.len() < REQUESTS {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = received.recv_timeout(left) else {
+            break;
+        };
+        if let Some(at) = line.find("log-order-") {
+            let number: String = line[at + "log-order-".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            seen.push(number.parse::<usize>().expect("an order number"));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = reader.join();
+    assert_eq!(
+        seen,
+        (0..REQUESTS).collect::<Vec<_>>(),
+        "lines missing or out of order"
+    );
+}
+
 #[test]
 fn a_bad_merchants_file_stops_the_start_with_the_line_named() {
     let path = std::env::temp_dir().join(format!(

@@ -114,8 +114,11 @@ pub(crate) fn compact_headers(headers: &HeaderMap) -> Box<str> {
         let name = name.as_str();
         out.push_str(name);
         out.push(SEPARATOR);
-        let text = String::from_utf8_lossy(value.as_bytes());
-        push_masked(&mut out, name, &text);
+        // Visible ASCII (nearly every header) needs no lossy conversion.
+        match value.to_str() {
+            Ok(text) => push_masked(&mut out, name, text),
+            Err(_) => push_masked(&mut out, name, &String::from_utf8_lossy(value.as_bytes())),
+        }
         out.push(SEPARATOR);
     }
     out.into_boxed_str()

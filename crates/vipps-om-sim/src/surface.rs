@@ -12,9 +12,12 @@
 //! 5. record the request (log with secrets masked, counters) and emit one
 //!    tracing line.
 //!
-//! Phases 3–5 run in a spawned task: a request whose client gave up (say,
-//! during an injected delay) is still handled and recorded, like on a real
-//! server, which is exactly the ambiguity retry logic must survive.
+//! A request whose client gives up is still handled and recorded, like on
+//! a real server, which is exactly the ambiguity retry logic must survive:
+//! after the body is read, the only point that waits is an injected
+//! delay, and a delayed request runs phases 3–5 in a spawned task; any
+//! other is answered and recorded without waiting (no task spawned per
+//! request).
 
 use std::time::{Duration, Instant};
 
@@ -77,18 +80,61 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
         }
     };
 
-    let task_state = state.clone();
-    let task = tokio::spawn(async move {
-        let state = task_state;
-        let fault = match &matched {
-            Matched::Route(route, _) => state.lock().take_fault(*route, msn.as_deref()),
-            _ => None,
-        };
-        if let Some(FaultAction { delay, .. }) = fault
-            && !delay.is_zero()
-        {
-            tokio::time::sleep(delay).await;
+    let fault = match &matched {
+        Matched::Route(route, _) => state.lock().take_fault(*route, msn.as_deref()),
+        _ => None,
+    };
+    let request = Handled {
+        parts,
+        path,
+        query,
+        body,
+        msn,
+        matched,
+        started,
+    };
+    match fault {
+        // Only a delay is a point where the client can give up: then the
+        // rest runs in its own task, to be handled and recorded anyway.
+        Some(action) if !action.delay.is_zero() => {
+            let task = tokio::spawn(async move {
+                tokio::time::sleep(action.delay).await;
+                request.answer(&state, Some(action))
+            });
+            match task.await {
+                Ok(response) => response,
+                Err(_) => Reply::internal("the request task failed").into_response(),
+            }
         }
+        // Without a delay nothing below waits: the answer is made and
+        // recorded in one go, whatever the client does meanwhile.
+        fault => request.answer(&state, fault),
+    }
+}
+
+/// A request whose body was read, to answer and record.
+struct Handled {
+    parts: axum::http::request::Parts,
+    path: String,
+    query: Option<String>,
+    body: axum::body::Bytes,
+    msn: Option<String>,
+    matched: Matched,
+    started: Instant,
+}
+
+impl Handled {
+    /// Phases 3 (the fault's status, if it has one) to 5.
+    fn answer(self, state: &SimState, fault: Option<FaultAction>) -> Response {
+        let Self {
+            parts,
+            path,
+            query,
+            body,
+            msn,
+            matched,
+            started,
+        } = self;
         let mut reply = match (&matched, fault) {
             (
                 _,
@@ -104,7 +150,7 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
                     query: query.as_deref(),
                     body: &body,
                 };
-                api::handle(&state, *route, params, &request)
+                api::handle(state, *route, params, &request)
             }
             (Matched::Deprecated { replacement }, _) => Reply::problem(
                 StatusCode::NOT_FOUND,
@@ -118,7 +164,7 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
             (Matched::WrongMethod { .. } | Matched::Unknown, _) => Reply::resource_not_found(),
         };
         crate::checklist::seen(
-            &state,
+            state,
             msn.as_deref(),
             &matched,
             &parts,
@@ -129,11 +175,7 @@ pub(crate) async fn handle(State(state): State<SimState>, request: Request) -> R
         let entry = entry(
             &parts, &path, &query, &body, &mut reply, started, msn, &matched,
         );
-        finish(&state, entry, counter_key(&matched), reply, started)
-    });
-    match task.await {
-        Ok(response) => response,
-        Err(_) => Reply::internal("the request task failed").into_response(),
+        finish(state, entry, counter_key(&matched), reply, started)
     }
 }
 

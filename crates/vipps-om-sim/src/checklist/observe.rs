@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 use serde::Serialize;
 
 use super::rehearsal::{Action, IN_FLIGHT_SLACK, RETRY_WINDOW_TIME, Rehearsal};
@@ -28,6 +28,16 @@ pub const VIPPS_HEADERS: [&str; 5] = [
     "Vipps-System-Version",
     "Vipps-System-Plugin-Name",
     "Vipps-System-Plugin-Version",
+];
+
+/// [`VIPPS_HEADERS`] parsed once, in the same order (a lookup by `&str`
+/// parses the name on every request).
+const VIPPS_HEADER_NAMES: [HeaderName; 5] = [
+    HeaderName::from_static("merchant-serial-number"),
+    HeaderName::from_static("vipps-system-name"),
+    HeaderName::from_static("vipps-system-version"),
+    HeaderName::from_static("vipps-system-plugin-name"),
+    HeaderName::from_static("vipps-system-plugin-version"),
 ];
 
 /// The knowledge base's limit for each Vipps HTTP header value, in
@@ -181,16 +191,28 @@ pub struct HeaderTally {
 }
 
 impl HeaderTally {
-    fn count(&mut self, name: &str, headers: &HeaderMap, request: &Observed<'_>) {
+    fn count(
+        &mut self,
+        name: &str,
+        parsed: &HeaderName,
+        headers: &HeaderMap,
+        request: &Observed<'_>,
+    ) {
         self.requests = self.requests.saturating_add(1);
-        let problem = match headers.get(name) {
+        let problem = match headers.get(parsed) {
             None => {
                 self.missing = self.missing.saturating_add(1);
                 Some(format!("{name} is missing"))
             }
             Some(value) => {
-                let text = String::from_utf8_lossy(value.as_bytes());
-                let chars = text.trim().chars().count();
+                let chars = match value.to_str() {
+                    // Visible ASCII (nearly always): one byte a character.
+                    Ok(text) => text.trim().len(),
+                    Err(_) => String::from_utf8_lossy(value.as_bytes())
+                        .trim()
+                        .chars()
+                        .count(),
+                };
                 self.longest = self.longest.max(chars);
                 if chars == 0 {
                     self.empty = self.empty.saturating_add(1);
@@ -299,8 +321,11 @@ pub(crate) struct MerchantBook {
     /// Image uploads refused (400) for their size or format.
     pub(crate) images_refused: u64,
     pub(crate) first_image_refused: Option<Evidence>,
-    pub(crate) first_seen: Option<String>,
-    pub(crate) last_seen: Option<String>,
+    /// When the first and the latest request arrived (formatted only
+    /// when the report is read: formatting a timestamp per request was a
+    /// measurable part of every request's cost).
+    pub(crate) first_seen: Option<SystemTime>,
+    pub(crate) last_seen: Option<SystemTime>,
     pub(crate) rehearsal: Option<Rehearsal>,
     /// When the rehearsal last revoked the merchant's tokens.
     revoked_at: Option<Instant>,
@@ -320,11 +345,11 @@ impl MerchantBook {
     /// Takes one request into account; returns what the rehearsal wants
     /// done (arm a fault, revoke tokens, store a receipt).
     pub(crate) fn observe(&mut self, request: &Observed<'_>) -> Vec<Action> {
-        let now_text = || crate::reply::utc_timestamp(SystemTime::now());
+        let now = SystemTime::now();
         if self.first_seen.is_none() {
-            self.first_seen = Some(now_text());
+            self.first_seen = Some(now);
         }
-        self.last_seen = Some(now_text());
+        self.last_seen = Some(now);
         self.requests = self.requests.saturating_add(1);
         let by_status = self.outcomes.entry(request.route.template()).or_default();
         let count = by_status.entry(request.status).or_default();
@@ -342,8 +367,12 @@ impl MerchantBook {
             self.api_calls = self.api_calls.saturating_add(1);
             &mut self.api_headers
         };
-        for (tally, name) in tallies.iter_mut().zip(VIPPS_HEADERS) {
-            tally.count(name, request.headers, request);
+        for ((tally, name), parsed) in tallies
+            .iter_mut()
+            .zip(VIPPS_HEADERS)
+            .zip(&VIPPS_HEADER_NAMES)
+        {
+            tally.count(name, parsed, request.headers, request);
         }
 
         if let Some(written) = request.payment_type {
@@ -578,5 +607,17 @@ impl MerchantBook {
             .iter()
             .filter(|r| r.key == key && r.arrived > arrived)
             .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsed_header_names_are_the_vipps_headers() {
+        for (name, parsed) in VIPPS_HEADERS.into_iter().zip(&VIPPS_HEADER_NAMES) {
+            assert_eq!(parsed.as_str(), name.to_ascii_lowercase());
+        }
     }
 }

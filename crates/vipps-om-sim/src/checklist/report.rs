@@ -253,8 +253,8 @@ pub(crate) fn build(
                 .collect(),
             retries: book.retries,
             shortest_retry_ms: book.shortest_retry_ms,
-            first_seen: book.first_seen.clone(),
-            last_seen: book.last_seen.clone(),
+            first_seen: book.first_seen.map(crate::reply::utc_timestamp),
+            last_seen: book.last_seen.map(crate::reply::utc_timestamp),
         },
         errors: book.errors.iter().cloned().collect(),
         rehearsal: book.rehearsal.as_ref().map(|r| RehearsalState {

@@ -6,6 +6,8 @@
 //! line's arithmetic when the schema refused one of its amounts (the
 //! schema names those); run them after the schema check.
 
+use std::fmt::Write as _;
+
 use serde_json::{Map, Value};
 
 use super::{Findings, Rule};
@@ -25,9 +27,13 @@ pub(crate) fn receipt(body: &Map<String, Value>, findings: &mut Findings) {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
+    // One buffer for every line's path (`orderLines[i]`).
+    let mut path = String::with_capacity(24);
     for (i, line) in lines.iter().enumerate() {
         if let Some(line) = line.as_object() {
-            order_line(line, &format!("orderLines[{i}]"), findings);
+            path.clear();
+            let _ = write!(path, "orderLines[{i}]");
+            order_line(line, &path, findings);
         }
     }
     let bottom = body.get("bottomLine").and_then(Value::as_object);
@@ -82,7 +88,9 @@ fn order_line(line: &Map<String, Value>, path: &str, findings: &mut Findings) {
     if !amounts_refused {
         line_amounts(line, path, findings);
     }
-    if let Some(url) = line.get("productUrl").and_then(Value::as_str) {
+    if let Some(url) = line.get("productUrl").and_then(Value::as_str)
+        && !is_https_link(url)
+    {
         link(url, &format!("{path}.productUrl"), true, findings);
     }
     if let Some(info) = line.get("unitInfo").and_then(Value::as_object)
@@ -331,6 +339,12 @@ fn ean13_ok(data: &str) -> bool {
 /// A link: `http` and other schemes are doubted (the docs never say
 /// `https` only); a relative one is doubted when `relative_doubted` (the
 /// schema already refuses it for `format: uri` fields).
+/// An absolute `https` URL with a host: a link [`link`] finds nothing
+/// wrong with (checked first so that a good link needs no path built).
+fn is_https_link(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|url| url.scheme() == "https" && url.has_host())
+}
+
 pub(crate) fn link(text: &str, path: &str, relative_doubted: bool, findings: &mut Findings) {
     let name = super::leaf(path);
     match url::Url::parse(text) {
