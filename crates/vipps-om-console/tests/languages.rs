@@ -34,6 +34,15 @@ const ENGLISH: &[&str] = &[
     "Yes, do it",
     ">Review<",
     "Upload an image",
+    "What needs attention",
+    "Failed deliveries, by reason",
+    "Deliveries still on their way",
+    ">All deliveries<",
+    "Rows per page",
+    "Show the numbers as a table",
+    "Retry the ticked jobs",
+    "failed jobs will be sent again",
+    "Each is retried as from",
 ];
 
 /// An order in the simulator with a category and a receipt of 2 × 149,00
@@ -99,9 +108,11 @@ fn element<'a>(body: &'a str, id: &str) -> &'a str {
 async fn every_page_renders_in_each_language_with_html_lang_and_no_english_left() {
     let env = env().await;
     order_with_receipt(&env, "order-lang", Currency::Nok).await;
-    let (cookie, _) = login(&env.router, "ed", EDITOR_PW).await;
+    let (cookie, csrf) = login(&env.router, "ed", EDITOR_PW).await;
     let pages = [
         "/".to_owned(),
+        "/jobs".to_owned(),
+        "/jobs?state=failed".to_owned(),
         "/order?order_id=order-lang&payment_type=ecom".to_owned(),
         "/order?order_id=order-failed&payment_type=ecom".to_owned(),
         "/audit".to_owned(),
@@ -145,6 +156,25 @@ async fn every_page_renders_in_each_language_with_html_lang_and_no_english_left(
                 for english in ENGLISH {
                     assert!(!body.contains(english), "{lang} {path}: {english}");
                 }
+            }
+        }
+        // The bulk retry's review (a form's answer, not a link).
+        let review = send(
+            &env.router,
+            post_form(
+                "/bulk/retry/review",
+                Some(&format!("{cookie}; console_lang={lang}")),
+                &[("csrf", &csrf), ("scope", "filter"), ("state", "failed")],
+            ),
+        )
+        .await;
+        assert_eq!(review.status, StatusCode::OK, "{lang}: {}", review.body);
+        let body = &review.body;
+        assert!(body.contains(&format!("<html lang=\"{lang}\">")), "{lang}");
+        assert!(body.contains("<strong>1</strong>"), "{lang}: {body}");
+        if *lang != "en" {
+            for english in ENGLISH {
+                assert!(!body.contains(english), "{lang} review: {english}");
             }
         }
     }
