@@ -432,8 +432,6 @@ impl Lang {
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
-    use fluent_syntax::ast;
-
     use super::*;
 
     #[test]
@@ -482,72 +480,8 @@ mod tests {
         assert_eq!(Lang::En.in_app("Vipps"), "in the Vipps app");
     }
 
-    /// Every message of a `.ftl` file with the variables its value (and
-    /// its attributes) refer to; fails on a syntax error or a message
-    /// defined twice.
     fn messages(name: &str, source: &str) -> BTreeMap<String, BTreeSet<String>> {
-        let resource = fluent_syntax::parser::parse(source)
-            .unwrap_or_else(|(_, errors)| panic!("{name} does not parse: {errors:?}"));
-        let mut out = BTreeMap::new();
-        for entry in resource.body {
-            if let ast::Entry::Message(m) = entry {
-                let mut vars = BTreeSet::new();
-                if let Some(p) = &m.value {
-                    pattern_vars(p, &mut vars);
-                }
-                for a in &m.attributes {
-                    pattern_vars(&a.value, &mut vars);
-                }
-                assert!(
-                    out.insert(m.id.name.to_owned(), vars).is_none(),
-                    "{name}: {} is defined twice",
-                    m.id.name
-                );
-            }
-        }
-        out
-    }
-
-    fn pattern_vars(p: &ast::Pattern<&str>, vars: &mut BTreeSet<String>) {
-        for element in &p.elements {
-            if let ast::PatternElement::Placeable { expression } = element {
-                expression_vars(expression, vars);
-            }
-        }
-    }
-
-    fn expression_vars(e: &ast::Expression<&str>, vars: &mut BTreeSet<String>) {
-        match e {
-            ast::Expression::Select { selector, variants } => {
-                inline_vars(selector, vars);
-                for v in variants {
-                    pattern_vars(&v.value, vars);
-                }
-            }
-            ast::Expression::Inline(i) => inline_vars(i, vars),
-        }
-    }
-
-    fn inline_vars(i: &ast::InlineExpression<&str>, vars: &mut BTreeSet<String>) {
-        match i {
-            ast::InlineExpression::VariableReference { id } => {
-                vars.insert(id.name.to_owned());
-            }
-            ast::InlineExpression::Placeable { expression } => expression_vars(expression, vars),
-            ast::InlineExpression::FunctionReference { arguments, .. }
-            | ast::InlineExpression::TermReference {
-                arguments: Some(arguments),
-                ..
-            } => {
-                for a in &arguments.positional {
-                    inline_vars(a, vars);
-                }
-                for a in &arguments.named {
-                    inline_vars(&a.value, vars);
-                }
-            }
-            _ => {}
-        }
+        vipps_om::messages::ftl_placeables(source).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
     #[test]

@@ -25,10 +25,12 @@
 //! assert!(e.staff_message_in(Language::Finnish).contains("määräajassa"));
 //! ```
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fluent_syntax::ast;
 
 use crate::error::{AuthFailure, Error, detail_suffix, one_line, problem_suffix};
 
@@ -319,83 +321,108 @@ impl Error {
     }
 }
 
+/// Every message of a Fluent (`.ftl`) source with the variables (`$name`)
+/// its value and attributes use: what a translation must keep. Tests (and
+/// a translator's tooling) compare two languages' files with it: the same
+/// message ids, each with the same placeables.
+///
+/// # Errors
+///
+/// The source does not parse (the parser's first complaint), or a message
+/// is defined twice (named).
+pub fn ftl_placeables(source: &str) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let resource = fluent_syntax::parser::parse(source).map_err(|(_, errors)| {
+        errors
+            .first()
+            .map(|e| format!("the Fluent source does not parse: {e}"))
+            .unwrap_or_else(|| "the Fluent source does not parse".to_owned())
+    })?;
+    let mut out = BTreeMap::new();
+    for entry in resource.body {
+        if let ast::Entry::Message(m) = entry {
+            let mut vars = BTreeSet::new();
+            if let Some(p) = &m.value {
+                pattern_vars(p, &mut vars);
+            }
+            for a in &m.attributes {
+                pattern_vars(&a.value, &mut vars);
+            }
+            if out.insert(m.id.name.to_owned(), vars).is_some() {
+                return Err(format!("the message {} is defined twice", m.id.name));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn pattern_vars(p: &ast::Pattern<&str>, vars: &mut BTreeSet<String>) {
+    for element in &p.elements {
+        if let ast::PatternElement::Placeable { expression } = element {
+            expression_vars(expression, vars);
+        }
+    }
+}
+
+fn expression_vars(e: &ast::Expression<&str>, vars: &mut BTreeSet<String>) {
+    match e {
+        ast::Expression::Select { selector, variants } => {
+            inline_vars(selector, vars);
+            for v in variants {
+                pattern_vars(&v.value, vars);
+            }
+        }
+        ast::Expression::Inline(i) => inline_vars(i, vars),
+    }
+}
+
+fn inline_vars(i: &ast::InlineExpression<&str>, vars: &mut BTreeSet<String>) {
+    match i {
+        ast::InlineExpression::VariableReference { id } => {
+            vars.insert(id.name.to_owned());
+        }
+        ast::InlineExpression::Placeable { expression } => expression_vars(expression, vars),
+        ast::InlineExpression::FunctionReference { arguments, .. }
+        | ast::InlineExpression::TermReference {
+            arguments: Some(arguments),
+            ..
+        } => {
+            for a in &arguments.positional {
+                inline_vars(a, vars);
+            }
+            for a in &arguments.named {
+                inline_vars(&a.value, vars);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
     use std::sync::Arc;
     use std::time::Duration;
 
-    use fluent_syntax::ast;
-
     use super::*;
     use crate::models::ProblemDetails;
     use crate::validate::ValidationReport;
 
-    /// Every message of a `.ftl` file with the variables its value (and
-    /// its attributes) refer to; fails on a syntax error.
     fn messages(name: &str, source: &str) -> BTreeMap<String, BTreeSet<String>> {
-        let resource = fluent_syntax::parser::parse(source)
-            .unwrap_or_else(|(_, errors)| panic!("{name} does not parse: {errors:?}"));
-        let mut out = BTreeMap::new();
-        for entry in resource.body {
-            if let ast::Entry::Message(m) = entry {
-                let mut vars = BTreeSet::new();
-                if let Some(p) = &m.value {
-                    pattern_vars(p, &mut vars);
-                }
-                for a in &m.attributes {
-                    pattern_vars(&a.value, &mut vars);
-                }
-                assert!(
-                    out.insert(m.id.name.to_owned(), vars).is_none(),
-                    "{name}: {} is defined twice",
-                    m.id.name
-                );
-            }
-        }
-        out
+        ftl_placeables(source).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
-    fn pattern_vars(p: &ast::Pattern<&str>, vars: &mut BTreeSet<String>) {
-        for element in &p.elements {
-            if let ast::PatternElement::Placeable { expression } = element {
-                expression_vars(expression, vars);
-            }
-        }
-    }
-
-    fn expression_vars(e: &ast::Expression<&str>, vars: &mut BTreeSet<String>) {
-        match e {
-            ast::Expression::Select { selector, variants } => {
-                inline_vars(selector, vars);
-                for v in variants {
-                    pattern_vars(&v.value, vars);
-                }
-            }
-            ast::Expression::Inline(i) => inline_vars(i, vars),
-        }
-    }
-
-    fn inline_vars(i: &ast::InlineExpression<&str>, vars: &mut BTreeSet<String>) {
-        match i {
-            ast::InlineExpression::VariableReference { id } => {
-                vars.insert(id.name.to_owned());
-            }
-            ast::InlineExpression::Placeable { expression } => expression_vars(expression, vars),
-            ast::InlineExpression::FunctionReference { arguments, .. }
-            | ast::InlineExpression::TermReference {
-                arguments: Some(arguments),
-                ..
-            } => {
-                for a in &arguments.positional {
-                    inline_vars(a, vars);
-                }
-                for a in &arguments.named {
-                    inline_vars(&a.value, vars);
-                }
-            }
-            _ => {}
-        }
+    #[test]
+    fn ftl_placeables_names_variables_duplicates_and_syntax_errors() {
+        let found = ftl_placeables("a = { $x } and { $y }\nb = plain\n").unwrap();
+        assert_eq!(found["a"], BTreeSet::from(["x".to_owned(), "y".to_owned()]));
+        assert!(found["b"].is_empty());
+        let twice = ftl_placeables("a = one\na = two\n").unwrap_err();
+        assert!(twice.contains("a is defined twice"), "{twice}");
+        let broken = ftl_placeables("a = { $x\n").unwrap_err();
+        assert!(
+            broken.starts_with("the Fluent source does not parse"),
+            "{broken}"
+        );
     }
 
     #[test]
