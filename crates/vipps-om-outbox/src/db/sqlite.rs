@@ -39,14 +39,37 @@ pub(super) async fn connect(
             .idle_timeout(None)
             .max_lifetime(None);
     }
-    let pool = pool
-        .connect_with(connect)
-        .await
-        .map_err(|e| OutboxError::CannotOpen {
-            database: redact_url(url.trim()),
-            reason: e.to_string(),
-        })?;
+    // Processes starting at once on a new file race to switch it to WAL;
+    // SQLite answers that switch with "database is locked" at once rather
+    // than through the busy handler, so the open is tried again (within
+    // the busy timeout) instead of failing a start-up that only had to wait.
+    let deadline = tokio::time::Instant::now() + options.busy_timeout;
+    let pool = loop {
+        match pool.clone().connect_with(connect.clone()).await {
+            Ok(pool) => break pool,
+            Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(e) => {
+                return Err(OutboxError::CannotOpen {
+                    database: redact_url(url.trim()),
+                    reason: e.to_string(),
+                });
+            }
+        }
+    };
     Ok(Db::Sqlite(pool))
+}
+
+/// SQLite's "busy" answers (`SQLITE_BUSY` and its extended codes).
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 5),
+        _ => false,
+    }
 }
 
 /// The SQLite part of [`super::target`]: the path, the query, and the missing
