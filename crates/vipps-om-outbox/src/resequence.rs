@@ -228,74 +228,13 @@ mod tests {
         outbox.close().await;
     }
 
-    #[cfg(feature = "sqlite")]
-    #[tokio::test]
-    async fn sqlite_moves_a_job_to_the_end_of_its_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
-        moves_keeping_the_request(Outbox::connect(&url).await.unwrap()).await;
+    async fn moves_a_job_to_the_end_of_its_order(db: &vipps_om_testdb::TestDb) {
+        moves_keeping_the_request(Outbox::connect(db.url()).await.unwrap()).await;
     }
 
-    #[cfg(feature = "postgres")]
-    #[tokio::test]
-    async fn postgres_moves_a_job_to_the_end_of_its_order() {
-        use sqlx::Connection;
-        use std::io::Write;
-        let Some(admin) = std::env::var("DATABASE_URL")
-            .ok()
-            .filter(|u| u.starts_with("postgres"))
-        else {
-            // Straight to stderr, past the test harness's capture.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED resequence::postgres_moves_a_job_to_the_end_of_its_order: needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB"
-            );
-            return;
-        };
-        let name = format!("outbox_move_{}", std::process::id());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {name}"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
-        }
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        moves_keeping_the_request(Outbox::connect(&format!("{base}/{name}")).await.unwrap()).await;
-        sqlx::raw_sql(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
-
-    #[cfg(feature = "mysql")]
-    #[tokio::test]
-    async fn mysql_moves_a_job_to_the_end_of_its_order() {
-        use sqlx::Connection;
-        use std::io::Write;
-        let Some(admin) = std::env::var("MYSQL_URL")
-            .ok()
-            .filter(|u| u.starts_with("mysql"))
-        else {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED resequence::mysql_moves_a_job_to_the_end_of_its_order: needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB"
-            );
-            return;
-        };
-        let name = format!("outbox_move_{}", std::process::id());
-        let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!(
-            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4"
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        moves_keeping_the_request(Outbox::connect(&format!("{base}/{name}")).await.unwrap()).await;
-        sqlx::raw_sql(&format!("DROP DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
+    #[cfg(all(feature = "sqlite", feature = "postgres"))]
+    vipps_om_testdb::on_every_backend!(
+        prefix: "outbox_move",
+        everywhere: [moves_a_job_to_the_end_of_its_order],
+    );
 }

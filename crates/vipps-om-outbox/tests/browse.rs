@@ -434,71 +434,13 @@ async fn paging_is_stable(outbox: &Outbox) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_million_jobs_page_by_index_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
-    let outbox = Outbox::connect(&url).await.unwrap();
-    large_table(&outbox).await;
-}
+vipps_om_testdb::on_every_backend!(
+    prefix: "outbox_browse",
+    everywhere: [a_million_jobs_page_by_index],
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_million_jobs_page_by_index_on_postgres() {
-    let Some(admin) = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-    else {
-        eprintln!(
-            "SKIPPED: needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)"
-        );
-        return;
-    };
-    use sqlx::Connection;
-    let name = format!("outbox_browse_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    let outbox = Outbox::connect(&format!("{base}/{name}")).await.unwrap();
+async fn a_million_jobs_page_by_index(db: &vipps_om_testdb::TestDb) {
+    let outbox = Outbox::connect(db.url()).await.unwrap();
     large_table(&outbox).await;
     outbox.close().await;
-    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await;
-}
-
-#[cfg(feature = "mysql")]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_million_jobs_page_by_index_on_mysql() {
-    let Some(admin) = std::env::var("MYSQL_URL")
-        .ok()
-        .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
-    else {
-        eprintln!(
-            "SKIPPED: needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)"
-        );
-        return;
-    };
-    use sqlx::Connection;
-    let name = format!("outbox_browse_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (base, query) = match admin.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin.as_str(), String::new()),
-    };
-    let (server, _) = base.rsplit_once('/').unwrap();
-    let outbox = Outbox::connect(&format!("{server}/{name}{query}"))
-        .await
-        .unwrap();
-    large_table(&outbox).await;
-    outbox.close().await;
-    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut conn)
-        .await;
 }

@@ -22,178 +22,16 @@ use vipps_om_sim::{Fault, Merchant, Route, Simulator};
 
 // ------------------------------------------------------------ fixtures
 
-/// A fresh outbox database; dropped (PostgreSQL) or deleted (SQLite) with
-/// the value.
-struct Db {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg_drop: Option<(String, String)>,
-    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
-    mysql_drop: Option<(String, String)>,
+/// A fresh outbox database (see `vipps_om_testdb`).
+use vipps_om_testdb::TestDb as Db;
+
+/// The outbox on a test database.
+async fn open(db: &Db) -> Outbox {
+    Outbox::connect(db.url()).await.unwrap()
 }
 
-impl Db {
-    async fn sqlite() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("outbox.db").display()
-        );
-        Db {
-            url,
-            _dir: Some(dir),
-            pg_drop: None,
-            mysql_drop: None,
-        }
-    }
-
-    async fn postgres() -> Option<Db> {
-        let Some(admin) = std::env::var("DATABASE_URL")
-            .ok()
-            .filter(|u| u.starts_with("postgres"))
-        else {
-            skipped_without_postgres();
-            return None;
-        };
-        use sqlx::Connection;
-        let name = format!("outbox_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        Some(Db {
-            url: with_database(&admin, &name),
-            _dir: None,
-            pg_drop: Some((admin, name)),
-            mysql_drop: None,
-        })
-    }
-
-    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
-    async fn mysql() -> Option<Db> {
-        let Some(admin) = std::env::var("MYSQL_URL")
-            .ok()
-            .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
-        else {
-            skip(
-                "needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
-            );
-            return None;
-        };
-        #[cfg(feature = "mysql")]
-        {
-            use sqlx::Connection;
-            let name = format!("outbox_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-            sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            Some(Db {
-                url: with_database(&admin, &name),
-                _dir: None,
-                pg_drop: None,
-                mysql_drop: Some((admin, name)),
-            })
-        }
-        #[cfg(not(feature = "mysql"))]
-        {
-            let _ = admin;
-            None
-        }
-    }
-
-    async fn outbox(&self) -> Outbox {
-        Outbox::connect(&self.url).await.unwrap()
-    }
-
-    async fn drop_database(self) {
-        #[cfg(feature = "mysql")]
-        if let Some((admin, name)) = &self.mysql_drop {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-        if let Some((admin, name)) = &self.pg_drop {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-    }
-}
-
-/// `url` with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_end = base
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| base[start..].find('/').map(|j| start + j))
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{name}", &base[..authority_end]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
-/// One scenario as a test on a backend: `$open` gives the database (or
-/// `None`: not configured, the test says so and passes); a server database
-/// is dropped afterwards.
-macro_rules! scenario_test {
-    ($name:ident, sqlite) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let db = super::Db::sqlite().await;
-            super::$name(&db).await;
-        }
-    };
-    ($name:ident, $open:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let Some(db) = super::Db::$open().await else {
-                return;
-            };
-            super::$name(&db).await;
-            db.drop_database().await;
-        }
-    };
-}
-
-/// Runs each scenario on SQLite, on PostgreSQL when configured, and on
-/// MySQL when built with the feature and configured; the `not_on_mysql`
-/// ones on the first two only.
-macro_rules! scenarios {
-    (everywhere: [$($name:ident),* $(,)?], not_on_mysql: [$($old:ident),* $(,)?] $(,)?) => {
-        mod sqlite {
-            $(scenario_test!($name, sqlite);)*
-            $(scenario_test!($old, sqlite);)*
-        }
-        mod postgres {
-            $(scenario_test!($name, postgres);)*
-            $(scenario_test!($old, postgres);)*
-        }
-        #[cfg(feature = "mysql")]
-        mod mysql {
-            $(scenario_test!($name, mysql);)*
-        }
-    };
-}
-
-scenarios!(
+vipps_om_testdb::on_every_backend!(
+    prefix: "outbox_test",
     everywhere: [
         delivers_receipts_and_reports_metrics,
         an_image_is_delivered_before_the_category_that_shows_it,
@@ -305,7 +143,7 @@ where
 async fn delivers_receipts_and_reports_metrics(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let jobs: Vec<NewJob> = (0..20)
         .map(|i| {
             NewJob::receipt(
@@ -353,7 +191,7 @@ async fn delivers_receipts_and_reports_metrics(db: &Db) {
 async fn an_image_is_delivered_before_the_category_that_shows_it(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let o = order("seq-1");
     let image = Image::from_bytes_with_content_id(&png(400));
     let category = Category::new(CategoryType::Receipt, "https://shop.example/o/seq-1")
@@ -417,7 +255,7 @@ async fn an_image_is_delivered_before_the_category_that_shows_it(db: &Db) {
 }
 
 async fn enqueue_in_a_rolled_back_transaction_leaves_nothing(db: &Db) {
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let kept = NewJob::receipt(&msn(), &PaymentType::Ecom, &order("tx-kept"), &receipt(1)).unwrap();
     let dropped = NewJob::receipt(
         &msn(),
@@ -524,7 +362,7 @@ async fn enqueue_in_a_rolled_back_transaction_leaves_nothing(db: &Db) {
 async fn an_expired_lease_is_taken_over_and_the_receipt_stored_once(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let id = outbox
         .enqueue(
             &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("lease-1"), &receipt(1)).unwrap(),
@@ -577,7 +415,7 @@ async fn an_expired_lease_is_taken_over_and_the_receipt_stored_once(db: &Db) {
 async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     // Locally fine, but the API refuses an image it was never sent.
     let category = Category::new(CategoryType::Receipt, "https://shop.example/o/bad-1")
         .with_image_id(ImageId::new("never-uploaded").unwrap());
@@ -663,7 +501,7 @@ async fn permanent_failures_keep_the_api_reasons_and_a_fixed_job_delivers(db: &D
 async fn local_validation_failures_name_every_field_and_hold_back_the_order(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let mut bad = receipt(1);
     bad.order_lines[0].total_tax_amount = Amount::minor(1);
     bad.order_lines[0].name = String::new();
@@ -724,7 +562,7 @@ async fn local_validation_failures_name_every_field_and_hold_back_the_order(db: 
 async fn a_receipt_stored_before_the_first_attempt_is_already_there(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let o = order("before-1");
     client
         .receipts()
@@ -753,7 +591,7 @@ fn client_without_retries(sim: &vipps_om_sim::RunningSim) -> Client {
 async fn rate_limits_wait_as_long_as_the_api_asked(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = client_without_retries(&sim);
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let id = outbox
         .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &order("rl-1"), &receipt(1)).unwrap())
         .await
@@ -791,7 +629,7 @@ async fn rate_limits_wait_as_long_as_the_api_asked(db: &Db) {
 async fn a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = client_without_retries(&sim);
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let limited = outbox
         .enqueue(
             &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("huge-1"), &receipt(1)).unwrap(),
@@ -836,7 +674,7 @@ async fn a_huge_retry_after_waits_the_cap_and_other_orders_are_delivered(db: &Db
 async fn a_vanished_database_stops_the_workers_with_the_reason(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = client_without_retries(&sim);
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let first = outbox
         .enqueue(
             &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("gone-1"), &receipt(1)).unwrap(),
@@ -898,7 +736,7 @@ async fn a_vanished_database_stops_the_workers_with_the_reason(db: &Db) {
 /// SQLite refuses floating-point times from then on.
 async fn a_schema_1_database_with_odd_times_is_repaired_by_the_migration(db: &Db) {
     use sha2::Digest;
-    let sqlite = db.url.starts_with("sqlite");
+    let sqlite = db.server().is_none();
     let schema_1 = if sqlite {
         include_str!("../migrations/sqlite/0001_outbox.sql")
     } else {
@@ -930,11 +768,11 @@ async fn a_schema_1_database_with_odd_times_is_repaired_by_the_migration(db: &Db
         DELETE FROM vipps_om_outbox_jobs WHERE order_id = 'odd-3';",
         payload = serde_json::to_string(&receipt(1)).unwrap(),
     );
-    match &db.pg_drop {
+    match db.server() {
         None => {
             use sqlx::ConnectOptions;
             use std::str::FromStr;
-            let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(db.url())
                 .unwrap()
                 .connect()
                 .await
@@ -950,12 +788,12 @@ async fn a_schema_1_database_with_odd_times_is_repaired_by_the_migration(db: &Db
         }
         Some(_) => {
             use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
             sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
         }
     }
 
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let odd = outbox.order_status("odd-1").await.unwrap();
     assert_eq!(odd[0].state, JobState::Pending);
     let now = vipps_om_outbox::Timestamp::now();
@@ -992,7 +830,7 @@ async fn a_schema_1_database_with_odd_times_is_repaired_by_the_migration(db: &Db
 async fn outages_are_retried_until_they_pass_or_the_attempt_limit(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = client_without_retries(&sim);
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let id = outbox
         .enqueue(
             &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("down-1"), &receipt(1)).unwrap(),
@@ -1051,7 +889,7 @@ async fn a_v3_category_is_not_added_twice_after_an_ambiguous_failure(db: &Db) {
         .unwrap();
     // The token first, so that only the category POST meets the timeout.
     client.token_info().await.unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let request = AddCategoryRequest::new(
         order("v3-1"),
         PaymentType::Ecom,
@@ -1108,7 +946,7 @@ async fn jobs_of_another_merchant_are_left_for_its_worker(db: &Db) {
     .unwrap();
     let demo = sim.demo_client().unwrap();
     let two = sim.client_builder(&other).build().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let theirs = outbox
         .enqueue(
             &NewJob::receipt(
@@ -1147,7 +985,7 @@ async fn jobs_of_another_merchant_are_left_for_its_worker(db: &Db) {
 async fn shutdown_finishes_or_releases_the_delivery_in_flight(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let o = order("stop-1");
     let id = outbox
         .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &receipt(1)).unwrap())
@@ -1217,7 +1055,7 @@ async fn shutdown_finishes_or_releases_the_delivery_in_flight(db: &Db) {
 async fn restarting_on_the_same_database_keeps_everything(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let first = db.outbox().await;
+    let first = open(db).await;
     let ids = first
         .enqueue_many(
             &(0..5)
@@ -1247,7 +1085,7 @@ async fn restarting_on_the_same_database_keeps_everything(db: &Db) {
     first.close().await;
 
     // A new process: migrations are already there, the jobs too.
-    let second = db.outbox().await;
+    let second = open(db).await;
     assert_eq!(second.metrics().await.unwrap().queue_depth, 5);
     drain(&second, &client, 2).await;
     for id in ids {
@@ -1268,7 +1106,7 @@ async fn refused_credentials_keep_jobs_waiting_not_failed(db: &Db) {
         ))
         .build()
         .unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let id = outbox
         .enqueue(
             &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("auth-1"), &receipt(1)).unwrap(),
@@ -1305,7 +1143,7 @@ fn category(url: &str) -> Category {
 async fn jobs_of_one_order_from_concurrent_transactions_go_in_commit_order(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let o = order("tx-order-1");
     let first = NewJob::category(
         &msn(),
@@ -1391,7 +1229,7 @@ async fn jobs_of_one_order_from_concurrent_transactions_go_in_commit_order(db: &
 async fn a_job_retried_by_staff_gets_its_whole_attempt_budget_again(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = client_without_retries(&sim);
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let id = outbox
         .enqueue(
             &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("budget-1"), &receipt(1)).unwrap(),
@@ -1433,7 +1271,7 @@ async fn a_job_retried_by_staff_gets_its_whole_attempt_budget_again(db: &Db) {
 async fn a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_delivered(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let o = order("corrected-1");
     let first = outbox
         .enqueue(&NewJob::receipt(&msn(), &PaymentType::Ecom, &o, &receipt(1)).unwrap())
@@ -1507,7 +1345,7 @@ async fn a_different_receipt_already_stored_fails_visibly_and_the_same_one_is_de
 async fn an_image_id_with_different_content_fails_visibly(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let o = order("image-conflict-1");
     let id = ImageId::new("shop-logo").unwrap();
     let original = Image::from_bytes(id.clone(), &png(400));
@@ -1557,7 +1395,7 @@ async fn an_image_id_with_different_content_fails_visibly(db: &Db) {
 }
 
 async fn enqueuing_the_same_job_twice_queues_it_once(db: &Db) {
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let job = NewJob::receipt(&msn(), &PaymentType::Ecom, &order("twice-1"), &receipt(1)).unwrap();
     let first = outbox.submit(&job).await.unwrap();
     assert!(!first.already_queued);
@@ -1602,7 +1440,7 @@ async fn enqueuing_the_same_job_twice_queues_it_once(db: &Db) {
 /// more orders than that must not need as many: orders share
 /// `ORDER_LOCK_BUCKETS` locks, and a transaction holds at most that many.
 async fn a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks(db: &Db) {
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let jobs: Vec<NewJob> = (0..7_000)
         .map(|n| {
             NewJob::receipt(
@@ -1650,7 +1488,7 @@ async fn a_bulk_of_thousands_of_orders_holds_a_bounded_number_of_locks(db: &Db) 
 /// order: the later job of an order still waits for the earlier one.
 async fn a_schema_2_database_gets_its_order_sequences_in_id_order(db: &Db) {
     use sha2::Digest;
-    let sqlite = db.url.starts_with("sqlite");
+    let sqlite = db.server().is_none();
     let (one, two) = if sqlite {
         (
             include_str!("../migrations/sqlite/0001_outbox.sql"),
@@ -1692,11 +1530,11 @@ async fn a_schema_2_database_gets_its_order_sequences_in_id_order(db: &Db) {
         row("old-1", "pending", 0),
         row("old-2", "pending", 0),
     );
-    match &db.pg_drop {
+    match db.server() {
         None => {
             use sqlx::ConnectOptions;
             use std::str::FromStr;
-            let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(db.url())
                 .unwrap()
                 .connect()
                 .await
@@ -1705,11 +1543,11 @@ async fn a_schema_2_database_gets_its_order_sequences_in_id_order(db: &Db) {
         }
         Some(_) => {
             use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
             sqlx::raw_sql(&setup).execute(&mut conn).await.unwrap();
         }
     }
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let old2 = outbox.order_status("old-2").await.unwrap();
     assert_eq!(old2.len(), 2);
     assert_eq!(old2[1].blocked_by, Some(old2[0].id));
@@ -1733,24 +1571,6 @@ async fn a_schema_2_database_gets_its_order_sequences_in_id_order(db: &Db) {
     let old2 = outbox.order_status("old-2").await.unwrap();
     assert_eq!(old2.last().unwrap().id, new);
     assert_eq!(outbox.job(new).await.unwrap().blocked_by, Some(old2[0].id));
-}
-
-/// Says that this PostgreSQL run is skipped (see [`skip`]).
-fn skipped_without_postgres() {
-    skip(
-        "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
-    );
-}
-
-/// Says that the running test is skipped and why: one line on standard
-/// error, written with `std::io::stderr()` rather than `eprintln!` because
-/// the test harness captures (and, for a passing test, discards) the
-/// `eprintln!` output, so that a run that reports "ok" still shows it.
-fn skip(reason: &str) {
-    use std::io::Write as _;
-    let thread = std::thread::current();
-    let test = thread.name().unwrap_or("a test");
-    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
 }
 
 #[tokio::test]
@@ -1817,7 +1637,7 @@ async fn every_sqlite_spelling_creates_the_file_but_not_its_folder() {
 async fn a_stored_request_that_cannot_be_read_fails_its_job_with_the_reason(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = sim.demo_client().unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let mangled = outbox
         .enqueue(
             &NewJob::receipt(&msn(), &PaymentType::Ecom, &order("mangled-1"), &receipt(1)).unwrap(),
@@ -1912,7 +1732,7 @@ async fn a_stored_request_that_cannot_be_read_fails_its_job_with_the_reason(db: 
 /// crate's API), in the shop's transaction next to its order row, are
 /// delivered in their order's sequence.
 async fn a_plain_sql_insert_written_as_the_contract_says_is_delivered(db: &Db) {
-    let outbox = db.outbox().await; // creates the table
+    let outbox = open(db).await; // creates the table
     let receipt_body = include_str!("../../../examples/receipt.json");
     let category_body =
         r#"{"category": "GENERAL", "orderDetailsUrl": "https://shop.example/orders/plain-1"}"#;
@@ -2032,7 +1852,7 @@ async fn a_plain_sql_insert_written_as_the_contract_says_is_delivered(db: &Db) {
 async fn start_ups_racing_on_a_new_database_migrate_it_once(db: &Db) {
     // Concurrent in one task (the futures interleave on their database
     // waits): sqlx's `raw_sql` futures cannot be moved to other tasks.
-    let url = db.url.as_str();
+    let url = db.url();
     let (a, b, c, d) = tokio::join!(
         Outbox::connect(url),
         Outbox::connect(url),

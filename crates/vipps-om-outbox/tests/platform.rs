@@ -23,151 +23,22 @@ use vipps_om_sim::{Fault, FaultRoute, Merchant, Route, RunningSim, Simulator};
 
 // ------------------------------------------------------------ fixtures
 
-struct Db {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg_drop: Option<(String, String)>,
-    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
-    mysql_drop: Option<(String, String)>,
+/// A fresh outbox database (see `vipps_om_testdb`).
+use vipps_om_testdb::TestDb as Db;
+
+/// The outbox on a test database.
+async fn open(db: &Db) -> Outbox {
+    Outbox::connect(db.url()).await.unwrap()
 }
 
-impl Db {
-    async fn sqlite() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("outbox.db").display()
-        );
-        Db {
-            url,
-            _dir: Some(dir),
-            pg_drop: None,
-            mysql_drop: None,
-        }
-    }
-
-    async fn postgres() -> Option<Db> {
-        let Some(admin) = std::env::var("DATABASE_URL")
-            .ok()
-            .filter(|u| u.starts_with("postgres"))
-        else {
-            eprintln!("DATABASE_URL is not a postgres:// URL: the PostgreSQL runs are skipped");
-            return None;
-        };
-        use sqlx::Connection;
-        let name = format!("outbox_platform_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        Some(Db {
-            url: format!("{base}/{name}"),
-            _dir: None,
-            pg_drop: Some((admin, name)),
-            mysql_drop: None,
-        })
-    }
-
-    #[cfg(feature = "mysql")]
-    async fn mysql() -> Option<Db> {
-        let Some(admin) = std::env::var("MYSQL_URL")
-            .ok()
-            .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
-        else {
-            eprintln!("MYSQL_URL is not a mysql:// URL: the MySQL runs are skipped");
-            return None;
-        };
-        use sqlx::Connection;
-        let name = format!("outbox_platform_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-        let (root, _) = base.rsplit_once('/').unwrap();
-        let url = if query.is_empty() {
-            format!("{root}/{name}")
-        } else {
-            format!("{root}/{name}?{query}")
-        };
-        Some(Db {
-            url,
-            _dir: None,
-            pg_drop: None,
-            mysql_drop: Some((admin, name)),
-        })
-    }
-
-    async fn outbox(&self) -> Outbox {
-        Outbox::connect(&self.url).await.unwrap()
-    }
-
-    async fn drop_database(self) {
-        #[cfg(feature = "mysql")]
-        if let Some((admin, name)) = &self.mysql_drop {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-        if let Some((admin, name)) = &self.pg_drop {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-    }
-}
-
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = super::Db::sqlite().await;
-                    super::$name(&db).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::Db::postgres().await else { return };
-                    super::$name(&db).await;
-                    db.drop_database().await;
-                }
-            )*
-        }
-        #[cfg(feature = "mysql")]
-        mod mysql {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::Db::mysql().await else { return };
-                    super::$name(&db).await;
-                    db.drop_database().await;
-                }
-            )*
-        }
-    };
-}
-
-on_every_backend!(
+vipps_om_testdb::on_every_backend!(
+    prefix: "outbox_platform",
+    everywhere: [
     one_merchant_failing_everything_does_not_hold_back_the_others,
     one_merchant_never_has_more_than_its_cap_in_flight,
     an_enqueue_wakes_an_idle_worker_long_before_its_poll,
     enqueue_many_stores_every_job_in_order_once,
+    ],
 );
 
 fn receipt(number: u32) -> Receipt {
@@ -278,7 +149,7 @@ async fn one_merchant_failing_everything_does_not_hold_back_the_others(db: &Db) 
             .for_merchant("123456"),
     )
     .unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     // The failing merchant's backlog is the oldest: enqueued first.
     let failing: Vec<NewJob> = (0..20)
         .map(|i| job("123456", &format!("down-{i}"), i))
@@ -349,7 +220,7 @@ async fn one_merchant_never_has_more_than_its_cap_in_flight(db: &Db) {
             .for_merchant("123456"),
     )
     .unwrap();
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let busy: Vec<NewJob> = (0..12)
         .map(|i| job("123456", &format!("busy-{i}"), i))
         .collect();
@@ -412,7 +283,7 @@ async fn one_merchant_never_has_more_than_its_cap_in_flight(db: &Db) {
 
 async fn an_enqueue_wakes_an_idle_worker_long_before_its_poll(db: &Db) {
     let (_sim, clients) = merchants(0).await;
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     // A poll far longer than the test may wait: only a wake-up delivers.
     let worker = Worker::new(outbox.clone(), clients[0].clone())
         .with_config(config().poll_interval(Duration::from_secs(600)));
@@ -421,7 +292,7 @@ async fn an_enqueue_wakes_an_idle_worker_long_before_its_poll(db: &Db) {
     // On PostgreSQL through another connection pool (another "process"):
     // only the NOTIFY can wake the worker. On SQLite the same handle.
     let enqueuer = if outbox.pg_pool().is_some() {
-        db.outbox().await
+        open(db).await
     } else {
         outbox.clone()
     };
@@ -462,7 +333,7 @@ async fn an_enqueue_wakes_an_idle_worker_long_before_its_poll(db: &Db) {
 }
 
 async fn enqueue_many_stores_every_job_in_order_once(db: &Db) {
-    let outbox = db.outbox().await;
+    let outbox = open(db).await;
     let already = outbox.enqueue(&job("123456", "many-0", 0)).await.unwrap();
     // More than one statement's worth (ENQUEUE_BATCH), with the job
     // already stored, a duplicate inside the batch, and three jobs of one
@@ -513,8 +384,8 @@ async fn enqueue_many_stores_every_job_in_order_once(db: &Db) {
 async fn the_metrics_endpoint_serves_prometheus_text_that_moves() {
     use vipps_om_outbox::telemetry::{Health, install_recorder, serve_metrics};
     let handle = install_recorder().unwrap();
-    let db = Db::sqlite().await;
-    let outbox = db.outbox().await;
+    let db = Db::sqlite("outbox.db");
+    let outbox = open(&db).await;
     let (sim, clients) = merchants(1).await;
     sim.inject_fault(
         Fault::status(Route::AddReceipt, 503)

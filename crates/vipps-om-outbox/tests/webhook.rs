@@ -23,152 +23,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &[u8] = b"whsec-test-0123456789abcdef";
 
-struct Db {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg_drop: Option<(String, String)>,
-    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
-    mysql_drop: Option<(String, String)>,
-}
+use vipps_om_testdb::TestDb as Db;
 
-impl Db {
-    fn sqlite() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
-        Db {
-            url,
-            _dir: Some(dir),
-            pg_drop: None,
-            mysql_drop: None,
-        }
-    }
-
-    async fn postgres() -> Option<Db> {
-        let Some(admin) = std::env::var("DATABASE_URL")
-            .ok()
-            .filter(|u| u.starts_with("postgres"))
-        else {
-            use std::io::Write as _;
-            let thread = std::thread::current();
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "SKIPPED {}: needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
-                thread.name().unwrap_or("a test")
-            );
-            return None;
-        };
-        use sqlx::Connection;
-        let name = format!("outbox_hook_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        Some(Db {
-            url: format!("{base}/{name}"),
-            _dir: None,
-            pg_drop: Some((admin, name)),
-            mysql_drop: None,
-        })
-    }
-
-    /// A database of its own on the MySQL/MariaDB server of `MYSQL_URL`.
-    #[cfg(feature = "mysql")]
-    async fn mysql() -> Option<Db> {
-        let Some(admin) = std::env::var("MYSQL_URL")
-            .ok()
-            .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
-        else {
-            use std::io::Write as _;
-            let thread = std::thread::current();
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "SKIPPED {}: needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
-                thread.name().unwrap_or("a test")
-            );
-            return None;
-        };
-        use sqlx::Connection;
-        let name = format!("outbox_hook_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let (base, query) = match admin.split_once('?') {
-            Some((base, query)) => (base, format!("?{query}")),
-            None => (admin.as_str(), String::new()),
-        };
-        let (server, _) = base.rsplit_once('/').unwrap();
-        Some(Db {
-            url: format!("{server}/{name}{query}"),
-            _dir: None,
-            pg_drop: None,
-            mysql_drop: Some((admin, name)),
-        })
-    }
-
-    async fn drop_database(self) {
-        #[cfg(feature = "mysql")]
-        if let Some((admin, name)) = &self.mysql_drop {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-        if let Some((admin, name)) = &self.pg_drop {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-    }
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(&super::Db::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::Db::postgres().await else { return };
-                    super::$name(&db).await;
-                    db.drop_database().await;
-                }
-            )*
-        }
-        #[cfg(feature = "mysql")]
-        mod mysql {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::Db::mysql().await else { return };
-                    super::$name(&db).await;
-                    db.drop_database().await;
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+vipps_om_testdb::on_every_backend!(
+    prefix: "outbox_webhook",
+    everywhere: [
     failures_late_deliveries_and_waiting_jobs_reach_the_shop_signed,
     no_events_are_stored_unless_asked_for,
+    ],
 );
 
 /// HMAC-SHA256 (RFC 2104) from SHA-256 alone: the independent check of
@@ -268,7 +130,7 @@ async fn drain(outbox: &Outbox, client: &Client, events: bool) {
 async fn failures_late_deliveries_and_waiting_jobs_reach_the_shop_signed(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = client_without_retries(&sim);
-    let outbox = Outbox::connect(&db.url).await.unwrap();
+    let outbox = Outbox::connect(db.url()).await.unwrap();
     let ecom = PaymentType::Ecom;
     // Refused for good: an image that was never uploaded.
     let category = Category::new(CategoryType::Receipt, "https://shop.example/o/hook-1")
@@ -451,7 +313,7 @@ async fn failures_late_deliveries_and_waiting_jobs_reach_the_shop_signed(db: &Db
 async fn no_events_are_stored_unless_asked_for(db: &Db) {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let client = client_without_retries(&sim);
-    let outbox = Outbox::connect(&db.url).await.unwrap();
+    let outbox = Outbox::connect(db.url()).await.unwrap();
     let category = Category::new(CategoryType::Receipt, "https://shop.example/o/quiet-1")
         .with_image_id(ImageId::new("never-uploaded").unwrap());
     let failed = outbox
