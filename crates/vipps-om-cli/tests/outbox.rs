@@ -27,6 +27,7 @@
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use vipps_om_testdb::TestDb;
 
 use vipps_om::builder::{LineBuilder, ReceiptBuilder};
 use vipps_om::{Amount, Currency, PaymentType, Receipt, TaxRate};
@@ -119,94 +120,14 @@ impl Kind {
     }
 }
 
-/// A fresh MySQL database (with the name to drop afterwards).
-async fn mysql_database(tag: &str) -> Option<(String, Option<(String, String)>)> {
-    let Some(admin) = std::env::var("MYSQL_URL")
-        .ok()
-        .filter(|u| u.starts_with("mysql"))
-    else {
-        skip(
-            "needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
-        );
-        return None;
-    };
-    use sqlx::Connection;
-    let name = format!("outbox_{tag}_{}", std::process::id());
-    let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(&format!(
-        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4"
-    ))
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-    let root = base.rsplit_once('/').map(|(r, _)| r).unwrap_or(base);
-    let url = if query.is_empty() {
-        format!("{root}/{name}")
-    } else {
-        format!("{root}/{name}?{query}")
-    };
-    Some((url, Some((admin, name))))
-}
-
-/// A fresh database: a SQLite file in `dir`, or a new PostgreSQL or MySQL
-/// database (with the name to drop afterwards).
-async fn database(kind: Kind, dir: &Path, tag: &str) -> Option<(String, Option<(String, String)>)> {
+/// A fresh database of `kind` (see `vipps_om_testdb`), or `None` when its
+/// server is not configured (the test says so and passes).
+async fn database(kind: Kind, tag: &str) -> Option<TestDb> {
+    let prefix = format!("outbox_{tag}");
     match kind {
-        Kind::Sqlite => {
-            let path = dir.join("outbox.db");
-            return Some((format!("sqlite://{}?mode=rwc", path.display()), None));
-        }
-        Kind::Mysql => return mysql_database(tag).await,
-        Kind::Postgres => {}
-    }
-    let Some(admin) = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-    else {
-        skipped_without_postgres();
-        return None;
-    };
-    use sqlx::Connection;
-    let name = format!("outbox_{tag}_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-    let root = base.rsplit_once('/').map(|(r, _)| r).unwrap_or(base);
-    let url = if query.is_empty() {
-        format!("{root}/{name}")
-    } else {
-        format!("{root}/{name}?{query}")
-    };
-    Some((url, Some((admin, name))))
-}
-
-async fn drop_database(target: Option<(String, String)>) {
-    if let Some((admin, name)) = &target
-        && admin.starts_with("mysql")
-    {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
-            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
-                .execute(&mut conn)
-                .await;
-        }
-        return;
-    }
-    if let Some((admin, name)) = target {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await;
-        }
+        Kind::Sqlite => Some(TestDb::sqlite("outbox.db")),
+        Kind::Postgres => TestDb::postgres(&prefix).await,
+        Kind::Mysql => TestDb::mysql(&prefix).await,
     }
 }
 
@@ -376,9 +297,10 @@ async fn crash_safety(kind: Kind, parallel: usize, workers_per_process: u16) {
     let _turn = ONE_CRASH_TEST_AT_A_TIME.lock().await;
     let name = kind.name();
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, drop_target)) = database(kind, dir.path(), "crash").await else {
+    let Some(db) = database(kind, "crash").await else {
         return;
     };
+    let url = db.url().to_owned();
     let started = Instant::now();
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let mut rng = Rng::new(name);
@@ -614,7 +536,7 @@ async fn crash_safety(kind: Kind, parallel: usize, workers_per_process: u16) {
         counters.count(Route::AddReceipt, 429),
     );
     outbox.close().await;
-    drop_database(drop_target).await;
+    db.drop_database().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -841,9 +763,10 @@ fn enqueue_receipt(sim: &RunningSim, url: &str, dir: &Path, order: &str, number:
 /// go on and deliver another order's receipt.
 async fn a_huge_retry_after_leaves_the_workers_running(kind: Kind) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, drop_target)) = database(kind, dir.path(), "huge_retry_after").await else {
+    let Some(db) = database(kind, "huge_retry_after").await else {
         return;
     };
+    let url = db.url().to_owned();
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     enqueue_receipt(&sim, &url, dir.path(), "limited-1", 1);
     enqueue_receipt(&sim, &url, dir.path(), "later-2", 2);
@@ -913,7 +836,7 @@ async fn a_huge_retry_after_leaves_the_workers_running(kind: Kind) {
     );
     assert!(stdout.contains("1 delivered, 1 to try again"), "{stdout}");
     drop(outbox);
-    drop_database(drop_target).await;
+    db.drop_database().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -936,9 +859,10 @@ async fn mysql_a_huge_retry_after_leaves_the_workers_running() {
 /// the process exits 3 naming the reason, and prints no success summary.
 async fn a_vanished_database_is_a_failure_with_the_reason(kind: Kind) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, drop_target)) = database(kind, dir.path(), "vanished").await else {
+    let Some(db) = database(kind, "vanished").await else {
         return;
     };
+    let url = db.url().to_owned();
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     enqueue_receipt(&sim, &url, dir.path(), "gone-1", 1);
     let child = command(&sim, &url, dir.path())
@@ -975,31 +899,15 @@ async fn a_vanished_database_is_a_failure_with_the_reason(kind: Kind) {
         sim.receipt("123456", &PaymentType::Ecom, "gone-1")
             .is_some()
     );
-    match &drop_target {
-        None => {
-            let outbox = Outbox::connect(&url).await.unwrap();
-            sqlx::raw_sql("DROP TABLE vipps_om_outbox_jobs")
-                .execute(outbox.sqlite_pool().unwrap())
-                .await
-                .unwrap();
-            outbox.close().await;
-        }
-        Some((admin, name)) if kind == Kind::Mysql => {
-            use sqlx::Connection;
-            let mut conn = sqlx::MySqlConnection::connect(admin).await.unwrap();
-            sqlx::raw_sql(&format!("DROP DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        Some((admin, name)) => {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
-            sqlx::raw_sql(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
+    if db.server().is_none() {
+        let outbox = Outbox::connect(&url).await.unwrap();
+        sqlx::raw_sql("DROP TABLE vipps_om_outbox_jobs")
+            .execute(outbox.sqlite_pool().unwrap())
+            .await
+            .unwrap();
+        outbox.close().await;
+    } else {
+        db.drop_database().await;
     }
     let out = wait_at_most(child, Duration::from_secs(60));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -1015,7 +923,6 @@ async fn a_vanished_database_is_a_failure_with_the_reason(kind: Kind) {
         !stdout.contains("delivered"),
         "no success summary: {stdout}"
     );
-    drop_database(drop_target).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1031,24 +938,6 @@ async fn postgres_a_vanished_database_is_a_failure_with_the_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_a_vanished_database_is_a_failure_with_the_reason() {
     a_vanished_database_is_a_failure_with_the_reason(Kind::Mysql).await;
-}
-
-/// Says that this PostgreSQL run is skipped (see [`skip`]).
-fn skipped_without_postgres() {
-    skip(
-        "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
-    );
-}
-
-/// Says that the running test is skipped and why: one line on standard
-/// error, written with `std::io::stderr()` rather than `eprintln!` because
-/// the test harness captures (and, for a passing test, discards) the
-/// `eprintln!` output, so that a run that reports "ok" still shows it.
-fn skip(reason: &str) {
-    use std::io::Write as _;
-    let thread = std::thread::current();
-    let test = thread.name().unwrap_or("a test");
-    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
 }
 
 /// Every way people write a SQLite database: the file is created (not

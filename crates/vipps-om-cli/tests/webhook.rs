@@ -14,21 +14,12 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vipps_om::{Category, CategoryType, ImageId, MerchantSerialNumber, OrderId, PaymentType};
 use vipps_om_outbox::{JobState, NewJob, Outbox};
+use vipps_om_testdb::TestDb;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vipps-om");
 const SECRET: &str = "crash-test-secret-0123456789";
-
-fn skip(reason: &str) {
-    use std::io::Write as _;
-    let thread = std::thread::current();
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "SKIPPED {}: {reason}",
-        thread.name().unwrap_or("a test")
-    );
-}
 
 fn command(sim: &vipps_om_sim::RunningSim, database_url: &str, home: &Path) -> Command {
     let mut cmd = Command::new(BIN);
@@ -47,47 +38,13 @@ fn command(sim: &vipps_om_sim::RunningSim, database_url: &str, home: &Path) -> C
     cmd
 }
 
-/// A fresh database: a SQLite file in `dir`, or one on the PostgreSQL of
-/// `DATABASE_URL` (with what to drop afterwards).
-async fn database(postgres: bool, dir: &Path) -> Option<(String, Option<(String, String)>)> {
-    if !postgres {
-        return Some((
-            format!("sqlite://{}", dir.join("outbox.db").display()),
-            None,
-        ));
-    }
-    let Some(admin) = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-    else {
-        skip(
-            "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
-        );
-        return None;
-    };
-    use sqlx::Connection;
-    let name = format!("outbox_hookcrash_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    Some((format!("{base}/{name}"), Some((admin, name))))
-}
-
-async fn drop_database(target: Option<(String, String)>) {
-    if let Some((admin, name)) = target {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await;
-        }
+/// A fresh database: SQLite, or one on the PostgreSQL of `DATABASE_URL`
+/// (`None` without it: the test says so and passes).
+async fn database(postgres: bool) -> Option<TestDb> {
+    if postgres {
+        TestDb::postgres("outbox_hookcrash").await
+    } else {
+        Some(TestDb::sqlite("outbox.db"))
     }
 }
 
@@ -121,9 +78,10 @@ async fn webhook_events_survive_a_killed_worker_on_postgres() {
 
 async fn webhook_events_survive_a_killed_worker(postgres: bool) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, drop)) = database(postgres, dir.path()).await else {
+    let Some(db) = database(postgres).await else {
         return;
     };
+    let url = db.url().to_owned();
     let sim = vipps_om_sim::spawn_default().await.unwrap();
     let outbox = Outbox::connect(&url).await.unwrap();
     // Refused for good by the API: an image that was never uploaded.
@@ -242,7 +200,7 @@ async fn webhook_events_survive_a_killed_worker(postgres: bool) {
     assert_eq!(body["job"]["orderId"], "crash-1");
     assert_eq!(body["job"]["status"], 400);
     outbox.close().await;
-    drop_database(drop).await;
+    db.drop_database().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,12 @@
 //! The console's tables on every backend: SQLite always, PostgreSQL when
 //! `DATABASE_URL` names one, MySQL (with the `mysql` feature) when
-//! `MYSQL_URL` does (`.ci/run` starts both; skipped otherwise).
+//! `MYSQL_URL` does (`.ci/run` starts both; skipped otherwise), each on a
+//! fresh database.
 
 use vipps_om_console::store::{AUDIT_TEXT_CHARS, AuditCursor, NewAudit};
 use vipps_om_console::vipps_om_outbox::Outbox;
 use vipps_om_console::{AccountChange, ChangeOutcome, PasswordHasherConfig, Role, Store};
+use vipps_om_testdb::{Server, TestDb};
 
 async fn exercise(url: &str) {
     let outbox = Outbox::connect(url).await.unwrap();
@@ -344,7 +346,6 @@ const OLD_POSTGRES_USERS: &str = "CREATE TABLE console_users (
     INSERT INTO console_users (username, role, password_hash, created_at, updated_at)
     VALUES ('old-editor', 'editor', 'x', 1, 1)";
 
-#[cfg(feature = "mysql")]
 const OLD_MYSQL_USERS: &str = "CREATE TABLE console_users (
         id            BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
         username      VARCHAR(255) NOT NULL UNIQUE,
@@ -356,108 +357,20 @@ const OLD_MYSQL_USERS: &str = "CREATE TABLE console_users (
     INSERT INTO console_users (username, role, password_hash, created_at, updated_at)
     VALUES ('old-editor', 'editor', 'x', 1, 1)";
 
-/// `url` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let mut url = url::Url::parse(url).unwrap();
-    url.set_path(&format!("/{name}"));
-    url.to_string()
+vipps_om_testdb::on_every_backend!(
+    prefix: "console_store",
+    everywhere: [tables_work, an_old_account_table_is_upgraded],
+);
+
+async fn tables_work(db: &TestDb) {
+    exercise(db.url()).await;
 }
 
-#[tokio::test]
-async fn an_old_account_table_is_upgraded_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    upgrade(
-        &format!("sqlite://{}?mode=rwc", dir.path().join("u.db").display()),
-        OLD_SQLITE_USERS,
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn an_old_account_table_is_upgraded_on_postgres() {
-    use sqlx::Connection;
-    let Ok(admin) = std::env::var("DATABASE_URL") else {
-        skip("needs PostgreSQL: set DATABASE_URL (.ci/run starts a throwaway server)");
-        return;
+async fn an_old_account_table_is_upgraded(db: &TestDb) {
+    let old_users_table = match db.server() {
+        None => OLD_SQLITE_USERS,
+        Some(Server::Postgres) => OLD_POSTGRES_USERS,
+        Some(Server::MySql) => OLD_MYSQL_USERS,
     };
-    let name = format!("console_upgrade_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::raw_sql(&statement).execute(&mut conn).await.unwrap();
-    }
-    upgrade(&with_database(&admin, &name), OLD_POSTGRES_USERS).await;
-    sqlx::raw_sql(&format!("DROP DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-}
-
-#[cfg(feature = "mysql")]
-#[tokio::test]
-async fn an_old_account_table_is_upgraded_on_mysql() {
-    use sqlx::Connection;
-    let Ok(admin) = std::env::var("MYSQL_URL") else {
-        skip("needs MySQL or MariaDB: set MYSQL_URL (.ci/run starts a throwaway server)");
-        return;
-    };
-    let name = format!("console_upgrade_{}", std::process::id());
-    let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-    sqlx::raw_sql(&format!(
-        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4"
-    ))
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    upgrade(&with_database(&admin, &name), OLD_MYSQL_USERS).await;
-    sqlx::raw_sql(&format!("DROP DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-}
-
-#[tokio::test]
-async fn tables_work_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    exercise(&format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("s.db").display()
-    ))
-    .await;
-}
-
-#[tokio::test]
-async fn tables_work_on_postgres() {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        skip(
-            "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
-        );
-        return;
-    };
-    exercise(&url).await;
-}
-
-#[cfg(feature = "mysql")]
-#[tokio::test]
-async fn tables_work_on_mysql() {
-    let Ok(url) = std::env::var("MYSQL_URL") else {
-        skip(
-            "needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
-        );
-        return;
-    };
-    exercise(&url).await;
-}
-
-/// Says that the running test is skipped and why: one line on standard
-/// error, written with `std::io::stderr()` rather than `eprintln!` because
-/// the test harness captures (and, for a passing test, discards) the
-/// `eprintln!` output, so that a run that reports "ok" still shows it.
-fn skip(reason: &str) {
-    use std::io::Write as _;
-    let thread = std::thread::current();
-    let test = thread.name().unwrap_or("a test");
-    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
+    upgrade(db.url(), old_users_table).await;
 }

@@ -19,155 +19,14 @@ use vipps_om_outbox::{JobKind, JobState, Outbox, WorkerConfig};
 const CLIENT_ID: &str = "shop-plugin";
 const CLIENT_SECRET: &str = "local-secret-for-tests";
 
-struct Db {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg_drop: Option<(String, String)>,
-    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
-    mysql_drop: Option<(String, String)>,
-}
+use vipps_om_testdb::{TestDb as Db, skip};
 
-fn skip(reason: &str) {
-    use std::io::Write as _;
-    let thread = std::thread::current();
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "SKIPPED {}: {reason}",
-        thread.name().unwrap_or("a test")
-    );
-}
-
-impl Db {
-    fn sqlite() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
-        Db {
-            url,
-            _dir: Some(dir),
-            pg_drop: None,
-            mysql_drop: None,
-        }
-    }
-
-    async fn postgres() -> Option<Db> {
-        let Some(admin) = std::env::var("DATABASE_URL")
-            .ok()
-            .filter(|u| u.starts_with("postgres"))
-        else {
-            skip(
-                "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB (.ci/run starts a throwaway server)",
-            );
-            return None;
-        };
-        use sqlx::Connection;
-        let name = format!("outbox_gw_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        Some(Db {
-            url: format!("{base}/{name}"),
-            _dir: None,
-            pg_drop: Some((admin, name)),
-            mysql_drop: None,
-        })
-    }
-
-    #[cfg(feature = "mysql")]
-    async fn mysql() -> Option<Db> {
-        let Some(admin) = std::env::var("MYSQL_URL")
-            .ok()
-            .filter(|u| u.starts_with("mysql") || u.starts_with("mariadb"))
-        else {
-            skip(
-                "needs MySQL or MariaDB: set MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts a throwaway server)",
-            );
-            return None;
-        };
-        use sqlx::Connection;
-        let name = format!("outbox_gw_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-        let (root, _) = base.rsplit_once('/').unwrap();
-        let url = if query.is_empty() {
-            format!("{root}/{name}")
-        } else {
-            format!("{root}/{name}?{query}")
-        };
-        Some(Db {
-            url,
-            _dir: None,
-            pg_drop: None,
-            mysql_drop: Some((admin, name)),
-        })
-    }
-
-    async fn drop_database(self) {
-        #[cfg(feature = "mysql")]
-        if let Some((admin, name)) = &self.mysql_drop {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-        if let Some((admin, name)) = &self.pg_drop {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-    }
-}
-
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(&super::Db::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::Db::postgres().await else { return };
-                    super::$name(&db).await;
-                    db.drop_database().await;
-                }
-            )*
-        }
-        #[cfg(feature = "mysql")]
-        mod mysql {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::Db::mysql().await else { return };
-                    super::$name(&db).await;
-                    db.drop_database().await;
-                }
-            )*
-        }
-    };
-}
-
-on_every_backend!(
+vipps_om_testdb::on_every_backend!(
+    prefix: "outbox_gw",
+    everywhere: [
     the_api_paths_answer_once_the_job_is_committed,
     the_official_js_sdk_works_by_changing_only_its_base_url,
+    ],
 );
 
 struct Running {
@@ -180,7 +39,7 @@ struct Running {
 
 async fn start(db: &Db) -> Running {
     let sim = vipps_om_sim::spawn_default().await.unwrap();
-    let outbox = Outbox::connect(&db.url).await.unwrap();
+    let outbox = Outbox::connect(db.url()).await.unwrap();
     let config = GatewayConfig::new(
         MerchantSerialNumber::new("123456").unwrap(),
         CLIENT_ID,
