@@ -79,9 +79,36 @@ function png(width, height) {
   return b;
 }
 
-test('support staff find, read and fix orders in the console', { skip, timeout: 180_000 }, async () => {
-  mkdirSync(shots, { recursive: true });
-  const demo = await startDemo();
+/**
+ * On a phone no table is wider than the screen, the page does not scroll
+ * sideways, and no cell is so narrow that its words break letter by letter.
+ * Returns how many tables the page has.
+ */
+async function fitsThePhone(page, where) {
+  const report = await page.evaluate(() => {
+    const width = window.innerWidth;
+    const tables = [...document.querySelectorAll('table')].map((t) => ({
+      right: t.getBoundingClientRect().right,
+      scroll: t.scrollWidth,
+    }));
+    const narrow = [...document.querySelectorAll('td, th')]
+      // Shown cells (a stacked table's header row is moved off screen
+      // for screen readers).
+      .filter((c) => c.offsetParent !== null && c.innerText.trim() !== '' && c.getBoundingClientRect().right > 0)
+      .filter((c) => c.getBoundingClientRect().width < 150)
+      .map((c) => c.innerText);
+    return { width, page: document.documentElement.scrollWidth, tables, narrow };
+  });
+  for (const t of report.tables) {
+    assert.ok(t.right <= report.width && t.scroll <= report.width, `${where}: a table is wider than the screen: ${JSON.stringify(report)}`);
+  }
+  assert.ok(report.page <= report.width, `${where}: the page scrolls sideways: ${report.page} > ${report.width}`);
+  assert.deepEqual(report.narrow, [], `${where}: cells too narrow to read`);
+  return report.tables.length;
+}
+
+/** Headless Chromium with a throwaway profile, at desktop size. */
+async function launch() {
   const profile = mkdtempSync(join(tmpdir(), 'vipps-om-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: browserPath,
@@ -94,14 +121,28 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
     ],
   });
   const page = context.pages()[0] || (await context.newPage());
+  const close = async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { page, close };
+}
+
+/** Signs in on the console at `base`. */
+async function signInAt(page, base, user, password) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('support staff find, read and fix orders in the console', { skip, timeout: 180_000 }, async () => {
+  mkdirSync(shots, { recursive: true });
+  const demo = await startDemo();
+  const { page, close } = await launch();
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   const base = demo.url.replace(/\/$/, '');
-  const signIn = async (user, password) => {
-    await page.goto(`${base}/login`);
-    await page.getByLabel('User name').fill(user);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  };
+  const signIn = (user, password) => signInAt(page, base, user, password);
   const findOrder = async (id, type = 'ecom') => {
     await page.goto(`${base}/`);
     await page.getByLabel('Order id').fill(id);
@@ -222,38 +263,14 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
     await page.getByRole('link', { name: 'Norsk (bokmål)' }).click();
     assert.match(await page.locator('h1').innerText(), /Revisjonslogg/);
     await page.setViewportSize({ width: 390, height: 844 });
-    // On a phone no table is wider than the screen, and no cell is so
-    // narrow that its words break letter by letter.
-    const fitsThePhone = async (where) => {
-      const report = await page.evaluate(() => {
-        const width = window.innerWidth;
-        const tables = [...document.querySelectorAll('table')].map((t) => ({
-          right: t.getBoundingClientRect().right,
-          scroll: t.scrollWidth,
-        }));
-        const narrow = [...document.querySelectorAll('td, th')]
-          // Shown cells (a stacked table's header row is moved off screen
-          // for screen readers).
-          .filter((c) => c.offsetParent !== null && c.innerText.trim() !== '' && c.getBoundingClientRect().right > 0)
-          .filter((c) => c.getBoundingClientRect().width < 150)
-          .map((c) => c.innerText);
-        return { width, page: document.documentElement.scrollWidth, tables, narrow };
-      });
-      assert.ok(report.tables.length > 0, `${where}: tables`);
-      for (const t of report.tables) {
-        assert.ok(t.right <= report.width && t.scroll <= report.width, `${where}: a table is wider than the screen: ${JSON.stringify(report)}`);
-      }
-      assert.ok(report.page <= report.width, `${where}: the page scrolls sideways: ${report.page} > ${report.width}`);
-      assert.deepEqual(report.narrow, [], `${where}: cells too narrow to read`);
-    };
-    await fitsThePhone('audit log');
+    assert.ok((await fitsThePhone(page, 'audit log')) > 0, 'audit log: tables');
     await shot('10-phone-audit');
     await page.goto(`${base}/order?order_id=demo-1001&payment_type=ecom`);
     assert.match(await page.locator('#seen-title').innerText(), /Slik kunden ser den/);
     assert.equal(await page.locator('#category-button .app-button').innerText(), 'Kvittering');
     assert.match(await page.locator('main').innerText(), /\b2 stk\b/);
     assert.doesNotMatch(await page.locator('main').innerText(), /\bpcs\b|Receipt\b/);
-    await fitsThePhone('order');
+    assert.ok((await fitsThePhone(page, 'order')) > 0, 'order: tables');
     await shot('11-phone-bokmal');
 
     // Every language at the switch, on the phone: <html lang>, the order
@@ -268,7 +285,7 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
       assert.equal(await page.locator('html').getAttribute('lang'), code);
       assert.match(await page.locator('#order-total').innerText(), total);
       assert.ok((await page.locator('#customer-text').inputValue()).includes('Vipps'), code);
-      await fitsThePhone(`order (${code})`);
+      await fitsThePhone(page, `order (${code})`);
       await shot(`12-phone-${code}`);
     }
   } catch (error) {
@@ -276,8 +293,114 @@ test('support staff find, read and fix orders in the console', { skip, timeout: 
     error.message += `\n--- console output ---\n${demo.output()}`;
     throw error;
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
+    demo.child.kill('SIGTERM');
+  }
+});
+
+test('an admin starts the day: what needs attention, every delivery, bulk retry, accounts', { skip, timeout: 180_000 }, async () => {
+  mkdirSync(shots, { recursive: true });
+  const demo = await startDemo();
+  const { page, close } = await launch();
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const base = demo.url.replace(/\/$/, '');
+  const signIn = (user, password) => signInAt(page, base, user, password);
+  const signOut = async () => {
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+  };
+  try {
+    await signIn('admin', demo.accounts.admin);
+    assert.equal(new URL(page.url()).pathname, '/');
+
+    // What needs attention: the failed delivery, grouped with its reason
+    // in plain words, and the queue per merchant.
+    const failures = page.locator('#failures');
+    assert.match(await failures.innerText(), /shop-logo/);
+    assert.equal(await page.locator('#no-failures').count(), 0);
+    assert.ok(await page.locator('#backlog').isVisible());
+    assert.ok((await page.locator('svg.chart').count()) > 0, 'the charts are drawn');
+    await shot('20-dashboard');
+
+    // Its jobs, from the dashboard's link: /jobs filtered to them.
+    await failures.getByRole('link', { name: /Show these jobs/ }).first().click();
+    assert.equal(new URL(page.url()).pathname, '/jobs');
+    assert.equal(new URL(page.url()).searchParams.get('state'), 'failed');
+    const rows = page.locator('#jobs tbody tr');
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().innerText(), /demo-1003/);
+    await shot('21-jobs-failed');
+
+    // Bulk retry of the ticked row: review first, then apply.
+    await rows.first().locator('input[type="checkbox"]').check();
+    await page.getByRole('button', { name: 'Retry the ticked jobs' }).click();
+    assert.match(await page.locator('#count').innerText(), /^1\b/);
+    assert.match(await page.locator('#listed').innerText(), /demo-1003/);
+    await shot('22-bulk-review');
+    await page.getByRole('button', { name: /Retry them/ }).click();
+    assert.match(await page.locator('#retried').innerText(), /^1\b/);
+    await shot('23-bulk-done');
+
+    // The audit log has the bulk retry as one entry.
+    await page.goto(`${base}/audit`);
+    assert.match(await page.locator('#audit').innerText(), /admin\s+jobs\.retry_bulk/);
+
+    // An account for a new colleague, with a one-time password.
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    assert.equal(new URL(page.url()).pathname, '/admin/users');
+    await page.locator('#username').fill('kari');
+    await page.locator('#role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Add, with a one-time password' }).click();
+    const oneTime = (await page.locator('#one-time-password').innerText()).trim();
+    assert.ok(oneTime.length >= 12, 'a one-time password is shown');
+    await shot('24-one-time-password');
+
+    // The colleague signs in with it and must choose their own first.
+    await signOut();
+    await signIn('kari', oneTime);
+    assert.ok(await page.locator('#must-change').isVisible(), 'asked to change the one-time password');
+    await page.goto(`${base}/`);
+    assert.ok(await page.locator('#must-change').isVisible(), 'nothing else until it is changed');
+    const own = 'kari chose this herself 42';
+    await page.locator('#current_password').fill(oneTime);
+    await page.locator('#new_password').fill(own);
+    await page.locator('#new_password_again').fill(own);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    assert.ok(await page.locator('#result').isVisible(), 'the password is changed');
+    await page.goto(`${base}/`);
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.equal(await page.getByRole('link', { name: 'Accounts' }).count(), 0, 'a viewer has no accounts page');
+    const refused = await page.goto(`${base}/admin/users`);
+    assert.equal(refused.status(), 403);
+    await shot('25-viewer-home');
+
+    // The admin disables the account; its sign-in is refused from then on.
+    await signOut();
+    await signIn('admin', demo.accounts.admin);
+    await page.goto(`${base}/admin/users`);
+    await page.locator('#accounts tr', { hasText: 'kari' }).getByRole('link', { name: /Manage/ }).click();
+    await page.getByRole('button', { name: 'Disable the account' }).click();
+    assert.match(await page.locator('#account-status').innerText(), /disabled/i);
+    await shot('26-account-disabled');
+    await signOut();
+    await signIn('kari', own);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assert.ok(await page.locator('#login-error').isVisible());
+
+    // The admin's pages on a phone.
+    await signIn('admin', demo.accounts.admin);
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [where, path] of [['dashboard', '/'], ['deliveries', '/jobs'], ['accounts', '/admin/users']]) {
+      await page.goto(`${base}${path}`);
+      assert.ok((await fitsThePhone(page, where)) > 0, `${where}: tables`);
+      await shot(`27-phone-${where}`);
+    }
+  } catch (error) {
+    await shot('failure-admin').catch(() => {});
+    error.message += `\n--- console output ---\n${demo.output()}`;
+    throw error;
+  } finally {
+    await close();
     demo.child.kill('SIGTERM');
   }
 });

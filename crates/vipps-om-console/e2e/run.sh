@@ -33,4 +33,4 @@ if [ ! -x "$VIPPS_OM_BIN" ]; then
   echo "e2e: no vipps-om binary at $VIPPS_OM_BIN after the build" >&2
   exit 1
 fi
-node --test console.test.mjs
+node --test --test-concurrency=1 console.test.mjs

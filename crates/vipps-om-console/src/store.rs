@@ -66,6 +66,14 @@ impl Role {
     /// Every role, lowest first.
     pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
 
+    /// Whether the role may change things: retry deliveries, set category
+    /// links, upload images (editors, and admins, who can do all an editor
+    /// can). The one place for this rule: pages that show or refuse the
+    /// changing controls ask here.
+    pub fn may_edit(self) -> bool {
+        matches!(self, Role::Editor | Role::Admin)
+    }
+
     /// The name (`viewer`, `editor`, `admin`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -71,7 +71,7 @@ pub(crate) struct Signed {
 impl Signed {
     /// Refuses (403 page) unless the account is an editor.
     pub(crate) fn require_editor(&self) -> Result<(), Response> {
-        if self.session.user.role >= Role::Editor {
+        if self.session.user.role.may_edit() {
             Ok(())
         } else {
             tracing::info!(user = %self.session.user.username, path = %self.ctx.here, "refused: editor role needed");

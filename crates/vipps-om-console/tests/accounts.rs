@@ -845,3 +845,40 @@ async fn the_demo_has_an_admin_and_shows_its_sample_logo() {
     );
     demo.shutdown().await;
 }
+
+/// An admin can do all an editor can: the tick boxes and bulk-retry
+/// buttons on /jobs and the retry link on the order page are there for
+/// editors and admins, not for viewers (an admin once saw neither: the
+/// jobs page asked for exactly the editor role; caught by the browser test).
+#[tokio::test]
+async fn admins_get_the_editing_controls_that_editors_get_and_viewers_do_not() {
+    let env = admin_env().await;
+    let jobs = "/jobs?state=failed";
+    let order = format!(
+        "/order?order_id={}&payment_type=ecom",
+        env.outbox
+            .job(vipps_om_outbox::JobId::new(env.failed_job))
+            .await
+            .unwrap()
+            .order_id
+    );
+    for (user, password, may_edit) in [
+        ("ad", ADMIN_PW, true),
+        ("ed", EDITOR_PW, true),
+        ("vi", VIEWER_PW, false),
+    ] {
+        let (cookie, _) = login(&env.router, user, password).await;
+        let page = send(&env.router, get(jobs, Some(&cookie))).await;
+        assert_eq!(page.status, StatusCode::OK, "{user}");
+        let tick = format!("id=\"tick-{}\"", env.failed_job);
+        assert_eq!(page.body.contains(&tick), may_edit, "{user}: tick box");
+        assert_eq!(
+            page.body.contains("action=\"/bulk/retry/review\""),
+            may_edit,
+            "{user}: bulk retry"
+        );
+        let page = send(&env.router, get(&order, Some(&cookie))).await;
+        let retry = format!("href=\"/jobs/{}/retry\"", env.failed_job);
+        assert_eq!(page.body.contains(&retry), may_edit, "{user}: retry link");
+    }
+}

@@ -275,7 +275,7 @@ fn date(ctx: &Ctx, text: &str, days: i64) -> Result<Option<(jiff::civil::Date, T
 pub(crate) async fn jobs_page(State(state): St, signed: Signed, RawQuery(q): RawQuery) -> Page {
     let ctx = &signed.ctx;
     let raw = Raw::from_pairs(q.as_deref().unwrap_or("").as_bytes());
-    let editor = signed.session.user.role == crate::Role::Editor;
+    let editor = signed.session.user.role.may_edit();
     let chosen = match choose(&state, ctx, &raw).await? {
         Ok(chosen) => chosen,
         Err(problems) => {

@@ -50,7 +50,7 @@ pub(crate) async fn order(State(state): St, signed: Signed, Query(q): Query<Orde
     let fetched = state.client.orders().get(&pt, &order_id).await;
     let key = state.order_key(&pt, &order_id);
     let jobs = load_jobs(&state, &key).await;
-    let editor = signed.session.user.role >= crate::Role::Editor;
+    let editor = signed.session.user.role.may_edit();
     let image = match fetched
         .as_ref()
         .ok()
