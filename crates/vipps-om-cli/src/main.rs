@@ -20,6 +20,13 @@ use crate::cli::{
 use crate::commands::Context;
 use crate::failure::{ExitCode, Failure};
 
+/// The global allocator with the `fast-alloc` feature (on by default):
+/// mimalloc, cheaper than the system allocator for the simulator's
+/// many small per-request allocations.
+#[cfg(feature = "fast-alloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
