@@ -52,7 +52,11 @@
 //! (one set of API keys). The order page names it, looks only at that
 //! merchant's deliveries, and says when the outbox (which may be shared)
 //! holds deliveries of other merchants for the same order id. Run one
-//! console per merchant for several.
+//! console per merchant to read several merchants' orders. What needs no
+//! API call covers every merchant in the outbox: the dashboard, `/jobs`
+//! (filtered by merchant if wanted), the bulk retry and the retry of one
+//! job (it only queues the job again; the worker holding that merchant's
+//! keys sends it).
 //! Times show in the staff's time zone ([`zone`]) with UTC on hover.
 //! Every page is in English, Norwegian bokmål, Danish, Finnish or Swedish,
 //! with amounts and dates in that language's format ([`i18n`]: the texts

@@ -882,3 +882,64 @@ async fn admins_get_the_editing_controls_that_editors_get_and_viewers_do_not() {
         assert_eq!(page.body.contains(&retry), may_edit, "{user}: retry link");
     }
 }
+
+/// Retrying one job is open for every merchant in the outbox, like the
+/// bulk retry of `/jobs` (a retry only queues the job again; the worker
+/// holding that merchant's keys sends it): the confirmation names the
+/// other merchant, the job is waiting again and the audit log has it.
+#[tokio::test]
+async fn a_failed_job_of_another_merchant_is_retried_from_its_own_page() {
+    let env = env().await;
+    let other = vipps_om::MerchantSerialNumber::new("999111").unwrap();
+    let id = env
+        .outbox
+        .enqueue(
+            &NewJob::category(
+                &other,
+                &PaymentType::Ecom,
+                &OrderId::new("other-1").unwrap(),
+                &Category::new(CategoryType::Receipt, "https://other.example/o/1"),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    // Failed as a worker with that merchant's keys would leave it.
+    sqlx::query(
+        "UPDATE vipps_om_outbox_jobs SET state = 'failed', attempts = 1, last_status = 400, \
+         last_error = 'refused' WHERE id = ?",
+    )
+    .bind(id.get())
+    .execute(env.outbox.sqlite_pool().unwrap())
+    .await
+    .unwrap();
+    let (cookie, csrf) = login(&env.router, "ed", EDITOR_PW).await;
+    let path = format!("/jobs/{}/retry", id.get());
+    let confirm = send(&env.router, get(&path, Some(&cookie))).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("id=\"job-merchant\">999111</code>"),
+        "{}",
+        confirm.body
+    );
+    let retried = send(
+        &env.router,
+        post_form(&path, Some(&cookie), &[("csrf", &csrf)]),
+    )
+    .await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
+    assert_eq!(
+        env.outbox.job(id).await.unwrap().state,
+        vipps_om_outbox::JobState::Pending
+    );
+    let audit = env.console.store().audit_log(None, 20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "job.retry" && e.order_id.as_deref() == Some("other-1")),
+        "audited"
+    );
+    // An id that is no job is still 404.
+    let missing = send(&env.router, get("/jobs/987654/retry", Some(&cookie))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
