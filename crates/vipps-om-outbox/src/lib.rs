@@ -233,11 +233,13 @@ pub use merchants::{ClientSet, MerchantScope};
 pub use migrate::MYSQL_MIGRATION_LOCK_WAIT;
 pub use migrate::{SCHEMA_VERSION, schema};
 pub use outbox::{
-    Enqueued, MerchantQueue, Metrics, NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,
+    CLAIM_WINDOW_MAX, CLAIM_WINDOW_SLACK, ENQUEUE_ARRAY_BATCH, Enqueued, MerchantQueue, Metrics,
+    NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,
 };
 pub use request::{JobRequest, PAYLOAD_VERSION};
 pub use webhook::{WebhookConfig, WebhookReport, WebhookSecret, run_webhooks};
 pub use worker::{
-    Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_LEASE, MAX_MERCHANT_PAUSE, PAUSE_AFTER_FAILURES,
-    Processed, Verdict, Worker, WorkerAborted, WorkerConfig, WorkerReport, run_workers,
+    Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_CLAIM_PASSES, MAX_LEASE, MAX_MERCHANT_PAUSE,
+    PAUSE_AFTER_FAILURES, Processed, RECORD_BATCH, Verdict, Worker, WorkerAborted, WorkerConfig,
+    WorkerReport, run_workers,
 };
