@@ -693,6 +693,8 @@ impl Outbox {
                         id: JobId::new(id),
                         already_queued: false,
                     });
+                    // A later job of the batch with this key is this one.
+                    found.insert(key, id);
                 } else if let Some(id) = found.get(&key) {
                     done.push(Enqueued {
                         id: JobId::new(*id),
