@@ -176,8 +176,8 @@
 //!   [`Worker::new`] claims only its client's, a
 //!   [`Worker::for_merchants`] those of every merchant its
 //!   [`vipps_om::CredentialsProvider`] source has a client for, fairly: a batch takes at
-//!   most one job per merchant, the merchants with the oldest due job
-//!   first; at most [`WorkerConfig::per_merchant_concurrency`] deliveries
+//!   most one job per merchant (its oldest due job), the merchants in
+//!   turn (see [`Worker::run`]); at most [`WorkerConfig::per_merchant_concurrency`] deliveries
 //!   of one merchant at once; a merchant whose calls get 5xx, 401, 429 or
 //!   no answer is paused (Retry-After honoured), not the queue.
 //! - **Pickup on enqueue.** On PostgreSQL an enqueue sends

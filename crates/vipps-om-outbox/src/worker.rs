@@ -16,8 +16,10 @@
 //! has a client for ([`Worker::new`]: its client's MSN; a one-merchant
 //! worker says in its log which other merchants' jobs wait). Claims are
 //! fair: a batch takes up to as many jobs as there are free slots
-//! ([`WorkerConfig::concurrency`]), at most one per merchant, the
-//! merchants with the oldest due job first; a merchant at
+//! ([`WorkerConfig::concurrency`]), at most one per merchant, each
+//! merchant's oldest due job; merchants take turns (a claim goes on from
+//! the merchant where the last one stopped, on SQLite and PostgreSQL; on
+//! MySQL the merchants with the oldest due job come first); a merchant at
 //! [`WorkerConfig::per_merchant_concurrency`] or paused is left out. A
 //! merchant is paused after a delivery got 429 (for its Retry-After, at
 //! most its backoff: rate limits are per order, and the job itself waits
@@ -934,7 +936,7 @@ impl Worker {
     /// [`WorkerConfig::stop_when_idle`], until nothing is left), up to
     /// [`WorkerConfig::concurrency`] jobs at once. Claims take a batch of
     /// up to as many jobs as there are free slots, at most one per
-    /// merchant, the merchants with the oldest due job first; merchants
+    /// merchant (its oldest due job), merchants in turn; merchants
     /// at [`WorkerConfig::per_merchant_concurrency`] and paused merchants
     /// are left out. Between claims it waits for a delivery to end, an
     /// enqueue (PostgreSQL `LISTEN`, or this process's enqueues on the
