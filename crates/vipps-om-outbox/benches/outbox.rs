@@ -172,8 +172,29 @@ async fn enqueue_rates(outbox: &Outbox, n: usize) -> (f64, f64) {
     (one_by_one, per_second(n, started.elapsed()))
 }
 
-/// Receipts per second delivered by `workers` tasks draining `n` jobs.
-async fn delivery_rate(outbox: &Outbox, workers: usize, n: usize, round: &str) -> f64 {
+/// CPU time (user + system) this process has used, in milliseconds
+/// (Linux /proc; 0 elsewhere).
+fn own_cpu_ms() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return 0;
+    };
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) * 10
+}
+
+/// Receipts per second delivered by `workers` tasks draining `n` jobs, and
+/// this process's CPU time per receipt in µs (workers and simulator; the
+/// database server's is not counted).
+async fn delivery_rate(outbox: &Outbox, workers: usize, n: usize, round: &str) -> (f64, f64) {
     let sim = vipps_om_sim::spawn(
         vipps_om_sim::Simulator::builder()
             .request_log_capacity(0)
@@ -193,16 +214,18 @@ async fn delivery_rate(outbox: &Outbox, workers: usize, n: usize, round: &str) -
         })
         .stop_when_idle(true);
     let started = Instant::now();
+    let cpu_before = own_cpu_ms();
     let report = run_workers(outbox, &client, &config, workers, std::future::pending())
         .await
         .expect("no worker stops abnormally");
     let elapsed = started.elapsed();
+    let cpu = own_cpu_ms().saturating_sub(cpu_before);
     assert_eq!(report.delivered as usize, n, "{report:?}");
     assert_eq!(
         sim.counters().count(vipps_om_sim::Route::AddReceipt, 201) as usize,
         n
     );
-    per_second(n, elapsed)
+    (per_second(n, elapsed), cpu as f64 * 1000.0 / n as f64)
 }
 
 /// The caller's own insert, in the transaction measured.
@@ -281,8 +304,11 @@ async fn main() {
         .unwrap_or(5_000);
     let dir = tempfile::tempdir().expect("temp dir");
     println!(
-        "Outbox benchmark: {n} receipts per run, simulator and workers in this process ({} cores)\n",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        "Outbox benchmark: {n} receipts per run, simulator and workers in this process ({} cores, load average {})\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     let mut enqueue_rows = Vec::new();
     let mut delivery_rows = Vec::new();
@@ -321,8 +347,10 @@ async fn main() {
                 continue;
             };
             let outbox = Outbox::connect(&url).await.expect("connect");
-            let rate = delivery_rate(&outbox, workers, n, &name).await;
-            delivery_rows.push(format!("| {backend} | {workers} | {rate:.0} receipts/s |"));
+            let (rate, cpu) = delivery_rate(&outbox, workers, n, &name).await;
+            delivery_rows.push(format!(
+                "| {backend} | {workers} | {rate:.0} receipts/s | {cpu:.0} µs |"
+            ));
             outbox.close().await;
             drop_database(target).await;
         }
@@ -332,8 +360,10 @@ async fn main() {
     for row in &enqueue_rows {
         println!("{row}");
     }
-    println!("\n| Backend | Worker tasks | Delivered |");
-    println!("|---|---|---|");
+    println!(
+        "\n| Backend | Worker tasks | Delivered | CPU per receipt (this process: workers and simulator) |"
+    );
+    println!("|---|---|---|---|");
     for row in &delivery_rows {
         println!("{row}");
     }

@@ -3,8 +3,9 @@
 //! several worker processes, one merchant failing.
 //!
 //! `platform worker DB_URL SIM_URL MERCHANTS CONCURRENCY`: one worker
-//! process for merchants 300001..=300000+MERCHANTS (a `ClientSet`, one
-//! client per merchant with its own keys) until SIGTERM.
+//! process for every merchant linked to the partner `bench-partner`
+//! (partner keys: one token and one connection pool for all merchants;
+//! the simulator links 300001..=300000+MERCHANTS to it) until SIGTERM.
 //!
 //! `platform run ADMIN_DB_URL SIM_URL MERCHANTS RECEIPTS PROCESSES
 //! CONCURRENCY LABEL [FAILING_MSN 429_MSN]`: a fresh database; PROCESSES
@@ -12,7 +13,8 @@
 //! merchants enqueued with `enqueue_many` (1,000 a call); waits until every
 //! healthy merchant's receipt is delivered; prints one line of JSON:
 //! throughput, enqueue→delivered p50/p99 of the healthy merchants'
-//! receipts (database clock), and the enqueue rate.
+//! receipts (database clock), the enqueue rate, and the CPU time the
+//! worker processes used (from /proc, per delivered receipt).
 //!
 //! `platform pickup DB_URL SIM_URL SAMPLES`: a worker process idle on the
 //! database (its poll 200 ms), this process enqueues one receipt at a
@@ -25,10 +27,10 @@ use std::time::{Duration, Instant};
 use sqlx::Row;
 use vipps_om::builder::{LineBuilder, ReceiptBuilder};
 use vipps_om::{
-    Amount, Client, Credentials, Currency, MerchantSerialNumber, OrderId, PaymentType, Receipt,
-    RetryPolicies, RetryPolicy, TaxRate,
+    Amount, Credentials, Currency, MerchantSerialNumber, OrderId, PartnerClient, PaymentType,
+    Receipt, RetryPolicies, RetryPolicy, TaxRate,
 };
-use vipps_om_outbox::{ClientSet, ConnectOptions, JobState, NewJob, Outbox, Worker, WorkerConfig};
+use vipps_om_outbox::{ConnectOptions, JobState, NewJob, Outbox, Worker, WorkerConfig};
 
 fn receipt(number: usize) -> Receipt {
     ReceiptBuilder::new(Currency::Nok)
@@ -47,21 +49,39 @@ fn msn_of(i: usize) -> String {
     format!("{}", 300_001 + i)
 }
 
-fn clients(sim: &str, merchants: usize) -> ClientSet {
-    ClientSet::new((0..merchants).map(|i| {
-        let msn = msn_of(i);
-        Client::builder()
-            .base_url(sim)
-            .credentials(Credentials::new(
-                format!("c{msn}"),
-                format!("s{msn}"),
-                format!("k{msn}"),
-                MerchantSerialNumber::new(&msn).expect("an MSN"),
-            ))
-            .retry_policies(RetryPolicies::uniform(RetryPolicy::never()))
-            .build()
-            .expect("a client")
-    }))
+/// The partner keys of `bench/platform.sh`'s merchants file.
+fn partner(sim: &str) -> PartnerClient {
+    PartnerClient::builder()
+        .base_url(sim)
+        .retry_policies(RetryPolicies::uniform(RetryPolicy::never()))
+        .build_partner(Credentials::partner(
+            "bench-partner-client",
+            "bench-partner-secret",
+            "bench-partner-key",
+        ))
+        .expect("a partner client")
+}
+
+/// CPU time (user + system) a process has used, in milliseconds (Linux
+/// /proc; 0 elsewhere).
+fn cpu_ms(pid: u32) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0;
+    };
+    // The fields after the command name (which may hold spaces).
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return 0;
+    };
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line (11 and 12 here);
+    // the kernel counts 100 ticks a second.
+    (ticks(11) + ticks(12)) * 10
 }
 
 fn arg(args: &[String], i: usize) -> &str {
@@ -89,7 +109,7 @@ async fn main() {
 }
 
 async fn worker(args: &[String]) {
-    let (db, sim, merchants, concurrency) =
+    let (db, sim, _merchants, concurrency) =
         (arg(args, 2), arg(args, 3), num(args, 4), num(args, 5));
     let outbox = Outbox::connect_with(db, ConnectOptions::default().with_max_connections(16))
         .await
@@ -97,7 +117,7 @@ async fn worker(args: &[String]) {
     let config = WorkerConfig::default()
         .concurrency(concurrency)
         .poll_interval(Duration::from_millis(200));
-    let worker = Worker::for_merchants(outbox, clients(sim, merchants)).with_config(config);
+    let worker = Worker::for_merchants(outbox, partner(sim)).with_config(config);
     let mut term =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM");
     let report = worker
@@ -119,6 +139,51 @@ fn spawn_workers(n: usize, db: &str, sim: &str, merchants: usize, c: usize) -> V
                 .expect("a worker process")
         })
         .collect()
+}
+
+/// The CPU time a process and its children used so far (a PostgreSQL
+/// server and its backends: ended backends are not counted), in
+/// milliseconds.
+fn tree_cpu_ms(pid: u32) -> u64 {
+    let mut total = cpu_ms(pid);
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(child) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let parent = std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let (_, rest) = stat.rsplit_once(") ")?;
+                    rest.split(' ').nth(1)?.parse::<u32>().ok()
+                });
+            if parent == Some(pid) {
+                total += cpu_ms(child);
+            }
+        }
+    }
+    total
+}
+
+/// `PLATFORM_SIM_PID` and `PLATFORM_PG_PID` (set by bench/platform.sh):
+/// the CPU time the simulator and the PostgreSQL server used so far.
+fn others_cpu_ms() -> (u64, u64) {
+    let of = |var: &str| {
+        std::env::var(var)
+            .ok()
+            .and_then(|p| p.parse::<u32>().ok())
+            .map_or(0, tree_cpu_ms)
+    };
+    (of("PLATFORM_SIM_PID"), of("PLATFORM_PG_PID"))
+}
+
+/// The CPU time the processes used so far, in milliseconds.
+fn children_cpu_ms(children: &[Child]) -> u64 {
+    children.iter().map(|c| cpu_ms(c.id())).sum()
 }
 
 fn stop(children: Vec<Child>) {
@@ -198,6 +263,8 @@ async fn run(args: &[String]) {
                 .any(|m| m == j.merchant_serial_number().as_str())
         })
         .count();
+    let worker_cpu_before = children_cpu_ms(&workers);
+    let (sim_cpu_before, pg_cpu_before) = others_cpu_ms();
     let started = Instant::now();
     for chunk in jobs.chunks(1000) {
         outbox.enqueue_many(chunk).await.expect("enqueue");
@@ -225,6 +292,12 @@ async fn run(args: &[String]) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let took = started.elapsed();
+    let worker_cpu = children_cpu_ms(&workers).saturating_sub(worker_cpu_before);
+    let (sim_cpu, pg_cpu) = others_cpu_ms();
+    let (sim_cpu, pg_cpu) = (
+        sim_cpu.saturating_sub(sim_cpu_before),
+        pg_cpu.saturating_sub(pg_cpu_before),
+    );
     stop(workers);
     let mut waited: Vec<i64> = sqlx::query(
         "SELECT delivered_at - created_at AS w FROM vipps_om_outbox_jobs WHERE state = 'delivered' \
@@ -260,6 +333,11 @@ async fn run(args: &[String]) {
         "receiptsPerSecond": waited.len() as f64 / took.as_secs_f64(),
         "enqueueToDeliveredMs": {"p50": percentile(&waited, 0.5), "p99": percentile(&waited, 0.99), "max": waited.last().copied().unwrap_or(0)},
         "enqueueManyJobsPerSecond": receipts as f64 / enqueued_in.as_secs_f64(),
+        "workerCpuMs": worker_cpu,
+        "workerCpuUsPerReceipt": worker_cpu as f64 * 1000.0 / (waited.len().max(1) as f64),
+        "simCpuMs": sim_cpu,
+        "postgresCpuMs": pg_cpu,
+        "loadAverage": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
         "unhealthyMerchants": unhealthy,
         "unhealthyAttempts": attempts_unhealthy,
         "failed": m.failed,

@@ -176,8 +176,8 @@
 //!   [`Worker::new`] claims only its client's, a
 //!   [`Worker::for_merchants`] those of every merchant its
 //!   [`vipps_om::CredentialsProvider`] source has a client for, fairly: a batch takes at
-//!   most one job per merchant, the merchants with the oldest due job
-//!   first; at most [`WorkerConfig::per_merchant_concurrency`] deliveries
+//!   most one job per merchant (its oldest due job), the merchants in
+//!   turn (see [`Worker::run`]); at most [`WorkerConfig::per_merchant_concurrency`] deliveries
 //!   of one merchant at once; a merchant whose calls get 5xx, 401, 429 or
 //!   no answer is paused (Retry-After honoured), not the queue.
 //! - **Pickup on enqueue.** On PostgreSQL an enqueue sends
@@ -233,11 +233,13 @@ pub use merchants::{ClientSet, MerchantScope};
 pub use migrate::MYSQL_MIGRATION_LOCK_WAIT;
 pub use migrate::{SCHEMA_VERSION, schema};
 pub use outbox::{
-    Enqueued, MerchantQueue, Metrics, NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,
+    CLAIM_WINDOW_MAX, CLAIM_WINDOW_SLACK, ENQUEUE_ARRAY_BATCH, Enqueued, MerchantQueue, Metrics,
+    NOTIFY_CHANNEL, ORDER_LOCK_BUCKETS, Outbox, Tx,
 };
 pub use request::{JobRequest, PAYLOAD_VERSION};
 pub use webhook::{WebhookConfig, WebhookReport, WebhookSecret, run_webhooks};
 pub use worker::{
-    Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_LEASE, MAX_MERCHANT_PAUSE, PAUSE_AFTER_FAILURES,
-    Processed, Verdict, Worker, WorkerAborted, WorkerConfig, WorkerReport, run_workers,
+    Backoff, DEFAULT_PER_MERCHANT_CONCURRENCY, MAX_CLAIM_PASSES, MAX_LEASE, MAX_MERCHANT_PAUSE,
+    PAUSE_AFTER_FAILURES, Processed, RECORD_BATCH, Verdict, Worker, WorkerAborted, WorkerConfig,
+    WorkerReport, run_workers,
 };

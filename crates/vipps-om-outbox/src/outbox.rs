@@ -38,6 +38,125 @@ pub struct Outbox {
     wake: Arc<Notify>,
 }
 
+/// The most jobs one `INSERT ... FROM UNNEST` of
+/// [`Outbox::enqueue_many`] stores on PostgreSQL: 10,000 (six arrays of
+/// that many values, a few MiB of request bodies). A larger batch is
+/// stored in several statements of the same transaction: still all or
+/// nothing.
+pub const ENQUEUE_ARRAY_BATCH: usize = 10_000;
+
+/// PostgreSQL's batch insert: six arrays (kind, MSN, payment type,
+/// orderId, body, idempotency key), one element per job; each job gets the
+/// next place in its order after what is stored and after the batch's
+/// earlier jobs of the same order; jobs whose key is stored are left out.
+#[cfg(feature = "postgres")]
+static INSERT_UNNEST: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let now = db::POSTGRES.now;
+    let table = db::TABLE;
+    let version = crate::request::PAYLOAD_VERSION;
+    format!(
+        "INSERT INTO {table} (kind, merchant_serial_number, payment_type, order_id, payload, \
+         idempotency_key, payload_version, seq, state, attempts, budget_used, next_attempt_at, \
+         created_at, updated_at) \
+         SELECT v.kind, v.msn, v.pt, v.oid, v.payload, v.ikey, {version}, \
+         COALESCE((SELECT MAX(o.seq) FROM {table} o WHERE o.merchant_serial_number = v.msn \
+           AND o.payment_type = v.pt AND o.order_id = v.oid), 0) \
+           + ROW_NUMBER() OVER (PARTITION BY v.msn, v.pt, v.oid ORDER BY v.n), \
+         'pending', 0, 0, {now}, {now}, {now} \
+         FROM UNNEST(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($3 AS TEXT[]), \
+           CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[])) \
+           WITH ORDINALITY AS v(kind, msn, pt, oid, payload, ikey, n) \
+         ORDER BY v.n \
+         ON CONFLICT (merchant_serial_number, idempotency_key) DO NOTHING \
+         RETURNING id, merchant_serial_number, idempotency_key"
+    )
+});
+
+/// The jobs stored under pairs of MSN (`$1`) and idempotency key (`$2`).
+#[cfg(feature = "postgres")]
+const FIND_BY_KEYS: &str = "SELECT j.id, j.merchant_serial_number, j.idempotency_key \
+    FROM vipps_om_outbox_jobs j \
+    JOIN UNNEST(CAST($1 AS TEXT[]), CAST($2 AS TEXT[])) AS k(msn, ikey) \
+    ON j.merchant_serial_number = k.msn AND j.idempotency_key = k.ikey";
+
+/// `(MSN, idempotency key) → id` of rows of stored jobs.
+#[cfg(feature = "postgres")]
+fn stored_keys(
+    rows: &[sqlx::postgres::PgRow],
+) -> Result<HashMap<(String, String), i64>, OutboxError> {
+    let mut stored = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let read = (|| -> Result<_, sqlx::Error> {
+            Ok((
+                (
+                    row.try_get::<String, _>("merchant_serial_number")?,
+                    row.try_get::<String, _>("idempotency_key")?,
+                ),
+                row.try_get::<i64, _>("id")?,
+            ))
+        })();
+        let (key, id) = read.map_err(OutboxError::db("enqueue jobs"))?;
+        stored.insert(key, id);
+    }
+    Ok(stored)
+}
+
+/// A delivered job to record with [`Outbox::record_delivered_many`].
+#[derive(Debug, Clone)]
+pub(crate) struct DeliveredJob {
+    pub(crate) id: JobId,
+    /// The attempt that delivered it (the fence).
+    pub(crate) attempts: i64,
+    pub(crate) outcome: crate::job::Outcome,
+    pub(crate) result_id: Option<String>,
+}
+
+/// Marks many jobs delivered in one statement (PostgreSQL): `$1` the lease
+/// owner, `$2`..`$5` arrays of ids, attempts, outcomes and result ids;
+/// each row fenced as the single `delivered` statement is.
+#[cfg(feature = "postgres")]
+static DELIVERED_MANY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let now = db::POSTGRES.now;
+    format!(
+        "UPDATE {table} AS t SET state = 'delivered', outcome = v.outcome, result_id = v.result_id, \
+         delivered_at = {now}, updated_at = {now}, lease_owner = NULL, leased_until = NULL, \
+         last_error = NULL, last_status = NULL, problems = NULL, failure = NULL \
+         FROM UNNEST(CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]), CAST($4 AS TEXT[]), CAST($5 AS TEXT[])) \
+           AS v(id, attempts, outcome, result_id) \
+         WHERE t.id = v.id AND t.lease_owner = $1 AND t.attempts = v.attempts AND t.state = 'in_flight' \
+         RETURNING t.id, t.delivered_at - t.created_at AS waited",
+        table = db::TABLE
+    )
+});
+
+/// What one pass of [`Outbox::claim_fair`] did.
+#[derive(Debug)]
+pub(crate) struct FairClaim {
+    /// The jobs claimed.
+    pub(crate) jobs: Vec<ClaimedJob>,
+    /// Where the next pass starts (empty: from the first merchant).
+    pub(crate) cursor: String,
+    /// The pass looked at every merchant up to the last one; the next
+    /// starts again from the first.
+    pub(crate) end: bool,
+    /// Some candidates were taken by another claimer first (more may be
+    /// due).
+    pub(crate) missed: bool,
+}
+
+/// How many merchants a pass of a fair claim looks at beyond the jobs it
+/// asks for and the merchants it leaves out: 16, for merchants with no
+/// due job that heads its order (all in flight, waiting to be retried,
+/// or behind a failed job). A larger window finds more per pass and costs
+/// a few index probes per merchant.
+pub const CLAIM_WINDOW_SLACK: usize = 16;
+
+/// The most merchants one pass of a fair claim looks at: 4,096 (the
+/// statement does one index probe per merchant). A worker excluding more
+/// merchants than that (paused, at their cap) looks at the next ones in
+/// its next pass.
+pub const CLAIM_WINDOW_MAX: usize = 4096;
+
 /// The PostgreSQL channel on which an enqueue announces new jobs: a
 /// `NOTIFY` sent in the enqueueing transaction, delivered to every
 /// listening worker when it commits (nothing when it rolls back). The
@@ -384,9 +503,10 @@ impl Outbox {
     }
 
     /// [`Outbox::enqueue_many`], saying for each job whether it was already
-    /// queued. The jobs are stored with one multi-row `INSERT` per
-    /// [`ENQUEUE_BATCH`] jobs, all in one transaction; workers are woken
-    /// once when it commits.
+    /// queued. The jobs are stored in one transaction: on PostgreSQL one
+    /// `INSERT ... FROM UNNEST` per [`ENQUEUE_ARRAY_BATCH`] jobs, on SQLite
+    /// one multi-row `INSERT` per [`ENQUEUE_BATCH`] jobs, on MySQL one
+    /// `INSERT` per job; workers are woken once when it commits.
     pub async fn submit_many(&self, jobs: &[NewJob]) -> Result<Vec<Enqueued>, OutboxError> {
         if jobs.is_empty() {
             return Ok(Vec::new());
@@ -399,32 +519,19 @@ impl Outbox {
             tracing::debug!(jobs = done.len(), "enqueued a batch");
             return Ok(done);
         }
+        #[cfg(feature = "postgres")]
+        if let Db::Postgres(pool) = &self.db {
+            let done = self.submit_many_pg(pool, jobs).await?;
+            self.wake_workers();
+            tracing::debug!(jobs = done.len(), "enqueued a batch");
+            return Ok(done);
+        }
         let done = on_db!(&self.db, |pool, sql| {
             let mut tx = pool
                 .begin()
                 .await
                 .map_err(OutboxError::db("begin a transaction"))?;
-            // Only PostgreSQL and MySQL have order locks to take (SQLite
-            // has one writer): every order lock of the batch first, in one
-            // order, so that two batches never wait for each other crosswise
-            // (deadlock).
-            #[cfg(feature = "postgres")]
-            if self.backend() == Backend::Postgres {
-                let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
-                locks.sort_unstable();
-                locks.dedup();
-                let list = locks
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
-                query(ORDER_LOCKS)
-                    .bind(ORDER_LOCK_CLASS)
-                    .bind(list)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(OutboxError::db("lock the orders to enqueue"))?;
-            }
+            // SQLite has one writer: no order locks to take.
             let mut done = Vec::with_capacity(jobs.len());
             for chunk in jobs.chunks(ENQUEUE_BATCH) {
                 let text = db::insert_many(sql, chunk.len());
@@ -484,14 +591,6 @@ impl Outbox {
                     });
                 }
             }
-            if self.backend() == Backend::Postgres {
-                sqlx::query(NOTIFY)
-                    .bind(NOTIFY_CHANNEL)
-                    .bind("")
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(OutboxError::db("notify the workers"))?;
-            }
             tx.commit()
                 .await
                 .map_err(OutboxError::db("commit the enqueued jobs"))?;
@@ -499,6 +598,126 @@ impl Outbox {
         })?;
         self.wake_workers();
         tracing::debug!(jobs = done.len(), "enqueued a batch");
+        Ok(done)
+    }
+
+    /// [`Outbox::submit_many`] on PostgreSQL, in one transaction: every
+    /// order lock of the batch in one statement (in one order, so that two
+    /// batches never wait for each other crosswise), then the jobs with one
+    /// `INSERT ... SELECT FROM UNNEST` of six arrays per
+    /// [`ENQUEUE_ARRAY_BATCH`] jobs (six bound values however many jobs,
+    /// where a multi-row `VALUES` binds seven per job and PostgreSQL plans
+    /// each new row count afresh), the jobs already queued found in one
+    /// more statement, and the `NOTIFY`.
+    #[cfg(feature = "postgres")]
+    async fn submit_many_pg(
+        &self,
+        pool: &PgPool,
+        jobs: &[NewJob],
+    ) -> Result<Vec<Enqueued>, OutboxError> {
+        let mut tx = pool
+            .begin()
+            .await
+            .map_err(OutboxError::db("begin a transaction"))?;
+        let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
+        locks.sort_unstable();
+        locks.dedup();
+        let list = locks
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        query(ORDER_LOCKS)
+            .bind(ORDER_LOCK_CLASS)
+            .bind(list)
+            .execute(&mut *tx)
+            .await
+            .map_err(OutboxError::db("lock the orders to enqueue"))?;
+        let mut done = Vec::with_capacity(jobs.len());
+        for chunk in jobs.chunks(ENQUEUE_ARRAY_BATCH) {
+            let column = |f: fn(&NewJob) -> &str| chunk.iter().map(f).collect::<Vec<&str>>();
+            let rows = sqlx::query(&INSERT_UNNEST)
+                .bind(column(|j| j.kind().as_str()))
+                .bind(column(|j| j.merchant_serial_number.as_str()))
+                .bind(column(|j| j.payment_type.as_str()))
+                .bind(column(|j| j.order_id.as_str()))
+                .bind(column(|j| j.body.as_str()))
+                .bind(column(|j| j.idempotency_key.as_str()))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(OutboxError::db("enqueue jobs"))?;
+            let mut stored = stored_keys(&rows)?;
+            // The first job of the batch with a key is the stored one; a
+            // later one with the same key, or one stored before, is
+            // already queued: found in one statement.
+            let mut found: HashMap<(String, String), i64> = HashMap::new();
+            let missing: Vec<&NewJob> = {
+                let mut seen = std::collections::HashSet::new();
+                chunk
+                    .iter()
+                    .filter(|job| {
+                        let key = (
+                            job.merchant_serial_number.as_str().to_owned(),
+                            job.idempotency_key.clone(),
+                        );
+                        !stored.contains_key(&key) && seen.insert(key)
+                    })
+                    .collect()
+            };
+            if !missing.is_empty() {
+                let rows = sqlx::query(FIND_BY_KEYS)
+                    .bind(
+                        missing
+                            .iter()
+                            .map(|j| j.merchant_serial_number.as_str())
+                            .collect::<Vec<&str>>(),
+                    )
+                    .bind(
+                        missing
+                            .iter()
+                            .map(|j| j.idempotency_key.as_str())
+                            .collect::<Vec<&str>>(),
+                    )
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(OutboxError::db("enqueue jobs"))?;
+                found = stored_keys(&rows)?;
+            }
+            for job in chunk {
+                let key = (
+                    job.merchant_serial_number.as_str().to_owned(),
+                    job.idempotency_key.clone(),
+                );
+                if let Some(id) = stored.remove(&key) {
+                    done.push(Enqueued {
+                        id: JobId::new(id),
+                        already_queued: false,
+                    });
+                    // A later job of the batch with this key is this one.
+                    found.insert(key, id);
+                } else if let Some(id) = found.get(&key) {
+                    done.push(Enqueued {
+                        id: JobId::new(*id),
+                        already_queued: true,
+                    });
+                } else {
+                    return Err(OutboxError::Schema(format!(
+                        "job {} of merchant {} was neither stored nor found by its idempotency key",
+                        job.idempotency_key,
+                        job.merchant_serial_number.as_str()
+                    )));
+                }
+            }
+        }
+        query(NOTIFY)
+            .bind(NOTIFY_CHANNEL)
+            .bind("")
+            .execute(&mut *tx)
+            .await
+            .map_err(OutboxError::db("notify the workers"))?;
+        tx.commit()
+            .await
+            .map_err(OutboxError::db("commit the enqueued jobs"))?;
         Ok(done)
     }
 
@@ -1009,39 +1228,121 @@ impl Outbox {
 
     // ------------------------------------------------ worker statements
 
-    /// Claims up to `max` due jobs fairly across merchants (see
-    /// `Sql::claim_batch`): at most one per merchant, oldest first,
-    /// only of merchants in `scope` (`None`: any) and not in `excluded`.
-    pub(crate) async fn claim_batch(
+    /// One pass of a fair claim of up to `max` due jobs: the merchants
+    /// after `cursor` in MSN order (those with jobs pending or in flight,
+    /// or of `scope` when it is `Some`), at most
+    /// `max + excluded + `[`CLAIM_WINDOW_SLACK`] of them, and of each, its
+    /// oldest due job that heads its order; the first `max` such jobs are
+    /// claimed, one per merchant, `excluded` merchants left out. The
+    /// cursor moves past what was claimed (or looked at), so that the next
+    /// pass goes on with the next merchants and every merchant's turn
+    /// comes, whatever another's backlog: merchants take turns, each its
+    /// oldest job first.
+    pub(crate) async fn claim_fair(
         &self,
         scope: Option<&[String]>,
         excluded: &[String],
         owner: &str,
         lease: Duration,
         max: usize,
-    ) -> Result<Vec<ClaimedJob>, OutboxError> {
+        cursor: &str,
+    ) -> Result<FairClaim, OutboxError> {
+        let max = max.max(1);
         let scope = scope.map(|s| serde_json::to_string(s).unwrap_or_else(|_| "[]".to_owned()));
-        let excluded = serde_json::to_string(excluded).unwrap_or_else(|_| "[]".to_owned());
+        let excluded_json = serde_json::to_string(excluded).unwrap_or_else(|_| "[]".to_owned());
         #[cfg(feature = "mysql")]
         #[allow(irrefutable_let_patterns)] // a MySQL-only build
         if let Db::Mysql(pool) = &self.db {
-            return db::mysql::claim_batch(pool, scope, excluded, owner, ahead_millis(lease), max)
-                .await
-                .map_err(OutboxError::db("claim jobs"));
+            // MySQL's due index holds delivered jobs too (no partial
+            // indexes), so a skip scan over it would read them: it claims
+            // from every due job at once, the oldest merchants first.
+            let jobs =
+                db::mysql::claim_batch(pool, scope, excluded_json, owner, ahead_millis(lease), max)
+                    .await
+                    .map_err(OutboxError::db("claim jobs"))?;
+            return Ok(FairClaim {
+                jobs,
+                cursor: String::new(),
+                end: true,
+                missed: false,
+            });
         }
-        let max = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
-        on_db!(&self.db, |pool, sql| {
-            query(&sql.claim_batch)
+        let window = max
+            .saturating_add(excluded.len())
+            .saturating_add(CLAIM_WINDOW_SLACK)
+            .min(CLAIM_WINDOW_MAX);
+        let window_i64 = i64::try_from(window).unwrap_or(i64::MAX);
+        let looked: Vec<(String, Option<i64>)> = on_db!(&self.db, |pool, sql| {
+            let scan = match &scope {
+                Some(list) => query(&sql.claim_scan_list)
+                    .bind(cursor)
+                    .bind(window_i64)
+                    .bind(excluded_json.as_str())
+                    .bind(list.as_str()),
+                None => query(&sql.claim_scan)
+                    .bind(cursor)
+                    .bind(window_i64)
+                    .bind(excluded_json.as_str()),
+            };
+            scan.fetch_all(pool).await.and_then(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            text::<_, String>(r, "merchant_serial_number")?,
+                            r.try_get::<Option<i64>, _>("id")?,
+                        ))
+                    })
+                    .collect()
+            })
+        })
+        .map_err(OutboxError::db("claim jobs"))?;
+        let end = looked.len() < window;
+        let mut picked: Vec<i64> = Vec::with_capacity(max);
+        let mut next = String::new();
+        for (msn, id) in &looked {
+            if let Some(id) = id {
+                picked.push(*id);
+                next.clone_from(msn);
+                if picked.len() == max {
+                    break;
+                }
+            }
+        }
+        let cursor = if picked.len() == max {
+            next
+        } else if end {
+            String::new()
+        } else {
+            looked
+                .last()
+                .map(|(msn, _)| msn.clone())
+                .unwrap_or_default()
+        };
+        if picked.is_empty() {
+            return Ok(FairClaim {
+                jobs: Vec::new(),
+                cursor,
+                end,
+                missed: false,
+            });
+        }
+        let ids = serde_json::to_string(&picked).unwrap_or_else(|_| "[]".to_owned());
+        let jobs: Vec<ClaimedJob> = on_db!(&self.db, |pool, sql| {
+            query(&sql.claim_ids)
                 .bind(owner)
                 .bind(ahead_millis(lease))
-                .bind(max)
-                .bind(scope)
-                .bind(excluded)
+                .bind(ids.as_str())
                 .fetch_all(pool)
                 .await
                 .and_then(|rows| rows.iter().map(db::claimed_job).collect())
         })
-        .map_err(OutboxError::db("claim jobs"))
+        .map_err(OutboxError::db("claim jobs"))?;
+        Ok(FairClaim {
+            missed: jobs.len() < picked.len(),
+            jobs,
+            cursor,
+            end: end && picked.len() < max,
+        })
     }
 
     /// Gives back a job claimed by a worker without credentials for its
@@ -1089,6 +1390,86 @@ impl Outbox {
                 .map(|r| r.rows_affected() > 0)
         })
         .map_err(OutboxError::db("renew a lease"))
+    }
+
+    /// Records many deliveries at once, each fenced as [`Outbox::record`]
+    /// fences one (only the holder of the attempt records it), in one
+    /// transaction: one commit for the batch instead of one per job (on
+    /// PostgreSQL one statement). A job is marked delivered only here,
+    /// after its delivery succeeded; should the process die before this
+    /// commits, the lease runs out and the job is sent again, which the
+    /// API answers with 409 and the outbox reads as already delivered.
+    /// Returns, of the jobs recorded, how long each waited since enqueue
+    /// (database clock); a job missing from the answer had lost its lease.
+    pub(crate) async fn record_delivered_many(
+        &self,
+        owner: &str,
+        done: &[DeliveredJob],
+    ) -> Result<HashMap<i64, Option<i64>>, OutboxError> {
+        let mut recorded = HashMap::with_capacity(done.len());
+        if done.is_empty() {
+            return Ok(recorded);
+        }
+        #[cfg(feature = "postgres")]
+        if let Db::Postgres(pool) = &self.db {
+            let rows = sqlx::query(&DELIVERED_MANY)
+                .bind(owner)
+                .bind(done.iter().map(|d| d.id.get()).collect::<Vec<i64>>())
+                .bind(done.iter().map(|d| d.attempts).collect::<Vec<i64>>())
+                .bind(
+                    done.iter()
+                        .map(|d| d.outcome.as_str())
+                        .collect::<Vec<&str>>(),
+                )
+                .bind(
+                    done.iter()
+                        .map(|d| d.result_id.as_deref())
+                        .collect::<Vec<Option<&str>>>(),
+                )
+                .fetch_all(pool)
+                .await
+                .map_err(OutboxError::db("record deliveries"))?;
+            for row in rows {
+                let id: i64 = row
+                    .try_get("id")
+                    .map_err(OutboxError::db("record deliveries"))?;
+                recorded.insert(id, row.try_get::<Option<i64>, _>("waited").ok().flatten());
+            }
+            return Ok(recorded);
+        }
+        // SQLite and MySQL: the single statements, in one transaction.
+        on_db!(&self.db, |pool, sql| {
+            async {
+                let mut tx = pool.begin().await?;
+                for d in done {
+                    let update = query(&sql.delivered)
+                        .bind(d.id.get())
+                        .bind(owner)
+                        .bind(d.attempts)
+                        .bind(d.outcome.as_str())
+                        .bind(d.result_id.as_deref());
+                    if sql.delivered_waited.is_empty() {
+                        if let Some(row) = update.fetch_optional(&mut *tx).await? {
+                            recorded.insert(
+                                d.id.get(),
+                                row.try_get::<Option<i64>, _>("waited").ok().flatten(),
+                            );
+                        }
+                    } else if update.execute(&mut *tx).await?.rows_affected() > 0 {
+                        let waited = query(&sql.delivered_waited)
+                            .bind(d.id.get())
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .and_then(|row| row.try_get::<Option<i64>, _>("waited").ok().flatten());
+                        recorded.insert(d.id.get(), waited);
+                    }
+                }
+                tx.commit().await
+            }
+            .await
+        })
+        .map_err(OutboxError::db("record deliveries"))?;
+        Ok(recorded)
     }
 
     /// Records how an attempt ended; false when the lease had been taken
@@ -1311,3 +1692,9 @@ where
         count(row.try_get::<i64, _>("n")?),
     ))
 }
+
+/// The fair claim and the batched record, on SQLite and (with
+/// `DATABASE_URL` set) PostgreSQL, through the crate's own statements.
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
+#[path = "outbox_claim_tests.rs"]
+mod claim_and_record;

@@ -16,8 +16,10 @@
 //! has a client for ([`Worker::new`]: its client's MSN; a one-merchant
 //! worker says in its log which other merchants' jobs wait). Claims are
 //! fair: a batch takes up to as many jobs as there are free slots
-//! ([`WorkerConfig::concurrency`]), at most one per merchant, the
-//! merchants with the oldest due job first; a merchant at
+//! ([`WorkerConfig::concurrency`]), at most one per merchant, each
+//! merchant's oldest due job; merchants take turns (a claim goes on from
+//! the merchant where the last one stopped, on SQLite and PostgreSQL; on
+//! MySQL the merchants with the oldest due job come first); a merchant at
 //! [`WorkerConfig::per_merchant_concurrency`] or paused is left out. A
 //! merchant is paused after a delivery got 429 (for its Retry-After, at
 //! most its backoff: rate limits are per order, and the job itself waits
@@ -50,7 +52,7 @@ use crate::db::ClaimedJob;
 use crate::deliver::deliver;
 use crate::job::{FieldProblem, JobId, JobKind, Outcome};
 use crate::merchants::{MerchantClients, MerchantScope, NO_CLIENT_RECHECK};
-use crate::outbox::Outbox;
+use crate::outbox::{DeliveredJob, Outbox};
 use vipps_om::CredentialsProvider;
 
 /// Waits between attempts of one job: exponential from `initial`, capped
@@ -479,6 +481,8 @@ pub struct Worker {
     owner: String,
     /// The merchant of a one-merchant worker.
     msn: Option<String>,
+    /// Records deliveries in batches, while [`Worker::run`] runs.
+    recorder: Option<Recorder>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -533,6 +537,8 @@ struct Fairness {
     /// Paused until, and consecutive failed attempts.
     paused: HashMap<String, (Instant, u32)>,
     no_client: HashMap<String, Instant>,
+    /// Where the next claim goes on (see [`Outbox::claim_fair`]).
+    cursor: String,
 }
 
 impl Fairness {
@@ -639,9 +645,86 @@ pub const PAUSE_AFTER_FAILURES: u32 = 3;
 /// busy worker makes one claim per batch rather than one per delivery.
 const CLAIM_WHEN_FREE: usize = 8;
 
+/// The most passes one claim makes (see [`crate::Outbox`]'s fair claim):
+/// 64, each looking at up to the jobs asked for plus
+/// [`crate::CLAIM_WINDOW_SLACK`] merchants. A claim that has not looked
+/// at every merchant by then goes on from there at once.
+pub const MAX_CLAIM_PASSES: usize = 64;
+
 /// The longest a merchant is paused after one failed attempt: 1 hour
 /// (the longest Retry-After the client honours).
 pub const MAX_MERCHANT_PAUSE: Duration = vipps_om::retry::MAX_RETRY_AFTER;
+
+/// The most deliveries one batch of [`Recorder`] records: 512 (a worker
+/// has at most its concurrency waiting, so a batch is rarely this large).
+pub const RECORD_BATCH: usize = 512;
+
+/// The answer to one recorded delivery: `Some(waited since enqueue)` when
+/// it was recorded, `None` when its lease had been taken over, or the
+/// database's error.
+type Recorded = Result<Option<Option<i64>>, String>;
+
+/// Records the deliveries of one [`Worker::run`] in batches: a task takes
+/// every delivery waiting, records them with one commit
+/// ([`Outbox::record_delivered_many`]) and answers each; deliveries that
+/// end meanwhile form the next batch. Nothing waits for a batch to fill:
+/// a lone delivery is recorded at once, as before, and under load one
+/// commit serves many.
+#[derive(Clone)]
+struct Recorder {
+    send:
+        tokio::sync::mpsc::UnboundedSender<(DeliveredJob, tokio::sync::oneshot::Sender<Recorded>)>,
+}
+
+impl Recorder {
+    /// The recorder and its task (aborted when the guard is dropped, after
+    /// every delivery has had its answer).
+    fn spawn(outbox: Outbox, owner: String) -> (Recorder, AbortOnDrop) {
+        let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<(
+            DeliveredJob,
+            tokio::sync::oneshot::Sender<Recorded>,
+        )>();
+        let task = tokio::spawn(async move {
+            let mut batch = Vec::new();
+            while let Some(first) = receive.recv().await {
+                batch.push(first);
+                while batch.len() < RECORD_BATCH {
+                    match receive.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let jobs: Vec<DeliveredJob> = batch.iter().map(|(job, _)| job.clone()).collect();
+                match outbox.record_delivered_many(&owner, &jobs).await {
+                    Ok(recorded) => {
+                        for (job, answer) in batch.drain(..) {
+                            let _ = answer.send(Ok(recorded.get(&job.id.get()).copied()));
+                        }
+                    }
+                    Err(e) => {
+                        let e = e.to_string();
+                        for (_, answer) in batch.drain(..) {
+                            let _ = answer.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        (Recorder { send }, AbortOnDrop(task.abort_handle()))
+    }
+
+    /// Records one delivery (with the next batch) and waits for the
+    /// answer.
+    async fn record(&self, job: DeliveredJob) -> Recorded {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.send
+            .send((job, answer))
+            .map_err(|_| "the outcome recorder has stopped".to_owned())?;
+        answered
+            .await
+            .map_err(|_| "the outcome recorder has stopped".to_owned())?
+    }
+}
 
 /// How one spawned delivery of [`Worker::run`] ended.
 enum Ended {
@@ -660,6 +743,7 @@ impl Worker {
             config: WorkerConfig::default(),
             owner: default_owner(),
             msn: Some(msn),
+            recorder: None,
         }
     }
 
@@ -685,6 +769,7 @@ impl Worker {
             config: WorkerConfig::default(),
             owner: default_owner(),
             msn,
+            recorder: None,
         }
     }
 
@@ -718,23 +803,80 @@ impl Worker {
     }
 
     /// Claims up to `max` jobs (fairly, leaving `excluded` merchants out)
-    /// and gives back at once those it has no client for.
+    /// and gives back at once those it has no client for. A claim goes on
+    /// from where the last one stopped (the merchants after it, in turn)
+    /// for up to [`MAX_CLAIM_PASSES`] passes until it has `max` jobs or has
+    /// looked at every merchant once. Also says whether more may be due
+    /// now (another claimer took some candidates first, or the passes ran
+    /// out before every merchant was looked at).
     async fn claim(
         &self,
         excluded: &[String],
         max: usize,
         fair: Option<&mut Fairness>,
-    ) -> Result<Vec<(ClaimedJob, Client)>, crate::OutboxError> {
+    ) -> Result<(Vec<(ClaimedJob, Client)>, bool), crate::OutboxError> {
         let scope = match self.clients.scope() {
             MerchantScope::Any => None,
             MerchantScope::Only(list) => Some(list.as_slice()),
         };
-        let jobs = self
-            .outbox
-            .claim_batch(scope, excluded, &self.owner, self.config.lease, max)
-            .await?;
-        crate::telemetry::claimed(jobs.len());
         let mut fair = fair;
+        let mut cursor = fair
+            .as_deref()
+            .map(|f| f.cursor.clone())
+            .unwrap_or_default();
+        let from_start = cursor.is_empty();
+        let mut wrapped = false;
+        let mut more = false;
+        let mut jobs: Vec<ClaimedJob> = Vec::new();
+        // At most one job per merchant per claim (its cap was counted
+        // before the claim): a merchant claimed in one pass is left out of
+        // the next.
+        let mut excluded = excluded.to_vec();
+        let mut passes = 0;
+        loop {
+            let pass = self
+                .outbox
+                .claim_fair(
+                    scope,
+                    &excluded,
+                    &self.owner,
+                    self.config.lease,
+                    max.saturating_sub(jobs.len()),
+                    &cursor,
+                )
+                .await;
+            let pass = match pass {
+                Ok(pass) => pass,
+                // What earlier passes claimed is delivered; the error waits.
+                Err(e) if !jobs.is_empty() => {
+                    tracing::warn!(owner = %self.owner, error = %e, "a claim failed after some jobs were claimed");
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            more |= pass.missed;
+            excluded.extend(pass.jobs.iter().map(|j| j.merchant_serial_number.clone()));
+            jobs.extend(pass.jobs);
+            cursor = pass.cursor;
+            passes += 1;
+            if jobs.len() >= max {
+                break;
+            }
+            if pass.end {
+                if from_start || wrapped {
+                    break;
+                }
+                wrapped = true;
+            }
+            if passes >= MAX_CLAIM_PASSES {
+                more = true;
+                break;
+            }
+        }
+        if let Some(fair) = fair.as_deref_mut() {
+            fair.cursor = cursor;
+        }
+        crate::telemetry::claimed(jobs.len());
         let mut out = Vec::with_capacity(jobs.len());
         for job in jobs {
             match self.clients.client(&job.merchant_serial_number) {
@@ -755,13 +897,13 @@ impl Worker {
                 }
             }
         }
-        Ok(out)
+        Ok((out, more))
     }
 
     /// Claims one due job and delivers it; `None` when nothing is due. A
     /// delivery that panics fails its job with the panic's message.
     pub async fn run_once(&self) -> Result<Option<Processed>, crate::OutboxError> {
-        let mut claimed = self.claim(&[], 1, None).await?;
+        let (mut claimed, _) = self.claim(&[], 1, None).await?;
         let Some((job, client)) = claimed.pop() else {
             return Ok(None);
         };
@@ -794,7 +936,7 @@ impl Worker {
     /// [`WorkerConfig::stop_when_idle`], until nothing is left), up to
     /// [`WorkerConfig::concurrency`] jobs at once. Claims take a batch of
     /// up to as many jobs as there are free slots, at most one per
-    /// merchant, the merchants with the oldest due job first; merchants
+    /// merchant (its oldest due job), merchants in turn; merchants
     /// at [`WorkerConfig::per_merchant_concurrency`] and paused merchants
     /// are left out. Between claims it waits for a delivery to end, an
     /// enqueue (PostgreSQL `LISTEN`, or this process's enqueues on the
@@ -823,7 +965,11 @@ impl Worker {
         let (give_up, given_up) = tokio::sync::watch::channel(false);
         let concurrency = self.config.concurrency.max(1);
         let cap = self.config.per_merchant_concurrency.max(1);
-        let me = Arc::new(self.clone());
+        let (recorder, _recording) = Recorder::spawn(self.outbox.clone(), self.owner.clone());
+        let me = Arc::new(Worker {
+            recorder: Some(recorder),
+            ..self.clone()
+        });
         let _listener = self.listen();
         tracing::info!(owner = %self.owner, scope = ?self.clients.scope(), concurrency, per_merchant = cap, "outbox worker started");
         let mut stopping = false;
@@ -858,7 +1004,7 @@ impl Worker {
             if free > 0 {
                 let excluded = fair.excluded(cap);
                 match self.claim(&excluded, free, Some(&mut fair)).await {
-                    Ok(jobs) => {
+                    Ok((jobs, more)) => {
                         outage_since = None;
                         db_wait = self.config.poll_interval;
                         let claimed = jobs.len();
@@ -871,9 +1017,10 @@ impl Worker {
                                 (msn, me.deliver_one(job, client, &mut given_up).await)
                             });
                         }
-                        if claimed > 0 && claimed < free {
+                        if (claimed > 0 && claimed < free) || more {
                             // Others may be due now that these are taken
-                            // (the next job of a merchant below its cap).
+                            // (the next job of a merchant below its cap),
+                            // or another claimer took some first.
                             wait = Duration::ZERO;
                         }
                         if claimed == 0 && running.is_empty() {
@@ -1169,11 +1316,35 @@ impl Worker {
         let mut wait = Duration::from_millis(100);
         let mut tries = 0;
         let recorded = loop {
-            match self
-                .outbox
-                .record(job, &self.owner, &verdict, self.config.webhook_events)
-                .await
-            {
+            let attempt = match (&verdict, &self.recorder) {
+                // Deliveries without a webhook event are recorded in
+                // batches (one commit for many).
+                (Verdict::Delivered { outcome, result_id }, Some(recorder))
+                    if !self.config.webhook_events =>
+                {
+                    recorder
+                        .record(DeliveredJob {
+                            id: job.id,
+                            attempts: job.attempts,
+                            outcome: *outcome,
+                            result_id: result_id.clone(),
+                        })
+                        .await
+                        .map(|waited| match waited {
+                            Some(waited) => {
+                                crate::telemetry::enqueue_to_delivered(job, waited);
+                                true
+                            }
+                            None => false,
+                        })
+                }
+                _ => self
+                    .outbox
+                    .record(job, &self.owner, &verdict, self.config.webhook_events)
+                    .await
+                    .map_err(|e| e.to_string()),
+            };
+            match attempt {
                 Ok(recorded) => break recorded,
                 Err(e) if tries < 20 => {
                     tracing::warn!(owner = %self.owner, job = %job.id, error = %e, "could not record the outcome; trying again");

@@ -17,9 +17,9 @@ use vipps_om::{
     RetryPolicy, TaxRate,
 };
 use vipps_om_outbox::{
-    Backoff, ClientSet, JobState, NewJob, Outbox, Worker, WorkerConfig, WorkerReport,
+    Backend, Backoff, ClientSet, JobState, NewJob, Outbox, Worker, WorkerConfig, WorkerReport,
 };
-use vipps_om_sim::{Fault, FaultRoute, Merchant, Route, RunningSim, Simulator};
+use vipps_om_sim::{Fault, FaultRoute, Merchant, Partner, Route, RunningSim, Simulator};
 
 // ------------------------------------------------------------ fixtures
 
@@ -38,6 +38,7 @@ vipps_om_testdb::on_every_backend!(
     one_merchant_never_has_more_than_its_cap_in_flight,
     an_enqueue_wakes_an_idle_worker_long_before_its_poll,
     enqueue_many_stores_every_job_in_order_once,
+        a_thousand_merchants_take_turns_with_one_merchants_backlog,
     ],
 );
 
@@ -376,6 +377,96 @@ async fn enqueue_many_stores_every_job_in_order_once(db: &Db) {
     assert_eq!(status.blocked_by, Some(expected[0]));
     // An empty batch stores nothing.
     assert!(outbox.enqueue_many(&[]).await.unwrap().is_empty());
+}
+
+/// 1,000 merchants under one partner, one of them with a backlog of 300
+/// receipts enqueued before everyone else's one: the others' receipts are
+/// not held back behind the backlog (merchants take turns), and the
+/// backlog is delivered oldest first.
+async fn a_thousand_merchants_take_turns_with_one_merchants_backlog(db: &Db) {
+    const OTHERS: u32 = 999;
+    const BACKLOG: u32 = 300;
+    let msns: Vec<String> = (0..=OTHERS).map(|i| format!("{}", 400_000 + i)).collect();
+    let linked: Vec<&str> = msns.iter().map(String::as_str).collect();
+    let sim = vipps_om_sim::spawn(
+        Simulator::builder()
+            .request_log_capacity(0)
+            .partner(Partner::new("platform", "p-client", "p-secret", "p-key", &linked).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let partner = sim.partner_client("platform").unwrap().unwrap();
+    let outbox = open(db).await;
+    let busy = msns[0].clone();
+    let backlog: Vec<NewJob> = (0..BACKLOG)
+        .map(|i| job(&busy, &format!("backlog-{i}"), i))
+        .collect();
+    let backlog_ids = outbox.enqueue_many(&backlog).await.unwrap();
+    let others: Vec<NewJob> = msns[1..]
+        .iter()
+        .map(|msn| job(msn, &format!("one-{msn}"), 1))
+        .collect();
+    let other_ids = outbox.enqueue_many(&others).await.unwrap();
+    let worker = Worker::for_merchants(outbox.clone(), partner)
+        .with_config(config().concurrency(16).per_merchant_concurrency(4));
+    let (stop, run) = spawn_worker(worker);
+    eventually(
+        "every other merchant's receipt is delivered",
+        Duration::from_secs(120),
+        || async {
+            let m = outbox.metrics().await.unwrap();
+            m.by_merchant
+                .iter()
+                .all(|q| q.merchant_serial_number == busy || q.pending + q.in_flight == 0)
+        },
+    )
+    .await;
+    // The backlog is older than every other job; taken oldest first across
+    // merchants it would all have gone before them. Taking turns, the
+    // merchant with the backlog got about one delivery per round of the
+    // others (at most its cap of 4 at once).
+    // One statement, one snapshot: the backlog's jobs still pending.
+    let pending: Vec<_> = outbox
+        .jobs_in_state(JobState::Pending, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    let busy_delivered = backlog_ids.len() - pending.len();
+    // Oldest first within the merchant: what is still pending is the end
+    // of the backlog, in order (a claim takes a merchant's oldest due job).
+    assert_eq!(
+        pending,
+        backlog_ids[busy_delivered..].to_vec(),
+        "the backlog was not taken oldest first"
+    );
+    // MySQL claims from every due job at once, the merchants with the
+    // oldest first (its due index holds delivered jobs too, so it has no
+    // cheap skip scan): the backlog's merchant gets a job in every claim,
+    // and the others still all get theirs, only later.
+    if outbox.backend() != Backend::Mysql {
+        assert!(
+            busy_delivered < 150,
+            "{busy_delivered} of the backlog's {BACKLOG} jobs were delivered before the other 999 merchants' single jobs"
+        );
+    }
+    eventually("the backlog drains", Duration::from_secs(120), || async {
+        outbox.metrics().await.unwrap().queue_depth == 0
+    })
+    .await;
+    let _ = stop.send(());
+    let report = run.await.unwrap();
+    assert_eq!(report.delivered, u64::from(BACKLOG + OTHERS), "{report:?}");
+    for id in &other_ids {
+        assert_eq!(outbox.job(*id).await.unwrap().state, JobState::Delivered);
+    }
+    assert_eq!(
+        sim.counters().count(Route::AddReceipt, 201),
+        u64::from(BACKLOG + OTHERS)
+    );
 }
 
 // ------------------------------------------------------------ metrics

@@ -33,5 +33,6 @@ pub(crate) static POSTGRES: LazyLock<Sql> = LazyLock::new(|| {
         "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT",
         "FOR UPDATE OF j SKIP LOCKED",
         "SELECT jsonb_array_elements_text(CAST(% AS TEXT)::jsonb)",
+        "SELECT CAST(jsonb_array_elements_text(CAST(% AS TEXT)::jsonb) AS BIGINT)",
     )
 });
