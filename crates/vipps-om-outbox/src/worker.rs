@@ -655,8 +655,9 @@ pub const MAX_CLAIM_PASSES: usize = 64;
 /// (the longest Retry-After the client honours).
 pub const MAX_MERCHANT_PAUSE: Duration = vipps_om::retry::MAX_RETRY_AFTER;
 
-/// The most deliveries one batch of [`Recorder`] records: 512 (a worker
-/// has at most its concurrency waiting, so a batch is rarely this large).
+/// The most successful deliveries a run records in one commit: 512 (the
+/// rest go in the next commit, right after; a worker has at most its
+/// concurrency waiting, so a batch is rarely this large).
 pub const RECORD_BATCH: usize = 512;
 
 /// The answer to one recorded delivery: `Some(waited since enqueue)` when
