@@ -172,24 +172,8 @@ async fn enqueue_rates(outbox: &Outbox, n: usize) -> (f64, f64) {
     (one_by_one, per_second(n, started.elapsed()))
 }
 
-/// CPU time (user + system) this process has used, in milliseconds
-/// (Linux /proc; 0 elsewhere).
-fn own_cpu_ms() -> u64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0;
-    };
-    let Some((_, rest)) = stat.rsplit_once(") ") else {
-        return 0;
-    };
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    (ticks(11) + ticks(12)) * 10
-}
+#[path = "common/cpu.rs"]
+mod cpu;
 
 /// Receipts per second delivered by `workers` tasks draining `n` jobs, and
 /// this process's CPU time per receipt in µs (workers and simulator; the
@@ -214,12 +198,12 @@ async fn delivery_rate(outbox: &Outbox, workers: usize, n: usize, round: &str) -
         })
         .stop_when_idle(true);
     let started = Instant::now();
-    let cpu_before = own_cpu_ms();
+    let cpu_before = cpu::cpu_ms(None);
     let report = run_workers(outbox, &client, &config, workers, std::future::pending())
         .await
         .expect("no worker stops abnormally");
     let elapsed = started.elapsed();
-    let cpu = own_cpu_ms().saturating_sub(cpu_before);
+    let cpu = cpu::cpu_ms(None).saturating_sub(cpu_before);
     assert_eq!(report.delivered as usize, n, "{report:?}");
     assert_eq!(
         sim.counters().count(vipps_om_sim::Route::AddReceipt, 201) as usize,

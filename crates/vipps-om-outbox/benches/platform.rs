@@ -62,26 +62,12 @@ fn partner(sim: &str) -> PartnerClient {
         .expect("a partner client")
 }
 
-/// CPU time (user + system) a process has used, in milliseconds (Linux
-/// /proc; 0 elsewhere).
+#[path = "common/cpu.rs"]
+mod cpu;
+
+/// CPU time (user + system) a process has used, in milliseconds.
 fn cpu_ms(pid: u32) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0;
-    };
-    // The fields after the command name (which may hold spaces).
-    let Some((_, rest)) = stat.rsplit_once(") ") else {
-        return 0;
-    };
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the line (11 and 12 here);
-    // the kernel counts 100 ticks a second.
-    (ticks(11) + ticks(12)) * 10
+    cpu::cpu_ms(Some(pid))
 }
 
 fn arg(args: &[String], i: usize) -> &str {

@@ -79,18 +79,21 @@ const FIND_BY_KEYS: &str = "SELECT j.id, j.merchant_serial_number, j.idempotency
     JOIN UNNEST(CAST($1 AS TEXT[]), CAST($2 AS TEXT[])) AS k(msn, ikey) \
     ON j.merchant_serial_number = k.msn AND j.idempotency_key = k.ikey";
 
-/// `(MSN, idempotency key) → id` of rows of stored jobs.
-#[cfg(feature = "postgres")]
-fn stored_keys(
-    rows: &[sqlx::postgres::PgRow],
-) -> Result<HashMap<(String, String), i64>, OutboxError> {
+/// `(MSN, idempotency key) → id` of rows of stored jobs, on any backend.
+fn stored_keys<R>(rows: &[R]) -> Result<HashMap<(String, String), i64>, OutboxError>
+where
+    R: sqlx::Row,
+    for<'s> &'s str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let mut stored = HashMap::with_capacity(rows.len());
     for row in rows {
         let read = (|| -> Result<_, sqlx::Error> {
             Ok((
                 (
-                    row.try_get::<String, _>("merchant_serial_number")?,
-                    row.try_get::<String, _>("idempotency_key")?,
+                    crate::numbered::text::<_, String>(row, "merchant_serial_number")?,
+                    crate::numbered::text::<_, String>(row, "idempotency_key")?,
                 ),
                 row.try_get::<i64, _>("id")?,
             ))
@@ -164,6 +167,7 @@ pub const CLAIM_WINDOW_MAX: usize = 4096;
 pub const NOTIFY_CHANNEL: &str = "vipps_om_outbox";
 
 /// Sends the notification inside the enqueueing transaction.
+#[cfg(feature = "postgres")]
 const NOTIFY: &str = "SELECT pg_notify($1, $2)";
 
 /// A caller's own connection or transaction, for
@@ -327,6 +331,16 @@ const ORDER_LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 #[cfg(feature = "postgres")]
 const ORDER_LOCKS: &str = "SELECT pg_advisory_xact_lock($1, t.b) \
     FROM unnest(string_to_array($2, ',')::int4[]) WITH ORDINALITY AS t(b, n) ORDER BY t.n";
+
+/// The order locks of a batch, each once, in ascending order (batches
+/// that take them in the same order never wait for each other crosswise).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn order_locks(jobs: &[NewJob]) -> Vec<i32> {
+    let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
+    locks.sort_unstable();
+    locks.dedup();
+    locks
+}
 
 /// The order lock of a job: one of [`ORDER_LOCK_BUCKETS`].
 #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -520,6 +534,7 @@ impl Outbox {
             return Ok(done);
         }
         #[cfg(feature = "postgres")]
+        #[allow(irrefutable_let_patterns)] // a PostgreSQL-only build
         if let Db::Postgres(pool) = &self.db {
             let done = self.submit_many_pg(pool, jobs).await?;
             self.wake_workers();
@@ -550,20 +565,7 @@ impl Outbox {
                     .fetch_all(&mut *tx)
                     .await
                     .map_err(OutboxError::db("enqueue jobs"))?;
-                let mut stored: HashMap<(String, String), i64> = HashMap::with_capacity(rows.len());
-                for row in &rows {
-                    let read = (|| -> Result<_, sqlx::Error> {
-                        Ok((
-                            (
-                                row.try_get::<String, _>("merchant_serial_number")?,
-                                row.try_get::<String, _>("idempotency_key")?,
-                            ),
-                            row.try_get::<i64, _>("id")?,
-                        ))
-                    })();
-                    let (key, id) = read.map_err(OutboxError::db("enqueue jobs"))?;
-                    stored.insert(key, id);
-                }
+                let mut stored = stored_keys(&rows)?;
                 for job in chunk {
                     let key = (
                         job.merchant_serial_number.as_str().to_owned(),
@@ -619,9 +621,7 @@ impl Outbox {
             .begin()
             .await
             .map_err(OutboxError::db("begin a transaction"))?;
-        let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
-        locks.sort_unstable();
-        locks.dedup();
+        let locks = order_locks(jobs);
         let list = locks
             .iter()
             .map(i32::to_string)
@@ -736,9 +736,7 @@ impl Outbox {
             .begin()
             .await
             .map_err(OutboxError::db("begin a transaction"))?;
-        let mut locks: Vec<i32> = jobs.iter().map(order_lock).collect();
-        locks.sort_unstable();
-        locks.dedup();
+        let locks = order_locks(jobs);
         // Every lock row of the batch in one locking read, in key order
         // (one round trip instead of one per lock).
         let mut locking = sqlx::query(db::mysql::order_locks(locks.len()));
@@ -1411,6 +1409,7 @@ impl Outbox {
             return Ok(recorded);
         }
         #[cfg(feature = "postgres")]
+        #[allow(irrefutable_let_patterns)] // a PostgreSQL-only build
         if let Db::Postgres(pool) = &self.db {
             let rows = sqlx::query(&DELIVERED_MANY)
                 .bind(owner)
