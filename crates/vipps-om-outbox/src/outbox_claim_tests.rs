@@ -171,3 +171,58 @@ vipps_om_testdb::on_every_backend!(
         a_batch_records_only_the_attempts_still_held_and_in_one_go,
     ],
 );
+
+/// A claim locks the jobs it picked through the primary key, also when the
+/// planner's statistics are behind the table (analyzed while empty, then a
+/// burst of enqueues): through the due index it would read every due job
+/// of every merchant on each claim.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn a_postgres_claim_reads_its_picked_jobs_by_primary_key() {
+    let Some(db) = vipps_om_testdb::TestDb::postgres("outbox_unit_plan").await else {
+        return;
+    };
+    let outbox = Outbox::connect(db.url()).await.unwrap();
+    let pool = outbox.pg_pool().unwrap().clone();
+    sqlx::query("ANALYZE vipps_om_outbox_jobs")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let jobs: Vec<NewJob> = (0..3_000u32)
+        .map(|i| job(&format!("{}", 100_001 + i % 100), &format!("o{i}"), i))
+        .collect();
+    outbox.enqueue_many(&jobs).await.unwrap();
+    let picked: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM vipps_om_outbox_jobs ORDER BY merchant_serial_number, id LIMIT 64",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {}", db::POSTGRES.claim_ids))
+        .bind("w")
+        .bind(30_000i64)
+        .bind(serde_json::to_string(&picked).unwrap())
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("vipps_om_outbox_jobs_pkey"), "{plan}");
+    assert!(!plan.contains("vipps_om_outbox_jobs_due"), "{plan}");
+    // And it claims exactly them.
+    let mut claimed: Vec<i64> = sqlx::query(&db::POSTGRES.claim_ids)
+        .bind("w")
+        .bind(30_000i64)
+        .bind(serde_json::to_string(&picked).unwrap())
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<i64, _>("id"))
+        .collect();
+    claimed.sort_unstable();
+    let mut picked = picked;
+    picked.sort_unstable();
+    assert_eq!(claimed, picked);
+    outbox.close().await;
+    db.drop_database().await;
+}

@@ -176,9 +176,7 @@ fn conditions(b: &mut Built, backend: Backend, filter: &JobFilter) -> Vec<String
                 "j.kind = 'receipt' AND (CASE WHEN json_valid(j.payload) THEN \
                  json_extract(j.payload, '$.bottomLine.receiptNumber') END) = {p}"
             ),
-            Backend::Postgres => {
-                format!("j.kind = 'receipt' AND vipps_om_outbox_receipt_number(j.payload) = {p}")
-            }
+            Backend::Postgres => format!("j.kind = 'receipt' AND j.receipt_number = {p}"),
             Backend::Mysql => format!("j.receipt_number = {p}"),
         });
     }

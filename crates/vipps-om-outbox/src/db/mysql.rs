@@ -77,9 +77,10 @@ pub(crate) fn order_locks(n: usize) -> &'static str {
 const ELEMENTS: &str = "SELECT t.v FROM JSON_TABLE(%, '$[*]' COLUMNS \
     (v VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS t";
 
-/// A JSON array of job ids (`%`, bound as text) as rows of one column
-/// (the other backends' fair claim; MySQL's claim locks ids it binds).
-const IDS: &str = "SELECT t.v FROM JSON_TABLE(%, '$[*]' COLUMNS (v BIGINT PATH '$')) AS t";
+/// `j.id` is one of a JSON array of job ids (`%`, bound as text): the
+/// other backends' fair claim; MySQL's claim locks ids it binds.
+const ID_IN: &str =
+    "j.id IN (SELECT t.v FROM JSON_TABLE(%, '$[*]' COLUMNS (v BIGINT PATH '$')) AS t)";
 
 /// The unique index on (merchant, idempotency key): a duplicate entry
 /// error naming it means the job is already queued.
@@ -134,7 +135,7 @@ pub(super) async fn connect(
 /// MySQL's statements: the other backends' texts with `?` placeholders, a
 /// `SKIP LOCKED` claim, and an insert without `ON CONFLICT`.
 pub(crate) static MYSQL: LazyLock<Sql> = LazyLock::new(|| {
-    let mut sql = Sql::new(NOW, "FOR UPDATE SKIP LOCKED", ELEMENTS, IDS);
+    let mut sql = Sql::new(NOW, "FOR UPDATE SKIP LOCKED", ELEMENTS, ID_IN);
     sql.insert = sql.insert.replace(
         " WHERE true ON CONFLICT (merchant_serial_number, idempotency_key) DO NOTHING RETURNING id",
         &format!(

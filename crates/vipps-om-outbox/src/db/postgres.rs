@@ -33,6 +33,8 @@ pub(crate) static POSTGRES: LazyLock<Sql> = LazyLock::new(|| {
         "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT",
         "FOR UPDATE OF j SKIP LOCKED",
         "SELECT jsonb_array_elements_text(CAST(% AS TEXT)::jsonb)",
-        "SELECT CAST(jsonb_array_elements_text(CAST(% AS TEXT)::jsonb) AS BIGINT)",
+        // An array, not a subquery: a list of ids read by primary key,
+        // which the planner cannot turn into a join over another index.
+        "j.id = ANY(CAST(string_to_array(btrim(CAST(% AS TEXT), '[]'), ',') AS BIGINT[]))",
     )
 });

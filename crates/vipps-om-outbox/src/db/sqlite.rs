@@ -134,6 +134,6 @@ pub(crate) static SQLITE: LazyLock<Sql> = LazyLock::new(|| {
         "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)",
         "",
         "SELECT value FROM json_each(%)",
-        "SELECT CAST(value AS INTEGER) FROM json_each(%)",
+        "j.id IN (SELECT CAST(value AS INTEGER) FROM json_each(%))",
     )
 });
