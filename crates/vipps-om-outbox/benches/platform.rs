@@ -351,6 +351,21 @@ async fn run(args: &[String]) {
     });
     println!("{line}");
     outbox.close().await;
+    // Dropped, not left for the next run: the server's autovacuum would
+    // clean up its 60,000 dead row versions during that run, on its CPU.
+    drop_database(admin, &db).await;
+}
+
+async fn drop_database(admin: &str, db: &str) {
+    use sqlx::Connection;
+    let Some((_, name)) = db.rsplit_once('/') else {
+        return;
+    };
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+    }
 }
 
 async fn pickup(args: &[String]) {

@@ -116,7 +116,13 @@ pub(crate) struct DeliveredJob {
 
 /// Marks many jobs delivered in one statement (PostgreSQL): `$1` the lease
 /// owner, `$2`..`$5` arrays of ids, attempts, outcomes and result ids;
-/// each row fenced as the single `delivered` statement is.
+/// each row fenced as the single `delivered` statement is. The jobs are
+/// found by primary key: `state` is tested as `NOT IN` the three other
+/// states (a `CHECK` constraint makes that `'in_flight'`) so that no
+/// state index can serve it. With `state = 'in_flight'` and statistics
+/// behind the table, PostgreSQL read every job in flight through the
+/// backlog index for each batch (the same trap as the claim's, see
+/// `db::STILL_DUE`).
 #[cfg(feature = "postgres")]
 static DELIVERED_MANY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let now = db::POSTGRES.now;
@@ -126,7 +132,8 @@ static DELIVERED_MANY: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
          last_error = NULL, last_status = NULL, problems = NULL, failure = NULL \
          FROM UNNEST(CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]), CAST($4 AS TEXT[]), CAST($5 AS TEXT[])) \
            AS v(id, attempts, outcome, result_id) \
-         WHERE t.id = v.id AND t.lease_owner = $1 AND t.attempts = v.attempts AND t.state = 'in_flight' \
+         WHERE t.id = v.id AND t.id = ANY(CAST($2 AS BIGINT[])) AND t.lease_owner = $1 \
+           AND t.attempts = v.attempts AND t.state NOT IN ('pending', 'delivered', 'failed') \
          RETURNING t.id, t.delivered_at - t.created_at AS waited",
         table = db::TABLE
     )

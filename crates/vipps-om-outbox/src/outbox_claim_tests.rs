@@ -223,6 +223,24 @@ async fn a_postgres_claim_reads_its_picked_jobs_by_primary_key() {
     let mut picked = picked;
     picked.sort_unstable();
     assert_eq!(claimed, picked);
+    // Recording them delivered finds them by primary key too, not by
+    // reading every job in flight.
+    let n = picked.len();
+    let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {}", *DELIVERED_MANY))
+        .bind("w")
+        .bind(&picked)
+        .bind(vec![1i64; n])
+        .bind(vec!["created".to_owned(); n])
+        .bind(vec![None::<String>; n])
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("vipps_om_outbox_jobs_pkey"), "{plan}");
+    assert!(
+        !plan.contains("backlog") && !plan.contains("state_created"),
+        "{plan}"
+    );
     outbox.close().await;
     db.drop_database().await;
 }
