@@ -350,13 +350,7 @@ async fn insert_one_pg(
     job: &NewJob,
 ) -> Result<Enqueued, OutboxError> {
     let sql = &*db::POSTGRES;
-    let stored: Option<i64> = sqlx::query(&sql.insert)
-        .bind(job.kind().as_str())
-        .bind(job.merchant_serial_number.as_str())
-        .bind(job.payment_type.as_str())
-        .bind(job.order_id.as_str())
-        .bind(job.body.as_str())
-        .bind(job.idempotency_key.as_str())
+    let stored: Option<i64> = db::insert_query(sql, job)
         .fetch_optional(&mut **tx)
         .await
         .and_then(|row| row.map(|r| r.try_get::<i64, _>("id")).transpose())
@@ -893,7 +887,10 @@ impl Outbox {
         #[cfg(any(feature = "sqlite", feature = "postgres"))]
         macro_rules! insert_or_find {
             ($sql:expr, $conn:expr) => {
-                match insert_query($sql, job).fetch_optional(&mut *$conn).await {
+                match db::insert_query($sql, job)
+                    .fetch_optional(&mut *$conn)
+                    .await
+                {
                     Ok(Some(row)) => row.try_get::<i64, _>("id").map(|id| (id, false)),
                     Ok(None) => query(&$sql.find_by_key)
                         .bind(msn)
@@ -1710,26 +1707,6 @@ impl Outbox {
         })
         .map_err(OutboxError::db("release a job"))
     }
-}
-
-/// The INSERT of one job, for SQLite and PostgreSQL.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-fn insert_query<'q, DB>(
-    sql: &'q db::Sql,
-    job: &'q NewJob,
-) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
-where
-    DB: sqlx::Database,
-    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    sqlx::query::<DB>(&sql.insert)
-        .bind(job.kind().as_str())
-        .bind(job.merchant_serial_number.as_str())
-        .bind(job.payment_type.as_str())
-        .bind(job.order_id.as_str())
-        .bind(job.body.as_str())
-        .bind(job.idempotency_key.as_str())
 }
 
 /// One `(merchant_serial_number, n)` row of a per-merchant count.

@@ -558,6 +558,28 @@ impl Sql {
     }
 }
 
+/// The INSERT of one job (`Sql::insert`) with its values bound, for
+/// SQLite and PostgreSQL (MySQL's text repeats placeholders, bound by
+/// `numbered::query`).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn insert_query<'q, DB>(
+    sql: &'q Sql,
+    job: &'q crate::job::NewJob,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query::<DB>(&sql.insert)
+        .bind(job.kind().as_str())
+        .bind(job.merchant_serial_number.as_str())
+        .bind(job.payment_type.as_str())
+        .bind(job.order_id.as_str())
+        .bind(job.body.as_str())
+        .bind(job.idempotency_key.as_str())
+}
+
 /// The most jobs one `INSERT` of [`crate::Outbox::enqueue_many`] stores:
 /// 1,000 (7 parameters each, well inside SQLite's 32,766 and PostgreSQL's
 /// 65,535 bound parameters per statement). A larger batch is stored in
