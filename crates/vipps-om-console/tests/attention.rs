@@ -187,6 +187,14 @@ async fn editors_retry_every_failed_job_of_a_filter_after_reviewing_it() {
         jobs.body
     );
     assert!(jobs.body.contains("type=\"checkbox\""));
+    // Each failed row says why in support words, then the API's first line.
+    assert!(
+        jobs.body.contains(
+            "<span class=\"why\">The category link names an image that was never uploaded.</span>"
+        ),
+        "{}",
+        jobs.body
+    );
 
     // Narrowed to the three new orders by their orderId prefix.
     let review = send(

@@ -327,6 +327,9 @@ jobs-bad-size = Rækker pr. side skal være et helt tal fra 10 til
 jobs-bad-key = Sidelinket er beskadiget: start forfra fra første side.
 jobs-bad-reason = Årsagslinket er beskadiget: åbn det igen fra oversigten.
 jobs-too-long = har for mange tegn: højst 128. Gør teksten kortere.
+# /jobs, one line per failed job (the order page's words, without the list below).
+jobs-cause-missing-image = Kategorilinket nævner et billede, der aldrig er blevet uploadet.
+jobs-cause-rejected = API'et afviste nogle felter i det, butikken sendte.
 bulk-retry-ticked = Prøv de valgte job igen
 bulk-retry-matching = Prøv alle fejlede job, der passer til filteret, igen
 bulk-title = Prøv fejlede leverancer igen

@@ -337,6 +337,9 @@ jobs-bad-size = Rows per page must be a whole number from 10 to
 jobs-bad-key = The page link is damaged: start again from the first page.
 jobs-bad-reason = The reason link is damaged: open it again from the dashboard.
 jobs-too-long = is too long: at most 128 characters. Shorten it.
+# /jobs, one line per failed job (the order page's words, without the list below).
+jobs-cause-missing-image = The category link names an image that was never uploaded.
+jobs-cause-rejected = The API refused some fields of what the shop sent.
 bulk-retry-ticked = Retry the ticked jobs
 bulk-retry-matching = Retry every failed job matching the filter
 bulk-title = Retry failed deliveries

@@ -327,6 +327,9 @@ jobs-bad-size = Sivun rivimäärän on oltava kokonaisluku, vähintään 10 ja e
 jobs-bad-key = Sivulinkki on vioittunut: aloita alusta ensimmäiseltä sivulta.
 jobs-bad-reason = Syylinkki on vioittunut: avaa se uudelleen etusivulta.
 jobs-too-long = on liian pitkä: enintään 128 merkkiä. Lyhennä tekstiä.
+# /jobs, one line per failed job (the order page's words, without the list below).
+jobs-cause-missing-image = Kategorialinkki nimeää kuvan, jota ei ole koskaan ladattu.
+jobs-cause-rejected = Rajapinta hylkäsi joitakin kaupan lähettämiä kenttiä.
 bulk-retry-ticked = Yritä valittuja töitä uudelleen
 bulk-retry-matching = Yritä uudelleen kaikkia suodatinta vastaavia epäonnistuneita töitä
 bulk-title = Yritä epäonnistuneita toimituksia uudelleen

@@ -327,6 +327,9 @@ jobs-bad-size = Rader per side må være et helt tall fra 10 til
 jobs-bad-key = Sidelenken er skadet: begynn på nytt fra første side.
 jobs-bad-reason = Årsakslenken er skadet: åpne den på nytt fra oversikten.
 jobs-too-long = er for lang: høyst 128 tegn. Gjør den kortere.
+# /jobs, one line per failed job (the order page's words, without the list below).
+jobs-cause-missing-image = Kategorilenken viser til et bilde som aldri er lastet opp.
+jobs-cause-rejected = API-et avviste noen felter i det butikken sendte.
 bulk-retry-ticked = Prøv de valgte jobbene igjen
 bulk-retry-matching = Prøv alle mislykkede jobber som passer med filteret igjen
 bulk-title = Prøv mislykkede leveranser igjen

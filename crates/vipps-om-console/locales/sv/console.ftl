@@ -327,6 +327,9 @@ jobs-bad-size = Rader per sida måste vara ett heltal från 10 till
 jobs-bad-key = Sidlänken är skadad: börja om från första sidan.
 jobs-bad-reason = Orsakslänken är skadad: öppna den igen från översikten.
 jobs-too-long = har för många tecken: högst 128. Gör texten kortare.
+# /jobs, one line per failed job (the order page's words, without the list below).
+jobs-cause-missing-image = Kategorilänken nämner en bild som aldrig har laddats upp.
+jobs-cause-rejected = API:t avvisade några fält i det som butiken skickade.
 bulk-retry-ticked = Försök igen med de markerade jobben
 bulk-retry-matching = Försök igen med alla misslyckade jobb som matchar filtret
 bulk-title = Försök igen med misslyckade leveranser

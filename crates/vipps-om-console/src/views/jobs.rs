@@ -129,6 +129,27 @@ fn why(job: &JobStatus) -> Option<&str> {
     }
 }
 
+/// Why a job failed, in the support words of the order page and the
+/// dashboard (one line: this page lists neither rejected fields nor image
+/// ids), then the API's first line.
+fn failed_because(lang: Lang, job: &JobStatus) -> Markup {
+    use super::order::{Cause, cause, cause_texts};
+    // The image id is not needed for the words: the request is not read.
+    let words = cause(job, Some("")).map(|c| match c {
+        Cause::MissingImage(_) => T::JobsCauseMissingImage,
+        Cause::Rejected => T::JobsCauseRejected,
+        other => cause_texts(&other).0,
+    });
+    html! {
+        @if let Some(words) = words {
+            span.why { (lang.t(words)) }
+            @if let Some(w) = why(job) { br; small.muted { (w) } }
+        } @else if let Some(w) = why(job) {
+            (w)
+        }
+    }
+}
+
 fn jobs(ctx: &Ctx, raw: &Raw, page: &JobPage, editor: bool) -> Markup {
     let lang = ctx.lang;
     let [
@@ -180,7 +201,7 @@ fn jobs(ctx: &Ctx, raw: &Raw, page: &JobPage, editor: bool) -> Markup {
                             td data-label=(state_l) { span.badge { (state_name(lang, job.state)) } }
                             td data-label=(merchant_l) { code { (job.merchant_serial_number) } }
                             td.nowrap data-label=(queued_l) { (when(ctx, job.created_at)) }
-                            td data-label=(what_l) { @if let Some(w) = why(job) { (w) } }
+                            td data-label=(what_l) { (failed_because(lang, job)) }
                         }
                     }
                 }
