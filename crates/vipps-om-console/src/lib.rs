@@ -98,8 +98,7 @@
 //!   "previous" links that carry a row's key ([`vipps_om_outbox::browse`]);
 //!   each row links to its order, and a failed one says why in the order
 //!   page's support words before the API's first line. Values out of
-//!   bounds answer 400 with
-//!   the form and what to change.
+//!   bounds answer 400 with the form and what to change.
 //! - Bulk retry (editors; POST `/bulk/retry/review`, then
 //!   `/bulk/retry/apply`): every failed job matching the filter, or the
 //!   ticked rows, after a review page that says how many and names the
