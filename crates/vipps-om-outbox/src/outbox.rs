@@ -339,39 +339,32 @@ const ORDER_LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 const ORDER_LOCKS: &str = "SELECT pg_advisory_xact_lock($1, t.b) \
     FROM unnest(string_to_array($2, ',')::int4[]) WITH ORDINALITY AS t(b, n) ORDER BY t.n";
 
-/// One job on PostgreSQL (its order lock held): the single-row `INSERT`,
-/// cheaper for one job than the batch's `INSERT … FROM UNNEST` (a plan
-/// with a window function and two sorts), and the job already queued
-/// under its key when it stores nothing. `enqueue`, `submit` and the
-/// gateway store one job per call.
-#[cfg(feature = "postgres")]
-async fn insert_one_pg(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    job: &NewJob,
-) -> Result<Enqueued, OutboxError> {
-    let sql = &*db::POSTGRES;
-    let stored: Option<i64> = db::insert_query(sql, job)
-        .fetch_optional(&mut **tx)
-        .await
-        .and_then(|row| row.map(|r| r.try_get::<i64, _>("id")).transpose())
-        .map_err(OutboxError::db("enqueue a job"))?;
-    if let Some(id) = stored {
-        return Ok(Enqueued {
-            id: JobId::new(id),
-            already_queued: false,
-        });
-    }
-    let id = sqlx::query(&sql.find_by_key)
-        .bind(job.merchant_serial_number.as_str())
-        .bind(job.idempotency_key.as_str())
-        .fetch_one(&mut **tx)
-        .await
-        .and_then(|row| row.try_get::<i64, _>("id"))
-        .map_err(OutboxError::db("enqueue a job"))?;
-    Ok(Enqueued {
-        id: JobId::new(id),
-        already_queued: true,
-    })
+/// Inserts one job on a connection or transaction of SQLite or PostgreSQL
+/// (on PostgreSQL holding its order lock) with the single-row `INSERT`,
+/// or finds the job already queued under its key: `(id, already
+/// queued)`. One text for both backends, used by `submit_in` and by a
+/// one-job `submit_many` on PostgreSQL (cheaper for one job than the
+/// batch's `INSERT … FROM UNNEST`, a plan with a window function and two
+/// sorts; `enqueue`, `submit` and the gateway store one job per call).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+macro_rules! insert_or_find {
+    ($sql:expr, $conn:expr, $job:expr) => {{
+        let job: &NewJob = $job;
+        match db::insert_query($sql, job)
+            .fetch_optional(&mut *$conn)
+            .await
+        {
+            Ok(Some(row)) => row.try_get::<i64, _>("id").map(|id| (id, false)),
+            Ok(None) => query(&$sql.find_by_key)
+                .bind(job.merchant_serial_number.as_str())
+                .bind(job.idempotency_key.as_str())
+                .fetch_one(&mut *$conn)
+                .await
+                .and_then(|row| row.try_get::<i64, _>("id"))
+                .map(|id| (id, true)),
+            Err(e) => Err(e),
+        }
+    }};
 }
 
 /// The order locks of a batch, each once, in ascending order (batches
@@ -679,7 +672,12 @@ impl Outbox {
         let mut done = Vec::with_capacity(jobs.len());
         for chunk in jobs.chunks(ENQUEUE_ARRAY_BATCH) {
             if let [job] = chunk {
-                done.push(insert_one_pg(&mut tx, job).await?);
+                let (id, already_queued) = insert_or_find!(&db::POSTGRES, tx, job)
+                    .map_err(OutboxError::db("enqueue a job"))?;
+                done.push(Enqueued {
+                    id: JobId::new(id),
+                    already_queued,
+                });
                 continue;
             }
             let column = |f: fn(&NewJob) -> &str| chunk.iter().map(f).collect::<Vec<&str>>();
@@ -878,34 +876,9 @@ impl Outbox {
                 given: given.as_str(),
             });
         }
-        #[cfg(any(feature = "sqlite", feature = "postgres"))]
-        let key = job.idempotency_key.as_str();
-        #[cfg(any(feature = "sqlite", feature = "postgres"))]
-        let msn = job.merchant_serial_number.as_str();
-        // The insert, or (same idempotency key) the job already queued; one
-        // text for both backends.
-        #[cfg(any(feature = "sqlite", feature = "postgres"))]
-        macro_rules! insert_or_find {
-            ($sql:expr, $conn:expr) => {
-                match db::insert_query($sql, job)
-                    .fetch_optional(&mut *$conn)
-                    .await
-                {
-                    Ok(Some(row)) => row.try_get::<i64, _>("id").map(|id| (id, false)),
-                    Ok(None) => query(&$sql.find_by_key)
-                        .bind(msn)
-                        .bind(key)
-                        .fetch_one(&mut *$conn)
-                        .await
-                        .and_then(|row| row.try_get::<i64, _>("id"))
-                        .map(|id| (id, true)),
-                    Err(e) => Err(e),
-                }
-            };
-        }
         let found = match tx {
             #[cfg(feature = "sqlite")]
-            Tx::Sqlite(conn) => insert_or_find!(&db::SQLITE, conn),
+            Tx::Sqlite(conn) => insert_or_find!(&db::SQLITE, conn, job),
             #[cfg(feature = "postgres")]
             Tx::Postgres(conn) => {
                 match sqlx::query(ORDER_LOCK)
@@ -914,11 +887,11 @@ impl Outbox {
                     .execute(&mut *conn)
                     .await
                 {
-                    Ok(_) => match insert_or_find!(&db::POSTGRES, conn) {
+                    Ok(_) => match insert_or_find!(&db::POSTGRES, conn, job) {
                         // Delivered to the listening workers on commit.
                         Ok((id, false)) => sqlx::query(NOTIFY)
                             .bind(NOTIFY_CHANNEL)
-                            .bind(msn)
+                            .bind(job.merchant_serial_number.as_str())
                             .execute(&mut *conn)
                             .await
                             .map(|_| (id, false)),

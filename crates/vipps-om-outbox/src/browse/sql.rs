@@ -176,8 +176,11 @@ fn conditions(b: &mut Built, backend: Backend, filter: &JobFilter) -> Vec<String
                 "j.kind = 'receipt' AND (CASE WHEN json_valid(j.payload) THEN \
                  json_extract(j.payload, '$.bottomLine.receiptNumber') END) = {p}"
             ),
-            Backend::Postgres => format!("j.kind = 'receipt' AND j.receipt_number = {p}"),
-            Backend::Mysql => format!("j.receipt_number = {p}"),
+            // A column on both (migration 8 / 7); PostgreSQL's index holds
+            // receipts only.
+            Backend::Postgres | Backend::Mysql => {
+                format!("j.kind = 'receipt' AND j.receipt_number = {p}")
+            }
         });
     }
     if let Some(from) = filter.created_from {
