@@ -140,11 +140,12 @@ fn failed_because(lang: Lang, job: &JobStatus) -> Markup {
         Cause::Rejected => T::JobsCauseRejected,
         other => cause_texts(&other).0,
     });
+    let api = why(job);
     html! {
         @if let Some(words) = words {
             span.why { (lang.t(words)) }
-            @if let Some(w) = why(job) { br; small.muted { (w) } }
-        } @else if let Some(w) = why(job) {
+            @if let Some(w) = api { br; small.muted { (w) } }
+        } @else if let Some(w) = api {
             (w)
         }
     }
